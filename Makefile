@@ -1,0 +1,41 @@
+# Everything a fresh machine needs: `make demo` serves the demo village, `make test` runs every test.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+LANGS  := zh_Hans ug
+DEMO_DATA ?= demo-data
+
+.PHONY: demo test catalogs extract browsers bench clean
+
+$(STAMP): pyproject.toml setup.py
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	touch $(STAMP)
+
+# Compile locales/<lang>/LC_MESSAGES/messages.po into the package (the wheel build does the same).
+catalogs: $(STAMP)
+	@for l in $(LANGS); do \
+	  mkdir -p village/translations/$$l/LC_MESSAGES; \
+	  $(VENV)/bin/pybabel compile -q -i locales/$$l/LC_MESSAGES/messages.po \
+	    -o village/translations/$$l/LC_MESSAGES/messages.mo || exit 1; \
+	done
+
+# Refresh the catalogs after changing marked strings: then translate, then `make catalogs`.
+extract: $(STAMP)
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k _l -o locales/messages.pot .
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales --ignore-obsolete
+
+# Debian's Chromium and fonts for Chinese and Uyghur, for the browser tests.
+browsers:
+	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk fonts-noto-core; }
+
+demo: $(STAMP) catalogs
+	$(VENV)/bin/village demo --data $(DEMO_DATA) --port 8080
+
+test: $(STAMP) catalogs browsers
+	$(PY) -m pytest -q
+
+clean:
+	rm -rf $(VENV) village/translations $(DEMO_DATA) .pytest_cache

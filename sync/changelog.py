@@ -1,0 +1,176 @@
+"""The one write path: every change to a synced table writes the row and its change together.
+
+A synced table is any table with the columns `id`, `area`, `_version`, `_origin`,
+`_deleted` and `_fv`. `_fv` holds, as JSON, the version that last set each field, so that
+changes merge per field: the higher version (see `sync.clock`) wins, on every node alike.
+"""
+import contextlib
+import datetime
+import json
+
+from sync.clock import Clock, make_version, split_version, wall_ms
+from sync.store import transaction
+
+SYNC_COLUMNS = ("_version", "_origin", "_deleted", "_fv")
+DELETED = "_deleted"
+
+
+class UnknownTable(ValueError):
+    """A change names a table or field that is not synced on this node."""
+
+
+def _dumps(value):
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+class Writer:
+    """Writes rows and their change-log entries inside one open transaction."""
+
+    def __init__(self, db, node_id, clock):
+        self.db = db
+        self.node_id = node_id
+        self.clock = clock
+        self._columns = {}
+        self.max_skew_ms = 0
+
+    def columns(self, table):
+        """Return the data columns of synced `table` (raise UnknownTable otherwise)."""
+        if table not in self._columns:
+            cols = [r[1] for r in self.db.execute(f"PRAGMA table_info([{table}])")] if table.isidentifier() else []
+            if not set(SYNC_COLUMNS) <= set(cols):
+                raise UnknownTable(table)
+            self._columns[table] = [c for c in cols if c not in SYNC_COLUMNS]
+        return self._columns[table]
+
+    def get(self, table, row_id):
+        """Return the stored row as a dict (tombstones included), or None."""
+        cur = self.db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [row_id])
+        row = cur.fetchone()
+        return None if row is None else dict(zip([d[0] for d in cur.description], row))
+
+    def put(self, table, row_id, fields):
+        """Create or update a row with `fields` (changed fields only); return the version."""
+        cols = self.columns(table)
+        bad = set(fields) - set(cols) - {"id"}
+        if bad:
+            raise UnknownTable(f"{table}.{sorted(bad)[0]}")
+        fields = {k: v for k, v in fields.items() if k != "id"}
+        existing = self.get(table, row_id)
+        version = make_version(self.clock.now(), self.node_id)
+        area = fields.get("area", existing and existing["area"])
+        prev_area = existing["area"] if existing and area != existing["area"] else None
+        self._store(table, row_id, existing, fields, version)
+        self._log(table, row_id, version, "put", fields, area, prev_area, None)
+        return version
+
+    def delete(self, table, row_id):
+        """Mark a row deleted (a tombstone that syncs like any change); return the version."""
+        self.columns(table)
+        existing = self.get(table, row_id)
+        if existing is None:
+            raise KeyError(row_id)
+        version = make_version(self.clock.now(), self.node_id)
+        self._store(table, row_id, existing, {DELETED: 1}, version)
+        self._log(table, row_id, version, "del", {}, existing["area"], None, None)
+        return version
+
+    def apply(self, change, src):
+        """Apply a change born elsewhere (a dict as `changes_after` returns); idempotent.
+
+        Return False when this change was applied before (nothing happens), else True.
+        """
+        table, row_id, version = change["tbl"], change["row_id"], change["version"]
+        fields = dict(change["data"])
+        if change["op"] == "del":
+            fields = {DELETED: 1}
+        known = set(self.columns(table)) | {DELETED}
+        if not set(fields) <= known:
+            raise UnknownTable(f"{table}.{sorted(set(fields) - known)[0]}")
+        if not self._log(table, row_id, version, change["op"], change["data"], change["area"], change.get("prev_area"), src):
+            return False
+        hlc, _ = split_version(version)
+        self.max_skew_ms = max(self.max_skew_ms, self.clock.observe(hlc))
+        existing = self.get(table, row_id)
+        if existing is None:
+            self._store(table, row_id, None, fields, version)
+            return True
+        fv = json.loads(existing["_fv"])
+        won = {}
+        for field, value in fields.items():
+            current = fv.get(field, "")
+            if version > current:
+                won[field] = value
+                if current and existing.get(field) != value:
+                    self._conflict(table, row_id, field, value, version, existing.get(field), current)
+            elif existing.get(field) != value:
+                self._conflict(table, row_id, field, existing.get(field), current, value, version)
+        if won:
+            self._store(table, row_id, existing, won, version)
+        return True
+
+    def _store(self, table, row_id, existing, fields, version):
+        fv = json.loads(existing["_fv"]) if existing else {}
+        fv.update(dict.fromkeys(fields, version))
+        row_version = max(version, existing["_version"]) if existing else version
+        data = {k: v for k, v in fields.items() if k != DELETED}
+        if existing is None:
+            origin = split_version(version)[1]
+            names = ["id", *data, "_version", "_origin", "_deleted", "_fv"]
+            values = [row_id, *data.values(), row_version, origin, fields.get(DELETED, 0), _dumps(fv)]
+            self.db.execute(
+                f"INSERT INTO [{table}] ({', '.join(f'[{n}]' for n in names)}) VALUES ({', '.join('?' * len(names))})",
+                values,
+            )
+        else:
+            data.update({"_version": row_version, "_fv": _dumps(fv)})
+            if DELETED in fields:
+                data[DELETED] = fields[DELETED]
+            sets = ", ".join(f"[{k}] = ?" for k in data)
+            self.db.execute(f"UPDATE [{table}] SET {sets} WHERE id = ?", [*data.values(), row_id])
+
+    def _log(self, table, row_id, version, op, data, area, prev_area, src):
+        cur = self.db.execute(
+            "INSERT OR IGNORE INTO _changes (tbl, row_id, version, op, data, area, prev_area, src) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [table, row_id, version, op, _dumps(data), area, prev_area, src],
+        )
+        return cur.rowcount == 1
+
+    def _conflict(self, table, row_id, field, kept, kept_version, lost, lost_version):
+        self.db.execute(
+            "INSERT OR IGNORE INTO _conflicts (tbl, row_id, field, kept_value, kept_version, "
+            "lost_value, lost_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            [table, row_id, field, _dumps(kept), kept_version, _dumps(lost), lost_version,
+             datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")],
+        )
+
+
+@contextlib.contextmanager
+def writing(db, node_id, wall=wall_ms):
+    """Open one transaction and yield a Writer; commit rows, changes and clock together."""
+    with transaction(db):
+        clock = Clock.load(db, wall)
+        writer = Writer(db, node_id, clock)
+        yield writer
+        clock.save(db)
+
+
+def changes_after(db, seq, limit=1000, exclude_src=None):
+    """Return up to `limit` change-log entries with a sequence number above `seq`, in order."""
+    cur = db.execute(
+        "SELECT seq, tbl, row_id, version, op, data, area, prev_area, src FROM _changes "
+        "WHERE seq > ? AND (src IS NULL OR src IS NOT ?) ORDER BY seq LIMIT ?",
+        [seq, exclude_src, limit],
+    )
+    names = [d[0] for d in cur.description]
+    out = []
+    for row in cur:
+        change = dict(zip(names, row))
+        change["data"] = json.loads(change["data"])
+        out.append(change)
+    return out
+
+
+def last_seq(db):
+    """Return the sequence number of the newest change-log entry (0 when empty)."""
+    return db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]

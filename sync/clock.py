@@ -1,0 +1,76 @@
+"""Hybrid logical clock, persisted in the database.
+
+A timestamp is a 64-bit integer: milliseconds since the epoch in the high 48 bits and a
+counter in the low 16. A *version* is that timestamp as 16 hex digits, a dash and the node
+id, so that comparing two version strings orders them by (timestamp, node id): the
+deterministic last-writer-wins order every node agrees on.
+"""
+import time
+
+COUNTER_BITS = 16
+COUNTER_MASK = (1 << COUNTER_BITS) - 1
+# A peer more than a day ahead of us is flagged in status (never refused).
+FUTURE_LIMIT_MS = 24 * 3600 * 1000
+
+
+def wall_ms():
+    """Return the machine's wall clock in milliseconds."""
+    return int(time.time() * 1000)
+
+
+def make_version(hlc, node_id):
+    """Return the version string of timestamp `hlc` on node `node_id`."""
+    return f"{hlc:016x}-{node_id}"
+
+
+def split_version(version):
+    """Return (hlc, node_id) of a version string."""
+    stamp, _, node = version.partition("-")
+    return int(stamp, 16), node
+
+
+def physical_ms(hlc):
+    """Return the milliseconds part of a timestamp."""
+    return hlc >> COUNTER_BITS
+
+
+class Clock:
+    """A hybrid logical clock loaded from and saved to the `_sync_meta` table.
+
+    Load it inside a write transaction (which holds SQLite's write lock), tick it, and save
+    it before commit: two processes on one database then never hand out the same timestamp.
+    """
+
+    def __init__(self, last=0, wall=wall_ms, offset_ms=0):
+        self.last = last
+        self.wall = wall
+        self.offset_ms = offset_ms
+
+    @classmethod
+    def load(cls, db, wall=wall_ms):
+        """Return the clock persisted in `db`."""
+        from sync.meta import get_meta
+
+        return cls(int(get_meta(db, "hlc", "0")), wall, int(get_meta(db, "clock_offset_ms", "0")))
+
+    def save(self, db):
+        """Persist the clock in `db` (call inside the same transaction as the writes)."""
+        from sync.meta import set_meta
+
+        set_meta(db, "hlc", str(self.last))
+
+    def now(self):
+        """Return a new timestamp, greater than every one this clock has seen."""
+        physical = (self.wall() + self.offset_ms) << COUNTER_BITS
+        # A wall clock reset to 1970 leaves `last` ahead: the counter moves on from there, so
+        # the node's own edits stay in order and never go backwards.
+        self.last = max(physical, self.last + 1)
+        return self.last
+
+    def observe(self, remote):
+        """Merge a peer's timestamp, so our next one is later; never refuse it.
+
+        Return how far ahead of our wall clock the peer is, in milliseconds (0 if not).
+        """
+        self.last = max(self.last, remote)
+        return max(0, physical_ms(remote) - (self.wall() + self.offset_ms))

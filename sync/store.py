@@ -1,0 +1,92 @@
+"""Opening a node's SQLite database and running write transactions on it."""
+import contextlib
+import sqlite3
+import time
+
+import sqlite_utils
+
+BUSY_TIMEOUT_MS = 10_000
+
+
+def connect(path):
+    """Open the SQLite database at `path` (WAL, foreign keys, busy timeout, full sync)."""
+    # isolation_level=None: we issue BEGIN ourselves, so every write transaction is IMMEDIATE.
+    conn = sqlite3.connect(str(path), isolation_level=None, check_same_thread=False, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute("PRAGMA journal_mode = WAL")
+    # FULL: a commit is on disk before we tell anyone it is saved (power cuts are common).
+    conn.execute("PRAGMA synchronous = FULL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    return sqlite_utils.Database(conn)
+
+
+@contextlib.contextmanager
+def transaction(db, retries=5):
+    """Run the block in one IMMEDIATE transaction: all of it is committed or none of it.
+
+    IMMEDIATE takes the write lock up front, so a reader never has to upgrade mid-way (which
+    SQLite answers with "database is locked" regardless of the busy timeout).
+    """
+    conn = db.conn
+    if conn.in_transaction:
+        # Nested use joins the outer transaction; the outer block decides commit or rollback.
+        yield db
+        return
+    for attempt in range(retries):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == retries - 1:
+                raise
+            time.sleep(0.05 * (attempt + 1))
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS _sync_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS _changes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    op TEXT NOT NULL,
+    data TEXT NOT NULL,
+    area TEXT NOT NULL,
+    prev_area TEXT,
+    src TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS _changes_version ON _changes (version);
+CREATE INDEX IF NOT EXISTS _changes_row ON _changes (tbl, row_id);
+CREATE TABLE IF NOT EXISTS _conflicts (
+    id INTEGER PRIMARY KEY,
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    field TEXT NOT NULL,
+    kept_value TEXT,
+    kept_version TEXT NOT NULL,
+    lost_value TEXT,
+    lost_version TEXT NOT NULL,
+    recorded_at TEXT NOT NULL,
+    resolved_at TEXT,
+    resolved_by TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS _conflicts_once ON _conflicts (tbl, row_id, field, lost_version);
+"""
+# _changes.op: "put" (fields in data) or "del" (tombstone). src: NULL when the change was
+# born on this node, otherwise the peer it arrived from, so it is never echoed back there.
+# prev_area: the record's area before this change moved it, so the old scope can evict it.
+
+
+def install(db):
+    """Create the sync engine's own tables (idempotent)."""
+    # One statement at a time: executescript() would commit the caller's transaction.
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)

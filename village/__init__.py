@@ -1,0 +1,25 @@
+"""The village node's web application."""
+from flask import Flask
+
+
+def create_app(config=None):
+    """Create the app for the node in `config["NODE"]` (or `config["DATA_DIR"]`)."""
+    from village import db, web_i18n
+    from village.node import load_node
+
+    app = Flask(__name__)
+    app.config.update(config or {})
+    if "NODE" not in app.config:
+        app.config["NODE"] = load_node(app.config.get("DATA_DIR"))
+    node = app.config["NODE"]
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = node.setting("secret_key") or node.secret_key
+    app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True)
+    db.init_app(app)
+    web_i18n.init_app(app)
+
+    from village import kiosk
+
+    for module in (kiosk,):
+        app.register_blueprint(module.bp)
+    return app

@@ -1,0 +1,120 @@
+"""A realistic demo village: households, people, fields, animals, requests, notices and prices."""
+import datetime
+import random
+
+from village.records import core
+from village.records.services import change_status, submit
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林"
+GIVEN = "建国秀英明华丽娟志强桂兰德福玉梅金凤海燕文军淑珍永红春花国庆小龙"
+CROPS = [("水稻", "paddy", "杂交稻"), ("玉米", "dry", "黄玉米"), ("茶叶", "tea", "福鼎白茶"),
+         ("柑橘", "orchard", "脐橙"), ("马铃薯", "dry", "合作88"), ("油菜", "dry", "甘蓝型")]
+SPECIES = ["猪", "牛", "羊", "鸡", "鸭"]
+RELATIONS = ["配偶", "子女", "父母", "孙子女", "兄弟姐妹"]
+
+
+def _name(rng):
+    return rng.choice(SURNAMES) + "".join(rng.sample(GIVEN, rng.choice((1, 2))))
+
+
+def _id_number(rng, birth):
+    return f"520102{birth:%Y%m%d}{rng.randrange(1000):03d}{rng.choice('0123456789X')}"
+
+
+def populate(db, node, households=200, seed=7):
+    """Fill `node`'s database with a demo village; return how many records of each kind."""
+    rng = random.Random(seed)
+    today = datetime.date.today()
+    counts = dict.fromkeys(["households", "persons", "plots", "plantings", "livestock", "service_requests",
+                            "grievances", "visits", "announcements", "market_prices"], 0)
+    with core.write(db, node) as w:
+        for n in range(1, households + 1):
+            head = _name(rng)
+            members = rng.randint(1, 6)
+            hh = core.save(w, node, "households", {
+                "code": f"HX{n:04d}", "head_name": head, "phone": f"13{rng.randrange(10**9):09d}",
+                "id_number": _id_number(rng, datetime.date(rng.randint(1940, 1995), rng.randint(1, 12), rng.randint(1, 28))),
+                "address": f"红星村{rng.randint(1, 8)}组{rng.randint(1, 60)}号", "members": members,
+                "monitoring_status": rng.choices(["none", "watch", "at_risk", "supported"], [80, 10, 5, 5])[0],
+                "notes": ""})
+            counts["households"] += 1
+            for m in range(members):
+                birth = datetime.date(rng.randint(1940, 2020), rng.randint(1, 12), rng.randint(1, 28))
+                core.save(w, node, "persons", {
+                    "household_id": hh, "name": head if m == 0 else head[0] + "".join(rng.sample(GIVEN, 2)),
+                    "sex": rng.choice(["female", "male"]), "birth_date": birth.isoformat(),
+                    "id_number": _id_number(rng, birth), "relation": "户主" if m == 0 else rng.choice(RELATIONS),
+                    "lives_alone": members == 1, "disability": rng.choices(["", "肢体残疾", "视力残疾"], [90, 5, 5])[0]})
+                counts["persons"] += 1
+            for p in range(rng.randint(1, 3)):
+                crop, land, variety = rng.choice(CROPS)
+                plot = core.save(w, node, "plots", {
+                    "household_id": hh, "name": f"{rng.choice('东西南北')}坡{p + 1}号地",
+                    "area_mu": round(rng.uniform(0.3, 6), 2), "land_type": land,
+                    "lat": round(26.5 + rng.uniform(0, .1), 5), "lon": round(106.6 + rng.uniform(0, .1), 5)})
+                counts["plots"] += 1
+                planted = today - datetime.timedelta(days=rng.randint(60, 300))
+                harvested = planted + datetime.timedelta(days=rng.randint(90, 150))
+                done = harvested <= today
+                core.save(w, node, "plantings", {
+                    "plot_id": plot, "season": f"{planted.year}春" if planted.month < 7 else f"{planted.year}秋",
+                    "crop": crop, "variety": variety, "planted_on": planted.isoformat(),
+                    "harvested_on": harvested.isoformat() if done else None,
+                    "yield_kg": round(rng.uniform(200, 2000), 1) if done else None, "inputs": "复合肥 50kg"})
+                counts["plantings"] += 1
+            if rng.random() < .6:
+                core.save(w, node, "livestock", {"household_id": hh, "species": rng.choice(SPECIES),
+                                                "count": rng.randint(1, 30),
+                                                "vaccinated_on": (today - datetime.timedelta(days=rng.randint(5, 200))).isoformat()})
+                counts["livestock"] += 1
+            if rng.random() < .3:
+                core.save(w, node, "visits", {
+                    "household_id": hh, "visitor": "驻村工作队 " + _name(rng),
+                    "kind": rng.choice(["poverty_monitoring", "elderly_care", "plot_inspection"]),
+                    "visited_on": (today - datetime.timedelta(days=rng.randint(1, 90))).isoformat(),
+                    "answers": {"income_stable": rng.random() < .8, "medical_expense": rng.randint(0, 20000)},
+                    "risk_level": rng.choices(["none", "low", "medium", "high"], [60, 20, 15, 5])[0],
+                    "follow_up": rng.choice(["", "下月回访", "协助申请医疗救助"])})
+                counts["visits"] += 1
+        paths = {"submitted": [], "in_review": ["in_review"], "approved": ["in_review", "approved"],
+                 "rejected": ["in_review", "rejected"], "issued": ["in_review", "approved", "issued"]}
+        kinds = ["residence_certificate", "subsidy", "land_certificate", "other"]
+        for i, (final, steps) in enumerate([*paths.items()] * 3):
+            row, _ticket = submit(w, node, "service_requests", {
+                "applicant_name": _name(rng), "applicant_phone": f"13{rng.randrange(10**9):09d}",
+                "kind": kinds[i % 4], "details": "申请办理" + ["居住证明", "耕地地力保护补贴", "土地确权证书", "低保复核"][i % 4]})
+            for step in steps:
+                change_status(w, node, "service_requests", row, step, "clerk", "已核实材料" if step == "approved" else "")
+            counts["service_requests"] += 1
+        for i, (category, text) in enumerate([("road", "3组通组路塌方,车辆无法通行"), ("water", "自来水浑浊已两天"),
+                                              ("power", "晚上经常停电"), ("health", "卫生室缺少降压药"),
+                                              ("land", "邻居占用承包地边界"), ("other", "村口路灯不亮")]):
+            row, _ticket = submit(w, node, "grievances", {"category": category, "description": text,
+                                                          "location": f"{i + 1}组", "reporter": "" if i % 2 else _name(rng)})
+            for step in ["in_progress", "resolved", "closed"][: i % 4]:
+                change_status(w, node, "grievances", row, step, "clerk", "已派人处理")
+            counts["grievances"] += 1
+        now = datetime.datetime.now(datetime.timezone.utc)
+        for priority, title, body in [
+            ("emergency", {"zh_Hans": "暴雨红色预警", "en": "Red rainstorm warning", "ug": "قىزىل بوران-يامغۇر ئاگاھلاندۇرۇشى"},
+             {"zh_Hans": "今夜到明天有特大暴雨,请远离河道和山坡,转移到村委会避险。", "en": "Torrential rain tonight and tomorrow: keep away from rivers and slopes; shelter at the village committee.",
+              "ug": "بۈگۈن كەچتىن ئەتىگىچە قاتتىق يامغۇر ياغىدۇ، دەريا ۋە يانتۇلاردىن يىراق تۇرۇڭ."}),
+            ("urgent", {"zh_Hans": "秋季动物防疫开始", "en": "Autumn animal vaccination starts", "ug": "كۈزلۈك ھايۋانلارغا ۋاكسىنا ئۇرۇش باشلاندى"},
+             {"zh_Hans": "本周六在村委会为生猪、牛羊免费接种疫苗。", "en": "Free vaccination for pigs, cattle and sheep at the village committee on Saturday.",
+              "ug": "شەنبە كۈنى كەنت كومىتېتىدا چارۋىلارغا ھەقسىز ۋاكسىنا ئۇرۇلىدۇ."}),
+            ("normal", {"zh_Hans": "耕地地力保护补贴开始申报", "en": "Farmland protection subsidy applications open", "ug": "تېرىلغۇ يەرنى قوغداش ياردەم پۇلى ئىلتىماسى باشلاندى"},
+             {"zh_Hans": "请携带身份证和承包合同到村级综合服务站办理。", "en": "Bring your ID card and land contract to the village service station.",
+              "ug": "كىملىك ۋە ھۆددە توختامىڭىزنى ئېلىپ كەنت مۇلازىمەت پونكىتىغا كېلىڭ."}),
+        ]:
+            core.save(w, node, "announcements", {"title": title, "body": body, "priority": priority,
+                                                 "publish_at": (now - datetime.timedelta(hours=2)).isoformat(),
+                                                 "expires_at": (now + datetime.timedelta(days=7)).isoformat()})
+            counts["announcements"] += 1
+        for commodity, unit, low, high in [("稻谷", "公斤", 2.6, 3.0), ("玉米", "公斤", 2.2, 2.6), ("生猪", "公斤", 14, 17),
+                                           ("鸡蛋", "公斤", 9, 11), ("茶青", "公斤", 20, 60), ("脐橙", "公斤", 4, 7)]:
+            for days in (7, 0):
+                core.save(w, node, "market_prices", {
+                    "commodity": commodity, "unit": unit, "price": round(rng.uniform(low, high), 2), "currency": "CNY",
+                    "market": "花溪农贸市场", "observed_on": (today - datetime.timedelta(days=days)).isoformat()})
+                counts["market_prices"] += 1
+    return counts

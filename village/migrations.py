@@ -1,0 +1,71 @@
+"""The only place the schema changes: sqlite-utils Migrations, applied in order."""
+from sqlite_utils import Migrations
+
+from sync.store import install as install_sync_tables
+from village.i18n_markers import N_
+from village.records.schema import SQL_TYPES, TABLES
+
+migrations = Migrations("village")
+
+INDEXES = {
+    "households": (["code"], ["head_name"], ["phone"], ["id_number"]),
+    "persons": (["household_id"], ["id_number"], ["name", "birth_date"]),
+    "plots": (["household_id"],),
+    "plantings": (["plot_id"],),
+    "livestock": (["household_id"],),
+    "service_requests": (["ticket"], ["status"], ["household_id"]),
+    "grievances": (["ticket"], ["status"]),
+    "visits": (["household_id"],),
+    "announcements": (["area"],),
+    "market_prices": (["observed_on"],),
+}
+
+
+class SchemaTooNew(Exception):
+    """The database was written by a newer version of this program."""
+
+    message = N_("This database was made by a newer version of the program (it has migration “%(name)s”). "
+                 "Install that version; nothing was changed.")
+
+
+@migrations()
+def m001_records(db):
+    """Create the sync tables and every record table of SPEC 3."""
+    install_sync_tables(db)
+    for table, specs in TABLES.items():
+        columns = {"id": str, "area": str}
+        columns.update({f.name: SQL_TYPES[f.kind] for f in specs})
+        columns.update({"_version": str, "_origin": str, "_deleted": int, "_fv": str})
+        foreign_keys = [(f.name, f.ref, "id") for f in specs if f.ref]
+        db[table].create(columns, pk="id", not_null={"area", "_version", "_origin", "_fv"},
+                         defaults={"_deleted": 0}, foreign_keys=foreign_keys)
+        for cols in INDEXES.get(table, ()):
+            db[table].create_index(cols)
+
+
+@migrations()
+def m002_local_tables(db):
+    """Create the tables that stay on this node: users and the append-only audit log."""
+    db["users"].create({"username": str, "password_hash": str, "role": str, "created_at": str, "disabled": int},
+                       pk="username", not_null={"password_hash", "role", "created_at"}, defaults={"disabled": 0})
+    db["audit"].create({"id": int, "at": str, "actor": str, "action": str, "target": str, "detail": str},
+                       pk="id", not_null={"at", "action"})
+    # Append-only: the log of who did what must not be rewritten afterwards.
+    for event in ("UPDATE", "DELETE"):
+        db.execute(f"CREATE TRIGGER audit_no_{event.lower()} BEFORE {event} ON audit "
+                   "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END")
+
+
+def known_names():
+    """Return the names of every migration this program knows."""
+    return [m.name for m in migrations._migrations]
+
+
+def migrate(db):
+    """Bring the schema up to date; raise SchemaTooNew if it is ahead of this program."""
+    applied = [m.name for m in migrations.applied(db)]
+    unknown = [name for name in applied if name not in known_names()]
+    if unknown:
+        raise SchemaTooNew(unknown[0])
+    if len(applied) < len(known_names()):
+        migrations.apply(db)

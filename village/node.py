@@ -1,0 +1,98 @@
+"""A node's data directory: its identity file, its database and its settings."""
+import json
+import os
+import re
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from village.i18n_markers import N_
+
+ROLES = ("village", "county")
+LANGS = ("en", "zh_Hans", "ug")
+IDENTITY_FILE = "village.json"
+DB_FILE = "village.db"
+AREA_RE = re.compile(r"^\d+(/\d+)*$")
+
+
+class NodeError(Exception):
+    """A problem with a data directory that a clerk can act on."""
+
+    def __init__(self, message, **params):
+        super().__init__(message % params)
+        self.message, self.params = message, params
+
+
+@dataclass
+class Node:
+    """The identity and settings of the node that owns a data directory."""
+
+    data_dir: Path
+    node_id: str
+    role: str
+    name: str
+    area: str
+    lang: str
+    secret_key: str
+    settings: dict = field(default_factory=dict)
+
+    @property
+    def db_path(self):
+        """Return the path of the node's SQLite database."""
+        return self.data_dir / DB_FILE
+
+    def setting(self, name):
+        """Return the value of setting `name` for this node."""
+        from village.settings import value
+
+        return value(name, self.settings)
+
+
+def check_area(area):
+    """Return the normalised code path `area`, or raise NodeError."""
+    area = (area or "").strip().strip("/")
+    if not AREA_RE.match(area):
+        raise NodeError(N_("“%(area)s” is not an area code path; write it like 52/5201/520102/001."), area=area)
+    return area
+
+
+def init_node(data_dir, role, name, area, lang="zh_Hans"):
+    """Create the identity file of a new node in `data_dir`; refuse an existing one."""
+    data_dir = Path(data_dir)
+    if role not in ROLES:
+        raise NodeError(N_("The role must be village or county, not “%(role)s”."), role=role)
+    if lang not in LANGS:
+        raise NodeError(N_("The language must be one of en, zh_Hans, ug, not “%(lang)s”."), lang=lang)
+    if not name or not name.strip():
+        raise NodeError(N_("Give the node a name."))
+    area = check_area(area)
+    if (data_dir / IDENTITY_FILE).exists() or (data_dir / DB_FILE).exists():
+        raise NodeError(N_("%(dir)s already holds a node; nothing was changed. Use another --data directory."),
+                        dir=str(data_dir))
+    data_dir.mkdir(parents=True, exist_ok=True)
+    node = Node(data_dir, uuid.uuid4().hex[:12], role, name.strip(), area, lang, secrets.token_hex(32))
+    identity = {"node_id": node.node_id, "role": role, "name": node.name, "area": area, "lang": lang,
+                "secret_key": node.secret_key, "settings": {}}
+    tmp = data_dir / (IDENTITY_FILE + ".tmp")
+    tmp.write_text(json.dumps(identity, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, data_dir / IDENTITY_FILE)
+    return node
+
+
+def load_node(data_dir):
+    """Return the Node of `data_dir`, or raise NodeError when it holds none."""
+    if data_dir is None:
+        raise NodeError(N_("Say which data directory to use: --data DIR or the VILLAGE_DATA variable."))
+    data_dir = Path(data_dir)
+    path = data_dir / IDENTITY_FILE
+    if not path.exists():
+        raise NodeError(N_("%(dir)s holds no node yet. Run: village init --data %(dir)s …"), dir=str(data_dir))
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        return Node(data_dir, raw["node_id"], raw["role"], raw["name"], raw["area"], raw["lang"],
+                    raw["secret_key"], raw.get("settings", {}))
+    except (ValueError, KeyError) as exc:
+        raise NodeError(N_("%(path)s is damaged (%(error)s); restore it from a backup."),
+                        path=str(path), error=str(exc)) from None

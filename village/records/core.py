@@ -1,0 +1,127 @@
+"""Create, update, delete and read records of any table, through the one write path."""
+import json
+import uuid
+
+from sync.changelog import writing
+from village.i18n_markers import N_
+from village.records.schema import fields
+from village.records.validate import ValidationError, clean, in_area
+
+
+def new_id():
+    """Return a new record id (made where the record is born)."""
+    return str(uuid.uuid4())
+
+
+def row_exists(db, table, row_id):
+    """Return True when `table` holds a live (not deleted) record with `row_id`."""
+    return db.execute(f"SELECT 1 FROM [{table}] WHERE id = ? AND _deleted = 0", [row_id]).fetchone() is not None
+
+
+def get(db, table, row_id, include_deleted=False):
+    """Return the record `row_id` of `table` as a dict of its fields, or None."""
+    fields(table)
+    cur = db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [row_id])
+    row = cur.fetchone()
+    if row is None:
+        return None
+    record = dict(zip([d[0] for d in cur.description], row))
+    if record["_deleted"] and not include_deleted:
+        return None
+    return record
+
+
+def public(table, row):
+    """Return the record's exported fields (id, area, fields; JSON fields decoded)."""
+    specs = fields(table)
+    out = {"id": row["id"], "area": row["area"]}
+    for name, spec in specs.items():
+        value = row.get(name)
+        if spec.kind == "json" and value is not None:
+            value = json.loads(value)
+        elif spec.kind == "bool" and value is not None:
+            value = bool(value)
+        out[name] = value
+    return out
+
+
+def save(writer, node, table, values, row_id=None, ref_exists=None):
+    """Validate `values` and create or update one record; return its id.
+
+    `values` may carry an `id`: a record with that id is updated, else created with it.
+    """
+    db = writer.db
+    row_id = row_id or values.get("id") or new_id()
+    existing = get(db, table, row_id, include_deleted=True)
+    if existing is not None and existing["_deleted"]:
+        raise ValidationError([("id", N_("Record %(id)s was deleted; it cannot be changed."), {"id": row_id})])
+    ref_exists = ref_exists or (lambda t, i: row_exists(db, t, i))
+    cleaned = clean(table, values, existing, ref_exists, node.area)
+    if existing is None:
+        cleaned.setdefault("area", _parent_area(db, table, cleaned) or node.area)
+    elif not in_area(existing["area"], node.area):
+        raise ValidationError([("area", N_("This record belongs to area %(area)s, outside this node."),
+                                {"area": existing["area"]})])
+    _check_unique(db, table, row_id, {**(existing or {}), **cleaned})
+    if existing is not None:
+        cleaned = {k: v for k, v in cleaned.items() if existing.get(k) != v}
+        if not cleaned:
+            return row_id
+    writer.put(table, row_id, cleaned)
+    return row_id
+
+
+UNIQUE_IN_AREA = {"households": "code", "service_requests": "ticket", "grievances": "ticket"}
+
+
+def _check_unique(db, table, row_id, row):
+    """Refuse a second live record with the same household code or ticket in one area.
+
+    Checked here, not by a UNIQUE index: two villages may both hold a code, and a hub must
+    never fail to apply a sync batch over it.
+    """
+    name = UNIQUE_IN_AREA.get(table)
+    if name and row.get(name):
+        clash = db.execute(f"SELECT 1 FROM [{table}] WHERE [{name}] = ? AND area = ? AND id != ? AND _deleted = 0",
+                           [row[name], row["area"], row_id]).fetchone()
+        if clash:
+            raise ValidationError([(name, N_("“%(value)s” is already used by another record here."),
+                                    {"value": row[name]})])
+
+
+def _parent_area(db, table, cleaned):
+    """Return the area of the record this one hangs under, so children stay in its scope."""
+    for spec in fields(table).values():
+        if spec.ref and cleaned.get(spec.name):
+            row = db.execute(f"SELECT area FROM [{spec.ref}] WHERE id = ?", [cleaned[spec.name]]).fetchone()
+            if row:
+                return row[0]
+    return None
+
+
+def delete(writer, node, table, row_id):
+    """Delete record `row_id` (a tombstone that syncs); raise ValidationError if absent."""
+    existing = get(writer.db, table, row_id)
+    if existing is None:
+        raise ValidationError([("id", N_("There is no record %(id)s in %(table)s."), {"id": row_id, "table": table})])
+    if not in_area(existing["area"], node.area):
+        raise ValidationError([("area", N_("This record belongs to area %(area)s, outside this node."),
+                                {"area": existing["area"]})])
+    writer.delete(table, row_id)
+
+
+def write(db, node):
+    """Open one transaction on `db` for `node`; yields the Writer to pass to save/delete."""
+    return writing(db, node.node_id)
+
+
+def rows(db, table, where="", params=(), order="rowid", limit=None, offset=0):
+    """Yield the live records of `table` as dicts of exported fields."""
+    fields(table)
+    sql = f"SELECT * FROM [{table}] WHERE _deleted = 0" + (f" AND ({where})" if where else "") + f" ORDER BY {order}"
+    if limit is not None:
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    cur = db.execute(sql, list(params))
+    names = [d[0] for d in cur.description]
+    for row in cur:
+        yield public(table, dict(zip(names, row)))

@@ -1,0 +1,50 @@
+"""Announcements and market prices shown at a village: what is current, most urgent first."""
+import datetime
+import json
+
+from village.records import core
+
+PRIORITY_ORDER = {"emergency": 0, "urgent": 1, "normal": 2}
+
+
+def _ancestors_and_self(path):
+    parts = path.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+
+
+def current_announcements(db, area, now=None):
+    """Return announcements addressed to `area`, its ancestors or descendants, not expired, emergencies first."""
+    now = (now or datetime.datetime.now(datetime.timezone.utc)).isoformat(timespec="seconds")
+    targets = _ancestors_and_self(area)
+    marks = ", ".join("?" * len(targets))
+    where = (f"(area IN ({marks}) OR area LIKE ?) AND (publish_at IS NULL OR publish_at <= ?) "
+             "AND (expires_at IS NULL OR expires_at > ?)")
+    found = list(core.rows(db, "announcements", where, [*targets, area + "/%", now, now]))
+    found.sort(key=lambda a: (PRIORITY_ORDER.get(a["priority"], 9), -_stamp(a)))
+    return found
+
+
+def _stamp(announcement):
+    moment = announcement.get("publish_at")
+    return datetime.datetime.fromisoformat(moment).timestamp() if moment else 0
+
+
+def localized(text_by_lang, lang, fallback="en"):
+    """Return the text of a {lang: text} map in `lang`, else a fallback language, else any."""
+    if isinstance(text_by_lang, str):
+        text_by_lang = json.loads(text_by_lang)
+    if not text_by_lang:
+        return ""
+    for key in (lang, fallback, "zh_Hans", "en"):
+        if text_by_lang.get(key):
+            return text_by_lang[key]
+    return next(iter(text_by_lang.values()))
+
+
+def latest_prices(db, area, limit=30):
+    """Return the newest price of each commodity at each market in scope of `area`."""
+    targets = _ancestors_and_self(area)
+    marks = ", ".join("?" * len(targets))
+    where = (f"(area IN ({marks}) OR area LIKE ?) AND observed_on = (SELECT MAX(p2.observed_on) FROM market_prices p2 "
+             "WHERE p2.commodity = market_prices.commodity AND p2.market IS market_prices.market AND p2._deleted = 0)")
+    return list(core.rows(db, "market_prices", where, [*targets, area + "/%"], order="commodity, market", limit=limit))

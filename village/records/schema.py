@@ -1,0 +1,151 @@
+"""Every synced record table of SPEC 3: its fields, their types and their rules."""
+from dataclasses import dataclass
+
+from village.i18n_markers import N_
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of a record table."""
+
+    name: str
+    kind: str = "text"  # text | int | float | date | datetime | bool | json | choice
+    required: bool = False
+    choices: tuple = ()
+    sensitive: bool = False  # marked (S) in SPEC 3: masked in lists, never logged
+    ref: str = ""  # table whose id this field holds
+    minimum: float | None = None
+    exclusive_min: bool = False
+    maximum: float | None = None
+    default: object = None
+
+
+MONITORING = ("none", "watch", "at_risk", "supported")
+LAND_TYPES = ("paddy", "dry", "orchard", "tea", "forest", "pond", "other")
+REQUEST_KINDS = ("residence_certificate", "subsidy", "land_certificate", "other")
+REQUEST_STATUSES = ("submitted", "in_review", "approved", "rejected", "issued")
+GRIEVANCE_CATEGORIES = ("road", "water", "power", "health", "land", "other")
+GRIEVANCE_STATUSES = ("open", "in_progress", "resolved", "closed")
+VISIT_KINDS = ("poverty_monitoring", "elderly_care", "plot_inspection")
+RISK_LEVELS = ("none", "low", "medium", "high")
+PRIORITIES = ("normal", "urgent", "emergency")
+SEXES = ("female", "male")
+
+TABLES = {
+    "households": (
+        Field("code", required=True),
+        Field("head_name", required=True),
+        Field("id_number", sensitive=True),
+        Field("phone", sensitive=True),
+        Field("address"),
+        Field("members", "int", minimum=0),
+        Field("monitoring_status", "choice", choices=MONITORING, default="none"),
+        Field("notes"),
+    ),
+    "persons": (
+        Field("household_id", required=True, ref="households"),
+        Field("name", required=True),
+        Field("sex", "choice", choices=SEXES),
+        Field("birth_date", "date"),
+        Field("id_number", sensitive=True),
+        Field("relation"),
+        Field("phone", sensitive=True),
+        Field("lives_alone", "bool", default=False),
+        Field("disability"),
+        Field("notes"),
+    ),
+    "plots": (
+        Field("household_id", required=True, ref="households"),
+        Field("name", required=True),
+        Field("area_mu", "float", required=True, minimum=0, exclusive_min=True),
+        Field("land_type", "choice", required=True, choices=LAND_TYPES),
+        Field("lat", "float", minimum=-90, maximum=90),
+        Field("lon", "float", minimum=-180, maximum=180),
+        Field("notes"),
+    ),
+    "plantings": (
+        Field("plot_id", required=True, ref="plots"),
+        Field("season"),
+        Field("crop", required=True),
+        Field("variety"),
+        Field("planted_on", "date"),
+        Field("harvested_on", "date"),
+        Field("yield_kg", "float", minimum=0),
+        Field("inputs"),
+        Field("notes"),
+    ),
+    "livestock": (
+        Field("household_id", required=True, ref="households"),
+        Field("species", required=True),
+        Field("count", "int", required=True, minimum=0),
+        Field("vaccinated_on", "date"),
+        Field("notes"),
+    ),
+    "service_requests": (
+        Field("ticket", required=True),
+        Field("household_id", ref="households"),
+        Field("applicant_name", required=True),
+        Field("applicant_phone", sensitive=True),
+        Field("kind", "choice", required=True, choices=REQUEST_KINDS),
+        Field("details"),
+        Field("status", "choice", choices=REQUEST_STATUSES, default="submitted"),
+        Field("history", "json", default=()),
+    ),
+    "grievances": (
+        Field("ticket", required=True),
+        Field("category", "choice", required=True, choices=GRIEVANCE_CATEGORIES),
+        Field("description", required=True),
+        Field("location"),
+        Field("reporter"),
+        Field("status", "choice", choices=GRIEVANCE_STATUSES, default="open"),
+        Field("responses", "json", default=()),
+    ),
+    "visits": (
+        Field("household_id", required=True, ref="households"),
+        Field("visitor", required=True),
+        Field("kind", "choice", required=True, choices=VISIT_KINDS),
+        Field("visited_on", "date", required=True),
+        Field("answers", "json", default=None),
+        Field("risk_level", "choice", choices=RISK_LEVELS, default="none"),
+        Field("follow_up"),
+        Field("notes"),
+    ),
+    "announcements": (
+        Field("title", "json", required=True),
+        Field("body", "json"),
+        Field("priority", "choice", choices=PRIORITIES, default="normal"),
+        Field("publish_at", "datetime"),
+        Field("expires_at", "datetime"),
+    ),
+    "market_prices": (
+        Field("commodity", required=True),
+        Field("unit", required=True),
+        Field("price", "float", required=True, minimum=0),
+        Field("currency", default="CNY"),
+        Field("market"),
+        Field("observed_on", "date", required=True),
+    ),
+}
+
+SQL_TYPES = {"text": str, "choice": str, "date": str, "datetime": str, "json": str, "int": int, "bool": int, "float": float}
+
+
+def fields(table):
+    """Return the Field specs of `table` by name (raise NoSuchTable for an unknown one)."""
+    if table not in TABLES:
+        raise NoSuchTable(table)
+    return {f.name: f for f in TABLES[table]}
+
+
+def column_names(table):
+    """Return the columns of `table` as exported: id, area, then its fields in order."""
+    return ["id", "area", *fields(table)]
+
+
+class NoSuchTable(KeyError):
+    """A table name that is not one of the record tables."""
+
+    def message(self):
+        """Return the problem as a translatable (message, params) pair."""
+        return N_("There is no table called “%(table)s”. Tables: %(tables)s."), {
+            "table": self.args[0], "tables": ", ".join(TABLES)}

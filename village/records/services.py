@@ -1,0 +1,67 @@
+"""Service requests and grievances: tickets and their status workflows."""
+import datetime
+import json
+import secrets
+
+from village.i18n_markers import N_
+from village.records import core
+from village.records.validate import ValidationError
+
+REQUEST_FLOW = {"submitted": ("in_review",), "in_review": ("approved", "rejected"), "approved": ("issued",),
+                "rejected": (), "issued": ()}
+GRIEVANCE_FLOW = {"open": ("in_progress",), "in_progress": ("resolved",), "resolved": ("closed", "in_progress"),
+                  "closed": ()}
+PREFIX = {"service_requests": "S", "grievances": "G"}
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def new_ticket(db, table):
+    """Return a new ticket such as S-4821-0937: digits only, easy to read aloud in any language."""
+    while True:
+        digits = f"{secrets.randbelow(10 ** 8):08d}"
+        ticket = f"{PREFIX[table]}-{digits[:4]}-{digits[4:]}"
+        if not db.execute(f"SELECT 1 FROM [{table}] WHERE ticket = ?", [ticket]).fetchone():
+            return ticket
+
+
+def normalise_ticket(text):
+    """Return a ticket as typed by a resident (spaces, lower case, no dashes) in its stored form."""
+    raw = "".join(ch for ch in (text or "").upper() if ch.isalnum())
+    if len(raw) == 9 and raw[0] in "SG" and raw[1:].isdigit():
+        return f"{raw[0]}-{raw[1:5]}-{raw[5:]}"
+    return (text or "").strip().upper()
+
+
+def submit(writer, node, table, values, actor="kiosk"):
+    """Create a service request or grievance with a fresh ticket; return (id, ticket)."""
+    ticket = new_ticket(writer.db, table)
+    first = "submitted" if table == "service_requests" else "open"
+    entry = {"status": first, "by": actor, "at": _now(), "note": ""}
+    history_field = "history" if table == "service_requests" else "responses"
+    values = {**values, "ticket": ticket, "status": first, history_field: [entry]}
+    row_id = core.save(writer, node, table, values)
+    return row_id, ticket
+
+
+def find_by_ticket(db, table, ticket):
+    """Return the live record with `ticket`, or None."""
+    found = list(core.rows(db, table, "ticket = ?", [normalise_ticket(ticket)], limit=1))
+    return found[0] if found else None
+
+
+def change_status(writer, node, table, row_id, status, actor, note=""):
+    """Move a request or grievance to `status` along its workflow, recording who, when and why."""
+    flow = REQUEST_FLOW if table == "service_requests" else GRIEVANCE_FLOW
+    record = core.get(writer.db, table, row_id)
+    if record is None:
+        raise ValidationError([("id", N_("There is no record %(id)s in %(table)s."), {"id": row_id, "table": table})])
+    if status not in flow.get(record["status"], ()):
+        raise ValidationError([("status", N_("A record that is “%(from)s” cannot become “%(to)s”."),
+                                {"from": record["status"], "to": status})])
+    history_field = "history" if table == "service_requests" else "responses"
+    history = json.loads(record[history_field] or "[]")
+    history.append({"status": status, "by": actor, "at": _now(), "note": note})
+    core.save(writer, node, table, {"status": status, history_field: history}, row_id=row_id)

@@ -1,0 +1,42 @@
+"""Every setting once: name, type, default, environment variable and what it does.
+
+A setting's value comes from its environment variable, else from the `settings` object in
+the node's `village.json`, else from its default.
+"""
+import os
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting of a node."""
+
+    name: str
+    type: type
+    default: object
+    env: str
+    description: str
+
+
+SETTINGS = (
+    Setting("sync_interval_minutes", float, 5.0, "VILLAGE_SYNC_INTERVAL_MINUTES", "How often the node syncs with its hub."),
+    Setting("sync_backoff_max_minutes", float, 30.0, "VILLAGE_SYNC_BACKOFF_MAX_MINUTES", "Longest wait between failed sync attempts."),
+    Setting("hub_ca_file", str, "", "VILLAGE_HUB_CA_FILE", "CA certificate file for an https hub (default: the system store)."),
+    Setting("kiosk_idle_seconds", int, 90, "VILLAGE_KIOSK_IDLE_SECONDS", "Idle time after which the kiosk returns home."),
+    Setting("clerk_idle_minutes", int, 10, "VILLAGE_CLERK_IDLE_MINUTES", "Idle time after which a clerk is logged out."),
+    Setting("not_seen_days", int, 3, "VILLAGE_NOT_SEEN_DAYS", "A hub reports villages not seen for this many days."),
+    Setting("backup_keep", int, 7, "VILLAGE_BACKUP_KEEP", "How many nightly backups to keep."),
+    Setting("secret_key", str, "", "VILLAGE_SECRET_KEY", "Key for session cookies (default: made at init, kept in the data dir)."),
+)
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def value(name, overrides=None):
+    """Return the current value of setting `name`."""
+    setting = BY_NAME[name]
+    raw = os.environ.get(setting.env)
+    if raw is None and overrides and name in overrides:
+        raw = overrides[name]
+    if raw is None:
+        return setting.default
+    return setting.type(raw)
