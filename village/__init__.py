@@ -5,6 +5,7 @@ from flask import Flask
 def create_app(config=None):
     """Create the app for the node in `config["NODE"]` (or `config["DATA_DIR"]`)."""
     from village import db, web_i18n
+    from village.extensions import csrf
     from village.node import load_node
 
     app = Flask(__name__)
@@ -17,6 +18,7 @@ def create_app(config=None):
     app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True)
     db.init_app(app)
     web_i18n.init_app(app)
+    csrf.init_app(app)
 
     from village import kiosk
 

@@ -1,0 +1,150 @@
+"""Shared fixtures: fresh nodes, the app, its test client, the CLI, live servers and Chromium."""
+import os
+import socket
+import threading
+
+import pytest
+from click.testing import CliRunner
+
+from village import create_app
+from village.cli import main
+from village.db import open_db
+from village.node import init_node
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+VILLAGE_AREA = "52/5201/520102/001"
+COUNTY_AREA = "52/5201/520102"
+
+
+@pytest.fixture
+def make_node(tmp_path):
+    """Return a function that creates a fresh node and returns (node, db)."""
+    made = []
+
+    def make(role="village", area=VILLAGE_AREA, name="红星村", lang="zh_Hans", subdir=None):
+        node = init_node(tmp_path / (subdir or f"{role}{len(made)}"), role, name, area, lang)
+        db = open_db(node)
+        made.append(db)
+        return node, db
+
+    yield make
+    for db in made:
+        db.close()
+
+
+@pytest.fixture
+def node_db(make_node):
+    """A fresh village node and its open database."""
+    return make_node()
+
+
+@pytest.fixture
+def node(node_db):
+    return node_db[0]
+
+
+@pytest.fixture
+def db(node_db):
+    return node_db[1]
+
+
+@pytest.fixture
+def app(node):
+    """The web app of a fresh village node, in testing mode (CSRF checks stay on)."""
+    return create_app({"NODE": node, "TESTING": True})
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+class Village(CliRunner):
+    """A CliRunner that runs `village ...` against one data directory."""
+
+    def __init__(self, data_dir):
+        super().__init__()
+        self.data_dir = str(data_dir)
+
+    def __call__(self, *args, input=None):
+        return self.invoke(main, list(args), input=input, env={"VILLAGE_DATA": self.data_dir},
+                           catch_exceptions=False)
+
+
+@pytest.fixture
+def runner(tmp_path):
+    """Run CLI commands against a data directory that `village init` has not touched yet."""
+    return Village(tmp_path / "data")
+
+
+def free_port():
+    """Return a TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class LiveServer:
+    """A node's app served by waitress on 127.0.0.1 in a background thread."""
+
+    def __init__(self, app):
+        from waitress.server import create_server
+
+        self.port = free_port()
+        self.server = create_server(app, host="127.0.0.1", port=self.port, threads=4)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.close()
+
+
+@pytest.fixture
+def serve():
+    """Return a function that serves an app over real HTTP and gives its LiveServer."""
+    servers = []
+
+    def start(app):
+        servers.append(LiveServer(app))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium, driven by Playwright (never a downloaded browser)."""
+    from playwright.sync_api import sync_playwright
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("Chromium is missing: run `make browsers` (make test does it).")
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh browser page (new context: no cookies) that refuses any non-local request."""
+    context = browser.new_context(viewport={"width": 1080, "height": 1920})
+    outside = []
+
+    def guard(route):
+        url = route.request.url
+        if url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    page = context.new_page()
+    yield page
+    context.close()
+    assert not outside, f"pages asked for remote resources: {outside}"
