@@ -1,0 +1,121 @@
+"""Validation of every record table: types, choices, ranges, dates, references, area."""
+import pytest
+
+from village.records import core
+from village.records.validate import ValidationError
+
+
+def household(w, node, **extra):
+    return core.save(w, node, "households", {"code": extra.pop("code", "H1"), "head_name": "王建国", **extra})
+
+
+def problems_of(node, db, table, values, parents=True):
+    """Return the fields with problems when saving `values` to `table` (nothing saved)."""
+    before = db.execute("SELECT COUNT(*) FROM _changes").fetchone()[0]
+    with pytest.raises(ValidationError) as info:
+        with core.write(db, node) as w:
+            if parents:
+                hh = household(w, node, code="P1")
+                plot = core.save(w, node, "plots", {"household_id": hh, "name": "东坡", "area_mu": 1, "land_type": "dry"})
+                values = {k: {"$hh": hh, "$plot": plot}.get(v, v) if isinstance(v, str) else v for k, v in values.items()}
+            core.save(w, node, table, values)
+    assert db.execute("SELECT COUNT(*) FROM _changes").fetchone()[0] == before
+    return {field for field, _m, _p in info.value.problems}
+
+
+@pytest.mark.parametrize("table, values, bad", [
+    ("households", {"head_name": "王"}, {"code"}),
+    ("households", {"code": "H2", "head_name": "  "}, {"head_name"}),
+    ("households", {"code": "H2", "head_name": "王", "members": "two"}, {"members"}),
+    ("households", {"code": "H2", "head_name": "王", "members": -1}, {"members"}),
+    ("households", {"code": "H2", "head_name": "王", "monitoring_status": "poor"}, {"monitoring_status"}),
+    ("households", {"code": "H2", "head_name": "王", "colour": "red"}, {"colour"}),
+    ("households", {"code": "H2", "head_name": "王", "area": "53/5301"}, {"area"}),
+    ("persons", {"household_id": "nope", "name": "李"}, {"household_id"}),
+    ("persons", {"household_id": "$hh", "name": "李", "birth_date": "2023-02-30"}, {"birth_date"}),
+    ("persons", {"household_id": "$hh", "name": "李", "sex": "x"}, {"sex"}),
+    ("persons", {"household_id": "$hh", "name": "李", "lives_alone": "maybe"}, {"lives_alone"}),
+    ("plots", {"household_id": "$hh", "name": "西坡", "area_mu": 0, "land_type": "dry"}, {"area_mu"}),
+    ("plots", {"household_id": "$hh", "name": "西坡", "area_mu": -2, "land_type": "dry"}, {"area_mu"}),
+    ("plots", {"household_id": "$hh", "name": "西坡", "area_mu": 1, "land_type": "moon"}, {"land_type"}),
+    ("plots", {"household_id": "$hh", "name": "西坡", "area_mu": 1, "land_type": "dry", "lat": 91}, {"lat"}),
+    ("plots", {"household_id": "$hh", "name": "西坡", "area_mu": "nan", "land_type": "dry"}, {"area_mu"}),
+    ("plantings", {"plot_id": "missing", "crop": "稻"}, {"plot_id"}),
+    ("plantings", {"plot_id": "$plot", "crop": "稻", "planted_on": "2026-05-01", "harvested_on": "2026-04-01"}, {"harvested_on"}),
+    ("plantings", {"plot_id": "$plot", "crop": "稻", "yield_kg": -5}, {"yield_kg"}),
+    ("livestock", {"household_id": "$hh", "species": "猪", "count": 2.5}, {"count"}),
+    ("livestock", {"household_id": "$hh", "species": "猪"}, {"count"}),
+    ("livestock", {"household_id": "$hh", "species": "猪", "count": 1, "vaccinated_on": "yesterday"}, {"vaccinated_on"}),
+    ("service_requests", {"ticket": "S-1", "applicant_name": "张", "kind": "passport"}, {"kind"}),
+    ("service_requests", {"ticket": "S-1", "applicant_name": "张", "kind": "subsidy", "status": "lost"}, {"status"}),
+    ("service_requests", {"ticket": "S-1", "applicant_name": "张", "kind": "subsidy", "household_id": "x"}, {"household_id"}),
+    ("grievances", {"ticket": "G-1", "category": "noise", "description": "吵"}, {"category"}),
+    ("grievances", {"ticket": "G-1", "category": "road", "description": ""}, {"description"}),
+    ("visits", {"household_id": "$hh", "visitor": "刘", "kind": "tea_party", "visited_on": "2026-01-01"}, {"kind"}),
+    ("visits", {"household_id": "$hh", "visitor": "刘", "kind": "elderly_care", "visited_on": "2026-01-01", "risk_level": "extreme"}, {"risk_level"}),
+    ("visits", {"household_id": "$hh", "visitor": "刘", "kind": "elderly_care"}, {"visited_on"}),
+    ("visits", {"household_id": "$hh", "visitor": "刘", "kind": "elderly_care", "visited_on": "2026-01-01", "answers": "{bad json"}, {"answers"}),
+    ("announcements", {"title": {"en": ""}}, {"title"}),
+    ("announcements", {"title": {"en": "Hi"}, "priority": "loud"}, {"priority"}),
+    ("announcements", {"title": {"en": "Hi"}, "publish_at": "2026-02-01T00:00", "expires_at": "2026-01-01T00:00"}, {"expires_at"}),
+    ("market_prices", {"commodity": "稻谷", "unit": "公斤", "price": -1, "observed_on": "2026-01-01"}, {"price"}),
+    ("market_prices", {"commodity": "稻谷", "unit": "公斤", "price": 2}, {"observed_on"}),
+])
+def test_bad_values_are_refused_with_the_field_named(node_db, table, values, bad):
+    node, db = node_db
+    assert problems_of(node, db, table, values) == bad
+
+
+@pytest.mark.parametrize("table, values", [
+    ("households", {"code": "H9", "head_name": "王", "members": "3", "monitoring_status": "watch"}),
+    ("persons", {"household_id": "$hh", "name": "李", "birth_date": "1950-02-28", "lives_alone": "yes"}),
+    ("plots", {"household_id": "$hh", "name": "西坡", "area_mu": "0.5", "land_type": "paddy", "lat": 26.5, "lon": 106.7}),
+    ("plantings", {"plot_id": "$plot", "crop": "稻", "planted_on": "2026-04-01", "harvested_on": "2026-08-01", "yield_kg": 500}),
+    ("livestock", {"household_id": "$hh", "species": "牛", "count": "3"}),
+    ("service_requests", {"ticket": "S-0000-0001", "applicant_name": "张", "kind": "subsidy"}),
+    ("grievances", {"ticket": "G-0000-0001", "category": "water", "description": "水浑", "reporter": ""}),
+    ("visits", {"household_id": "$hh", "visitor": "刘", "kind": "poverty_monitoring", "visited_on": "2026-01-01", "answers": {"income": 1}}),
+    ("announcements", {"title": {"zh_Hans": "通知"}, "priority": "urgent", "expires_at": "2030-01-01T00:00"}),
+    ("market_prices", {"commodity": "稻谷", "unit": "公斤", "price": "2.8", "observed_on": "2026-01-01"}),
+])
+def test_good_values_are_saved_with_their_types(node_db, table, values):
+    node, db = node_db
+    with core.write(db, node) as w:
+        hh = household(w, node, code="P1")
+        plot = core.save(w, node, "plots", {"household_id": hh, "name": "东坡", "area_mu": 1, "land_type": "dry"})
+        values = {k: {"$hh": hh, "$plot": plot}.get(v, v) if isinstance(v, str) else v for k, v in values.items()}
+        row_id = core.save(w, node, table, values)
+    saved = core.public(table, core.get(db, table, row_id))
+    assert saved["area"] == node.area
+    if table == "plots":
+        assert saved["area_mu"] == 0.5
+    if table == "persons":
+        assert saved["lives_alone"] is True and saved["birth_date"] == "1950-02-28"
+
+
+def test_household_code_is_unique_within_the_village(node_db):
+    node, db = node_db
+    with core.write(db, node) as w:
+        household(w, node, code="H1")
+    assert problems_of(node, db, "households", {"code": "H1", "head_name": "李"}, parents=False) == {"code"}
+
+
+def test_messages_are_translated_for_a_clerk(node_db):
+    from village.i18n import translations
+
+    node, db = node_db
+    with pytest.raises(ValidationError) as info:
+        with core.write(db, node) as w:
+            core.save(w, node, "plots", {"household_id": "x", "name": "a", "area_mu": 0, "land_type": "dry"})
+    english = " ".join(info.value.render(translations("en").gettext))
+    assert "Must be more than 0" in english
+    chinese = " ".join(info.value.render(translations("zh_Hans").gettext))
+    assert "Must be more than" not in chinese
+
+
+def test_children_take_the_area_of_their_household(make_node):
+    node, db = make_node(role="county", area="52/5201/520102")
+    with core.write(db, node) as w:
+        hh = core.save(w, node, "households", {"code": "H1", "head_name": "王", "area": "52/5201/520102/007"})
+        person = core.save(w, node, "persons", {"household_id": hh, "name": "李"})
+    assert core.get(db, "persons", person)["area"] == "52/5201/520102/007"

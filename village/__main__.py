@@ -1,0 +1,4 @@
+"""Run the command line as `python -m village`."""
+from village.cli import main
+
+main()
