@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml setup.py
 catalogs: $(STAMP)
 	@for l in $(LANGS); do \
 	  mkdir -p village/translations/$$l/LC_MESSAGES; \
-	  $(VENV)/bin/pybabel compile -q -i locales/$$l/LC_MESSAGES/messages.po \
+	  $(VENV)/bin/pybabel compile -i locales/$$l/LC_MESSAGES/messages.po \
 	    -o village/translations/$$l/LC_MESSAGES/messages.mo || exit 1; \
 	done
 
