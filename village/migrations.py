@@ -69,3 +69,16 @@ def migrate(db):
         raise SchemaTooNew(unknown[0])
     if len(applied) < len(known_names()):
         migrations.apply(db)
+
+
+@migrations()
+def m003_sync_nodes(db):
+    """Create the hub's tables of enrolled nodes and of the nonces it has handed out."""
+    db["nodes"].create({"node_id": str, "name": str, "area": str, "code_hash": str, "secret": str,
+                        "enrolled_by": str, "created_at": str, "enrolled_at": str, "revoked_at": str,
+                        "push_cursor": int, "last_seen": str, "clock_skew_ms": int, "restamped": int},
+                       pk="node_id", not_null={"name", "area", "code_hash", "secret", "created_at"},
+                       defaults={"push_cursor": 0, "restamped": 0})
+    db["nodes"].create_index(["code_hash"], unique=True)
+    # Nonces are single-use: a request carrying one the hub does not hold is a replay.
+    db["sync_nonces"].create({"nonce": str, "issued_ms": int}, pk="nonce", not_null={"issued_ms"})
