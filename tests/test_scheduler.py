@@ -1,0 +1,285 @@
+"""The scheduler of `village serve`: backoff, the probe, one scheduler per data directory, jobs."""
+import datetime
+import json
+import random
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from sync.meta import get_meta, set_meta
+from sync.store import transaction
+from tests.conftest import COUNTY_AREA, free_port
+from village import scheduler as sch
+from village.records import core
+
+UTC = datetime.timezone.utc
+
+
+@pytest.mark.parametrize("failures, ceiling", [(0, 0), (1, 30), (2, 60), (3, 120), (6, 960), (7, 1800), (50, 1800)])
+def test_backoff_ceiling_doubles_and_is_capped(failures, ceiling):
+    assert sch.backoff_ceiling(failures, base=30, cap=1800) == ceiling
+
+
+def test_backoff_delay_is_full_jitter_within_bounds():
+    rand = random.Random(7).random
+    for failures in range(1, 12):
+        ceiling = sch.backoff_ceiling(failures, 30, 1800)
+        draws = [sch.backoff_delay(failures, 30, 1800, rand) for _ in range(400)]
+        assert all(0 <= d < ceiling for d in draws)
+        # Full jitter: the draws cover the whole range, not a narrow band near the ceiling.
+        assert min(draws) < 0.1 * ceiling and max(draws) > 0.9 * ceiling
+    assert sch.backoff_delay(3, 30, 1800, rand=lambda: 0.5) == 60
+
+
+@pytest.mark.parametrize("before, now, prompt", [(False, True, True), (None, True, False), (True, True, False),
+                                                 (False, False, False), (True, False, False)])
+def test_link_came_back(before, now, prompt):
+    assert sch.link_came_back(before, now) is prompt
+
+
+class Link:
+    """A hub link whose state the test sets; counts sync rounds and probes."""
+
+    def __init__(self, up=False):
+        self.up, self.syncs, self.probes = up, 0, 0
+
+    def sync(self):
+        self.syncs += 1
+        return self.up
+
+    def probe(self):
+        self.probes += 1
+        return self.up
+
+
+def test_sync_loop_runs_on_interval_backs_off_and_retries_when_the_link_returns():
+    loop = sch.SyncLoop(interval=300, cap=1800, base=30, rand=lambda: 1.0)
+    link = Link(up=True)
+    assert loop.tick(0, link.sync, link.probe) == "synced"
+    assert loop.tick(299, link.sync, link.probe) == "idle" and link.probes == 0
+    link.up = False
+    assert loop.tick(300, link.sync, link.probe) == "failed"
+    assert (loop.failures, loop.next_at, loop.link_up) == (1, 330, False)
+    assert loop.tick(315, link.sync, link.probe) == "waiting"
+    assert loop.tick(330, link.sync, link.probe) == "failed"
+    assert loop.next_at == 390  # second failure: up to 60 s
+    link.up = True
+    syncs = link.syncs
+    assert loop.tick(345, link.sync, link.probe) == "synced"  # prompt, long before 390
+    assert link.syncs == syncs + 1 and loop.failures == 0 and loop.next_at == 645
+
+
+def test_sync_loop_does_not_hammer_a_hub_that_answers_but_refuses():
+    loop = sch.SyncLoop(interval=300, cap=1800, base=30, rand=lambda: 1.0)
+    link = Link(up=True)
+    refusing = lambda: False  # noqa: E731 - the hub answers TCP but the round fails
+    assert loop.tick(0, refusing, link.probe) == "failed"
+    assert [loop.tick(t, refusing, link.probe) for t in (10, 20)] == ["waiting", "waiting"]
+    assert loop.tick(30, refusing, link.probe) == "failed"
+
+
+def test_hub_address():
+    assert sch.hub_address("https://hub.example:8443/x") == ("hub.example", 8443)
+    assert sch.hub_address("http://10.0.0.1") == ("10.0.0.1", 80)
+    assert sch.hub_address("https://hub.example") == ("hub.example", 443)
+
+
+def test_reachable_against_a_real_listener():
+    port = free_port()
+    assert not sch.reachable(f"http://127.0.0.1:{port}/", timeout=1)
+    with socket.create_server(("127.0.0.1", port)):
+        assert sch.reachable(f"http://127.0.0.1:{port}/", timeout=1)
+    assert not sch.reachable("", timeout=1)
+
+
+HOLD_LOCK = """
+import sys
+from village.scheduler import DataDirLock
+lock = DataDirLock(sys.argv[1])
+print("held" if lock.acquire() else "refused", flush=True)
+sys.stdin.readline()
+"""
+
+
+def test_lock_refuses_a_second_scheduler_in_another_process(node):
+    other = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(node.data_dir)], stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert other.stdout.readline().strip() == "held"
+        second = sch.NodeScheduler(node)
+        assert second.start() is False
+        assert second.scheduler is None
+    finally:
+        other.communicate("\n", timeout=10)
+    first = sch.NodeScheduler(node)
+    assert first.start() is True
+    try:
+        again = subprocess.run([sys.executable, "-c", HOLD_LOCK, str(node.data_dir)], input="\n",
+                               capture_output=True, text=True, timeout=20)
+        assert again.stdout.strip() == "refused"
+        assert {j.id for j in first.scheduler.get_jobs()} == {sch.SYNC_JOB, sch.BACKUP_JOB}
+        assert all(j.max_instances == 1 and j.coalesce for j in first.scheduler.get_jobs())
+    finally:
+        first.shutdown()
+
+
+def test_county_node_schedules_county_jobs(make_node):
+    county, _ = make_node(role="county", area=COUNTY_AREA, name="县")
+    jobs = sch.NodeScheduler(county)
+    assert jobs.start()
+    try:
+        assert {j.id for j in jobs.scheduler.get_jobs()} == {sch.SYNC_JOB, sch.BACKUP_JOB, sch.EXPIRE_JOB,
+                                                              sch.STALE_JOB}
+    finally:
+        jobs.shutdown()
+
+
+class LateHub:
+    """A TCP listener that appears when the test says so; a sync round is one real exchange with it."""
+
+    def __init__(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}/"
+        self.rounds, self.ok_rounds = [], []
+        self.server = None
+
+    def appear(self):
+        self.server = socket.create_server(("127.0.0.1", self.port))
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        while True:
+            try:
+                conn, _ = self.server.accept()
+            except OSError:
+                return
+            with conn:
+                if conn.recv(16) == b"sync":
+                    conn.sendall(b"ok")
+
+    def sync(self):
+        self.rounds.append(time.monotonic())
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=2) as conn:
+                conn.sendall(b"sync")
+                ok = conn.recv(2) == b"ok"
+        except OSError:
+            return False
+        if ok:
+            self.ok_rounds.append(time.monotonic())
+        return ok
+
+    def close(self):
+        if self.server:
+            self.server.close()
+
+
+def wait_for(condition, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_probe_triggers_a_prompt_sync_when_the_hub_appears(node, db):
+    hub = LateHub()
+    with transaction(db):
+        set_meta(db, sch.HUB_URL_KEY, hub.url)
+    jobs = sch.NodeScheduler(node, tick_seconds=0.1, sync=hub.sync)
+    jobs.loop.rand = lambda: 1.0  # the first backoff is a full 30 s: only the probe can beat it
+    assert jobs.start()
+    try:
+        assert wait_for(lambda: jobs.loop.failures == 1 and jobs.loop.link_up is False, 5)
+        time.sleep(0.3)
+        assert len(hub.rounds) == 1  # backing off: probing, not syncing
+        appeared = time.monotonic()
+        hub.appear()
+        assert wait_for(lambda: hub.ok_rounds, 5)
+        assert hub.ok_rounds[0] - appeared < 3
+        assert jobs.loop.failures == 0
+        assert len(hub.rounds) == 2
+    finally:
+        jobs.shutdown()
+        hub.close()
+
+
+def test_sync_job_does_nothing_before_enrollment(node):
+    calls = []
+    jobs = sch.NodeScheduler(node, sync=lambda: calls.append(1) or True)
+    assert jobs.sync_tick() == "not enrolled" and calls == []
+
+
+def test_backup_rotation_keeps_the_newest_n(node, db):
+    node.settings["backup_keep"] = 3
+    start = datetime.datetime(2026, 3, 1, 2, 30, tzinfo=UTC)
+    made = [sch.nightly_backup(db, node, now=start + datetime.timedelta(days=d)) for d in range(5)]
+    kept = sorted((node.data_dir / sch.BACKUP_DIR).iterdir())
+    assert kept == made[-3:]
+    import sqlite3
+
+    with sqlite3.connect(kept[-1]) as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+
+
+def test_rotation_ignores_other_files(tmp_path):
+    (tmp_path / "notes.txt").write_text("keep me")
+    for name in ("village-1.db", "village-2.db", "village-3.db"):
+        (tmp_path / name).write_bytes(b"")
+    assert [p.name for p in sch.rotate_backups(tmp_path, 1)] == ["village-1.db", "village-2.db"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "village-3.db"]
+
+
+def announce(db, node, title, expires, area=None):
+    values = {"title": {"en": title}, "expires_at": expires}
+    if area:
+        values["area"] = area
+    with core.write(db, node) as writer:
+        return core.save(writer, node, "announcements", values)
+
+
+def test_expiry_tombstones_expired_announcements_through_the_write_path(make_node):
+    county, db = make_node(role="county", area=COUNTY_AREA, name="县")
+    old = announce(db, county, "Old", "2026-01-01T00:00:00+00:00")
+    current = announce(db, county, "Current", "2026-12-31T00:00:00+00:00")
+    forever = announce(db, county, "Forever", None)
+    now = datetime.datetime(2026, 6, 1, tzinfo=UTC)
+    assert sch.expire_announcements(db, county, now=now) == [old]
+    assert core.get(db, "announcements", old) is None
+    assert core.get(db, "announcements", old, include_deleted=True)["_deleted"] == 1
+    assert core.get(db, "announcements", current) and core.get(db, "announcements", forever)
+    ops = db.execute("SELECT op FROM _changes WHERE row_id = ? ORDER BY seq", [old]).fetchall()
+    assert ops == [("put",), ("del",)]  # the tombstone is in the change log, so it syncs
+    assert sch.expire_announcements(db, county, now=now) == []  # nothing more the second time
+
+
+def test_expiry_leaves_announcements_of_a_higher_hub_alone(make_node):
+    county, db = make_node(role="county", area=COUNTY_AREA, name="县")
+    with core.write(db, county) as writer:
+        writer.apply({"tbl": "announcements", "row_id": "prov-1", "version": "0000000000010000-province",
+                      "op": "put", "area": "52", "prev_area": None,
+                      "data": {"area": "52", "title": '{"en":"Province"}', "expires_at": "2026-01-01T00:00:00+00:00"}},
+                     src="up")
+    assert sch.expire_announcements(db, county, now=datetime.datetime(2026, 6, 1, tzinfo=UTC)) == []
+    assert core.get(db, "announcements", "prov-1")
+
+
+def test_stale_nodes_are_recorded_for_status(make_node):
+    county, db = make_node(role="county", area=COUNTY_AREA, name="县")
+    now = datetime.datetime(2026, 6, 10, tzinfo=UTC)
+    rows = [("quiet", "2026-06-01T00:00:00+00:00", "2026-05-01"), ("fresh", "2026-06-09T12:00:00+00:00", "2026-05-01"),
+            ("never", None, "2026-05-01"), ("pending", None, None)]
+    with transaction(db):
+        for node_id, seen, enrolled in rows:
+            db["nodes"].insert({"node_id": node_id, "name": node_id, "area": COUNTY_AREA + "/" + node_id,
+                                "code_hash": node_id, "secret": "s", "created_at": "2026-05-01",
+                                "enrolled_at": enrolled, "last_seen": seen})
+    stale = sch.record_stale_nodes(db, county, now=now)
+    assert sorted(n["node_id"] for n in stale) == ["never", "quiet"]
+    report = json.loads(get_meta(db, sch.STALE_KEY))
+    assert report["days"] == 3 and sorted(n["node_id"] for n in report["nodes"]) == ["never", "quiet"]
