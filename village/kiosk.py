@@ -1,23 +1,131 @@
 """The kiosk: what a resident sees at the service point, with no login."""
-from flask import Blueprint, render_template
+import json
 
+import segno
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from markupsafe import Markup
+
+from village import kiosk_labels
 from village.db import get_db
+from village.kiosk_forms import problems_by_field, submit_form
 from village.records.notices import current_announcements, latest_prices, localized
+from village.records.services import find_by_ticket, normalise_ticket
+from village.records.validate import ValidationError
 from village.web_i18n import current_language
 
 bp = Blueprint("kiosk", __name__)
+TABLE_OF_PREFIX = {"S": "service_requests", "G": "grievances"}
+FORMS = {"service_requests": "kiosk/request.html", "grievances": "kiosk/grievance.html"}
+
+
+def _announcements():
+    """Return this request's current announcements with their text in the reader's language (cached on g)."""
+    if "kiosk_announcements" not in g:
+        lang = current_language()
+        g.kiosk_announcements = [
+            {**a, "title_text": localized(a["title"], lang), "body_text": localized(a["body"], lang)}
+            for a in current_announcements(get_db(), current_app.config["NODE"].area)]
+    return g.kiosk_announcements
+
+
+@bp.context_processor
+def kiosk_facts():
+    """Give every kiosk page its idle time, the labels of stored choices and the emergencies."""
+    node = current_app.config["NODE"]
+    emergencies = [a for a in _announcements() if a["priority"] == "emergency"]
+    return {"idle_seconds": node.setting("kiosk_idle_seconds"), "labels": kiosk_labels, "emergencies": emergencies}
 
 
 @bp.get("/")
 def home():
-    """Show the village's name, current announcements (emergencies first) and market prices."""
-    from flask import current_app
+    """Show emergencies across the top, then notices, market prices and what a resident can do here."""
+    notices = [a for a in _announcements() if a["priority"] != "emergency"]
+    prices = latest_prices(get_db(), current_app.config["NODE"].area)
+    return render_template("kiosk/home.html", notices=notices, prices=prices)
 
-    node = current_app.config["NODE"]
-    db = get_db()
-    lang = current_language()
-    announcements = [
-        {**a, "title_text": localized(a["title"], lang), "body_text": localized(a["body"], lang)}
-        for a in current_announcements(db, node.area)
-    ]
-    return render_template("kiosk/home.html", announcements=announcements, prices=latest_prices(db, node.area))
+
+@bp.get("/reset")
+def reset():
+    """Forget the last resident's language and go home: where the idle timer sends the kiosk."""
+    session.pop("lang", None)
+    return redirect(url_for(".home"))
+
+
+@bp.route("/request", methods=["GET", "POST"])
+def new_request():
+    """Ask for a certificate, a subsidy or another service, and get a ticket."""
+    return _submission("service_requests")
+
+
+@bp.route("/grievance", methods=["GET", "POST"])
+def new_grievance():
+    """Report a problem (anonymously if wished), and get a ticket."""
+    return _submission("grievances")
+
+
+def _submission(table):
+    problems = {}
+    if request.method == "POST":
+        try:
+            ticket = submit_form(get_db(), current_app.config["NODE"], table, request.form)
+        except ValidationError as exc:
+            problems = problems_by_field(exc, gettext)
+        else:
+            return redirect(url_for(".ticket", ticket=ticket))
+    form = request.form if request.method == "POST" else {}
+    return render_template(FORMS[table], form=form, problems=problems), 422 if problems else 200
+
+
+def _find(ticket):
+    """Return (table, record) for a ticket as typed, or (None, None)."""
+    ticket = normalise_ticket(ticket)
+    tables = [TABLE_OF_PREFIX[ticket[0]]] if ticket[:1] in TABLE_OF_PREFIX else list(TABLE_OF_PREFIX.values())
+    for table in tables:
+        record = find_by_ticket(get_db(), table, ticket)
+        if record is not None:
+            return table, record
+    return None, None
+
+
+def qr_svg(data, title):
+    """Return `data` as an inline SVG QR code (no image file, no remote resource)."""
+    svg = segno.make(data, error="m").svg_inline(scale=6, title=title, dark="#000", light="#fff")
+    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))
+
+
+@bp.get("/ticket/<ticket>")
+def ticket(ticket):
+    """Show a new ticket in very large type with a QR code and a print button: the receipt."""
+    table, record = _find(ticket)
+    if record is None:
+        return redirect(url_for(".status", ticket=ticket))
+    status_url = url_for(".status", ticket=record["ticket"], _external=True)
+    return render_template("kiosk/ticket.html", table=table, record=record, groups=record["ticket"].split("-"),
+                           qr=qr_svg(status_url, gettext("QR code of ticket %(ticket)s", ticket=record["ticket"])),
+                           submitted_at=_history(table, record)[0]["at"])
+
+
+def _history(table, record):
+    history = record["history"] if table == "service_requests" else record["responses"]
+    if isinstance(history, str):
+        history = json.loads(history)
+    return history or [{"status": record["status"], "at": None, "note": ""}]
+
+
+@bp.get("/status")
+def status():
+    """Check a ticket: its status and history, or the form again with the problem marked."""
+    typed = request.args.get("ticket")
+    if typed is None:
+        return render_template("kiosk/status.html", typed="", problems={})
+    if not typed.strip():
+        problem = gettext("Type the ticket number printed on your receipt.")
+    else:
+        table, record = _find(typed)
+        if record is not None:
+            return render_template("kiosk/status.html", typed=record["ticket"], table=table, record=record,
+                                   history=_history(table, record), problems={})
+        problem = gettext("There is no ticket “%(ticket)s”. Check the number and try again.",
+                          ticket=normalise_ticket(typed))
+    return render_template("kiosk/status.html", typed=typed, problems={"ticket": [problem]}), 404
