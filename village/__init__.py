@@ -20,8 +20,8 @@ def create_app(config=None):
     web_i18n.init_app(app)
     csrf.init_app(app)
 
-    from village import kiosk
+    from village import auth, clerk, clerk_queues, clerk_records, kiosk, sync_api, verify
 
-    for module in (kiosk,):
+    for module in (kiosk, auth, clerk, clerk_records, clerk_queues, verify, sync_api):
         app.register_blueprint(module.bp)
     return app
