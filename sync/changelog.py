@@ -174,3 +174,24 @@ def changes_after(db, seq, limit=1000, exclude_src=None):
 def last_seq(db):
     """Return the sequence number of the newest change-log entry (0 when empty)."""
     return db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]
+
+
+def rewrite_versions(db, mapping):
+    """Replace versions {old: new} everywhere they are held (the hub re-stamped them).
+
+    Run inside a write transaction. Only stamps still equal to an old version are replaced, so
+    running it twice changes nothing more.
+    """
+    for old, new in mapping.items():
+        row = db.execute("SELECT tbl, row_id FROM _changes WHERE version = ?", [old]).fetchone()
+        if row is None:
+            continue
+        table, row_id = row
+        db.execute("UPDATE _changes SET version = ? WHERE version = ?", [new, old])
+        db.execute("UPDATE _conflicts SET kept_version = ? WHERE kept_version = ?", [new, old])
+        db.execute("UPDATE _conflicts SET lost_version = ? WHERE lost_version = ?", [new, old])
+        stored = db.execute(f"SELECT _fv FROM [{table}] WHERE id = ?", [row_id]).fetchone()
+        if stored is None:
+            continue
+        fv = {field: new if version == old else version for field, version in json.loads(stored[0]).items()}
+        db.execute(f"UPDATE [{table}] SET _fv = ?, _version = ? WHERE id = ?", [_dumps(fv), max(fv.values()), row_id])

@@ -202,8 +202,9 @@ def check(data_dir):
 def register(group):
     """Add the data commands (import, export, backup, restore) to `group`."""
     from village.cli_data import COMMANDS
+    from village.cli_sync import COMMANDS as SYNC_COMMANDS
 
-    for command in COMMANDS:
+    for command in (*COMMANDS, *SYNC_COMMANDS):
         group.add_command(command)
 
 

@@ -82,3 +82,5 @@ def m003_sync_nodes(db):
     db["nodes"].create_index(["code_hash"], unique=True)
     # Nonces are single-use: a request carrying one the hub does not hold is a replay.
     db["sync_nonces"].create({"nonce": str, "issued_ms": int}, pk="nonce", not_null={"issued_ms"})
+    # A change stamped far in the future is re-stamped once; a replay must get the same stamp.
+    db["sync_restamps"].create({"old_version": str, "new_version": str}, pk="old_version", not_null={"new_version"})

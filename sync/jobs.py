@@ -1,0 +1,168 @@
+"""One sync round of a node with its hub: push everything, then pull everything.
+
+What the CLI, the scheduler and the clerk's "sync now" button all run (through
+`village.syncing.run_sync`). No sleeps here: batches go back to back; waiting between failed
+rounds is the scheduler's business.
+"""
+import json
+
+from sync.batch import apply_changes, decode, encode
+from sync.changelog import rewrite_versions, writing
+from sync.clock import split_version, wall_ms
+from sync.meta import get_meta, set_meta
+from sync.store import transaction
+from sync.transport import Refused, Unreachable
+
+UP = "up"  # src of changes pulled from the hub: never pushed back to it
+PUSH_CURSOR, PULL_CURSOR = "sync.push_cursor", "sync.pull_cursor"
+OFFSET_SLACK_MS = 5_000
+RETRIES = 3
+MAX_GAP_REWINDS = 3
+
+
+class Sizer:
+    """Batch size by bytes, adapted to the link: grow on success, shrink on timeout or 413."""
+
+    def __init__(self, target=32 * 1024, low=4 * 1024, high=1024 * 1024):
+        self.target, self.low, self.high = target, low, high
+        self.bytes_per_change = 80.0
+
+    def count(self):
+        """Return how many changes the next batch should carry."""
+        return max(1, int(self.target / self.bytes_per_change))
+
+    def success(self, nbytes, nchanges):
+        """Learn from a batch that went through."""
+        if nchanges:
+            self.bytes_per_change = 0.5 * self.bytes_per_change + 0.5 * max(1.0, nbytes / nchanges)
+        self.target = min(self.high, self.target * 2)
+
+    def shrink(self):
+        """Send less at once after a timeout or a refusal for size."""
+        self.target = max(self.low, self.target // 4)
+
+
+def pending(db, after, limit):
+    """Return up to `limit` changes to push after node seq `after` (not those pulled from the hub)."""
+    cur = db.execute("SELECT seq, tbl, row_id, version, op, data, area, prev_area FROM _changes "
+                     "WHERE seq > ? AND (src IS NULL OR src != ?) ORDER BY seq LIMIT ?", [after, UP, limit])
+    names = [d[0] for d in cur.description]
+    out = []
+    for row in cur:
+        change = dict(zip(names, row))
+        change["data"] = json.loads(change["data"])
+        out.append(change)
+    return out
+
+
+def pending_count(db):
+    """Return how many changes wait to be acknowledged by the hub."""
+    cursor = int(get_meta(db, PUSH_CURSOR, "0"))
+    return db.execute("SELECT COUNT(*) FROM _changes WHERE seq > ? AND (src IS NULL OR src != ?)",
+                      [cursor, UP]).fetchone()[0]
+
+
+def _with_retries(call, sizer):
+    """Run `call()`; after a timeout, a broken link or a 413, shrink the batch and try again."""
+    for attempt in range(RETRIES):
+        try:
+            return call()
+        except Unreachable:
+            if attempt == RETRIES - 1:
+                raise
+            sizer.shrink()
+        except Refused as exc:
+            if exc.code != "too_large" or attempt == RETRIES - 1:
+                raise
+            sizer.shrink()
+
+
+def push_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
+    """Push every change not yet acknowledged; return how many changes were sent."""
+    total, sent, rewinds = pending_count(db), 0, 0
+    while True:
+        cursor = int(get_meta(db, PUSH_CURSOR, "0"))
+        changes = [None]
+
+        def attempt():
+            changes[0] = pending(db, cursor, sizer.count())
+            if not changes[0]:
+                return None
+            payload = encode({"start": cursor, "end": changes[0][-1]["seq"]}, changes[0])
+            return len(payload), client.push(payload)
+
+        try:
+            result = _with_retries(attempt, sizer)
+        except Refused as exc:
+            if exc.code != "gap" or rewinds >= MAX_GAP_REWINDS:
+                raise
+            rewinds += 1  # the hub lacks changes we thought it held: send again from its cursor
+            with transaction(db):
+                set_meta(db, PUSH_CURSOR, str(int(exc.extra["cursor"])))
+            continue
+        if result is None:
+            return sent
+        nbytes, ack = result
+        sizer.success(nbytes, len(changes[0]))
+        _acknowledged(db, node_id, client, ack, wall)
+        sent += len(changes[0])
+        if progress:
+            progress("push", sent, max(total, sent))
+
+
+def _acknowledged(db, node_id, client, ack, wall):
+    """Record the hub's acknowledgement: cursor, re-stamped versions and its clock, together."""
+    with writing(db, node_id, wall) as writer:
+        if ack.get("restamped"):
+            rewrite_versions(db, ack["restamped"])
+            # Our clock ran ahead; now that our far-future stamps are replaced, come back to
+            # the latest stamp we still hold (no lower: our own order must never go back).
+            newest = db.execute("SELECT MAX(version) FROM _changes").fetchone()[0]
+            writer.clock.last = max(split_version(newest)[0] if newest else 0, client.hub_clock or 0)
+        set_meta(db, PUSH_CURSOR, str(int(ack["cursor"])))
+        _merge_clock(db, writer.clock, client, wall)
+
+
+def _merge_clock(db, clock, client, wall):
+    """Merge the hub's clock and keep our wall clock's offset from the hub's."""
+    if client.hub_clock:
+        clock.observe(client.hub_clock)
+    if client.hub_time:
+        offset = client.hub_time - wall()
+        set_meta(db, "clock_offset_ms", str(offset if abs(offset) > OFFSET_SLACK_MS else 0))
+
+
+def pull_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
+    """Pull and apply every change in this node's scope; return how many were received."""
+    received = 0
+    while True:
+        cursor = int(get_meta(db, PULL_CURSOR, "0"))
+        payload = _with_retries(lambda: client.pull(cursor, sizer.count()), sizer)
+        envelope, changes = decode(payload)
+        with writing(db, node_id, wall) as writer:
+            apply_changes(writer, changes, UP)
+            set_meta(db, PULL_CURSOR, str(int(envelope["last"])))
+            _merge_clock(db, writer.clock, client, wall)
+        sizer.success(len(payload), len(changes))
+        received += len(changes)
+        if progress:
+            progress("pull", received, None)
+        if not envelope["more"]:
+            return received
+
+
+def sync_once(db, node_id, client, progress=None, wall=wall_ms):
+    """Run one full round; return {"pushed", "pulled", "pending"}.
+
+    Pull only after every push is acknowledged, so that re-stamped versions are rewritten
+    here before changes from the hub are merged against them.
+    """
+    sizer = Sizer()
+    pushed = pulled = 0
+    for _ in range(3):  # new local writes during the round: go again, a few times at most
+        pushed += push_all(db, node_id, client, sizer, progress, wall)
+        pulled += pull_all(db, node_id, client, sizer, progress, wall)
+        if not pending_count(db):
+            break
+    return {"pushed": pushed, "pulled": pulled, "pending": pending_count(db)}
+

@@ -1,0 +1,198 @@
+"""The hub side of sync, as functions of (db, hub node id, enrolled node, batch): no HTTP here.
+
+Cursors: the hub keeps, per enrolled node, the highest node sequence number up to which it has
+applied everything (`nodes.push_cursor`). A push declares the span (start, end] of node
+sequence numbers it covers; it is accepted only when start <= cursor, so nothing is skipped.
+"""
+import datetime
+import json
+import secrets
+
+from sync.auth import code_hash, consume_nonce, new_code, new_secret, signature_ok
+from sync.batch import EVICT, apply_changes
+from sync.changelog import writing
+from sync.clock import FUTURE_LIMIT_MS, make_version, physical_ms, split_version, wall_ms
+from sync.store import transaction
+
+OPS = ("put", "del")
+
+
+class SyncRefused(Exception):
+    """A request the hub refuses: an HTTP status, a stable error code and a message."""
+
+    def __init__(self, status, code, message, **extra):
+        super().__init__(message)
+        self.status, self.code, self.message, self.extra = status, code, message, extra
+
+
+def inside(area, path):
+    """Return True when code path `area` lies at or below `path`."""
+    return area == path or area.startswith(path.rstrip("/") + "/")
+
+
+def in_scope(area, path):
+    """Return True when a node owning `path` receives a record of `area` (own or ancestor's)."""
+    return area is not None and (inside(area, path) or inside(path, area))
+
+
+def _now_iso():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def add_node(db, name, area, hub_area):
+    """Register a node to enroll under this hub; return (node_id, one-time code)."""
+    if not inside(area, hub_area):
+        raise SyncRefused(400, "outside_area", f"area {area} is not inside this hub's area {hub_area}")
+    node_id, code = secrets.token_hex(6), new_code()
+    with transaction(db):
+        db.execute("INSERT INTO nodes (node_id, name, area, code_hash, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+                   [node_id, name, area, code_hash(code), new_secret(), _now_iso()])
+    return node_id, code
+
+
+def enroll(db, code, enroller):
+    """Hand out the credentials a one-time code stands for; return them as a dict.
+
+    A code is used once, but the same enroller asking again gets the same answer: an answer
+    lost on the way must not strand the node.
+    """
+    with transaction(db):
+        row = db.execute("SELECT node_id, area, secret, enrolled_by, revoked_at FROM nodes WHERE code_hash = ?",
+                         [code_hash(code)]).fetchone()
+        if row is None:
+            raise SyncRefused(403, "bad_code", "this enrollment code is not known at the hub")
+        node_id, area, secret, enrolled_by, revoked_at = row
+        if revoked_at:
+            raise SyncRefused(403, "revoked", "this node was revoked at the hub")
+        if enrolled_by and enrolled_by != enroller:
+            raise SyncRefused(409, "code_used", "this enrollment code was already used by another node")
+        if not enrolled_by:
+            db.execute("UPDATE nodes SET enrolled_by = ?, enrolled_at = ? WHERE node_id = ?",
+                       [enroller, _now_iso(), node_id])
+    return {"node_id": node_id, "secret": secret, "area": area}
+
+
+def revoke(db, node_id):
+    """Revoke an enrolled node's credentials; return False when there is no such node."""
+    with transaction(db):
+        return db.execute("UPDATE nodes SET revoked_at = ? WHERE node_id = ? AND revoked_at IS NULL",
+                          [_now_iso(), node_id]).rowcount == 1
+
+
+def authenticate(db, node_id, signature, method, path, body, nonce, node_wall_ms=None):
+    """Return the enrolled node (a dict) that signed this request; raise SyncRefused otherwise.
+
+    The nonce is consumed only after the signature checks out, so nobody without the secret
+    can burn nonces; a valid signature over a stale nonce is a replay (401, stale_nonce).
+    """
+    cur = db.execute("SELECT * FROM nodes WHERE node_id = ?", [node_id or ""])
+    row = cur.fetchone()
+    link = None if row is None else dict(zip([d[0] for d in cur.description], row))
+    if link is None or not link["enrolled_by"] or not signature_ok(link["secret"], signature, method, path, body,
+                                                                  nonce or "", node_id):
+        raise SyncRefused(401, "bad_credentials", "the request is not signed with valid node credentials")
+    if link["revoked_at"]:
+        raise SyncRefused(403, "revoked", "this node's credentials were revoked at the hub")
+    with transaction(db):
+        if not consume_nonce(db, nonce):
+            raise SyncRefused(401, "stale_nonce", "the request's nonce is used or unknown (a replay?)")
+        skew = None if node_wall_ms is None else node_wall_ms - wall_ms()
+        db.execute("UPDATE nodes SET last_seen = ?, clock_skew_ms = COALESCE(?, clock_skew_ms) WHERE node_id = ?",
+                   [_now_iso(), skew, node_id])
+    return link
+
+
+def receive_push(db, hub_id, link, envelope, changes, wall=wall_ms):
+    """Apply one pushed batch in one transaction and return the acknowledgement.
+
+    Raise SyncRefused (nothing applied) on a gap after the cursor or a record outside the
+    node's area. Changes already held are acknowledged again, not applied twice.
+    """
+    start, end = int(envelope["start"]), int(envelope["end"])
+    for change in changes:
+        if change["op"] not in OPS:
+            raise SyncRefused(400, "bad_batch", f"a push cannot carry {change['op']!r} changes")
+        for area in (change["area"], change.get("prev_area")):
+            if area is not None and not inside(area, link["area"]):
+                raise SyncRefused(403, "outside_area", f"record {change['row_id']} of area {area} is outside "
+                                  f"this node's area {link['area']}; nothing was applied", row_id=change["row_id"])
+    with writing(db, hub_id, wall) as writer:
+        cursor = db.execute("SELECT push_cursor FROM nodes WHERE node_id = ?", [link["node_id"]]).fetchone()[0]
+        if start > cursor:
+            raise SyncRefused(409, "gap", f"batch starts after {start} but the hub holds up to {cursor}",
+                              cursor=cursor)
+        restamps = _restamp(db, writer.clock, changes, wall)
+        applied = apply_changes(writer, changes, link["node_id"])
+        cursor = max(cursor, end)
+        db.execute("UPDATE nodes SET push_cursor = ?, restamped = restamped + ? WHERE node_id = ?",
+                   [cursor, len(restamps), link["node_id"]])
+    return {"cursor": cursor, "applied": applied, "received": len(changes), "restamped": restamps}
+
+
+def _restamp(db, clock, changes, wall):
+    """Give changes stamped more than FUTURE_LIMIT_MS ahead of the hub the hub's own stamp.
+
+    A node whose clock ran years ahead must not win every merge: its changes take the time
+    they reach the hub instead. Return {old version: new version} for the node to rewrite.
+    """
+    limit = wall() + clock.offset_ms + FUTURE_LIMIT_MS
+    restamps = {}
+    for change in changes:
+        hlc, node = split_version(change["version"])
+        if physical_ms(hlc) <= limit:
+            continue
+        row = db.execute("SELECT new_version FROM sync_restamps WHERE old_version = ?", [change["version"]]).fetchone()
+        new = row[0] if row else make_version(clock.now(), node)
+        if row is None:
+            db.execute("INSERT INTO sync_restamps (old_version, new_version) VALUES (?, ?)", [change["version"], new])
+        restamps[change["version"]] = new
+        change["version"] = new
+    return restamps
+
+
+def serve_pull(db, link, cursor, limit):
+    """Return (envelope, changes): changes in the node's scope after hub seq `cursor`.
+
+    The envelope's `last` is the last hub seq scanned, so the node's cursor moves past
+    changes out of its scope too; `more` tells whether to ask again.
+    """
+    path = link["area"].rstrip("/")
+    parts = path.split("/")
+    ancestors = ["/".join(parts[:i]) for i in range(1, len(parts))]
+    marks = ", ".join("?" * len(ancestors)) or "NULL"
+    scope = f"(area = ? OR area LIKE ? OR area IN ({marks}) OR prev_area = ? OR prev_area LIKE ? OR prev_area IN ({marks}))"
+    params = [path, path + "/%", *ancestors, path, path + "/%", *ancestors]
+    db.execute("BEGIN")  # one snapshot: the rows read and the last seq agree
+    try:
+        cur = db.execute(f"SELECT seq, tbl, row_id, version, op, data, area, prev_area FROM _changes "
+                         f"WHERE seq > ? AND (src IS NULL OR src != ?) AND {scope} ORDER BY seq LIMIT ?",
+                         [cursor, link["node_id"], *params, limit])
+        rows = cur.fetchall()
+        more = len(rows) == limit
+        last = rows[-1][0] if more else db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]
+    finally:
+        db.execute("COMMIT")
+    changes = []
+    for _seq, tbl, row_id, version, op, data, area, prev_area in rows:
+        if not in_scope(area, path):
+            op, data = EVICT, "{}"
+        changes.append({"tbl": tbl, "row_id": row_id, "version": version, "op": op, "data": json.loads(data),
+                        "area": area, "prev_area": prev_area})
+    return {"last": max(last, cursor), "more": more}, changes
+
+
+def nodes_status(db, not_seen_days=3):
+    """Return each enrolled node's last contact, clock skew and cursor, for `village status`."""
+    cur = db.execute("SELECT node_id, name, area, enrolled_by, enrolled_at, revoked_at, push_cursor, last_seen, "
+                     "clock_skew_ms, restamped FROM nodes ORDER BY area, name")
+    names = [d[0] for d in cur.description]
+    now = datetime.datetime.now(datetime.timezone.utc)
+    out = []
+    for row in cur.fetchall():
+        info = dict(zip(names, row))
+        seen = info["last_seen"] and datetime.datetime.fromisoformat(info["last_seen"])
+        info["not_seen"] = bool(info["enrolled_at"]) and not info["revoked_at"] and (
+            not seen or (now - seen).days >= not_seen_days)
+        info["clock_far_ahead"] = (info["clock_skew_ms"] or 0) > FUTURE_LIMIT_MS
+        out.append(info)
+    return out

@@ -1,0 +1,103 @@
+"""The hub's sync endpoints under /sync/: ping, enroll, push, pull (see docs/sync.md)."""
+import json
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from sync.auth import issue_nonce
+from sync.batch import BadBatch, decode, encode
+from sync.clock import Clock, wall_ms
+from sync.server import SyncRefused, authenticate, enroll, receive_push, serve_pull
+from sync.store import transaction
+from village.db import get_db
+from village.extensions import csrf
+
+bp = Blueprint("sync", __name__, url_prefix="/sync")
+csrf.exempt(bp)  # machine-to-machine: every request is signed instead
+MAX_BODY = 16 * 1024 * 1024
+MAX_PULL = 20_000
+
+
+def _error(status, code, message, **extra):
+    response = jsonify({"error": {"code": code, "message": message, **extra}})
+    response.status_code = status
+    return response
+
+
+@bp.errorhandler(SyncRefused)
+def refused(exc):
+    """Answer a refusal with the one JSON error shape."""
+    return _error(exc.status, exc.code, exc.message, **exc.extra)
+
+
+@bp.errorhandler(BadBatch)
+def bad_batch(exc):
+    """Answer an unreadable batch."""
+    return _error(400, "bad_batch", f"the batch could not be read: {exc}")
+
+
+@bp.after_request
+def stamp(response):
+    """Give every answer a fresh nonce, the hub's wall time and its clock."""
+    db = get_db()
+    with transaction(db):
+        response.headers["X-Sync-Nonce"] = issue_nonce(db)
+    response.headers["X-Sync-Time"] = str(wall_ms())
+    response.headers["X-Sync-Clock"] = f"{Clock.load(db).last:016x}"
+    return response
+
+
+def _body():
+    if (request.content_length or 0) > MAX_BODY:
+        raise SyncRefused(413, "too_large", "the batch is too large; send smaller batches")
+    return request.get_data(cache=True)
+
+
+def _caller():
+    """Return the enrolled node that signed this request (raise SyncRefused otherwise)."""
+    sent_time = request.headers.get("X-Sync-Time", "")
+    g.sync_node = authenticate(get_db(), request.headers.get("X-Sync-Node"), request.headers.get("X-Sync-Signature"),
+                               request.method, request.path, _body(), request.headers.get("X-Sync-Nonce"),
+                               int(sent_time) if sent_time.lstrip("-").isdigit() else None)
+    return g.sync_node
+
+
+@bp.get("/ping")
+def ping():
+    """Answer the reachability probe (and hand out the first nonce)."""
+    node = current_app.config["NODE"]
+    return jsonify({"ok": True, "node_id": node.node_id, "role": node.role, "time": wall_ms()})
+
+
+@bp.post("/enroll")
+def enroll_node():
+    """Exchange a one-time enrollment code for a node's credentials."""
+    try:
+        asked = json.loads(_body())
+        code, enroller = str(asked["code"]), str(asked["node_id"])
+    except (ValueError, KeyError, TypeError):
+        raise SyncRefused(400, "bad_request", "send {\"code\": ..., \"node_id\": ...}") from None
+    hub = current_app.config["NODE"]
+    answer = enroll(get_db(), code, enroller)
+    return jsonify({**answer, "hub_node_id": hub.node_id, "hub_area": hub.area, "hub_name": hub.name})
+
+
+@bp.post("/push")
+def push():
+    """Apply one batch of the caller's changes, commit, then acknowledge."""
+    link = _caller()
+    envelope, changes = decode(_body())
+    ack = receive_push(get_db(), current_app.config["NODE"].node_id, link, envelope, changes)
+    return jsonify(ack)
+
+
+@bp.post("/pull")
+def pull():
+    """Send the changes in the caller's scope after its cursor."""
+    link = _caller()
+    try:
+        asked = json.loads(_body())
+        cursor, limit = int(asked["cursor"]), max(1, min(int(asked.get("limit", 1000)), MAX_PULL))
+    except (ValueError, KeyError, TypeError):
+        raise SyncRefused(400, "bad_request", "send {\"cursor\": ..., \"limit\": ...}") from None
+    envelope, changes = serve_pull(get_db(), link, cursor, limit)
+    return Response(encode(envelope, changes), mimetype="application/x-village-batch")

@@ -1,0 +1,141 @@
+"""A node's sync with its hub, as the CLI, the scheduler and the clerk's button run it."""
+import contextlib
+import datetime
+import fcntl
+
+from sync.clock import wall_ms
+from sync.jobs import pending_count, sync_once
+from sync.meta import all_meta, get_meta, set_meta
+from sync.store import transaction
+from sync.transport import HubClient, Refused, TransportError, Unreachable
+from village.i18n_markers import N_
+from village.node import NodeError
+
+LOCK_FILE = "sync.lock"
+CREDENTIALS = ("sync.hub_url", "sync.link_id", "sync.secret")
+
+
+class SyncBusy(Exception):
+    """Another sync round is running on this data directory."""
+
+
+@contextlib.contextmanager
+def round_lock(node):
+    """Hold the data directory's sync lock for one round (raise SyncBusy when it is taken)."""
+    with open(node.data_dir / LOCK_FILE, "a") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise SyncBusy() from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def hub_client(node, db, wall=wall_ms):
+    """Return a HubClient with the node's stored credentials, or None when not enrolled."""
+    meta = all_meta(db, "sync.")
+    if not all(meta.get(key) for key in CREDENTIALS):
+        return None
+    return HubClient(meta["sync.hub_url"], meta["sync.link_id"], meta["sync.secret"],
+                     ca_file=node.setting("hub_ca_file") or None, wall=wall)
+
+
+def run_sync(node, progress=None, wall=wall_ms):
+    """Run one full sync round; return {"ok", "pushed", "pulled", "pending", "error", "code"}.
+
+    `ok` is True only when the round ended fully in sync. Never raises for a network or hub
+    problem: it is reported in the result and in the node's status (sync.last_error).
+    """
+    from village.db import open_db
+
+    result = {"ok": False, "pushed": 0, "pulled": 0, "pending": None, "error": None, "code": None}
+    try:
+        with round_lock(node):
+            db = open_db(node)
+            try:
+                return _round(node, db, result, progress, wall)
+            finally:
+                db.close()
+    except SyncBusy:
+        result.update(code="busy", error="another sync round is running on this node")
+        return result
+
+
+def _round(node, db, result, progress, wall):
+    client = hub_client(node, db, wall)
+    if client is None:
+        result.update(code="not_enrolled", error="this node is not enrolled at a hub", pending=pending_count(db))
+        return result
+    try:
+        counts = sync_once(db, node.node_id, client, progress, wall)
+    except TransportError as exc:
+        result.update(code=exc.code, error=exc.message, pending=pending_count(db))
+        with transaction(db):
+            set_meta(db, "sync.last_error", f"{_now()} {exc.code}: {exc.message}")
+        return result
+    result.update(counts, ok=counts["pending"] == 0, bytes_sent=client.bytes_sent,
+                  bytes_received=client.bytes_received)
+    with transaction(db):
+        set_meta(db, "sync.last_success", _now())
+        db.execute("DELETE FROM _sync_meta WHERE key = 'sync.last_error'")
+    return result
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def probe(node):
+    """Return True when the node's hub answers (the cheap reachability probe)."""
+    from village.db import open_db
+
+    db = open_db(node)
+    try:
+        client = hub_client(node, db)
+    finally:
+        db.close()
+    if client is None:
+        return False
+    try:
+        client.ping()
+        return True
+    except TransportError:
+        return False
+
+
+def enroll(node, db, hub_url, code):
+    """Obtain this node's credentials from the hub with a one-time code and store them."""
+    from village.records.validate import in_area
+
+    client = HubClient(hub_url, ca_file=node.setting("hub_ca_file") or None)
+    try:
+        answer = client.enroll(code, node.node_id)
+    except Unreachable as exc:
+        raise NodeError(N_("The hub at %(url)s cannot be reached (%(error)s). Check the address and the "
+                           "connection, then run the same command again."), url=hub_url, error=exc.message) from None
+    except Refused as exc:
+        raise NodeError(ENROLL_REFUSALS.get(exc.code, N_("The hub refused the enrollment: %(error)s")),
+                        error=exc.message) from None
+    if not in_area(node.area, answer["area"]):
+        raise NodeError(N_("The hub enrolled this code for area %(granted)s, but this node owns %(area)s. "
+                           "Ask the county for a code for %(area)s."), granted=answer["area"], area=node.area)
+    with transaction(db):
+        if get_meta(db, "sync.link_id") != answer["node_id"]:
+            # A new link starts from nothing: the new hub holds none of our changes yet.
+            for key in ("sync.push_cursor", "sync.pull_cursor"):
+                set_meta(db, key, "0")
+        for key, value in (("sync.hub_url", hub_url.rstrip("/")), ("sync.link_id", answer["node_id"]),
+                           ("sync.secret", answer["secret"]), ("sync.hub_node_id", answer["hub_node_id"]),
+                           ("sync.hub_name", answer.get("hub_name", ""))):
+            set_meta(db, key, value)
+    return answer
+
+
+ENROLL_REFUSALS = {
+    "bad_code": N_("The hub does not know this enrollment code (%(error)s). Check it, or ask the county for a new one."),
+    "code_used": N_("This enrollment code was already used by another node. Ask the county for a new code."),
+    "revoked": N_("This node was revoked at the hub. Ask the county for a new code."),
+    "tls": N_("The hub's certificate could not be verified (%(error)s). Set hub_ca_file if the county uses its own CA."),
+}
