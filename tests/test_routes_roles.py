@@ -1,0 +1,133 @@
+"""Walk every route of the app with every role and check who gets in.
+
+Every endpoint must have a line in POLICY (by endpoint, or by blueprint name): a new route
+without one fails this test, so nobody adds a page without deciding who may see it.
+"""
+import time
+
+import pytest
+
+from village import create_app
+from village.records import core
+from village.records.services import change_status, submit
+from village.verify import sign
+
+ROLES = (None, "clerk", "fieldworker", "admin")
+PUBLIC = "public"  # anyone, no login (the kiosk is shared; certificates are checked by anyone)
+CLERKS = "clerks"  # clerk and admin; a fieldworker works in the field app, not on clerk pages
+LOGIN = "login"  # the login form itself: open to all; a wrong password answers 401
+NODES = "nodes"  # other nodes with their own credentials: a browser session gives no access
+
+POLICY = {
+    "static": PUBLIC,
+    "kiosk": PUBLIC,
+    "verify": PUBLIC,
+    "auth": LOGIN,
+    "clerk": CLERKS,
+    "clerk_records": CLERKS,
+    "clerk_queues": CLERKS,
+    "sync.ping": PUBLIC,
+    "sync": NODES,
+}
+
+
+def policy_of(endpoint):
+    """Return the access policy of `endpoint`: its own line, else its blueprint's, else None."""
+    return POLICY.get(endpoint, POLICY.get(endpoint.split(".")[0]))
+
+
+@pytest.fixture
+def walk_app(node, db, monkeypatch):
+    """The app with records for every kind of URL argument, CSRF off to reach the role checks."""
+    try:
+        from village import syncing
+
+        monkeypatch.setattr(syncing, "run_sync", lambda node: None)  # no network from this test
+    except ImportError:
+        pass
+    with core.write(db, node) as w:
+        hh = core.save(w, node, "households", {"code": "HX0001", "head_name": "王建国"})
+        req, ticket = submit(w, node, "service_requests", {"applicant_name": "李秀英", "kind": "subsidy",
+                                                           "household_id": hh})
+        for step in ("in_review", "approved"):
+            change_status(w, node, "service_requests", req, step, "test")
+    args = {"household": hh, "request": req, "ticket": ticket, "payload": sign(node, {"t": ticket}),
+            "filename": "style.css"}
+    return create_app({"NODE": node, "TESTING": True, "WTF_CSRF_ENABLED": False}), args
+
+
+def url_args(rule, known):
+    """Return values for the rule's arguments that point at real records where possible."""
+    values = {}
+    for name in rule.arguments:
+        converter = rule._converters[name]
+        if hasattr(converter, "items"):
+            values[name] = "requests" if "requests" in converter.items else sorted(converter.items)[0]
+        elif name == "row_id":
+            values[name] = known["request"] if "kind" in rule.arguments or "requests" in rule.rule else known["household"]
+        else:
+            values[name] = known.get(name, "x")
+    if values.get("table") not in (None, "households"):
+        values["table"] = "households"
+    return values
+
+
+def outcome(client, method, url):
+    response = client.open(url, method=method)
+    location = response.headers.get("Location", "")
+    return response.status_code, location
+
+
+def allowed(status, location):
+    return status not in (401, 403) and "/clerk/login" not in location
+
+
+def check(policy, role, status, location):
+    """Return None when the outcome matches the policy, else what went wrong."""
+    if policy == PUBLIC and not allowed(status, location):
+        return f"public route refused ({status})"
+    if policy == CLERKS:
+        if role in ("clerk", "admin") and not allowed(status, location):
+            return f"refused to {role} ({status})"
+        if role is None and not (status == 302 and "/clerk/login" in location):
+            return f"anonymous not sent to login ({status})"
+        if role == "fieldworker" and status != 403:
+            return f"fieldworker not refused ({status})"
+    if policy == LOGIN and status == 403:
+        return "login refused"
+    if policy == NODES and role is not None and 200 <= status < 400:
+        return f"session of {role} got {status}"
+    return None
+
+
+@pytest.mark.parametrize("role", ROLES, ids=lambda r: r or "anonymous")
+def test_every_route_with_every_role(walk_app, role):
+    app, known = walk_app
+    client = app.test_client()
+    if role:
+        with client.session_transaction() as session:
+            session.update(user=f"{role}1", role=role, seen=int(time.time()))
+    problems, walked = [], 0
+    # Logging out last, so the session lasts the whole walk.
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "auth.logout"):
+        policy = policy_of(rule.endpoint)
+        if policy is None:
+            problems.append(f"{rule.rule} ({rule.endpoint}): no access policy; add it to POLICY")
+            continue
+        path = rule.build(url_args(rule, known), append_unknown=False)[1]
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            status, location = outcome(client, method, path)
+            walked += 1
+            if status >= 500:
+                problems.append(f"{method} {path}: server error {status}")
+            wrong = check(policy, role, status, location)
+            if wrong:
+                problems.append(f"{method} {path} ({rule.endpoint}): {wrong}")
+    assert walked > 20
+    assert not problems, "\n".join(problems)
+
+
+def test_every_clerk_view_has_the_role_check(app):
+    for endpoint, view in app.view_functions.items():
+        if policy_of(endpoint) == CLERKS:
+            assert getattr(view, "roles", None) == ("clerk", "admin"), endpoint
