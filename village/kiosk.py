@@ -90,7 +90,7 @@ def _find(ticket):
 
 def qr_svg(data, title):
     """Return `data` as an inline SVG QR code (no image file, no remote resource)."""
-    svg = segno.make(data, error="m").svg_inline(scale=6, title=title, dark="#000", light="#fff")
+    svg = segno.make(data, error="m").svg_inline(scale=6, omitsize=True, title=title, dark="#000", light="#fff")
     return Markup(svg.replace("<svg ", '<svg role="img" ', 1))
 
 

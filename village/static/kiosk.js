@@ -31,10 +31,21 @@
   });
   restart();
 
-  document.querySelectorAll("[data-keypad]").forEach(function (pad) {
+  // One keypad at a time: the one of the field last tapped (or the page's only one).
+  var pads = Array.prototype.slice.call(document.querySelectorAll("[data-keypad]"));
+  function show(open) {
+    pads.forEach(function (pad) { pad.hidden = pad !== open; });
+  }
+  if (pads.length === 1) { show(pads[0]); }
+  document.addEventListener("focusin", function (event) {
+    var field = event.target;
+    if (!field.matches || !field.matches("input, textarea, select")) { return; }
+    var mine = pads.filter(function (pad) { return pad.dataset.keypad === field.id; })[0];
+    show(mine || null);
+  });
+  pads.forEach(function (pad) {
     var input = document.getElementById(pad.dataset.keypad);
     if (!input) { return; }
-    pad.hidden = false;
     pad.addEventListener("click", function (event) {
       var key = event.target.closest("button[data-key]");
       if (!key) { return; }
