@@ -201,10 +201,11 @@ def check(data_dir):
 
 def register(group):
     """Add the data commands (import, export, backup, restore) to `group`."""
+    from village.cli_bundle import COMMANDS as BUNDLE_COMMANDS
     from village.cli_data import COMMANDS
     from village.cli_sync import COMMANDS as SYNC_COMMANDS
 
-    for command in (*COMMANDS, *SYNC_COMMANDS):
+    for command in (*COMMANDS, *SYNC_COMMANDS, *BUNDLE_COMMANDS):
         group.add_command(command)
 
 
