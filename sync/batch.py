@@ -62,6 +62,8 @@ def _columns(changes):
         run["p"].append(-1 if prev is None else areas.setdefault(prev, len(areas)))
         for column, key in zip(run["d"], keys):
             column.append(change["data"][key])
+        if change.get("base"):
+            run.setdefault("b", {})[len(run["r"]) - 1] = change["base"]
     for run in runs:
         # Columns that hold one repeated value (no moves, one node) shrink to that value.
         for name in ("n", "a", "p"):
@@ -82,7 +84,8 @@ def _rows(columns):
             out.append({"tbl": run["t"], "op": run["o"], "row_id": run["r"][i],
                         "version": make_version(hlc, nodes[col["n"][i]]), "area": areas[col["a"][i]],
                         "prev_area": None if prev == -1 else areas[prev],
-                        "data": {key: run["d"][j][i] for j, key in enumerate(run["k"])}})
+                        "data": {key: run["d"][j][i] for j, key in enumerate(run["k"])},
+                        "base": run.get("b", {}).get(str(i))})
     return out
 
 

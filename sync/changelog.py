@@ -59,8 +59,10 @@ class Writer:
         version = make_version(self.clock.now(), self.node_id)
         area = fields.get("area", existing and existing["area"])
         prev_area = existing["area"] if existing and area != existing["area"] else None
+        seen = json.loads(existing["_fv"]) if existing else {}
+        base = {k: seen[k] for k in fields if k in seen}
         self._store(table, row_id, existing, fields, version)
-        self._log(table, row_id, version, "put", fields, area, prev_area, None)
+        self._log(table, row_id, version, "put", fields, area, prev_area, None, base)
         return version
 
     def delete(self, table, row_id):
@@ -86,7 +88,9 @@ class Writer:
         known = set(self.columns(table)) | {DELETED}
         if not set(fields) <= known:
             raise UnknownTable(f"{table}.{sorted(set(fields) - known)[0]}")
-        if not self._log(table, row_id, version, change["op"], change["data"], change["area"], change.get("prev_area"), src):
+        base = change.get("base") or {}
+        if not self._log(table, row_id, version, change["op"], change["data"], change["area"], change.get("prev_area"),
+                         src, base):
             return False
         hlc, _ = split_version(version)
         self.max_skew_ms = max(self.max_skew_ms, self.clock.observe(hlc))
@@ -100,9 +104,11 @@ class Writer:
             current = fv.get(field, "")
             if version > current:
                 won[field] = value
-                if current and existing.get(field) != value:
+                # A conflict only when the writer had not seen the value it replaces.
+                if current and existing.get(field) != value and base.get(field) != current:
                     self._conflict(table, row_id, field, value, version, existing.get(field), current)
-            elif existing.get(field) != value:
+            elif existing.get(field) != value and split_version(current)[1] != split_version(version)[1]:
+                # Losing to a later edit of its own node is no conflict: that node had seen it.
                 self._conflict(table, row_id, field, existing.get(field), current, value, version)
         if won:
             self._store(table, row_id, existing, won, version)
@@ -128,11 +134,11 @@ class Writer:
             sets = ", ".join(f"[{k}] = ?" for k in data)
             self.db.execute(f"UPDATE [{table}] SET {sets} WHERE id = ?", [*data.values(), row_id])
 
-    def _log(self, table, row_id, version, op, data, area, prev_area, src):
+    def _log(self, table, row_id, version, op, data, area, prev_area, src, base=None):
         cur = self.db.execute(
-            "INSERT OR IGNORE INTO _changes (tbl, row_id, version, op, data, area, prev_area, src) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [table, row_id, version, op, _dumps(data), area, prev_area, src],
+            "INSERT OR IGNORE INTO _changes (tbl, row_id, version, op, data, area, prev_area, src, base) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [table, row_id, version, op, _dumps(data), area, prev_area, src, _dumps(base) if base else None],
         )
         return cur.rowcount == 1
 
@@ -158,7 +164,7 @@ def writing(db, node_id, wall=wall_ms):
 def changes_after(db, seq, limit=1000, exclude_src=None):
     """Return up to `limit` change-log entries with a sequence number above `seq`, in order."""
     cur = db.execute(
-        "SELECT seq, tbl, row_id, version, op, data, area, prev_area, src FROM _changes "
+        "SELECT seq, tbl, row_id, version, op, data, area, prev_area, src, base FROM _changes "
         "WHERE seq > ? AND (src IS NULL OR src IS NOT ?) ORDER BY seq LIMIT ?",
         [seq, exclude_src, limit],
     )
@@ -167,6 +173,7 @@ def changes_after(db, seq, limit=1000, exclude_src=None):
     for row in cur:
         change = dict(zip(names, row))
         change["data"] = json.loads(change["data"])
+        change["base"] = json.loads(change["base"]) if change["base"] else None
         out.append(change)
     return out
 

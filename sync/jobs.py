@@ -4,10 +4,8 @@ What the CLI, the scheduler and the clerk's "sync now" button all run (through
 `village.syncing.run_sync`). No sleeps here: batches go back to back; waiting between failed
 rounds is the scheduler's business.
 """
-import json
-
 from sync.batch import apply_changes, decode, encode
-from sync.changelog import rewrite_versions, writing
+from sync.changelog import changes_after, rewrite_versions, writing
 from sync.clock import split_version, wall_ms
 from sync.meta import get_meta, set_meta
 from sync.store import transaction
@@ -44,15 +42,7 @@ class Sizer:
 
 def pending(db, after, limit):
     """Return up to `limit` changes to push after node seq `after` (not those pulled from the hub)."""
-    cur = db.execute("SELECT seq, tbl, row_id, version, op, data, area, prev_area FROM _changes "
-                     "WHERE seq > ? AND (src IS NULL OR src != ?) ORDER BY seq LIMIT ?", [after, UP, limit])
-    names = [d[0] for d in cur.description]
-    out = []
-    for row in cur:
-        change = dict(zip(names, row))
-        change["data"] = json.loads(change["data"])
-        out.append(change)
-    return out
+    return changes_after(db, after, limit, exclude_src=UP)
 
 
 def pending_count(db):

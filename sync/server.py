@@ -164,7 +164,7 @@ def serve_pull(db, link, cursor, limit):
     params = [path, path + "/%", *ancestors, path, path + "/%", *ancestors]
     db.execute("BEGIN")  # one snapshot: the rows read and the last seq agree
     try:
-        cur = db.execute(f"SELECT seq, tbl, row_id, version, op, data, area, prev_area FROM _changes "
+        cur = db.execute(f"SELECT seq, tbl, row_id, version, op, data, area, prev_area, base FROM _changes "
                          f"WHERE seq > ? AND (src IS NULL OR src != ?) AND {scope} ORDER BY seq LIMIT ?",
                          [cursor, link["node_id"], *params, limit])
         rows = cur.fetchall()
@@ -173,12 +173,23 @@ def serve_pull(db, link, cursor, limit):
     finally:
         db.execute("COMMIT")
     changes = []
-    for _seq, tbl, row_id, version, op, data, area, prev_area in rows:
+    for seq, tbl, row_id, version, op, data, area, prev_area, base in rows:
         if not in_scope(area, path):
-            op, data = EVICT, "{}"
+            op, data, base = EVICT, "{}", None
+        elif prev_area is not None and not in_scope(prev_area, path):
+            # Moved into this scope: the node has never seen the record, send its whole history.
+            changes += _history(db, tbl, row_id, seq)
         changes.append({"tbl": tbl, "row_id": row_id, "version": version, "op": op, "data": json.loads(data),
-                        "area": area, "prev_area": prev_area})
+                        "area": area, "prev_area": prev_area, "base": json.loads(base) if base else None})
     return {"last": max(last, cursor), "more": more}, changes
+
+
+def _history(db, table, row_id, before_seq):
+    """Return the earlier changes of one record, oldest first (applying them again is harmless)."""
+    cur = db.execute("SELECT tbl, row_id, version, op, data, area, prev_area, base FROM _changes "
+                     "WHERE tbl = ? AND row_id = ? AND seq < ? ORDER BY seq", [table, row_id, before_seq])
+    return [{"tbl": t, "row_id": r, "version": v, "op": o, "data": json.loads(d), "area": a, "prev_area": p,
+             "base": json.loads(b) if b else None} for t, r, v, o, d, a, p, b in cur.fetchall()]
 
 
 def nodes_status(db, not_seen_days=3):

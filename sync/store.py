@@ -82,6 +82,8 @@ CREATE UNIQUE INDEX IF NOT EXISTS _conflicts_once ON _conflicts (tbl, row_id, fi
 # _changes.op: "put" (fields in data) or "del" (tombstone). src: NULL when the change was
 # born on this node, otherwise the peer it arrived from, so it is never echoed back there.
 # prev_area: the record's area before this change moved it, so the old scope can evict it.
+# base (column added by village migration m004): JSON {field: version} the writer had seen, so
+# that replacing a value the writer knew is not mistaken for a conflict.
 
 
 def install(db):

@@ -84,3 +84,9 @@ def m003_sync_nodes(db):
     db["sync_nonces"].create({"nonce": str, "issued_ms": int}, pk="nonce", not_null={"issued_ms"})
     # A change stamped far in the future is re-stamped once; a replay must get the same stamp.
     db["sync_restamps"].create({"old_version": str, "new_version": str}, pk="old_version", not_null={"new_version"})
+
+
+@migrations()
+def m004_change_base(db):
+    """Record, with each change, the field versions its writer had seen (to tell conflicts apart)."""
+    db.execute("ALTER TABLE _changes ADD COLUMN base TEXT")

@@ -1,19 +1,28 @@
 """What `village status` and the clerk pages report about a node."""
 from sync.changelog import last_seq
-from sync.meta import all_meta
+from sync.jobs import pending_count
+from sync.meta import all_meta, get_meta
+from sync.server import nodes_status
 from village.records.schema import TABLES
 
 
 def node_status(db, node):
     """Return the node's identity, record counts and sync state as plain data."""
     records = {t: db.execute(f"SELECT COUNT(*) FROM [{t}] WHERE _deleted = 0").fetchone()[0] for t in TABLES}
-    meta = all_meta(db, "sync.")
-    pushed = int(meta.get("sync.push_cursor", 0))
-    pending = db.execute("SELECT COUNT(*) FROM _changes WHERE seq > ? AND (src IS NULL OR src != 'up')",
-                         [pushed]).fetchone()[0]
-    sync = {"pending": pending, "last_seq": last_seq(db), "push_cursor": pushed,
-            "pull_cursor": int(meta.get("sync.pull_cursor", 0)),
-            "last_success": meta.get("sync.last_success"), "last_error": meta.get("sync.last_error"),
-            "hub_url": meta.get("sync.hub_url")}
     return {"node_id": node.node_id, "role": node.role, "name": node.name, "area": node.area,
-            "lang": node.lang, "records": records, "sync": sync}
+            "lang": node.lang, "records": records, "sync": sync_status(db, node)}
+
+
+def sync_status(db, node):
+    """Return how the node's sync stands; at a hub, also each enrolled node's health."""
+    meta = all_meta(db, "sync.")
+    sync = {"pending": pending_count(db), "last_seq": last_seq(db),
+            "push_cursor": int(meta.get("sync.push_cursor", 0)), "pull_cursor": int(meta.get("sync.pull_cursor", 0)),
+            "last_success": meta.get("sync.last_success"), "last_error": meta.get("sync.last_error"),
+            "hub_url": meta.get("sync.hub_url"), "enrolled_as": meta.get("sync.link_id"),
+            "clock_offset_ms": int(get_meta(db, "clock_offset_ms", "0"))}
+    if node.role == "county":
+        sync["nodes"] = nodes_status(db, node.setting("not_seen_days"))
+        sync["nodes_not_seen"] = [n["node_id"] for n in sync["nodes"] if n["not_seen"]]
+        sync["nodes_clock_far_ahead"] = [n["node_id"] for n in sync["nodes"] if n["clock_far_ahead"]]
+    return sync
