@@ -1,6 +1,7 @@
 """The scheduler of `village serve`: backoff, the probe, one scheduler per data directory, jobs."""
 import datetime
 import json
+import os
 import random
 import socket
 import subprocess
@@ -283,3 +284,67 @@ def test_stale_nodes_are_recorded_for_status(make_node):
     assert sorted(n["node_id"] for n in stale) == ["never", "quiet"]
     report = json.loads(get_meta(db, sch.STALE_KEY))
     assert report["days"] == 3 and sorted(n["node_id"] for n in report["nodes"]) == ["never", "quiet"]
+
+
+def start_server(node, port):
+    return subprocess.Popen([sys.executable, "-m", "village", "serve", "--data", str(node.data_dir),
+                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "VILLAGE_DATA": ""})
+
+
+def test_second_server_on_one_data_dir_serves_pages_but_runs_no_jobs(make_node):
+    import urllib.request
+
+    node, _ = make_node(lang="en")
+    ports = free_port(), free_port()
+    first = start_server(node, ports[0])
+    try:
+        assert "Scheduled jobs" in first.stdout.readline()
+        second = start_server(node, ports[1])
+        try:
+            assert "only serves pages" in second.stderr.readline()
+            for port in ports:
+                assert wait_for(lambda: _answers(port), 15)
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+                    assert page.status == 200
+        finally:
+            second.terminate()
+            second.communicate(timeout=10)
+    finally:
+        first.terminate()
+        first.communicate(timeout=10)
+
+
+def _answers(port):
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+        return True
+    except OSError:
+        return False
+
+
+def test_scheduled_sync_reaches_the_hub_when_the_link_comes_back(make_node, serve):
+    from faultproxy import FaultProxy
+    from sync.jobs import pending_count
+    from sync_helpers import add_households, assert_same, enroll, serve_hub
+
+    hub, hub_db, server = serve_hub(make_node, serve)
+    village, village_db = make_node()
+    proxy = FaultProxy(server.port).start()
+    enroll(hub, proxy, village)
+    proxy.stop()  # the link goes down
+    add_households(village_db, village, 20)
+    jobs = sch.NodeScheduler(village, tick_seconds=0.1)  # the real sync round and the real probe
+    jobs.loop.rand = lambda: 1.0
+    assert jobs.start()
+    try:
+        assert wait_for(lambda: jobs.loop.failures == 1 and jobs.loop.link_up is False, 10)
+        came_back = time.monotonic()
+        proxy = FaultProxy(server.port, port=proxy.port).start()
+        assert wait_for(lambda: pending_count(village_db) == 0, 10)
+        assert time.monotonic() - came_back < 5  # the probe, not the 30 s backoff
+        assert wait_for(lambda: jobs.loop.failures == 0, 5)
+    finally:
+        jobs.shutdown()
+        proxy.stop()
+    assert assert_same(village_db, hub_db, village.area) == 40
