@@ -107,12 +107,17 @@ class Writer:
                 # A conflict only when the writer had not seen the value it replaces.
                 if current and existing.get(field) != value and base.get(field) != current:
                     self._conflict(table, row_id, field, value, version, existing.get(field), current)
-            elif existing.get(field) != value and split_version(current)[1] != split_version(version)[1]:
-                # Losing to a later edit of its own node is no conflict: that node had seen it.
+            elif existing.get(field) != value and self._base_of(current).get(field) != version:
+                # Losing to an edit made by someone who had seen this value is no conflict.
                 self._conflict(table, row_id, field, existing.get(field), current, value, version)
         if won:
             self._store(table, row_id, existing, won, version)
         return True
+
+    def _base_of(self, version):
+        """Return the field versions the writer of `version` had seen ({} when unknown)."""
+        row = self.db.execute("SELECT base FROM _changes WHERE version = ?", [version]).fetchone()
+        return json.loads(row[0]) if row and row[0] else {}
 
     def _store(self, table, row_id, existing, fields, version):
         fv = json.loads(existing["_fv"]) if existing else {}
