@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from conftest import COUNTY_AREA, Village
+from conftest import Village
 from sync.bundle import MAGIC
 from sync.jobs import PULL_CURSOR, PUSH_CURSOR, pending_count
 from sync.meta import get_meta

@@ -272,15 +272,16 @@ def test_expiry_leaves_announcements_of_a_higher_hub_alone(make_node):
 
 def test_stale_nodes_are_recorded_for_status(make_node):
     county, db = make_node(role="county", area=COUNTY_AREA, name="县")
-    now = datetime.datetime(2026, 6, 10, tzinfo=UTC)
-    rows = [("quiet", "2026-06-01T00:00:00+00:00", "2026-05-01"), ("fresh", "2026-06-09T12:00:00+00:00", "2026-05-01"),
-            ("never", None, "2026-05-01"), ("pending", None, None)]
+    now = datetime.datetime.now(UTC)
+    ago = lambda days: (now - datetime.timedelta(days=days)).isoformat(timespec="seconds")  # noqa: E731
+    rows = [("quiet", ago(9), ago(30), None), ("fresh", ago(0.5), ago(30), None), ("never", None, ago(30), None),
+            ("pending", None, None, None), ("revoked", ago(20), ago(30), ago(10))]
     with transaction(db):
-        for node_id, seen, enrolled in rows:
+        for node_id, seen, enrolled, revoked in rows:
             db["nodes"].insert({"node_id": node_id, "name": node_id, "area": COUNTY_AREA + "/" + node_id,
-                                "code_hash": node_id, "secret": "s", "created_at": "2026-05-01",
-                                "enrolled_at": enrolled, "last_seen": seen})
-    stale = sch.record_stale_nodes(db, county, now=now)
+                                "code_hash": node_id, "secret": "s", "created_at": ago(30), "enrolled_by": node_id,
+                                "enrolled_at": enrolled, "last_seen": seen, "revoked_at": revoked})
+    stale = sch.record_stale_nodes(db, county)
     assert sorted(n["node_id"] for n in stale) == ["never", "quiet"]
     report = json.loads(get_meta(db, sch.STALE_KEY))
     assert report["days"] == 3 and sorted(n["node_id"] for n in report["nodes"]) == ["never", "quiet"]

@@ -39,7 +39,6 @@ SYNC_JOB = "village.sync"
 BACKUP_JOB = "village.backup"
 EXPIRE_JOB = "county.expire_announcements"
 STALE_JOB = "county.stale_nodes"
-LAST_CONTACT_COLUMNS = ("last_contact", "last_contact_at", "last_seen", "last_seen_at", "last_sync", "contacted_at")
 
 
 # --- backoff and probe: pure decisions -------------------------------------------------------
@@ -282,51 +281,14 @@ def expire_announcements(db, node, now=None):
     return doomed
 
 
-def record_stale_nodes(db, node, now=None):
-    """Store in `_sync_meta` (hub.stale_nodes) the nodes not seen for `not_seen_days` days."""
-    now = now or _utc_now()
+def record_stale_nodes(db, node):
+    """Store in `_sync_meta` (hub.stale_nodes) the enrolled nodes not seen for `not_seen_days` days."""
+    from sync.server import nodes_status
+
     days = node.setting("not_seen_days")
-    limit = now - datetime.timedelta(days=days)
-    stale = [n for n in _known_nodes(db) if _moment(n["last_contact"]) is None or _moment(n["last_contact"]) < limit]
-    report = {"checked_at": now.isoformat(timespec="seconds"), "days": days, "nodes": stale}
+    stale = [{k: n[k] for k in ("node_id", "name", "area", "last_seen")}
+             for n in nodes_status(db, days) if n["not_seen"]]
+    report = {"checked_at": _utc_now().isoformat(timespec="seconds"), "days": days, "nodes": stale}
     with transaction(db):
         set_meta(db, STALE_KEY, json.dumps(report, ensure_ascii=False, sort_keys=True))
     return stale
-
-
-def _known_nodes(db):
-    """Yield the hub's enrolled nodes with their last contact, whatever the `nodes` table looks like."""
-    columns = [r[1] for r in db.execute("PRAGMA table_info(nodes)")]
-    if not columns:
-        return []
-    contact = next((c for c in LAST_CONTACT_COLUMNS if c in columns), None)
-    ident = "node_id" if "node_id" in columns else "id"
-    out = []
-    for row in db.execute("SELECT * FROM nodes").fetchall():
-        record = dict(zip(columns, row))
-        if any(record.get(c) for c in ("revoked", "revoked_at")):
-            continue
-        if "enrolled_at" in columns and not record["enrolled_at"]:
-            continue  # a code handed out but never used: not a village that went quiet
-        out.append({"node_id": record.get(ident), "name": record.get("name"), "area": record.get("area"),
-                    "last_contact": record.get(contact) if contact else None})
-    return out
-
-
-def _moment(value):
-    """Return a last-contact value (ISO text, or seconds or milliseconds since 1970) as a UTC datetime."""
-    try:
-        return _parse_moment(value)
-    except (TypeError, ValueError, OverflowError, OSError):
-        return None  # never seen, or unreadable: report it rather than crash the job
-
-
-def _parse_moment(value):
-    if value is None:
-        return None
-    if isinstance(value, (int, float)) or (isinstance(value, str) and value.replace(".", "", 1).isdigit()):
-        seconds = float(value)
-        seconds = seconds / 1000 if seconds > 1e11 else seconds
-        return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
-    moment = datetime.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
