@@ -109,6 +109,10 @@ def test_the_language_switch_takes_one_tap_and_ug_reads_right_to_left(kiosk, pag
     page.click(".langs a[lang=en]")
     assert page.get_attribute("html", "lang") == "en" and page.get_attribute("html", "dir") == "ltr"
     assert page.url.endswith("/request?lang=en")
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    page.goto(kiosk.url + "/?lang=zh_Hans")
+    assert page.locator(".prices").bounding_box()["y"] < 1080  # landscape: prices beside the notices
+    shot(page, "home-landscape")
 
 
 def test_an_idle_kiosk_goes_home_in_its_own_language_and_forgets_what_was_typed(kiosk, page):
