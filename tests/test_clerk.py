@@ -182,7 +182,7 @@ def test_list_is_paginated(clerk, db, node):
 # Create, edit, delete
 
 def test_create_household_with_problems_shows_them_and_saves_nothing(clerk, db):
-    response = clerk.post("/clerk/households/new", data={"code": "", "head_name": "王", "members": "two"})
+    response = clerk.post("/clerk/new/households", data={"code": "", "head_name": "王", "members": "two"})
     page = response.get_data(as_text=True)
     assert response.status_code == 400
     assert 'id="e-code"' in page and 'id="e-members"' in page and 'aria-invalid="true"' in page
@@ -191,22 +191,22 @@ def test_create_household_with_problems_shows_them_and_saves_nothing(clerk, db):
 
 
 def test_create_edit_delete_household_and_children(clerk, db):
-    response = clerk.post("/clerk/households/new", data={"code": "HX0100", "head_name": "王建国", "members": "3",
+    response = clerk.post("/clerk/new/households", data={"code": "HX0100", "head_name": "王建国", "members": "3",
                                                          "monitoring_status": "watch"})
     assert response.status_code == 302
     hh = re.search(UUID, response.headers["Location"]).group(0)
-    assert clerk.post(f"/clerk/persons/new?parent={hh}", data={"name": "王小红", "birth_date": "2001-02-03",
+    assert clerk.post(f"/clerk/new/persons?parent={hh}", data={"name": "王小红", "birth_date": "2001-02-03",
                                                                "sex": "female", "lives_alone": "0"}).status_code == 302
-    assert clerk.post(f"/clerk/plots/new?parent={hh}", data={"name": "东坡", "area_mu": "0",
+    assert clerk.post(f"/clerk/new/plots?parent={hh}", data={"name": "东坡", "area_mu": "0",
                                                              "land_type": "dry"}).status_code == 400
-    assert clerk.post(f"/clerk/plots/new?parent={hh}", data={"name": "东坡", "area_mu": "1.5",
+    assert clerk.post(f"/clerk/new/plots?parent={hh}", data={"name": "东坡", "area_mu": "1.5",
                                                              "land_type": "dry"}).status_code == 302
     plot = db.execute("SELECT id FROM plots").fetchone()[0]
-    bad = clerk.post(f"/clerk/plantings/new?parent={plot}", data={"crop": "玉米", "planted_on": "2025-05-01",
+    bad = clerk.post(f"/clerk/new/plantings?parent={plot}", data={"crop": "玉米", "planted_on": "2025-05-01",
                                                                   "harvested_on": "2025-04-01"})
     assert bad.status_code == 400 and 'id="e-harvested_on"' in bad.get_data(as_text=True)
-    assert clerk.post(f"/clerk/plantings/new?parent={plot}", data={"crop": "玉米"}).status_code == 302
-    assert clerk.post(f"/clerk/livestock/new?parent={hh}", data={"species": "猪", "count": "4"}).status_code == 302
+    assert clerk.post(f"/clerk/new/plantings?parent={plot}", data={"crop": "玉米"}).status_code == 302
+    assert clerk.post(f"/clerk/new/livestock?parent={hh}", data={"species": "猪", "count": "4"}).status_code == 302
     page = clerk.get(f"/clerk/households/{hh}").get_data(as_text=True)
     assert all(word in page for word in ("王小红", "东坡", "玉米", "猪"))
 
@@ -229,7 +229,7 @@ def test_create_edit_delete_household_and_children(clerk, db):
 
 def test_duplicate_code_is_a_problem_next_to_the_field(clerk, db, node):
     household(db, node)
-    response = clerk.post("/clerk/households/new", data={"code": "HX0001", "head_name": "别人"})
+    response = clerk.post("/clerk/new/households", data={"code": "HX0001", "head_name": "别人"})
     assert response.status_code == 400 and 'id="e-code"' in response.get_data(as_text=True)
 
 
@@ -238,16 +238,16 @@ def test_duplicate_person_warning_then_continue(clerk, db, node):
     with core.write(db, node) as w:
         core.save(w, node, "persons", {"household_id": hh, "name": "张小龙", "birth_date": "2010-05-01"})
     data = {"name": "张小龙", "birth_date": "2010-05-01"}
-    warned = clerk.post(f"/clerk/persons/new?parent={hh}", data=data)
+    warned = clerk.post(f"/clerk/new/persons?parent={hh}", data=data)
     assert warned.status_code == 409 and 'id="duplicate-warning"' in warned.get_data(as_text=True)
     assert db.execute("SELECT COUNT(*) FROM persons").fetchone()[0] == 1
-    assert clerk.post(f"/clerk/persons/new?parent={hh}", data={**data, "confirm_duplicate": "1"}).status_code == 302
+    assert clerk.post(f"/clerk/new/persons?parent={hh}", data={**data, "confirm_duplicate": "1"}).status_code == 302
     assert db.execute("SELECT COUNT(*) FROM persons").fetchone()[0] == 2
 
 
 def test_duplicate_household_by_id_number(clerk, db, node):
     household(db, node)
-    warned = clerk.post("/clerk/households/new", data={"code": "HX0009", "head_name": "王建国",
+    warned = clerk.post("/clerk/new/households", data={"code": "HX0009", "head_name": "王建国",
                                                        "id_number": "52010219800101123x"})
     assert warned.status_code == 409 and 'id="duplicate-warning"' in warned.get_data(as_text=True)
     assert db.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 1

@@ -80,7 +80,7 @@ def _parent_or_404(db, table):
     return parent_id
 
 
-@bp.route("/<" + TABLES + ":table>/new", methods=["GET", "POST"])
+@bp.route("/new/<" + TABLES + ":table>", methods=["GET", "POST"])
 @role_required(*CLERKS)
 def create(table):
     """Show an empty form; on POST save a new record, or show the form again with its problems."""
