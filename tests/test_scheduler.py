@@ -228,6 +228,29 @@ def test_backup_rotation_keeps_the_newest_n(node, db):
         assert copy.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
 
+H = datetime.timedelta(hours=1)
+NOON = datetime.datetime(2026, 3, 2, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize("newest, now, hour, due", [
+    (None, NOON, 12, True),
+    (NOON - 21 * H, NOON, 3, True),     # night, last one yesterday night
+    (NOON - 21 * H, NOON, 12, False),   # daytime: wait for the night
+    (NOON - 27 * H, NOON, 12, True),    # the node was off every night: do it now
+    (NOON - 2 * H, NOON, 3, False),
+    (NOON + 24 * 365 * H, NOON, 12, True),  # the clock went back years
+])
+def test_backup_due(newest, now, hour, due):
+    assert sch.backup_due(newest, now, hour) is due
+
+
+def test_backup_if_due_takes_one_a_day(node, db):
+    first = sch.backup_if_due(db, node, now=NOON)
+    assert first is not None and sch.newest_backup(first.parent) == NOON
+    assert sch.backup_if_due(db, node, now=NOON + 2 * H) is None
+    assert sch.backup_if_due(db, node, now=NOON + 27 * H) is not None
+
+
 def test_rotation_ignores_other_files(tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
     for name in ("village-1.db", "village-2.db", "village-3.db"):

@@ -201,7 +201,10 @@ class NodeScheduler:
         add = self.scheduler.add_job
         add(self.sync_tick, "interval", seconds=self.tick_seconds, id=SYNC_JOB, replace_existing=True,
             next_run_time=datetime.datetime.now(datetime.timezone.utc))
-        add(self.with_db(nightly_backup), "cron", hour=2, minute=30, id=BACKUP_JOB, replace_existing=True)
+        # Hourly "is one due?" rather than a 02:30 cron: a service point switched off at night
+        # still gets its daily backup.
+        add(self.with_db(backup_if_due), "interval", hours=1, id=BACKUP_JOB, replace_existing=True,
+            next_run_time=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=2))
         if self.node.role == "county":
             add(self.with_db(expire_announcements), "interval", minutes=5, id=EXPIRE_JOB, replace_existing=True)
             add(self.with_db(record_stale_nodes), "interval", minutes=30, id=STALE_JOB, replace_existing=True,
@@ -241,6 +244,34 @@ class NodeScheduler:
 
 def _utc_now():
     return datetime.datetime.now(datetime.timezone.utc)
+
+
+def backup_due(newest, now, local_hour):
+    """Return True when a backup is due: none for 20 h and it is night, or none for 26 h at all."""
+    if newest is None:
+        return True
+    age = abs(now - newest)  # abs: a clock reset to 1970 must not stop backups for decades
+    return age >= datetime.timedelta(hours=26) or (age >= datetime.timedelta(hours=20) and local_hour < 6)
+
+
+def newest_backup(folder):
+    """Return the UTC time the newest backup in `folder` was taken (from its name), or None."""
+    found = sorted(Path(folder).glob(f"{BACKUP_PREFIX}*{BACKUP_SUFFIX}"))
+    for path in reversed(found):
+        stamp = path.name[len(BACKUP_PREFIX):-len(BACKUP_SUFFIX)]
+        try:
+            return datetime.datetime.strptime(stamp, "%Y%m%dT%H%M%S%fZ").replace(tzinfo=datetime.timezone.utc)
+        except ValueError:
+            continue
+    return None
+
+
+def backup_if_due(db, node, now=None):
+    """Take the nightly backup when one is due (see `backup_due`); return its path or None."""
+    now = now or _utc_now()
+    if not backup_due(newest_backup(Path(node.data_dir) / BACKUP_DIR), now, now.astimezone().hour):
+        return None
+    return nightly_backup(db, node, now)
 
 
 def nightly_backup(db, node, now=None):
