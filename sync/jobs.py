@@ -4,7 +4,7 @@ What the CLI, the scheduler and the clerk's "sync now" button all run (through
 `village.syncing.run_sync`). No sleeps here: batches go back to back; waiting between failed
 rounds is the scheduler's business.
 """
-from sync.batch import apply_changes, decode, encode
+from sync.batch import BadBatch, apply_changes, decode, encode
 from sync.changelog import changes_after, rewrite_versions, writing
 from sync.clock import split_version, wall_ms
 from sync.meta import get_meta, set_meta
@@ -127,8 +127,7 @@ def pull_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
     received = 0
     while True:
         cursor = int(get_meta(db, PULL_CURSOR, "0"))
-        payload = _with_retries(lambda: client.pull(cursor, sizer.count()), sizer)
-        envelope, changes = decode(payload)
+        payload, (envelope, changes) = _with_retries(lambda: _pull_one(client, cursor, sizer.count()), sizer)
         with writing(db, node_id, wall) as writer:
             apply_changes(writer, changes, UP)
             set_meta(db, PULL_CURSOR, str(int(envelope["last"])))
@@ -139,6 +138,15 @@ def pull_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
             progress("pull", received, None)
         if not envelope["more"]:
             return received
+
+
+def _pull_one(client, cursor, limit):
+    """Return (payload, decoded batch) of one pull; a damaged answer counts as none."""
+    payload = client.pull(cursor, limit)
+    try:
+        return payload, decode(payload)
+    except BadBatch:
+        raise Unreachable("a batch from the hub was damaged on the way") from None
 
 
 def sync_once(db, node_id, client, progress=None, wall=wall_ms):

@@ -31,6 +31,14 @@ class Refused(TransportError):
     """The hub answered with an error (the one JSON error shape)."""
 
 
+def _json(response):
+    """Return the JSON body of an answer; a damaged one counts as no answer."""
+    try:
+        return response.json()
+    except ValueError:
+        raise Unreachable("the hub's answer was damaged on the way") from None
+
+
 class HubClient:
     """A connection to one hub, with this node's credentials (none before enrollment)."""
 
@@ -45,16 +53,16 @@ class HubClient:
 
     def ping(self):
         """Ask the hub for a nonce and its time: the cheap reachability probe."""
-        return self._request("GET", "/sync/ping").json()
+        return _json(self._request("GET", "/sync/ping"))
 
     def enroll(self, code, enroller):
         """Exchange a one-time code for this node's credentials (a dict)."""
         body = json.dumps({"code": code, "node_id": enroller}).encode()
-        return self._request("POST", "/sync/enroll", body, JSON_TYPE).json()
+        return _json(self._request("POST", "/sync/enroll", body, JSON_TYPE))
 
     def push(self, payload):
         """Send one encoded batch; return the hub's acknowledgement (a dict)."""
-        return self._signed("POST", "/sync/push", payload, BATCH_TYPE).json()
+        return _json(self._signed("POST", "/sync/push", payload, BATCH_TYPE))
 
     def pull(self, cursor, limit):
         """Ask for up to `limit` changes after hub seq `cursor`; return the encoded batch."""
@@ -91,6 +99,9 @@ class HubClient:
                               timeout=isinstance(exc, requests.Timeout)) from None
         self.bytes_sent += len(body or b"") + sum(len(k) + len(v) + 4 for k, v in headers.items()) + len(path) + 16
         self.bytes_received += len(content) + sum(len(k) + len(v) + 4 for k, v in response.headers.items()) + 17
+        expected = response.headers.get("Content-Length")
+        if expected is not None and expected.isdigit() and int(expected) != len(content):
+            raise Unreachable(f"the answer of the hub at {self.url} was cut short")
         self._note(response)
         if response.status_code >= 400:
             raise self._refusal(response)

@@ -1,0 +1,72 @@
+"""Sync through a link that breaks a third of its exchanges, and a syncing process killed -9."""
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+
+from faultproxy import FaultProxy
+from sync_helpers import add_households, assert_same, enroll, serve_hub
+
+from sync.meta import get_meta, set_meta
+from sync.store import transaction
+from village.records import core
+from village.syncing import run_sync
+
+
+def _through(db, proxy):
+    with transaction(db):
+        set_meta(db, "sync.hub_url", proxy.url)
+
+
+def _sync_until_in_sync(node, rounds=60):
+    for _ in range(rounds):
+        result = run_sync(node)
+        if result["ok"]:
+            return result
+    raise AssertionError(f"not in sync after {rounds} rounds: {result}")
+
+
+def test_broken_link_loses_and_duplicates_nothing(make_node, serve):
+    hub, hub_db, server = serve_hub(make_node, serve)
+    village, db = make_node()
+    enroll(hub, server, village)
+    ids = add_households(db, village, 1500)
+    with core.write(hub_db, hub) as writer:
+        for i in range(200):
+            core.save(writer, hub, "market_prices", {"commodity": f"c{i}", "unit": "kg", "price": i + 0.5,
+                                                     "observed_on": "2026-05-01"})
+    with FaultProxy(server.port, seed=7, refuse=0.05, cut_request=0.1, cut_response=0.1, drop_response=0.13) as proxy:
+        _through(db, proxy)
+        _sync_until_in_sync(village)
+        assert sum(proxy.counters[f] for f in ("cut_request", "cut_response", "drop_response")) > 0
+    assert hub_db.execute("SELECT COUNT(*), COUNT(DISTINCT version) FROM _changes WHERE tbl = 'households'").fetchone() \
+        == (1500, 1500)
+    assert assert_same(db, hub_db, village.area) == 3200
+    assert len(ids) == 1500
+
+
+def test_syncing_process_killed_at_random_moments(make_node, serve, tmp_path):
+    hub, hub_db, server = serve_hub(make_node, serve)
+    village, db = make_node()
+    enroll(hub, server, village)
+    add_households(db, village, 3000)
+    env = {**os.environ, "VILLAGE_DATA": str(village.data_dir)}
+    rnd = random.Random(3)
+    kills = 0
+    with FaultProxy(server.port, seed=11, cut_response=0.2, drop_response=0.1, bandwidth=400_000) as proxy:
+        _through(db, proxy)
+        for _ in range(4):
+            proc = subprocess.Popen([sys.executable, "-m", "village", "sync"], env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rnd.uniform(0.2, 1.2))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait()
+        _sync_until_in_sync(village)
+    assert kills >= 1
+    assert hub_db.execute("SELECT COUNT(*), COUNT(DISTINCT version) FROM _changes").fetchone() == (6000, 6000)
+    assert assert_same(db, hub_db, village.area) == 6000
+    assert get_meta(db, "sync.push_cursor") == str(db.execute("SELECT MAX(seq) FROM _changes").fetchone()[0])
