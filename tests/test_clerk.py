@@ -349,3 +349,19 @@ def test_fieldworker_has_no_clerk_access(open_app, users):
     client = open_app.test_client()
     assert login(client, "field1").status_code == 302
     assert client.get("/clerk/households").status_code == 403
+
+
+def test_sync_now_on_a_node_not_enrolled(clerk, db):
+    response = clerk.post("/clerk/sync", follow_redirects=True)
+    assert "not enrolled" in response.get_data(as_text=True)
+    assert "sync.now" in audit_actions(db)
+
+
+def test_sync_now_reports_what_was_sent(clerk, monkeypatch):
+    from village import syncing
+
+    calls = []
+    monkeypatch.setattr(syncing, "run_sync", lambda node: calls.append(node) or {"ok": True, "pushed": 3, "pulled": 2,
+                                                                                   "code": None, "error": None})
+    page = clerk.post("/clerk/sync", follow_redirects=True).get_data(as_text=True)
+    assert len(calls) == 1 and "3 changes sent, 2 received" in page
