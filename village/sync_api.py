@@ -5,6 +5,7 @@ from flask import Blueprint, Response, current_app, g, jsonify, request
 
 from sync.auth import issue_nonce
 from sync.batch import BadBatch, decode, encode
+from sync.changelog import UnknownTable
 from sync.clock import Clock, wall_ms
 from sync.server import SyncRefused, authenticate, enroll, receive_push, serve_pull
 from sync.store import transaction
@@ -30,9 +31,10 @@ def refused(exc):
 
 
 @bp.errorhandler(BadBatch)
+@bp.errorhandler(UnknownTable)
 def bad_batch(exc):
-    """Answer an unreadable batch."""
-    return _error(400, "bad_batch", f"the batch could not be read: {exc}")
+    """Answer an unreadable batch, or one naming a table or field this hub does not sync."""
+    return _error(400, "bad_batch", f"the batch could not be read or applied: {exc}")
 
 
 @bp.after_request
