@@ -200,3 +200,37 @@ def test_touch_targets_are_48px_and_text_18px_in_portrait_and_landscape(kiosk, p
             if found["overflow"]:
                 problems.append(f"{lang} {name}: wider than the screen")
     assert not problems, "\n".join(problems)
+
+
+@pytest.fixture
+def touch_page(browser):
+    """A portrait touchscreen (taps, no mouse or keyboard) that refuses any non-local request."""
+    context = browser.new_context(viewport={"width": 1080, "height": 1920}, has_touch=True)
+    outside = []
+
+    def guard(route):
+        if route.request.url.startswith("http://127.0.0.1"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    yield context.new_page()
+    context.close()
+    assert not outside, f"pages asked for remote resources: {outside}"
+
+
+def test_checking_a_ticket_takes_nothing_but_taps(kiosk, touch_page):
+    page = touch_page
+    page.goto(kiosk.url + "/?lang=ug")
+    page.tap(".actions a[href='/status']")
+    page.wait_for_url(kiosk.url + "/status")
+    for key in kiosk.ticket.replace("-", ""):
+        page.tap(f'[data-keypad="ticket"] button[data-key="{key}"]')
+    page.tap('[data-keypad="ticket"] button[data-key="back"]')
+    page.tap(f'[data-keypad="ticket"] button[data-key="{kiosk.ticket[-1]}"]')
+    page.tap("button[type=submit]")
+    page.wait_for_selector(".history")
+    assert page.text_content(".ticket-inline") == kiosk.ticket
+    assert page.get_attribute("html", "dir") == "rtl"
