@@ -94,13 +94,15 @@ def apply_changes(writer, changes, src, on_evict=None):
 
     A change already held (same version) is skipped: applying a batch twice changes nothing.
     """
-    applied = 0
+    applied, run = 0, []
     for change in changes:
         if change["op"] == EVICT:
+            applied += writer.apply_many(run, src)
+            run = []
             applied += evict(writer.db, change["tbl"], change["row_id"])
-        elif writer.apply(change, src):
-            applied += 1
-    return applied
+        else:
+            run.append(change)
+    return applied + writer.apply_many(run, src)
 
 
 def evict(db, table, row_id):
