@@ -77,6 +77,8 @@ def test_replayed_request_is_refused(make_node, serve):
     made_up = _signed_post(client, "/sync/push", body, "nonce-the-hub-never-issued")
     assert made_up.status_code == 401
     assert hub_db.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 2
+    assert run_sync(village)["ok"]
+    assert_same(db, hub_db, village.area)
 
 
 def test_replayed_batch_is_acknowledged_not_applied_twice(make_node, serve):
