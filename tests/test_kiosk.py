@@ -66,10 +66,18 @@ def test_a_bad_submission_shows_the_form_again_with_problems_marked_and_saves_no
 
 def test_a_household_code_links_the_request_to_the_household(client, node, db):
     with core.write(db, node) as w:
-        household = core.save(w, node, "households", {"code": "0042", "head_name": "王五"})
-    response = post_form(client, "/request", {**GOOD_REQUEST, "household_code": " 0042 "})
+        household = core.save(w, node, "households", {"code": "HX0042", "head_name": "王五"})
+    response = post_form(client, "/request", {**GOOD_REQUEST, "household_code": " hx0042 "})
     stored = find_by_ticket(db, "service_requests", response.location.rsplit("/", 1)[1])
     assert stored["household_id"] == household
+
+
+def test_the_household_code_keypad_has_the_letters_of_the_village_codes(client, node, db):
+    with core.write(db, node) as w:
+        core.save(w, node, "households", {"code": "HX0042", "head_name": "王五"})
+    html = client.get("/request").get_data(as_text=True)
+    pad = re.search(r'data-keypad="household_code".*?</div>', html, re.S).group(0)
+    assert 'data-key="H"' in pad and 'data-key="X"' in pad
 
 
 def test_a_post_without_the_csrf_token_is_refused(client, db):

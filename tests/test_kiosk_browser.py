@@ -7,7 +7,7 @@ import pytest
 from village import create_app
 from village.demo import populate
 from village.records import core
-from village.records.services import change_status, submit
+from village.records.services import change_status, find_by_ticket, submit
 
 SCREENSHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
 LANGS = ("zh_Hans", "ug", "en")
@@ -53,12 +53,16 @@ def test_a_resident_asks_for_a_service_in_chinese_and_checks_its_status(kiosk, p
     tap_digits(page, "applicant_phone", "12345")
     assert page.input_value("#applicant_phone") == "13900012345"
     assert page.locator('[data-keypad="household_code"]').is_hidden()
+    tap_digits(page, "household_code", "HX0003")  # demo codes are HX0001...: the keypad offers H and X
+    assert page.locator('[data-keypad="applicant_phone"]').is_hidden()
     page.fill("#details", "申请耕地地力保护补贴")
     page.click('#applicant_phone')
     shot(page, "request", full_page=True)
     page.click("button[type=submit]")
     page.wait_for_url(re.compile(r"/ticket/S-\d{4}-\d{4}$"))
     ticket = page.text_content("[data-ticket]")
+    household = kiosk.db.execute("SELECT id FROM households WHERE code = 'HX0003'").fetchone()[0]
+    assert find_by_ticket(kiosk.db, "service_requests", ticket)["household_id"] == household
     assert page.locator(".qr svg").is_visible()
     assert page.get_attribute("html", "lang") == "zh-Hans"
     number = page.locator(".ticket-number")

@@ -8,7 +8,7 @@ from markupsafe import Markup
 
 from village import kiosk_labels
 from village.db import get_db
-from village.kiosk_forms import problems_by_field, submit_form
+from village.kiosk_forms import code_letters, problems_by_field, submit_form
 from village.records.notices import current_announcements, latest_prices, localized
 from village.records.services import find_by_ticket, normalise_ticket
 from village.records.validate import ValidationError
@@ -74,7 +74,8 @@ def _submission(table):
         else:
             return redirect(url_for(".ticket", ticket=ticket))
     form = request.form if request.method == "POST" else {}
-    return render_template(FORMS[table], form=form, problems=problems), 422 if problems else 200
+    return render_template(FORMS[table], form=form, problems=problems, code_keys=code_letters(get_db())), \
+        422 if problems else 200
 
 
 def _find(ticket):

@@ -30,9 +30,18 @@ def _phone(text):
 
 
 def _household_id(db, node, code):
-    found = list(core.rows(db, "households", "code = ? AND (area = ? OR area LIKE ?)",
-                           [code, node.area, node.area + "/%"], limit=1))
-    return found[0]["id"] if found else None
+    for typed in dict.fromkeys([code, code.upper()]):
+        found = list(core.rows(db, "households", "code = ? AND (area = ? OR area LIKE ?)",
+                               [typed, node.area, node.area + "/%"], limit=1))
+        if found:
+            return found[0]["id"]
+    return None
+
+
+def code_letters(db, sample=50, most=6):
+    """Return the letters this village's household codes use (e.g. HX0042 -> H, X), for the keypad."""
+    codes = [r[0] or "" for r in db.execute("SELECT code FROM households WHERE _deleted = 0 LIMIT ?", [sample])]
+    return sorted({ch for code in codes for ch in code.upper() if ch.isalpha() and ch.isascii()})[:most]
 
 
 def kiosk_problems(db, node, table, form, values):
