@@ -46,7 +46,8 @@ class HubClient:
         self.url = url.rstrip("/")
         self.node_id, self.secret, self.timeout, self.wall = node_id, secret, timeout, wall
         self.session = requests.Session()
-        self.session.verify = ca_file or True
+        # Passed with each request: a session-wide setting loses to REQUESTS_CA_BUNDLE.
+        self.verify = ca_file or True
         self.nonce = None
         self.hub_time = self.hub_clock = None
         self.bytes_sent = self.bytes_received = 0
@@ -90,7 +91,7 @@ class HubClient:
             headers["Content-Type"] = content_type
         try:
             response = self.session.request(method, self.url + path, data=body, headers=headers,
-                                            timeout=(10, self.timeout))
+                                            timeout=(10, self.timeout), verify=self.verify)
             content = response.content
         except requests.exceptions.SSLError as exc:
             raise Refused(f"the hub's certificate could not be verified: {exc}", code="tls") from None
