@@ -154,7 +154,7 @@ def import_reply(db, node_id, header, payloads):
             # An older reply imported after a newer one must not move the cursor back.
             ack["cursor"] = max(int(ack["cursor"]), pushed_to)
         # hub_time stays None: a reply carried for days says nothing about the hub's clock offset.
-        jobs._acknowledged(db, node_id, hub, ack, wall_ms)
+        jobs.acknowledge(db, node_id, hub, ack, wall_ms)
         for envelope, changes in batches:
             pulled += _apply_pulled(db, node_id, envelope, changes, hub.hub_clock)
     return {"kind": REPLY, "acknowledged": ack["cursor"], "received": sum(len(c) for _, c in batches),

@@ -94,13 +94,13 @@ def push_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
             return sent
         nbytes, ack = result
         sizer.success(nbytes, len(changes[0]))
-        _acknowledged(db, node_id, client, ack, wall)
+        acknowledge(db, node_id, client, ack, wall)
         sent += len(changes[0])
         if progress:
             progress("push", sent, max(total, sent))
 
 
-def _acknowledged(db, node_id, client, ack, wall):
+def acknowledge(db, node_id, client, ack, wall):
     """Record the hub's acknowledgement: cursor, re-stamped versions and its clock, together."""
     with writing(db, node_id, wall) as writer:
         if ack.get("restamped"):

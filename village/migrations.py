@@ -90,3 +90,10 @@ def m003_sync_nodes(db):
 def m004_change_base(db):
     """Record, with each change, the field versions its writer had seen (to tell conflicts apart)."""
     db.execute("ALTER TABLE _changes ADD COLUMN base TEXT")
+
+
+@migrations()
+def m005_audit_indexes(db):
+    """Index the audit log for the login rate limit and per-user lookups."""
+    db["audit"].create_index(["action", "target"])
+    db["audit"].create_index(["action", "actor"])
