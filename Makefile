@@ -37,5 +37,10 @@ demo: $(STAMP) catalogs
 test: $(STAMP) catalogs browsers
 	$(PY) -m pytest -q
 
+# SPEC 8 measurements in one run (not part of `make test`): writes docs/benchmarks.md and bench/results.json.
+bench: $(STAMP) catalogs
+	mkdir -p bench/work
+	$(PY) bench/run.py
+
 clean:
 	rm -rf $(VENV) village/translations $(DEMO_DATA) .pytest_cache

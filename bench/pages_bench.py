@@ -1,0 +1,65 @@
+"""Pages at scale (100,000 households) at 10 concurrent clients, and the memory of `village serve`."""
+import os
+import re
+import subprocess
+import sys
+
+import requests
+
+from bigdb import build
+from load import measure
+from nodes import ROOT, Served
+from village.db import open_db
+
+
+def _clerk_session(url):
+    """Return a function making requests sessions logged in as the benchmark clerk."""
+
+    def make():
+        session = requests.Session()
+        form = session.get(url + "/clerk/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        answer = session.post(url + "/clerk/login", data={"csrf_token": token, "username": "bench",
+                                                          "password": "bench-password", "next": ""})
+        answer.raise_for_status()
+        return session
+
+    return make
+
+
+def pages(work, households=100_000):
+    """Serve the big village and measure p50/p95 per page at 10 clients; then read the server's RSS."""
+    data = work / "big"
+    node = build(data, households=households) if not (data / "village.db").exists() else None
+    env = {**os.environ, "VILLAGE_DATA": str(data)}
+    subprocess.run([sys.executable, "-m", "village", "user", "add", "bench", "--role", "clerk", "--password-stdin"],
+                   input="bench-password\n", env=env, text=True, capture_output=True, cwd=ROOT)
+    from village.node import load_node
+
+    node = load_node(data)
+    db = open_db(node)
+    sample = db.execute("SELECT id, code, head_name, phone, id_number FROM households "
+                        "ORDER BY rowid LIMIT 20 OFFSET ?", [households // 2]).fetchall()
+    request_id = db.execute("SELECT id FROM service_requests LIMIT 1").fetchone()[0]
+    db.close()
+    server = Served(data)
+    try:
+        base = server.url
+        urls = {
+            "kiosk home": base + "/",
+            "search by name": [f"{base}/clerk/households?q={row[2]}" for row in sample],
+            "search by code": [f"{base}/clerk/households?q={row[1]}" for row in sample],
+            "search by phone": [f"{base}/clerk/households?q={row[3]}" for row in sample],
+            "search by ID number": [f"{base}/clerk/households?q={row[4]}" for row in sample],
+            "household page": [f"{base}/clerk/households/{row[0]}" for row in sample],
+            "request queue": base + "/clerk/requests",
+            "request page": f"{base}/clerk/requests/{request_id}",
+        }
+        make = _clerk_session(base)
+        # Warm up: SQLite's page cache and Jinja's template cache, as on a running kiosk.
+        measure(urls, clients=2, per_client=5, session_factory=make)
+        results = measure(urls, clients=10, per_client=60, session_factory=make)
+        rss = server.rss_mb()
+        return results, {"rss_mb": round(rss, 1), "households": households}
+    finally:
+        server.stop()

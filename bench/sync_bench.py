@@ -1,0 +1,134 @@
+"""Sync benchmarks: loopback push, a lossy 2G link, and a county under load."""
+import concurrent.futures
+import time
+
+from dataset import farm_records
+from nodes import Served, make_hub, make_village, table_ids, village_sync, write_records
+from tests.faultproxy import FaultProxy
+from village.syncing import run_sync
+
+BITS_256K = 32_000  # bytes per second of a 256 kbit/s link
+
+
+def _wire(proxy):
+    return proxy.counters["bytes_up"] + proxy.counters["bytes_down"]
+
+
+def push(work, households=10_000, plots_per=4):
+    """Village to county on loopback through a counting proxy: records/s of `village sync`, bytes per record."""
+    hub, hub_db = make_hub(work / "push")
+    server = Served(hub.data_dir)
+    try:
+        with FaultProxy(server.port) as proxy:
+            village, db = make_village(work / "push", hub_db, proxy.url, 1)
+            hh, plots = farm_records(households, plots_per, village.area)
+            write_records(village, db, hh, plots)
+            proxy.counters.clear()
+            seconds, code = village_sync(village.data_dir)
+            wire = _wire(proxy)
+            up, down = proxy.counters["bytes_up"], proxy.counters["bytes_down"]
+        total = len(hh) + len(plots)
+        got_h, rows_h = table_ids(hub_db, "households")
+        got_p, rows_p = table_ids(hub_db, "plots")
+        exact = got_h == {h["id"] for h in hh} and got_p == {p["id"] for p in plots} and rows_h + rows_p == total
+        return {"records": total, "seconds": round(seconds, 2), "records_per_s": round(total / seconds),
+                "bytes_per_record": round(wire / total, 1), "bytes_up": up, "bytes_down": down,
+                "exit_code": code, "all_applied_exactly_once": exact}
+    finally:
+        server.stop()
+
+
+def lossy(work, households=2_000, plots_per=4, seed=9):
+    """10,000 records through 256 kbit/s, 300 ms RTT, a third of exchanges broken; against the bandwidth alone."""
+    hub, hub_db = make_hub(work / "lossy")
+    server = Served(hub.data_dir)
+    try:
+        link = {"bandwidth": BITS_256K, "latency": 0.15}
+        with FaultProxy(server.port, **link) as clean:
+            village, db = make_village(work / "lossy", hub_db, clean.url, 1)
+        faults = {"refuse": 0.0, "cut_request": 1 / 9, "cut_response": 1 / 9, "drop_response": 1 / 9}
+        with FaultProxy(server.port, seed=seed, **link, **faults) as proxy:
+            from sync.meta import set_meta
+            from sync.store import transaction
+
+            with transaction(db):
+                set_meta(db, "sync.hub_url", proxy.url)
+            hh, plots = farm_records(households, plots_per, village.area, seed=seed)
+            write_records(village, db, hh, plots)
+            proxy.counters.clear()
+            started, rounds = time.perf_counter(), 0
+            while True:
+                rounds += 1
+                result = run_sync(village)
+                if result["ok"]:
+                    break
+            seconds = time.perf_counter() - started
+            counters = dict(proxy.counters)
+        total = len(hh) + len(plots)
+        # What the bandwidth alone needs: the bytes a clean round of these records puts on the wire.
+        clean_bytes = result_bytes_clean(work, total, seed)
+        ideal = max(clean_bytes["up"], clean_bytes["down"]) / BITS_256K
+        got_h, rows_h = table_ids(hub_db, "households")
+        got_p, rows_p = table_ids(hub_db, "plots")
+        exact = got_h == {h["id"] for h in hh} and got_p == {p["id"] for p in plots} and rows_h + rows_p == total
+        broken = sum(counters.get(k, 0) for k in ("cut_request", "cut_response", "dropped_response", "refused"))
+        return {"records": total, "seconds": round(seconds, 1), "bandwidth_alone_s": round(ideal, 1),
+                "ratio": round(seconds / ideal, 2), "rounds": rounds, "exchanges": counters.get("exchanges", 0),
+                "broken_exchanges": broken, "all_applied_exactly_once": exact}
+    finally:
+        server.stop()
+
+
+def result_bytes_clean(work, total, seed):
+    """Return the bytes up and down of syncing the same records over a clean loopback link."""
+    hub, hub_db = make_hub(work / "lossy-clean")
+    server = Served(hub.data_dir)
+    try:
+        with FaultProxy(server.port) as proxy:
+            village, db = make_village(work / "lossy-clean", hub_db, proxy.url, 1)
+            hh, plots = farm_records(total // 5, 4, village.area, seed=seed)
+            write_records(village, db, hh, plots)
+            proxy.counters.clear()
+            assert run_sync(village)["ok"]
+            return {"up": proxy.counters["bytes_up"], "down": proxy.counters["bytes_down"]}
+    finally:
+        server.stop()
+
+
+def county_load(work, villages=200, households=200, plots_per=4):
+    """`villages` villages of 1,000 records each sync at once to one hub: exactly once, throughput, p95."""
+    hub, hub_db = make_hub(work / "load")
+    server = Served(hub.data_dir)
+    try:
+        nodes, expected = [], set()
+        for index in range(1, villages + 1):
+            node, db = make_village(work / "load", hub_db, server.url, index)
+            hh, plots = farm_records(households, plots_per, node.area, seed=index)
+            write_records(node, db, hh, plots)
+            expected |= {r["id"] for r in hh + plots}
+            db.close()
+            nodes.append(node)
+
+        def one(node):
+            started = time.perf_counter()
+            rounds = 0
+            while True:
+                rounds += 1
+                result = run_sync(node)
+                if result["ok"] or rounds > 20:
+                    return time.perf_counter() - started, result["ok"], rounds
+
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(max_workers=villages) as pool:
+            outcomes = list(pool.map(one, nodes))
+        wall = time.perf_counter() - started
+        times = sorted(t for t, _ok, _r in outcomes)
+        got_h, rows_h = table_ids(hub_db, "households")
+        got_p, rows_p = table_ids(hub_db, "plots")
+        total = len(expected)
+        return {"villages": villages, "records": total, "seconds": round(wall, 1), "records_per_s": round(total / wall),
+                "p95_sync_s": round(times[int(0.95 * (len(times) - 1))], 2), "max_sync_s": round(times[-1], 2),
+                "all_ok": all(ok for _t, ok, _r in outcomes), "extra_rounds": sum(r - 1 for _t, _ok, r in outcomes),
+                "all_applied_exactly_once": (got_h | got_p) == expected and rows_h + rows_p == total}
+    finally:
+        server.stop()
