@@ -70,3 +70,36 @@ def test_syncing_process_killed_at_random_moments(make_node, serve, tmp_path):
     assert hub_db.execute("SELECT COUNT(*), COUNT(DISTINCT version) FROM _changes").fetchone() == (6000, 6000)
     assert assert_same(db, hub_db, village.area) == 6000
     assert get_meta(db, "sync.push_cursor") == str(db.execute("SELECT MAX(seq) FROM _changes").fetchone()[0])
+
+
+def test_twenty_thousand_records_through_a_broken_link_with_the_syncer_killed(make_node, serve):
+    """Issue 3's bar: 20,000 records, a third of exchanges broken, `village sync` killed -9 several times."""
+    hub, hub_db, server = serve_hub(make_node, serve)
+    village, db = make_node()
+    enroll(hub, server, village)
+    add_households(db, village, 10_000)
+    total = db.execute("SELECT COUNT(*) FROM _changes").fetchone()[0]
+    assert total == 20_000
+    env = {**os.environ, "VILLAGE_DATA": str(village.data_dir)}
+    rnd = random.Random(20)
+    kills = 0
+    third = {"cut_request": 1 / 9, "cut_response": 1 / 9, "drop_response": 1 / 9}
+    with FaultProxy(server.port, seed=23, **third) as proxy:
+        _through(db, proxy)
+        # A round stops at the first broken exchange; a clerk (or the scheduler) starts another.
+        for _ in range(200):
+            proc = subprocess.Popen([sys.executable, "-m", "village", "sync"], env=env,
+                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            time.sleep(rnd.uniform(0.2, 1.0))
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGKILL)
+                kills += 1
+            proc.wait()
+            if kills >= 4 or proc.returncode == 0:
+                break
+        _sync_until_in_sync(village, rounds=200)
+        broken = sum(proxy.counters[f] for f in ("cut_request", "cut_response", "drop_response"))
+        assert broken >= proxy.counters["exchanges"] / 5
+    assert kills >= 3
+    assert hub_db.execute("SELECT COUNT(*), COUNT(DISTINCT version) FROM _changes").fetchone() == (total, total)
+    assert assert_same(db, hub_db, village.area) == total
