@@ -10,6 +10,13 @@ from village.syncing import run_sync
 BITS_256K = 32_000  # bytes per second of a 256 kbit/s link
 
 
+def exactly_once(hub_db, expected):
+    """Return True when the hub holds exactly the `expected` household and plot ids, each once."""
+    got_h, rows_h = table_ids(hub_db, "households")
+    got_p, rows_p = table_ids(hub_db, "plots")
+    return (got_h | got_p) == expected and rows_h + rows_p == len(expected)
+
+
 def _wire(proxy):
     return proxy.counters["bytes_up"] + proxy.counters["bytes_down"]
 
@@ -28,9 +35,7 @@ def push(work, households=10_000, plots_per=4):
             wire = _wire(proxy)
             up, down = proxy.counters["bytes_up"], proxy.counters["bytes_down"]
         total = len(hh) + len(plots)
-        got_h, rows_h = table_ids(hub_db, "households")
-        got_p, rows_p = table_ids(hub_db, "plots")
-        exact = got_h == {h["id"] for h in hh} and got_p == {p["id"] for p in plots} and rows_h + rows_p == total
+        exact = exactly_once(hub_db, {r["id"] for r in hh + plots})
         return {"records": total, "seconds": round(seconds, 2), "records_per_s": round(total / seconds),
                 "bytes_per_record": round(wire / total, 1), "bytes_up": up, "bytes_down": down,
                 "exit_code": code, "all_applied_exactly_once": exact}
@@ -68,9 +73,7 @@ def lossy(work, households=2_000, plots_per=4, seed=9):
         # What the bandwidth alone needs: the bytes a clean round of these records puts on the wire.
         clean_bytes = result_bytes_clean(work, total, seed)
         ideal = max(clean_bytes["up"], clean_bytes["down"]) / BITS_256K
-        got_h, rows_h = table_ids(hub_db, "households")
-        got_p, rows_p = table_ids(hub_db, "plots")
-        exact = got_h == {h["id"] for h in hh} and got_p == {p["id"] for p in plots} and rows_h + rows_p == total
+        exact = exactly_once(hub_db, {r["id"] for r in hh + plots})
         broken = sum(counters.get(k, 0) for k in ("cut_request", "cut_response", "dropped_response", "refused"))
         return {"records": total, "seconds": round(seconds, 1), "bandwidth_alone_s": round(ideal, 1),
                 "ratio": round(seconds / ideal, 2), "rounds": rounds, "exchanges": counters.get("exchanges", 0),
@@ -123,12 +126,10 @@ def county_load(work, villages=200, households=200, plots_per=4):
             outcomes = list(pool.map(one, nodes))
         wall = time.perf_counter() - started
         times = sorted(t for t, _ok, _r in outcomes)
-        got_h, rows_h = table_ids(hub_db, "households")
-        got_p, rows_p = table_ids(hub_db, "plots")
         total = len(expected)
         return {"villages": villages, "records": total, "seconds": round(wall, 1), "records_per_s": round(total / wall),
                 "p95_sync_s": round(times[int(0.95 * (len(times) - 1))], 2), "max_sync_s": round(times[-1], 2),
                 "all_ok": all(ok for _t, ok, _r in outcomes), "extra_rounds": sum(r - 1 for _t, _ok, r in outcomes),
-                "all_applied_exactly_once": (got_h | got_p) == expected and rows_h + rows_p == total}
+                "all_applied_exactly_once": exactly_once(hub_db, expected)}
     finally:
         server.stop()
