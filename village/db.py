@@ -1,4 +1,6 @@
-"""Open and close a node's SQLite database; one connection per request on `g`."""
+"""Open a node's SQLite database; each server thread keeps one connection for its requests."""
+import threading
+
 from flask import current_app, g
 
 from sync.store import connect
@@ -17,19 +19,28 @@ def open_db(node):
 
 
 def get_db():
-    """Return this request's database connection, opening it on first use."""
+    """Return this thread's database connection, opening it on the thread's first request.
+
+    Opening a connection (and setting its pragmas) costs about as much as rendering a page,
+    so a server thread keeps its own for every request it serves.
+    """
     if "db" not in g:
-        g.db = connect(current_app.config["NODE"].db_path)
+        local = current_app.extensions["village_db"]
+        db = getattr(local, "db", None)
+        if db is None:
+            db = local.db = connect(current_app.config["NODE"].db_path)
+        g.db = db
     return g.db
 
 
-def close_db(_exc=None):
-    """Close this request's database connection, if one was opened."""
+def end_request(_exc=None):
+    """Leave the thread's connection clean for its next request: no transaction left open."""
     db = g.pop("db", None)
-    if db is not None:
-        db.close()
+    if db is not None and db.conn.in_transaction:
+        db.conn.execute("ROLLBACK")
 
 
 def init_app(app):
-    """Close the request's connection at teardown."""
-    app.teardown_appcontext(close_db)
+    """Keep one connection per server thread, checked at the end of every request."""
+    app.extensions["village_db"] = threading.local()
+    app.teardown_appcontext(end_request)
