@@ -20,10 +20,10 @@ COUNTY_AREA = "52/5201/520102"
 
 @pytest.fixture
 def make_node(tmp_path):
-    """Return a function that creates a fresh node and returns (node, db)."""
+    """Return a function that creates a fresh node and returns (node, db); English unless asked."""
     made = []
 
-    def make(role="village", area=VILLAGE_AREA, name="红星村", lang="zh_Hans", subdir=None):
+    def make(role="village", area=VILLAGE_AREA, name="红星村", lang="en", subdir=None):
         node = init_node(tmp_path / (subdir or f"{role}{len(made)}"), role, name, area, lang)
         db = open_db(node)
         made.append(db)

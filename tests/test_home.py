@@ -31,8 +31,11 @@ def test_home_shows_the_name_current_notices_emergency_first_and_prices(node_db,
     assert "稻谷" in html and "2.80" in html and "2026" in html
 
 
-def test_home_shows_the_node_language_by_default(node_db, client):
-    node, db = node_db
+def test_home_shows_the_node_language_by_default(make_node):
+    from village import create_app
+
+    node, db = make_node(lang="zh_Hans")
+    client = create_app({"NODE": node, "TESTING": True}).test_client()
     with core.write(db, node) as w:
         announce(w, node, "Market day")
     html = client.get("/").get_data(as_text=True)

@@ -25,7 +25,8 @@ class Kiosk:
 
 
 @pytest.fixture
-def kiosk(node, db, serve):
+def kiosk(make_node, serve):
+    node, db = make_node(lang="zh_Hans")  # a village kiosk speaks Chinese until a resident switches
     populate(db, node, households=10)
     return Kiosk(node, db, serve(create_app({"NODE": node})))
 
