@@ -53,14 +53,19 @@ def pending_count(db):
 
 
 def _with_retries(call, sizer):
-    """Run `call()`; after a timeout, a broken link or a 413, shrink the batch and try again."""
+    """Run `call()` again after a broken link; shrink the batch only after a timeout or a 413.
+
+    A cut connection says nothing about the batch's size, and smaller batches only pay the
+    round trip more often; a timeout or a 413 does say the batch was too big for the link.
+    """
     for attempt in range(RETRIES):
         try:
             return call()
-        except Unreachable:
+        except Unreachable as exc:
             if attempt == RETRIES - 1:
                 raise
-            sizer.shrink()
+            if exc.extra.get("timeout"):
+                sizer.shrink()
         except Refused as exc:
             if exc.code != "too_large" or attempt == RETRIES - 1:
                 raise
