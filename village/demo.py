@@ -86,7 +86,7 @@ def populate(db, node, households=200, seed=7):
             for step in steps:
                 change_status(w, node, "service_requests", row, step, "clerk", "已核实材料" if step == "approved" else "")
             counts["service_requests"] += 1
-        for i, (category, text) in enumerate([("road", "3组通组路塌方,车辆无法通行"), ("water", "自来水浑浊已两天"),
+        for i, (category, text) in enumerate([("road", "3组通组路塌方\uff0c车辆无法通行"), ("water", "自来水浑浊已两天"),
                                               ("power", "晚上经常停电"), ("health", "卫生室缺少降压药"),
                                               ("land", "邻居占用承包地边界"), ("other", "村口路灯不亮")]):
             row, _ticket = submit(w, node, "grievances", {"category": category, "description": text,
@@ -97,7 +97,7 @@ def populate(db, node, households=200, seed=7):
         now = datetime.datetime.now(datetime.timezone.utc)
         for priority, title, body in [
             ("emergency", {"zh_Hans": "暴雨红色预警", "en": "Red rainstorm warning", "ug": "قىزىل بوران-يامغۇر ئاگاھلاندۇرۇشى"},
-             {"zh_Hans": "今夜到明天有特大暴雨,请远离河道和山坡,转移到村委会避险。", "en": "Torrential rain tonight and tomorrow: keep away from rivers and slopes; shelter at the village committee.",
+             {"zh_Hans": "今夜到明天有特大暴雨\uff0c请远离河道和山坡\uff0c转移到村委会避险。", "en": "Torrential rain tonight and tomorrow: keep away from rivers and slopes; shelter at the village committee.",
               "ug": "بۈگۈن كەچتىن ئەتىگىچە قاتتىق يامغۇر ياغىدۇ، دەريا ۋە يانتۇلاردىن يىراق تۇرۇڭ."}),
             ("urgent", {"zh_Hans": "秋季动物防疫开始", "en": "Autumn animal vaccination starts", "ug": "كۈزلۈك ھايۋانلارغا ۋاكسىنا ئۇرۇش باشلاندى"},
              {"zh_Hans": "本周六在村委会为生猪、牛羊免费接种疫苗。", "en": "Free vaccination for pigs, cattle and sheep at the village committee on Saturday.",
