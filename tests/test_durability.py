@@ -3,10 +3,10 @@ import csv
 import json
 import os
 import random
-import signal
 import subprocess
 import sys
-import time
+
+from powercut import run_and_cut
 
 AREA = "52/5201/520102/001"
 
@@ -27,14 +27,7 @@ def test_kill_during_import_leaves_no_half_written_row(tmp_path):
     rng = random.Random(3)
     kills = 0
     for _ in range(3):
-        proc = subprocess.Popen([sys.executable, "-m", "village", "import", "households", str(path)],
-                                env={**os.environ, "VILLAGE_DATA": str(data)},
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(0.6, 2.0))
-        if proc.poll() is None:
-            proc.send_signal(signal.SIGKILL)
-            kills += 1
-        proc.wait()
+        kills += run_and_cut(data, ["import", "households", str(path)], rng, 0.6, 2.0)[0]
         check = village(data, "check")
         assert check.returncode == 0, check.stdout + check.stderr
         count = json.loads(village(data, "status", "--json").stdout)["records"]["households"]

@@ -1,12 +1,8 @@
 """Sync through a link that breaks a third of its exchanges, and a syncing process killed -9."""
-import os
 import random
-import signal
-import subprocess
-import sys
-import time
 
 from faultproxy import FaultProxy
+from powercut import run_and_cut
 from sync_helpers import add_households, assert_same, enroll, serve_hub
 
 from sync.meta import get_meta, set_meta
@@ -52,19 +48,12 @@ def test_syncing_process_killed_at_random_moments(make_node, serve, tmp_path):
     village, db = make_node()
     enroll(hub, server, village)
     add_households(db, village, 3000)
-    env = {**os.environ, "VILLAGE_DATA": str(village.data_dir)}
     rnd = random.Random(3)
     kills = 0
     with FaultProxy(server.port, seed=11, cut_response=0.2, drop_response=0.1, bandwidth=400_000) as proxy:
         _through(db, proxy)
         for _ in range(4):
-            proc = subprocess.Popen([sys.executable, "-m", "village", "sync"], env=env,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rnd.uniform(0.2, 1.2))
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                kills += 1
-            proc.wait()
+            kills += run_and_cut(village.data_dir, ["sync"], rnd, 0.2, 1.2)[0]
         _sync_until_in_sync(village)
     assert kills >= 1
     assert hub_db.execute("SELECT COUNT(*), COUNT(DISTINCT version) FROM _changes").fetchone() == (6000, 6000)
@@ -80,7 +69,6 @@ def test_twenty_thousand_records_through_a_broken_link_with_the_syncer_killed(ma
     add_households(db, village, 10_000)
     total = db.execute("SELECT COUNT(*) FROM _changes").fetchone()[0]
     assert total == 20_000
-    env = {**os.environ, "VILLAGE_DATA": str(village.data_dir)}
     rnd = random.Random(20)
     kills = 0
     third = {"cut_request": 1 / 9, "cut_response": 1 / 9, "drop_response": 1 / 9}
@@ -88,14 +76,9 @@ def test_twenty_thousand_records_through_a_broken_link_with_the_syncer_killed(ma
         _through(db, proxy)
         # A round stops at the first broken exchange; a clerk (or the scheduler) starts another.
         for _ in range(200):
-            proc = subprocess.Popen([sys.executable, "-m", "village", "sync"], env=env,
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-            time.sleep(rnd.uniform(0.2, 1.0))
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGKILL)
-                kills += 1
-            proc.wait()
-            if kills >= 4 or proc.returncode == 0:
+            killed, code = run_and_cut(village.data_dir, ["sync"], rnd, 0.2, 1.0)
+            kills += killed
+            if kills >= 4 or code == 0:
                 break
         _sync_until_in_sync(village, rounds=200)
         broken = sum(proxy.counters[f] for f in ("cut_request", "cut_response", "drop_response"))
