@@ -161,3 +161,21 @@ def test_check_finds_a_row_written_around_the_change_log(village, tmp_path):
     db.close()
     result = village("check")
     assert result.exit_code == 1 and "no change-log entry" in result.output
+
+
+def test_demo_makes_a_village_with_a_clerk_who_can_log_in(runner):
+    import re
+
+    from village import create_app
+    from village.node import load_node
+
+    result = runner("demo", "--no-serve")
+    assert result.exit_code == 0, result.output
+    assert "200 households" in result.output and "clerk" in result.output
+    client = create_app({"NODE": load_node(runner.data_dir), "TESTING": True}).test_client()
+    form = client.get("/clerk/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+    answer = client.post("/clerk/login", data={"csrf_token": token, "username": "clerk", "password": "village-demo"})
+    assert answer.status_code == 302 and "/clerk/login" not in answer.headers["Location"]
+    again = runner("demo", "--no-serve")
+    assert again.exit_code == 0 and "households" not in again.output.splitlines()[0]

@@ -10,6 +10,7 @@ from village.i18n_markers import N_
 from village.node import NodeError, init_node, load_node
 
 EXIT_PROBLEM = 1
+DEMO_CLERK = ("clerk", "village-demo")  # a demo village only: printed when it starts
 
 
 class Problem(click.ClickException):
@@ -124,6 +125,7 @@ def demo(data_dir, port, host, no_serve):
     from village.db import open_db
     from village.demo import populate
     from village.server import run
+    from village.users import add_user
 
     data_dir = data_dir or "demo-data"
     try:
@@ -132,8 +134,11 @@ def demo(data_dir, port, host, no_serve):
         node = init_node(data_dir, "village", "红星村", "52/5201/520102/001", "zh_Hans")
         db = open_db(node)
         counts = populate(db, node)
+        add_user(db, DEMO_CLERK[0], "clerk", DEMO_CLERK[1], actor="demo")
         db.close()
         click.echo(", ".join(f"{n} {t}" for t, n in counts.items()))
+    click.echo(say(node.lang, N_("Clerk pages: log in at /clerk/ as %(user)s with password %(password)s."),
+                   user=DEMO_CLERK[0], password=DEMO_CLERK[1]))
     if not no_serve:
         run(node, host, port)
 
