@@ -1,6 +1,7 @@
 """PouchDB's HTTP-to-HTTP replication of the same records (npm pouchdb-node 9, express-pouchdb 4.2, batch 500)."""
 import json
 import os
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -21,6 +22,8 @@ def install(work):
 def replicate(work, households, plots):
     """Replicate households + plots between two express-pouchdb servers; return rate and bytes per record."""
     install(work / "npm")
+    # Both PouchDB databases start empty every run: left-over documents would make it look faster.
+    shutil.rmtree(Path(work) / "pouch-db", ignore_errors=True)
     records = [{**h, "table": "households"} for h in households] + [{**p, "table": "plots"} for p in plots]
     data = Path(work) / "pouch-records.json"
     data.write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
