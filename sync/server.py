@@ -11,7 +11,14 @@ import secrets
 from sync.auth import code_hash, consume_nonce, new_code, new_secret, signature_ok
 from sync.batch import EVICT, apply_changes
 from sync.changelog import writing
-from sync.clock import FUTURE_LIMIT_MS, make_version, physical_ms, split_version, wall_ms
+from sync.clock import (
+    FUTURE_LIMIT_MS,
+    make_version,
+    physical_ms,
+    split_version,
+    wall_ms,
+)
+from sync.scope import in_scope, inside
 from sync.store import transaction
 
 OPS = ("put", "del")
@@ -23,16 +30,6 @@ class SyncRefused(Exception):
     def __init__(self, status, code, message, **extra):
         super().__init__(message)
         self.status, self.code, self.message, self.extra = status, code, message, extra
-
-
-def inside(area, path):
-    """Return True when code path `area` lies at or below `path`."""
-    return area == path or area.startswith(path.rstrip("/") + "/")
-
-
-def in_scope(area, path):
-    """Return True when a node owning `path` receives a record of `area` (own or ancestor's)."""
-    return area is not None and (inside(area, path) or inside(path, area))
 
 
 def _now_iso():

@@ -2,7 +2,7 @@
 import json
 
 from conftest import Village
-from sync.server import in_scope
+from sync.scope import in_scope
 from village import create_app
 from village.records import core
 from village.records.schema import TABLES

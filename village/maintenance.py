@@ -7,11 +7,11 @@ import sqlite_utils
 
 from sync.clock import split_version
 from sync.meta import get_meta, set_meta
+from sync.scope import in_scope
 from sync.store import transaction
 from village.i18n_markers import N_
 from village.migrations import known_names, migrate, migrations
 from village.records.schema import TABLES
-from village.records.validate import in_area
 
 
 class MaintenanceError(Exception):
@@ -105,7 +105,7 @@ def _check_table(db, node, table, specs):
             if bad:
                 problems.append(f"{table}.{spec.name}: {bad} live rows lack this required field")
     for row_id, area, fv in db.execute(f"SELECT id, area, _fv FROM [{table}]"):
-        if not (in_area(area, node.area) or in_area(node.area, area)):
+        if not in_scope(area, node.area):
             problems.append(f"{table} {row_id}: area {area} is outside this node's scope {node.area}")
         try:
             json.loads(fv)

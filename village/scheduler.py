@@ -21,6 +21,7 @@ from typing import Optional
 from urllib.parse import urlsplit
 
 from sync.meta import get_meta, set_meta
+from sync.scope import inside
 from sync.store import connect, transaction
 
 log = logging.getLogger(__name__)
@@ -298,13 +299,12 @@ def rotate_backups(folder, keep):
 def expire_announcements(db, node, now=None):
     """Delete (tombstone, so it syncs) every announcement of this hub's area that has expired."""
     from village.records import core
-    from village.records.validate import in_area
 
     moment = (now or _utc_now()).astimezone(datetime.timezone.utc).isoformat(timespec="seconds")
     rows = db.execute("SELECT id, area FROM announcements WHERE _deleted = 0 AND expires_at IS NOT NULL "
                       "AND expires_at <= ?", [moment]).fetchall()
     # Announcements from a higher hub are that hub's to expire; ours must stay in our area.
-    doomed = [row_id for row_id, area in rows if in_area(area, node.area)]
+    doomed = [row_id for row_id, area in rows if inside(area, node.area)]
     if doomed:
         with core.write(db, node) as writer:
             for row_id in doomed:

@@ -6,6 +6,7 @@ import fcntl
 from sync.clock import wall_ms
 from sync.jobs import pending_count, sync_once
 from sync.meta import all_meta, get_meta, set_meta
+from sync.scope import inside
 from sync.store import transaction
 from sync.transport import HubClient, Refused, TransportError, Unreachable
 from village.i18n_markers import N_
@@ -107,8 +108,6 @@ def probe(node):
 
 def enroll(node, db, hub_url, code):
     """Obtain this node's credentials from the hub with a one-time code and store them."""
-    from village.records.validate import in_area
-
     client = HubClient(hub_url, ca_file=node.setting("hub_ca_file") or None)
     try:
         answer = client.enroll(code, node.node_id)
@@ -118,7 +117,7 @@ def enroll(node, db, hub_url, code):
     except Refused as exc:
         raise NodeError(ENROLL_REFUSALS.get(exc.code, N_("The hub refused the enrollment: %(error)s")),
                         error=exc.message) from None
-    if not in_area(node.area, answer["area"]):
+    if not inside(node.area, answer["area"]):
         raise NodeError(N_("The hub enrolled this code for area %(granted)s, but this node owns %(area)s. "
                            "Ask the county for a code for %(area)s."), granted=answer["area"], area=node.area)
     with transaction(db):

@@ -3,9 +3,10 @@ import json
 import uuid
 
 from sync.changelog import writing
+from sync.scope import inside
 from village.i18n_markers import N_
 from village.records.schema import fields
-from village.records.validate import ValidationError, clean, in_area
+from village.records.validate import ValidationError, clean
 
 
 def new_id():
@@ -59,7 +60,7 @@ def save(writer, node, table, values, row_id=None, ref_exists=None):
     cleaned = clean(table, values, existing, ref_exists, node.area)
     if existing is None:
         cleaned.setdefault("area", _parent_area(db, table, cleaned) or node.area)
-    elif not in_area(existing["area"], node.area):
+    elif not inside(existing["area"], node.area):
         raise ValidationError([("area", N_("This record belongs to area %(area)s, outside this node."),
                                 {"area": existing["area"]})])
     _check_unique(db, table, row_id, {**(existing or {}), **cleaned})
@@ -104,7 +105,7 @@ def delete(writer, node, table, row_id):
     existing = get(writer.db, table, row_id)
     if existing is None:
         raise ValidationError([("id", N_("There is no record %(id)s in %(table)s."), {"id": row_id, "table": table})])
-    if not in_area(existing["area"], node.area):
+    if not inside(existing["area"], node.area):
         raise ValidationError([("area", N_("This record belongs to area %(area)s, outside this node."),
                                 {"area": existing["area"]})])
     writer.delete(table, row_id)

@@ -2,6 +2,7 @@
 import datetime
 import json
 
+from sync.scope import inside
 from village.i18n_markers import N_
 from village.records.schema import fields
 
@@ -16,11 +17,6 @@ class ValidationError(ValueError):
     def render(self, gettext):
         """Return the problems as translated 'field: message' lines."""
         return [f"{field}: {gettext(message) % params}" for field, message, params in self.problems]
-
-
-def in_area(area, path):
-    """Return True when code path `area` lies at or below `path`."""
-    return area == path or area.startswith(path.rstrip("/") + "/")
 
 
 def _coerce(spec, raw):
@@ -124,7 +120,7 @@ def clean(table, values, existing=None, ref_exists=None, node_area=None):
             problems.append((name, message, params))
     if "area" in values and values["area"] not in (None, ""):
         area = str(values["area"]).strip().strip("/")
-        if node_area and not in_area(area, node_area):
+        if node_area and not inside(area, node_area):
             problems.append(("area", N_("Area “%(area)s” is outside this node's area %(node)s."),
                              {"area": area, "node": node_area}))
         out["area"] = area
