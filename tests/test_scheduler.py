@@ -1,6 +1,5 @@
 """The scheduler of `village serve`: backoff, the probe, one scheduler per data directory, jobs."""
 import datetime
-import json
 import os
 import random
 import socket
@@ -11,7 +10,7 @@ import time
 
 import pytest
 
-from sync.meta import get_meta, set_meta
+from sync.meta import set_meta
 from sync.store import transaction
 from tests.conftest import COUNTY_AREA, free_port
 from village import scheduler as sch
@@ -133,8 +132,7 @@ def test_county_node_schedules_county_jobs(make_node):
     jobs = sch.NodeScheduler(county)
     assert jobs.start()
     try:
-        assert {j.id for j in jobs.scheduler.get_jobs()} == {sch.SYNC_JOB, sch.BACKUP_JOB, sch.EXPIRE_JOB,
-                                                              sch.STALE_JOB}
+        assert {j.id for j in jobs.scheduler.get_jobs()} == {sch.SYNC_JOB, sch.BACKUP_JOB, sch.EXPIRE_JOB}
     finally:
         jobs.shutdown()
 
@@ -293,7 +291,9 @@ def test_expiry_leaves_announcements_of_a_higher_hub_alone(make_node):
     assert core.get(db, "announcements", "prov-1")
 
 
-def test_stale_nodes_are_recorded_for_status(make_node):
+def test_status_reports_the_villages_not_seen(make_node):
+    from village.status import node_status
+
     county, db = make_node(role="county", area=COUNTY_AREA, name="县")
     now = datetime.datetime.now(UTC)
     ago = lambda days: (now - datetime.timedelta(days=days)).isoformat(timespec="seconds")  # noqa: E731
@@ -304,10 +304,10 @@ def test_stale_nodes_are_recorded_for_status(make_node):
             db["nodes"].insert({"node_id": node_id, "name": node_id, "area": COUNTY_AREA + "/" + node_id,
                                 "code_hash": node_id, "secret": "s", "created_at": ago(30), "enrolled_by": node_id,
                                 "enrolled_at": enrolled, "last_seen": seen, "revoked_at": revoked})
-    stale = sch.record_stale_nodes(db, county)
-    assert sorted(n["node_id"] for n in stale) == ["never", "quiet"]
-    report = json.loads(get_meta(db, sch.STALE_KEY))
-    assert report["days"] == 3 and sorted(n["node_id"] for n in report["nodes"]) == ["never", "quiet"]
+    sync = node_status(db, county)["sync"]
+    assert county.setting("not_seen_days") == 3
+    assert sorted(sync["nodes_not_seen"]) == ["never", "quiet"]
+    assert sorted(n["node_id"] for n in sync["nodes"] if n["not_seen"]) == ["never", "quiet"]
 
 
 def start_server(node, port):

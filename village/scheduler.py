@@ -9,7 +9,6 @@ machine (`SyncLoop`) driven by a monotonic clock, so none of it needs sleeping t
 """
 import datetime
 import fcntl
-import json
 import logging
 import os
 import random
@@ -20,9 +19,9 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import urlsplit
 
-from sync.meta import get_meta, set_meta
+from sync.meta import get_meta
 from sync.scope import inside
-from sync.store import connect, transaction
+from sync.store import connect
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +33,10 @@ TICK_SECONDS = 15  # how often the sync loop looks at its state; the probe's per
 BACKOFF_BASE_SECONDS = 30
 PROBE_TIMEOUT_SECONDS = 3
 HUB_URL_KEY = "sync.hub_url"
-STALE_KEY = "hub.stale_nodes"
 # Explicit ids: a job added twice replaces itself instead of running twice.
 SYNC_JOB = "village.sync"
 BACKUP_JOB = "village.backup"
 EXPIRE_JOB = "county.expire_announcements"
-STALE_JOB = "county.stale_nodes"
 
 
 # --- backoff and probe: pure decisions -------------------------------------------------------
@@ -208,8 +205,6 @@ class NodeScheduler:
             next_run_time=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=2))
         if self.node.role == "county":
             add(self.with_db(expire_announcements), "interval", minutes=5, id=EXPIRE_JOB, replace_existing=True)
-            add(self.with_db(record_stale_nodes), "interval", minutes=30, id=STALE_JOB, replace_existing=True,
-                next_run_time=datetime.datetime.now(datetime.timezone.utc))
         self.scheduler.start()
         return True
 
@@ -310,16 +305,3 @@ def expire_announcements(db, node, now=None):
             for row_id in doomed:
                 core.delete(writer, node, "announcements", row_id)
     return doomed
-
-
-def record_stale_nodes(db, node):
-    """Store in `_sync_meta` (hub.stale_nodes) the enrolled nodes not seen for `not_seen_days` days."""
-    from sync.server import nodes_status
-
-    days = node.setting("not_seen_days")
-    stale = [{k: n[k] for k in ("node_id", "name", "area", "last_seen")}
-             for n in nodes_status(db, days) if n["not_seen"]]
-    report = {"checked_at": _utc_now().isoformat(timespec="seconds"), "days": days, "nodes": stale}
-    with transaction(db):
-        set_meta(db, STALE_KEY, json.dumps(report, ensure_ascii=False, sort_keys=True))
-    return stale
