@@ -1,6 +1,5 @@
 """Import records from CSV and export them as CSV, JSON or XLSX."""
 import csv
-import io
 import json
 
 from village.i18n_markers import N_
@@ -125,19 +124,3 @@ def write_xlsx(columns, records, path):
         sheet.append([_cell(record.get(c)) if isinstance(record.get(c), (list, dict)) else record.get(c)
                       for c in columns])
     book.save(path)
-
-
-def export_text(db, table, fmt):
-    """Return the export of `table` as a string (csv or json)."""
-    columns, records = export_rows(db, table)
-    buffer = io.StringIO()
-    (write_csv if fmt == "csv" else write_json)(columns, records, buffer)
-    return buffer.getvalue()
-
-
-def known_tables():
-    """Return the tables that can be exported."""
-    from village.records.schema import TABLES
-
-    return [*TABLES, "conflicts"]
-
