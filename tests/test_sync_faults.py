@@ -36,7 +36,7 @@ def test_broken_link_loses_and_duplicates_nothing(make_node, serve):
     with FaultProxy(server.port, seed=7, refuse=0.05, cut_request=0.1, cut_response=0.1, drop_response=0.13) as proxy:
         _through(db, proxy)
         _sync_until_in_sync(village)
-        assert sum(proxy.counters[f] for f in ("cut_request", "cut_response", "drop_response")) > 0
+        assert sum(proxy.counters[f] for f in ("cut_request", "cut_response", "dropped_response")) > 0
     assert hub_db.execute("SELECT COUNT(*), COUNT(DISTINCT version) FROM _changes WHERE tbl = 'households'").fetchone() \
         == (1500, 1500)
     assert assert_same(db, hub_db, village.area) == 3200
@@ -81,7 +81,7 @@ def test_twenty_thousand_records_through_a_broken_link_with_the_syncer_killed(ma
             if kills >= 4 or code == 0:
                 break
         _sync_until_in_sync(village, rounds=200)
-        broken = sum(proxy.counters[f] for f in ("cut_request", "cut_response", "drop_response"))
+        broken = sum(proxy.counters[f] for f in ("cut_request", "cut_response", "dropped_response"))
         assert broken >= proxy.counters["exchanges"] / 5
     assert kills >= 3
     assert hub_db.execute("SELECT COUNT(*), COUNT(DISTINCT version) FROM _changes").fetchone() == (total, total)
