@@ -13,6 +13,7 @@ from sync.store import transaction
 
 SYNC_COLUMNS = ("_version", "_origin", "_deleted", "_fv")
 DELETED = "_deleted"
+UNREAD = object()  # put() reads the stored row itself unless its caller has
 
 
 class UnknownTable(ValueError):
@@ -51,14 +52,18 @@ class Writer:
         row = cur.fetchone()
         return None if row is None else dict(zip([d[0] for d in cur.description], row))
 
-    def put(self, table, row_id, fields):
-        """Create or update a row with `fields` (changed fields only); return the version."""
+    def put(self, table, row_id, fields, existing=UNREAD):
+        """Create or update a row with `fields` (changed fields only); return the version.
+
+        `existing` is the stored row when the caller has just read it (None: there is none).
+        """
         cols = self.columns(table)
         bad = set(fields) - set(cols) - {"id"}
         if bad:
             raise UnknownTable(f"{table}.{sorted(bad)[0]}")
         fields = {k: v for k, v in fields.items() if k != "id"}
-        existing = self.get(table, row_id)
+        if existing is UNREAD:
+            existing = self.get(table, row_id)
         version = make_version(self.clock.now(), self.node_id)
         area = fields.get("area", existing and existing["area"])
         prev_area = existing["area"] if existing and area != existing["area"] else None

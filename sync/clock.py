@@ -7,6 +7,8 @@ deterministic last-writer-wins order every node agrees on.
 """
 import time
 
+from sync.meta import get_meta, set_meta
+
 COUNTER_BITS = 16
 COUNTER_MASK = (1 << COUNTER_BITS) - 1
 # A peer more than a day ahead of us is flagged in status (never refused).
@@ -49,14 +51,10 @@ class Clock:
     @classmethod
     def load(cls, db, wall=wall_ms):
         """Return the clock persisted in `db`."""
-        from sync.meta import get_meta
-
         return cls(int(get_meta(db, "hlc", "0")), wall, int(get_meta(db, "clock_offset_ms", "0")))
 
     def save(self, db):
         """Persist the clock in `db` (call inside the same transaction as the writes)."""
-        from sync.meta import set_meta
-
         set_meta(db, "hlc", str(self.last))
 
     def now(self):

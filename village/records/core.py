@@ -68,7 +68,7 @@ def save(writer, node, table, values, row_id=None, ref_exists=None):
         cleaned = {k: v for k, v in cleaned.items() if existing.get(k) != v}
         if not cleaned:
             return row_id
-    writer.put(table, row_id, cleaned)
+    writer.put(table, row_id, cleaned, existing=existing)
     return row_id
 
 
