@@ -4,6 +4,8 @@ import time
 
 from dataset import farm_records
 from nodes import Served, make_hub, make_village, table_ids, village_sync, write_records
+from sync.meta import set_meta
+from sync.store import transaction
 from tests.faultproxy import FaultProxy
 from village.syncing import run_sync
 
@@ -17,30 +19,33 @@ def exactly_once(hub_db, expected):
     return (got_h | got_p) == expected and rows_h + rows_p == len(expected)
 
 
-def _wire(proxy):
-    return proxy.counters["bytes_up"] + proxy.counters["bytes_down"]
+def clean_round(work, name, households, plots_per, seed, sync):
+    """Sync a village's households and plots to a served hub over a clean, counting link.
+
+    `sync(village)` runs the round; return (records, hub db, its result, bytes up, bytes down).
+    """
+    hub, hub_db = make_hub(work / name)
+    server = Served(hub.data_dir)
+    try:
+        with FaultProxy(server.port) as proxy:
+            village, db = make_village(work / name, hub_db, proxy.url, 1)
+            hh, plots = farm_records(households, plots_per, village.area, seed=seed)
+            write_records(village, db, hh, plots)
+            proxy.counters.clear()
+            result = sync(village)
+            return hh + plots, hub_db, result, proxy.counters["bytes_up"], proxy.counters["bytes_down"]
+    finally:
+        server.stop()
 
 
 def push(work, households=10_000, plots_per=4):
     """Village to county on loopback through a counting proxy: records/s of `village sync`, bytes per record."""
-    hub, hub_db = make_hub(work / "push")
-    server = Served(hub.data_dir)
-    try:
-        with FaultProxy(server.port) as proxy:
-            village, db = make_village(work / "push", hub_db, proxy.url, 1)
-            hh, plots = farm_records(households, plots_per, village.area)
-            write_records(village, db, hh, plots)
-            proxy.counters.clear()
-            seconds, code = village_sync(village.data_dir)
-            wire = _wire(proxy)
-            up, down = proxy.counters["bytes_up"], proxy.counters["bytes_down"]
-        total = len(hh) + len(plots)
-        exact = exactly_once(hub_db, {r["id"] for r in hh + plots})
-        return {"records": total, "seconds": round(seconds, 2), "records_per_s": round(total / seconds),
-                "bytes_per_record": round(wire / total, 1), "bytes_up": up, "bytes_down": down,
-                "exit_code": code, "all_applied_exactly_once": exact}
-    finally:
-        server.stop()
+    records, hub_db, (seconds, code), up, down = clean_round(
+        work, "push", households, plots_per, 1, lambda village: village_sync(village.data_dir))
+    total = len(records)
+    return {"records": total, "seconds": round(seconds, 2), "records_per_s": round(total / seconds),
+            "bytes_per_record": round((up + down) / total, 1), "bytes_up": up, "bytes_down": down,
+            "exit_code": code, "all_applied_exactly_once": exactly_once(hub_db, {r["id"] for r in records})}
 
 
 def lossy(work, households=2_000, plots_per=4, seed=9):
@@ -53,9 +58,6 @@ def lossy(work, households=2_000, plots_per=4, seed=9):
             village, db = make_village(work / "lossy", hub_db, clean.url, 1)
         faults = {"refuse": 0.0, "cut_request": 1 / 9, "cut_response": 1 / 9, "drop_response": 1 / 9}
         with FaultProxy(server.port, seed=seed, **link, **faults) as proxy:
-            from sync.meta import set_meta
-            from sync.store import transaction
-
             with transaction(db):
                 set_meta(db, "sync.hub_url", proxy.url)
             hh, plots = farm_records(households, plots_per, village.area, seed=seed)
@@ -64,38 +66,22 @@ def lossy(work, households=2_000, plots_per=4, seed=9):
             started, rounds = time.perf_counter(), 0
             while True:
                 rounds += 1
-                result = run_sync(village)
-                if result["ok"]:
+                if run_sync(village)["ok"]:
                     break
             seconds = time.perf_counter() - started
             counters = dict(proxy.counters)
-        total = len(hh) + len(plots)
-        # What the bandwidth alone needs: the bytes a clean round of these records puts on the wire.
-        clean_bytes = result_bytes_clean(work, total, seed)
-        ideal = max(clean_bytes["up"], clean_bytes["down"]) / BITS_256K
-        exact = exactly_once(hub_db, {r["id"] for r in hh + plots})
-        broken = sum(counters.get(k, 0) for k in ("cut_request", "cut_response", "dropped_response", "refused"))
-        return {"records": total, "seconds": round(seconds, 1), "bandwidth_alone_s": round(ideal, 1),
-                "ratio": round(seconds / ideal, 2), "rounds": rounds, "exchanges": counters.get("exchanges", 0),
-                "broken_exchanges": broken, "all_applied_exactly_once": exact}
     finally:
         server.stop()
-
-
-def result_bytes_clean(work, total, seed):
-    """Return the bytes up and down of syncing the same records over a clean loopback link."""
-    hub, hub_db = make_hub(work / "lossy-clean")
-    server = Served(hub.data_dir)
-    try:
-        with FaultProxy(server.port) as proxy:
-            village, db = make_village(work / "lossy-clean", hub_db, proxy.url, 1)
-            hh, plots = farm_records(total // 5, 4, village.area, seed=seed)
-            write_records(village, db, hh, plots)
-            proxy.counters.clear()
-            assert run_sync(village)["ok"]
-            return {"up": proxy.counters["bytes_up"], "down": proxy.counters["bytes_down"]}
-    finally:
-        server.stop()
+    total = len(hh) + len(plots)
+    # What the bandwidth alone needs: the bytes a clean round of the same records puts on the wire.
+    _records, _db, ok, up, down = clean_round(work, "lossy-clean", households, plots_per, seed,
+                                             lambda village: run_sync(village)["ok"])
+    assert ok
+    ideal = max(up, down) / BITS_256K
+    broken = sum(counters.get(k, 0) for k in ("cut_request", "cut_response", "dropped_response", "refused"))
+    return {"records": total, "seconds": round(seconds, 1), "bandwidth_alone_s": round(ideal, 1),
+            "ratio": round(seconds / ideal, 2), "rounds": rounds, "exchanges": counters.get("exchanges", 0),
+            "broken_exchanges": broken, "all_applied_exactly_once": exactly_once(hub_db, {r["id"] for r in hh + plots})}
 
 
 def county_load(work, villages=200, households=200, plots_per=4):
