@@ -1,5 +1,5 @@
 """What the clerk pages call each table, field and choice, translated when shown."""
-from flask_babel import lazy_gettext as _l
+from village.web_i18n import lazy_gettext as _l
 
 TABLE_LABELS = {
     "households": _l("Household"), "persons": _l("Member"), "plots": _l("Plot"), "plantings": _l("Planting"),

@@ -1,4 +1,5 @@
 """Languages: the catalogs, the node's default language and the one-tap switch."""
+import functools
 from pathlib import Path
 
 from babel.support import NullTranslations, Translations
@@ -8,8 +9,12 @@ RTL = {"ug"}
 TRANSLATIONS_DIR = Path(__file__).parent / "translations"
 
 
+@functools.lru_cache(maxsize=None)
 def translations(lang):
-    """Return the compiled catalog for `lang` (English, the source language, needs none)."""
+    """Return the compiled catalog for `lang` (English, the source language, needs none).
+
+    Loaded once per language and shared: a catalog is only read after loading.
+    """
     if lang == "en":
         return NullTranslations()
     return Translations.load(str(TRANSLATIONS_DIR), [lang])

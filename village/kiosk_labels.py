@@ -1,5 +1,5 @@
 """Words a resident sees for the stored choices of requests and grievances (translated when shown)."""
-from flask_babel import lazy_gettext as _l
+from village.web_i18n import lazy_gettext as _l
 
 KINDS = {
     "residence_certificate": _l("Residence certificate"),
