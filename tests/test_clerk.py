@@ -129,6 +129,20 @@ def test_activity_keeps_the_session(clerk):
     with clerk.session_transaction() as session:
         session["seen"] = int(time.time()) - 9 * 60
     assert clerk.get("/clerk/households").status_code == 200
+    with clerk.session_transaction() as session:
+        assert session["seen"] >= int(time.time()) - 5  # the idle clock started again
+
+
+def test_a_page_within_the_minute_leaves_the_session_cookie_alone(clerk):
+    clerk.get("/clerk/households")  # the first page also stores the session's CSRF token
+    with clerk.session_transaction() as session:
+        session["seen"] = int(time.time()) - 20
+    response = clerk.get("/clerk/households")
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
+    with clerk.session_transaction() as session:
+        session["seen"] = int(time.time()) - 61
+    assert "Set-Cookie" in clerk.get("/clerk/households").headers
 
 
 def test_logout(clerk, db):
@@ -365,3 +379,16 @@ def test_sync_now_reports_what_was_sent(clerk, monkeypatch):
                                                                                    "code": None, "error": None})
     page = clerk.post("/clerk/sync", follow_redirects=True).get_data(as_text=True)
     assert len(calls) == 1 and "3 changes sent, 2 received" in page
+
+
+def test_each_page_speaks_the_language_of_its_own_request(clerk):
+    from village.i18n import translations
+
+    for lang in ("zh_Hans", "ug", "en", "zh_Hans"):
+        html = clerk.get("/clerk/new/households", query_string={"lang": lang}).get_data(as_text=True)
+        catalog = translations(lang)
+        # A template string and a lazily translated field label, both from this request's catalog.
+        for text in ("Save", "Household code"):
+            assert catalog.ugettext(text) in html
+        if lang != "en":
+            assert catalog.ugettext("Household code") != "Household code"
