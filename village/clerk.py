@@ -77,9 +77,11 @@ def household(row_id):
     db = get_db()
     hh = household_or_404(db, row_id)
     plots = list(core.rows(db, "plots", "household_id = ?", [row_id], order="name"))
-    plantings = {}
-    for plot in plots:
-        plantings[plot["id"]] = list(core.rows(db, "plantings", "plot_id = ?", [plot["id"]], order="planted_on"))
+    plantings = {plot["id"]: [] for plot in plots}
+    # One query for the plantings of every plot, not one per plot.
+    for planting in core.rows(db, "plantings", "plot_id IN (SELECT id FROM plots WHERE household_id = ? AND _deleted = 0)",
+                              [row_id], order="planted_on"):
+        plantings.setdefault(planting["plot_id"], []).append(planting)
     return render_template(
         "clerk/household.html", hh=hh, plots=plots, plantings=plantings,
         persons=list(core.rows(db, "persons", "household_id = ?", [row_id], order="birth_date")),
