@@ -3,6 +3,7 @@ import os
 import re
 import subprocess
 import sys
+from urllib.parse import quote
 
 import requests
 
@@ -12,8 +13,8 @@ from nodes import ROOT, Served
 from village.db import open_db
 
 
-def _clerk_session(url):
-    """Return a function making requests sessions logged in as the benchmark clerk."""
+def _clerk_cookies(url):
+    """Return a function giving the cookies of a new session logged in as the benchmark clerk."""
 
     def make():
         session = requests.Session()
@@ -22,7 +23,7 @@ def _clerk_session(url):
         answer = session.post(url + "/clerk/login", data={"csrf_token": token, "username": "bench",
                                                           "password": "bench-password", "next": ""})
         answer.raise_for_status()
-        return session
+        return session.cookies.get_dict()
 
     return make
 
@@ -44,21 +45,21 @@ def pages(work, households=100_000):
     db.close()
     server = Served(data)
     try:
-        base = server.url
-        urls = {
-            "kiosk home": base + "/",
-            "search by name": [f"{base}/clerk/households?q={row[2]}" for row in sample],
-            "search by code": [f"{base}/clerk/households?q={row[1]}" for row in sample],
-            "search by phone": [f"{base}/clerk/households?q={row[3]}" for row in sample],
-            "search by ID number": [f"{base}/clerk/households?q={row[4]}" for row in sample],
-            "household page": [f"{base}/clerk/households/{row[0]}" for row in sample],
-            "request queue": base + "/clerk/requests",
-            "request page": f"{base}/clerk/requests/{request_id}",
+        search = "/clerk/households?q="
+        paths = {
+            "kiosk home": "/",
+            "search by name": [search + quote(row[2]) for row in sample],
+            "search by code": [search + quote(row[1]) for row in sample],
+            "search by phone": [search + quote(row[3]) for row in sample],
+            "search by ID number": [search + quote(row[4]) for row in sample],
+            "household page": [f"/clerk/households/{row[0]}" for row in sample],
+            "request queue": "/clerk/requests",
+            "request page": f"/clerk/requests/{request_id}",
         }
-        make = _clerk_session(base)
+        cookies = _clerk_cookies(server.url)
         # Warm up: SQLite's page cache and Jinja's template cache, as on a running kiosk.
-        measure(urls, clients=2, per_client=5, session_factory=make)
-        results = measure(urls, clients=10, per_client=60, session_factory=make)
+        measure(server.url, paths, clients=2, per_client=5, cookies=cookies)
+        results = measure(server.url, paths, clients=10, per_client=60, cookies=cookies)
         rss = server.rss_mb()
         return results, {"rss_mb": round(rss, 1), "households": households}
     finally:
