@@ -72,19 +72,36 @@ def _with_retries(call, sizer):
             sizer.shrink()
 
 
+def unheard_ack(client, cursor):
+    """Return the hub's answer to our batch after `cursor` when it committed it but we never heard.
+
+    The client's last ping says what the hub last committed of our pushes; a batch starting at
+    our own cursor is one whose answer was lost on the way. The answer is used once.
+    """
+    last, client.last_push = client.last_push, None
+    if last and int(last["start"]) == cursor and int(last["ack"]["cursor"]) > cursor:
+        return last["ack"]
+    return None
+
+
 def push_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
     """Push every change not yet acknowledged; return how many changes were sent."""
     total, sent, rewinds = pending_count(db), 0, 0
     while True:
         cursor = int(get_meta(db, PUSH_CURSOR, "0"))
-        changes = [None]
 
         def attempt():
-            changes[0] = pending(db, cursor, sizer.count())
-            if not changes[0]:
+            # After a broken exchange the client pings for a nonce, and so learns whether the
+            # hub committed the batch anyway: then its stored answer saves sending it again.
+            client.prepare()
+            ack = unheard_ack(client, cursor)
+            if ack is not None:
+                return None, ack["received"], ack
+            changes = pending(db, cursor, sizer.count())
+            if not changes:
                 return None
-            payload = encode({"start": cursor, "end": changes[0][-1]["seq"]}, changes[0])
-            return len(payload), client.push(payload)
+            payload = encode({"start": cursor, "end": changes[-1]["seq"]}, changes)
+            return len(payload), len(changes), client.push(payload)
 
         try:
             result = _with_retries(attempt, sizer)
@@ -97,10 +114,11 @@ def push_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
             continue
         if result is None:
             return sent
-        nbytes, ack = result
-        sizer.success(nbytes, len(changes[0]))
+        nbytes, count, ack = result
+        if nbytes is not None:
+            sizer.success(nbytes, count)
         acknowledge(db, node_id, client, ack, wall)
-        sent += len(changes[0])
+        sent += count
         if progress:
             progress("push", sent, max(total, sent))
 

@@ -76,17 +76,34 @@ def revoke(db, node_id):
                           [_now_iso(), node_id]).rowcount == 1
 
 
+def _signer(db, node_id, signature, method, path, body, nonce):
+    """Return the enrolled node (a dict) whose secret made `signature`, revoked or not; else None."""
+    cur = db.execute("SELECT * FROM nodes WHERE node_id = ?", [node_id or ""])
+    row = cur.fetchone()
+    link = None if row is None else dict(zip([d[0] for d in cur.description], row))
+    if link is None or not link["enrolled_by"] or \
+            not signature_ok(link["secret"], signature, method, path, body, nonce or "", node_id):
+        return None
+    return link
+
+
+def identify(db, node_id, signature, method, path, body, nonce):
+    """Return the unrevoked node that signed this request, else None; the nonce is not consumed.
+
+    For requests that change nothing (a ping): replaying one only shows its answer again.
+    """
+    link = _signer(db, node_id, signature, method, path, body, nonce)
+    return link if link and not link["revoked_at"] else None
+
+
 def authenticate(db, node_id, signature, method, path, body, nonce, node_wall_ms=None):
     """Return the enrolled node (a dict) that signed this request; raise SyncRefused otherwise.
 
     The nonce is consumed only after the signature checks out, so nobody without the secret
     can burn nonces; a valid signature over a stale nonce is a replay (401, stale_nonce).
     """
-    cur = db.execute("SELECT * FROM nodes WHERE node_id = ?", [node_id or ""])
-    row = cur.fetchone()
-    link = None if row is None else dict(zip([d[0] for d in cur.description], row))
-    if link is None or not link["enrolled_by"] or not signature_ok(link["secret"], signature, method, path, body,
-                                                                  nonce or "", node_id):
+    link = _signer(db, node_id, signature, method, path, body, nonce)
+    if link is None:
         raise SyncRefused(401, "bad_credentials", "the request is not signed with valid node credentials")
     if link["revoked_at"]:
         raise SyncRefused(403, "revoked", "this node's credentials were revoked at the hub")
@@ -121,9 +138,17 @@ def receive_push(db, hub_id, link, envelope, changes, wall=wall_ms):
         restamps = _restamp(db, writer.clock, changes, wall)
         applied = apply_changes(writer, changes, link["node_id"])
         cursor = max(cursor, end)
-        db.execute("UPDATE nodes SET push_cursor = ?, restamped = restamped + ? WHERE node_id = ?",
-                   [cursor, len(restamps), link["node_id"]])
-    return {"cursor": cursor, "applied": applied, "received": len(changes), "restamped": restamps}
+        ack = {"cursor": cursor, "applied": applied, "received": len(changes), "restamped": restamps}
+        # Kept with the commit: a node whose answer was lost asks for it (last_push) instead of
+        # sending the whole batch again over a slow link.
+        db.execute("UPDATE nodes SET push_cursor = ?, restamped = restamped + ?, last_push = ? WHERE node_id = ?",
+                   [cursor, len(restamps), json.dumps({"start": start, "end": end, "ack": ack}), link["node_id"]])
+    return ack
+
+
+def last_push(link):
+    """Return {"start", "end", "ack"} of the last batch the hub committed from `link`, or None."""
+    return json.loads(link["last_push"]) if link.get("last_push") else None
 
 
 def _restamp(db, clock, changes, wall):

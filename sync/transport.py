@@ -5,6 +5,7 @@ Every answer of the hub carries a fresh single-use nonce (X-Sync-Nonce), its wal
 request and exposes the time and clock for the caller to merge.
 """
 import json
+import secrets
 
 import requests
 
@@ -49,12 +50,29 @@ class HubClient:
         # Passed with each request: a session-wide setting loses to REQUESTS_CA_BUNDLE.
         self.verify = ca_file or True
         self.nonce = None
+        self.last_push = None  # what the hub last committed of our pushes, as its last ping said
         self.hub_time = self.hub_clock = None
         self.bytes_sent = self.bytes_received = 0
 
     def ping(self):
-        """Ask the hub for a nonce and its time: the cheap reachability probe."""
-        return _json(self._request("GET", "/sync/ping"))
+        """Ask the hub for a nonce and its time: the cheap reachability probe.
+
+        Once enrolled, the ping is signed (over a nonce of our own: a ping changes nothing),
+        and the hub answers with what it last committed of our pushes (kept in `last_push`).
+        """
+        headers = None
+        if self.node_id and self.secret:
+            nonce = "ping-" + secrets.token_urlsafe(12)
+            headers = {"X-Sync-Node": self.node_id, "X-Sync-Nonce": nonce,
+                       "X-Sync-Signature": sign(self.secret, "GET", "/sync/ping", b"", nonce, self.node_id)}
+        answer = _json(self._request("GET", "/sync/ping", headers=headers))
+        self.last_push = answer.get("last_push")
+        return answer
+
+    def prepare(self):
+        """Make sure the next signed request has a nonce, pinging for one when it has none."""
+        if self.nonce is None:
+            self.ping()
 
     def enroll(self, code, enroller):
         """Exchange a one-time code for this node's credentials (a dict)."""
@@ -73,8 +91,7 @@ class HubClient:
     def _signed(self, method, path, body, content_type):
         """Send a signed request; on a stale nonce, retry once with the fresh one."""
         for attempt in range(2):
-            if self.nonce is None:
-                self.ping()
+            self.prepare()
             nonce, self.nonce = self.nonce, None
             headers = {"X-Sync-Node": self.node_id, "X-Sync-Nonce": nonce, "X-Sync-Time": str(self.wall()),
                        "X-Sync-Signature": sign(self.secret, method, path, body, nonce, self.node_id)}

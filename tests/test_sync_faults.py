@@ -3,12 +3,15 @@ import random
 
 from faultproxy import FaultProxy
 from powercut import run_and_cut
-from sync_helpers import add_households, assert_same, enroll, serve_hub
+from sync_helpers import add_households, assert_same, edit, enroll, serve_hub
 
+from sync.batch import decode
+from sync.clock import physical_ms, split_version, wall_ms
+from sync.jobs import sync_once
 from sync.meta import get_meta, set_meta
 from sync.store import transaction
 from village.records import core
-from village.syncing import run_sync
+from village.syncing import hub_client, run_sync
 
 
 def _through(db, proxy):
@@ -41,6 +44,40 @@ def test_broken_link_loses_and_duplicates_nothing(make_node, serve):
         == (1500, 1500)
     assert assert_same(db, hub_db, village.area) == 3200
     assert len(ids) == 1500
+
+
+def test_a_batch_whose_answer_was_lost_is_not_sent_again(make_node, serve):
+    hub, hub_db, server = serve_hub(make_node, serve)
+    village, db = make_node()
+    enroll(hub, server, village)
+    ids = add_households(db, village, 2000)
+    # One change stamped ten years ahead: the hub re-stamps it, and only its lost answer says so.
+    future = lambda: wall_ms() + 10 * 365 * 86_400_000  # noqa: E731
+    edit(db, village, "households", ids[0], notes="from the future", wall=future)
+    waiting = db.execute("SELECT COUNT(*) FROM _changes").fetchone()[0]
+    with FaultProxy(server.port) as proxy:
+        _through(db, proxy)
+        client = hub_client(village, db)
+        real_push, sent = client.push, []
+
+        def push_whose_answer_is_lost(payload):
+            # The proxy drops the answer of every push, after the hub has committed it.
+            sent.extend(decode(payload)[1])
+            proxy.odds["drop_response"] = 1.0
+            try:
+                return real_push(payload)
+            finally:
+                proxy.odds["drop_response"] = 0.0
+
+        client.push = push_whose_answer_is_lost
+        counts = sync_once(db, village.node_id, client)
+        assert proxy.counters["dropped_response"] >= 2  # several batches, every answer lost
+    assert counts["pending"] == 0 and counts["pushed"] == waiting
+    assert len(sent) == waiting == len({change["version"] for change in sent})  # each change crossed once
+    assert hub_db.execute("SELECT COUNT(*) FROM _changes").fetchone()[0] == waiting
+    mine = core.get(db, "households", ids[0])
+    assert physical_ms(split_version(mine["_version"])[0]) < wall_ms() + 60_000  # the re-stamp arrived
+    assert assert_same(db, hub_db, village.area) == 4000
 
 
 def test_syncing_process_killed_at_random_moments(make_node, serve, tmp_path):

@@ -100,6 +100,28 @@ def test_replayed_batch_is_acknowledged_not_applied_twice(make_node, serve):
     assert_same(db, hub_db, village.area)
 
 
+def test_a_signed_ping_tells_only_its_own_node_what_the_hub_last_committed(make_node, serve):
+    hub, hub_db, server = serve_hub(make_node, serve)
+    village, db = make_node()
+    link = enroll(hub, server, village)
+    add_households(db, village, 5)
+    client = hub_client(village, db)
+    assert client.ping()["last_push"] is None  # nothing pushed yet
+    changes = pending(db, 0, 100)
+    ack = client.push(encode({"start": 0, "end": changes[-1]["seq"]}, changes))
+    client.ping()
+    assert client.last_push == {"start": 0, "end": changes[-1]["seq"], "ack": ack}
+    # Unsigned, or signed with another secret, a ping answers but tells nothing of the node's pushes.
+    assert "last_push" not in requests.get(server.url + "/sync/ping", timeout=10).json()
+    forged = {"X-Sync-Node": link, "X-Sync-Nonce": "ping-x",
+              "X-Sync-Signature": sign("0" * 64, "GET", "/sync/ping", b"", "ping-x", link)}
+    answer = requests.get(server.url + "/sync/ping", headers=forged, timeout=10)
+    assert answer.status_code == 200 and "last_push" not in answer.json()
+    revoked = Village(hub.data_dir)("node", "revoke", link)
+    assert revoked.exit_code == 0, revoked.output
+    assert "last_push" not in client.ping()
+
+
 def test_wrong_and_revoked_credentials(make_node, serve):
     hub, hub_db, server = serve_hub(make_node, serve)
     village, db = make_node()

@@ -97,3 +97,9 @@ def m005_audit_indexes(db):
     """Index the audit log for the login rate limit and per-user lookups."""
     db["audit"].create_index(["action", "target"])
     db["audit"].create_index(["action", "actor"])
+
+
+@migrations()
+def m006_last_push(db):
+    """Keep, per enrolled node, the hub's answer to its last push: an answer lost on the way can be asked again."""
+    db.execute("ALTER TABLE nodes ADD COLUMN last_push TEXT")

@@ -7,7 +7,7 @@ from sync.auth import issue_nonce
 from sync.batch import BadBatch, decode, encode
 from sync.changelog import UnknownTable
 from sync.clock import Clock, wall_ms
-from sync.server import SyncRefused, authenticate, enroll, receive_push, serve_pull
+from sync.server import SyncRefused, authenticate, enroll, identify, last_push, receive_push, serve_pull
 from sync.store import transaction
 from village.db import get_db
 from village.extensions import csrf
@@ -65,9 +65,19 @@ def _caller():
 
 @bp.get("/ping")
 def ping():
-    """Answer the reachability probe (and hand out the first nonce)."""
+    """Answer the reachability probe (and hand out the first nonce).
+
+    A ping signed by an enrolled node also gets `last_push`: what the hub last committed of
+    that node's pushes, so an answer lost on the way need not cost the whole batch again.
+    """
     node = current_app.config["NODE"]
-    return jsonify({"ok": True, "node_id": node.node_id, "role": node.role, "time": wall_ms()})
+    answer = {"ok": True, "node_id": node.node_id, "role": node.role, "time": wall_ms()}
+    headers = request.headers
+    link = identify(get_db(), headers.get("X-Sync-Node"), headers.get("X-Sync-Signature"), "GET", request.path,
+                    b"", headers.get("X-Sync-Nonce")) if headers.get("X-Sync-Signature") else None
+    if link is not None:
+        answer["last_push"] = last_push(link)
+    return jsonify(answer)
 
 
 @bp.post("/enroll")
