@@ -45,12 +45,15 @@ How each is measured:
 - **PouchDB**: two `express-pouchdb` 4.2 servers over `pouchdb-node` 9 on 127.0.0.1, the same 50,000
   records, `PouchDB.replicate(src, dst, {batch_size: 500})`, bytes counted by the same proxy in front of both.
 - **Lossy 2G link**: the proxy paces each direction to 256 kbit/s, adds 150 ms each way (300 ms round trip)
-  and breaks a third of the exchanges (cuts the request, cuts the response, or drops the response after the
-  hub committed). `run_sync` is repeated until in sync. "Bandwidth alone" is the bytes a clean round of the
-  same records puts on the wire in its busier direction, divided by 256 kbit/s.
-- **Pages**: 100,000 households, 300,000 persons, 200,000 plots, written through the write path; 10 client
-  threads with their own logged-in sessions, 60 requests each per page after a short warm-up; searches
-  cycle through 20 different households.
+  and breaks exactly every third exchange, the kinds in turn: it cuts the request at a random point, cuts the
+  response at a random point, or drops the response after the hub committed. `run_sync` is repeated until in
+  sync. "Bandwidth alone" is the bytes a clean round of the same records puts on the wire in its busier
+  direction, divided by 256 kbit/s. A node that lost an answer learns from its next ping (which it needs for a
+  nonce anyway) whether the hub committed the batch, so only a cut request costs bytes twice.
+- **Pages**: 100,000 households, 300,000 persons, 200,000 plots, written through the write path, served by
+  `village serve` (waitress, 4 threads, with its scheduler); 10 client threads, each a keep-alive connection
+  (`http.client`) with its own logged-in session, 60 requests each per page after a short warm-up; searches
+  cycle through 20 different households. The clients share the machine's two cores with the server.
 - **Memory**: VmRSS of the `village serve` process (waitress, scheduler) after the page run.
 - **County under load**: villages enrolled at one hub, each with 200 households and 800 plots, all started at
   once from one process with a thread each; every village repeats `run_sync` until in sync.

@@ -12,7 +12,9 @@ one-way latency per direction, e.g. a 256 kbit/s link with 300 ms round trips:
 
 Faults are drawn per exchange (a request and its response; a keep-alive connection carries
 several) from a random generator seeded by `seed`, so a run with the same clients is repeated
-exactly. Where a message is HTTP with a Content-Length, the cut point is anywhere in the whole
+exactly. With `break_every=3` the draw is replaced by a schedule: exactly every third exchange
+breaks, the kinds taking turns (cut request, cut response, dropped response), each cut at a
+random point: "a third of all exchanges" without the luck of the draw. Where a message is HTTP with a Content-Length, the cut point is anywhere in the whole
 message; otherwise it is within the first chunk read.
 """
 import collections
@@ -59,10 +61,13 @@ class FaultProxy:
     """Forward 127.0.0.1:`port` to 127.0.0.1:`target_port`, injecting the configured faults."""
 
     def __init__(self, target_port, *, seed=0, refuse=0.0, cut_request=0.0, cut_response=0.0,
-                 drop_response=0.0, bandwidth=None, latency=0.0, port=0):
+                 drop_response=0.0, break_every=None, bandwidth=None, latency=0.0, port=0):
         if refuse < 0 or min(cut_request, cut_response, drop_response) < 0 or \
                 cut_request + cut_response + drop_response > 1:
             raise ValueError("fault probabilities must be >= 0 and those per exchange sum to at most 1")
+        if break_every is not None and (break_every < 1 or cut_request or cut_response or drop_response):
+            raise ValueError("break_every is a whole number >= 1, and replaces the fault probabilities")
+        self.break_every = break_every
         self.target_port = target_port
         self.port = port
         self.refuse = refuse
@@ -124,6 +129,11 @@ class FaultProxy:
         with self._lock:
             self.counters["exchanges"] += 1
             r, fraction = self._exchange_rng.random(), self._exchange_rng.random()
+            number = self.counters["exchanges"]
+        if self.break_every:
+            if number % self.break_every:
+                return None, fraction
+            return FAULTS[(number // self.break_every - 1) % len(FAULTS)], fraction
         for fault in FAULTS:
             if r < self.odds[fault]:
                 return fault, fraction

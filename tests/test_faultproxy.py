@@ -139,6 +139,17 @@ def test_same_seed_same_faults(upstream):
     assert first.count("ok") == 40 - sum(counters[f] for f in faults)
 
 
+def test_break_every_third_exchange_in_turn(upstream):
+    with FaultProxy(upstream.port, seed=5, break_every=3) as proxy:
+        outcomes = [post(proxy.port) for _ in range(9)]
+    assert [o == "ok" for o in outcomes] == [True, True, False] * 3
+    assert proxy.counters["exchanges"] == 9
+    assert [proxy.counters[f] for f in ("cut_request", "cut_response", "dropped_response")] == [1, 1, 1]
+    assert len(upstream.committed) == 8  # all but the exchange cut on the way in
+    with pytest.raises(ValueError):
+        FaultProxy(upstream.port, break_every=3, drop_response=0.1)
+
+
 @pytest.mark.parametrize("direction", ["up", "down"])
 def test_bandwidth_limit_holds_within_20_percent(upstream, direction):
     rate, size = 100_000, 100_000
