@@ -4,6 +4,9 @@ What the CLI, the scheduler and the clerk's "sync now" button all run (through
 `village.syncing.run_sync`). No sleeps here: batches go back to back; waiting between failed
 rounds is the scheduler's business.
 """
+import concurrent.futures
+import copy
+
 from sync.batch import BadBatch, apply_changes, decode, encode
 from sync.changelog import changes_after, rewrite_versions, writing
 from sync.clock import split_version, wall_ms
@@ -34,6 +37,12 @@ class Sizer:
         if nchanges:
             self.bytes_per_change = 0.5 * self.bytes_per_change + 0.5 * max(1.0, nbytes / nchanges)
         self.target = min(self.high, self.target * 2)
+
+    def count_after(self, nbytes, nchanges):
+        """Return what `count()` will be once a batch of `nchanges` in `nbytes` has gone through."""
+        ahead = copy.copy(self)
+        ahead.success(nbytes, nchanges)
+        return ahead.count()
 
     def shrink(self):
         """Send less at once after a timeout or a refusal for size."""
@@ -84,43 +93,63 @@ def unheard_ack(client, cursor):
     return None
 
 
+def _batch(db, start, count):
+    """Return (end, number of changes, encoded payload) of the next batch after `start`, or None."""
+    changes = pending(db, start, count)
+    if not changes:
+        return None
+    end = changes[-1]["seq"]
+    return end, len(changes), encode({"start": start, "end": end}, changes)
+
+
 def push_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
-    """Push every change not yet acknowledged; return how many changes were sent."""
+    """Push every change not yet acknowledged; return how many changes were sent.
+
+    While the hub applies one batch, the next is read and encoded here on the hope that the
+    hub takes this one (a batch is used only if it starts at the acknowledged cursor).
+    """
     total, sent, rewinds = pending_count(db), 0, 0
-    while True:
-        cursor = int(get_meta(db, PUSH_CURSOR, "0"))
+    ahead = {}  # start -> the batch built while the one before it was on its way
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="push") as courier:
+        while True:
+            cursor = int(get_meta(db, PUSH_CURSOR, "0"))
 
-        def attempt():
-            # After a broken exchange the client pings for a nonce, and so learns whether the
-            # hub committed the batch anyway: then its stored answer saves sending it again.
-            client.prepare()
-            ack = unheard_ack(client, cursor)
-            if ack is not None:
-                return None, ack["received"], ack
-            changes = pending(db, cursor, sizer.count())
-            if not changes:
-                return None
-            payload = encode({"start": cursor, "end": changes[-1]["seq"]}, changes)
-            return len(payload), len(changes), client.push(payload)
+            def attempt():
+                # After a broken exchange the client pings for a nonce, and so learns whether the
+                # hub committed the batch anyway: then its stored answer saves sending it again.
+                client.prepare()
+                ack = unheard_ack(client, cursor)
+                if ack is not None:
+                    return None, ack["received"], ack
+                batch = ahead.pop(cursor, None) or _batch(db, cursor, sizer.count())
+                ahead.clear()
+                if batch is None:
+                    return None
+                end, count, payload = batch
+                flight = courier.submit(client.push, payload)
+                following = _batch(db, end, sizer.count_after(len(payload), count))
+                if following is not None:
+                    ahead[end] = following
+                return len(payload), count, flight.result()
 
-        try:
-            result = _with_retries(attempt, sizer)
-        except Refused as exc:
-            if exc.code != "gap" or rewinds >= MAX_GAP_REWINDS:
-                raise
-            rewinds += 1  # the hub lacks changes we thought it held: send again from its cursor
-            with transaction(db):
-                set_meta(db, PUSH_CURSOR, str(int(exc.extra["cursor"])))
-            continue
-        if result is None:
-            return sent
-        nbytes, count, ack = result
-        if nbytes is not None:
-            sizer.success(nbytes, count)
-        acknowledge(db, node_id, client, ack, wall)
-        sent += count
-        if progress:
-            progress("push", sent, max(total, sent))
+            try:
+                result = _with_retries(attempt, sizer)
+            except Refused as exc:
+                if exc.code != "gap" or rewinds >= MAX_GAP_REWINDS:
+                    raise
+                rewinds += 1  # the hub lacks changes we thought it held: send again from its cursor
+                with transaction(db):
+                    set_meta(db, PUSH_CURSOR, str(int(exc.extra["cursor"])))
+                continue
+            if result is None:
+                return sent
+            nbytes, count, ack = result
+            if nbytes is not None:
+                sizer.success(nbytes, count)
+            acknowledge(db, node_id, client, ack, wall)
+            sent += count
+            if progress:
+                progress("push", sent, max(total, sent))
 
 
 def acknowledge(db, node_id, client, ack, wall):
