@@ -1,9 +1,12 @@
 """The village node's web application."""
-from flask import Flask
 
 
 def create_app(config=None):
     """Create the app for the node in `config["NODE"]` (or `config["DATA_DIR"]`)."""
+    # Imported here, not at the top: the command line (`village sync`, `village import`) does
+    # not need Flask, and importing it cost a tenth of a second at every command.
+    from flask import Flask
+
     from village import db, web_i18n
     from village.extensions import csrf
     from village.node import load_node
