@@ -45,12 +45,23 @@ class Served:
                 time.sleep(0.1)
         raise RuntimeError(f"village serve on {self.port} did not start")
 
-    def rss_mb(self):
-        """Return the server's resident memory in MB (from /proc)."""
-        for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-        return None
+    def pids(self):
+        """Return the pids of the server: its first process and the workers it forked."""
+        children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children").read_text().split()
+        return [self.proc.pid, *map(int, children)]
+
+    def memory_mb(self):
+        """Return the server's resident memory in MB, all its processes together: (PSS, RSS).
+
+        RSS counts a page the processes share once in each of them; PSS splits it between them,
+        so their PSS adds up to the memory the server really holds.
+        """
+        totals = {"Pss:": 0, "Rss:": 0}
+        for pid in self.pids():
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.split()[0] in totals:
+                    totals[line.split()[0]] += int(line.split()[1])
+        return totals["Pss:"] / 1024, totals["Rss:"] / 1024
 
     def stop(self):
         self.proc.terminate()

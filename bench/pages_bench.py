@@ -56,11 +56,13 @@ def pages(work, households=100_000):
             "request queue": "/clerk/requests",
             "request page": f"/clerk/requests/{request_id}",
         }
-        cookies = _clerk_cookies(server.url)
+        login = _clerk_cookies(server.url)
+        jars = [login() for _ in range(10)]
         # Warm up: SQLite's page cache and Jinja's template cache, as on a running kiosk.
-        measure(server.url, paths, clients=2, per_client=5, cookies=cookies)
-        results = measure(server.url, paths, clients=10, per_client=60, cookies=cookies)
-        rss = server.rss_mb()
-        return results, {"rss_mb": round(rss, 1), "households": households}
+        measure(server.url, paths, clients=2, per_client=5, jars=jars)
+        results = measure(server.url, paths, clients=10, per_client=60, jars=jars)
+        pss, rss = server.memory_mb()
+        return results, {"pss_mb": round(pss, 1), "rss_mb": round(rss, 1), "processes": len(server.pids()),
+                         "households": households}
     finally:
         server.stop()

@@ -1,5 +1,17 @@
-"""Serving a node: waitress for the pages and API, APScheduler for its jobs."""
+"""Serving a node: waitress for the pages and API, APScheduler for its jobs.
+
+Python runs one thread at a time, so one process uses one core however many threads it has.
+`village serve` therefore starts `workers` processes (one per core, at most two, unless the
+`serve_workers` setting says otherwise) that share one listening socket: the kiosk, the clerk
+desk and a tablet's sync can then run on different cores. Only the first process runs the
+scheduled jobs; the others only serve, and stop when it stops.
+"""
+import os
+import signal
+import socket
 import sys
+import threading
+import time
 
 import waitress
 
@@ -7,26 +19,79 @@ from village import create_app
 from village.i18n import translations
 from village.i18n_markers import N_
 
-# Python runs one thread at a time: more threads only contend for it, and at ten
-# clients 8 threads doubled the slowest pages' p95 against 4. Four still leave room for a slow
-# request (a "sync now", an export) without stalling the kiosk.
+# More threads per process only contend for Python's one running thread: at ten clients 8
+# threads doubled the slowest pages' p95 against 4. Four still leave room for a slow request
+# (a "sync now", an export) without stalling the kiosk.
 THREADS = 4
+MAX_AUTO_WORKERS = 2
+
+
+def worker_count(node):
+    """Return how many serving processes to run: the setting, else one per core (at most two)."""
+    return node.setting("serve_workers") or max(1, min(MAX_AUTO_WORKERS, os.cpu_count() or 1))
 
 
 def run(node, host, port):
     """Serve `node` on host:port until stopped, running its scheduled jobs unless another server does."""
     from village.scheduler import NodeScheduler
 
-    app = create_app({"NODE": node})
+    listener = socket.create_server((host, port), backlog=128)
+    app = create_app({"NODE": node})  # opens no database and starts no thread: safe to fork
+    # The workers share the app's pages with this process until either writes to them.
+    workers = [_fork_worker(app, listener) for _ in range(worker_count(node) - 1)]
+    signal.signal(signal.SIGTERM, _stop)  # so that `finally` runs and stops the workers
     gettext = translations(node.lang).gettext
     jobs = NodeScheduler(node)
-    if jobs.start():
-        print(gettext(N_("Scheduled jobs (sync, backups) run in this server.")), flush=True)
-    else:
-        print(gettext(N_("Another server already runs the scheduled jobs of %(dir)s; this one only serves pages."))
-              % {"dir": str(node.data_dir)}, file=sys.stderr, flush=True)
-    print(f"Serving {node.name} at http://{host}:{port}/", flush=True)
     try:
-        waitress.serve(app, host=host, port=port, threads=THREADS, ident="village")
+        if jobs.start():
+            print(gettext(N_("Scheduled jobs (sync, backups) run in this server.")), flush=True)
+        else:
+            print(gettext(N_("Another server already runs the scheduled jobs of %(dir)s; this one only serves "
+                             "pages.")) % {"dir": str(node.data_dir)}, file=sys.stderr, flush=True)
+        print(f"Serving {node.name} at http://{host}:{port}/", flush=True)
+        _serve(app, listener)
     finally:
+        for pid in workers:
+            _end(pid)
         jobs.shutdown()
+
+
+def _serve(app, listener):
+    waitress.serve(app, sockets=[listener], threads=THREADS, ident="village")
+
+
+def _stop(_signum, _frame):
+    raise SystemExit(0)
+
+
+def _fork_worker(app, listener):
+    """Start a process that serves `app` on `listener` too; return its pid."""
+    parent = os.getpid()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 0
+    try:
+        signal.signal(signal.SIGTERM, _stop)
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+        _serve(app, listener)
+    except SystemExit:
+        pass
+    except BaseException:  # noqa: BLE001 -- a worker must never return into the parent's code
+        code = 1
+    os._exit(code)
+
+
+def _exit_with_parent(parent):
+    """End this worker when the process that started it is gone (even after a kill -9)."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
+def _end(pid):
+    try:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass

@@ -26,6 +26,7 @@ SETTINGS = (
     Setting("clerk_idle_minutes", int, 10, "VILLAGE_CLERK_IDLE_MINUTES", "Idle time after which a clerk is logged out."),
     Setting("not_seen_days", int, 3, "VILLAGE_NOT_SEEN_DAYS", "A hub reports villages not seen for this many days."),
     Setting("backup_keep", int, 7, "VILLAGE_BACKUP_KEEP", "How many nightly backups to keep."),
+    Setting("serve_workers", int, 0, "VILLAGE_SERVE_WORKERS", "Serving processes of `village serve` (0: one per core, at most 2)."),
     Setting("secret_key", str, "", "VILLAGE_SECRET_KEY", "Key for session cookies (default: made at init, kept in the data dir)."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -1,0 +1,73 @@
+"""`village serve` as a node runs it: worker processes on one socket, stopped with their server."""
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import free_port
+from tests.test_scheduler import _answers, wait_for
+
+
+def serve(node, port, workers):
+    env = {**os.environ, "VILLAGE_DATA": "", "VILLAGE_SERVE_WORKERS": str(workers)}
+    return subprocess.Popen([sys.executable, "-m", "village", "serve", "--data", str(node.data_dir),
+                             "--port", str(port)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def children(pid):
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A child that ended but was not yet reaped by its (killed) parent counts as gone.
+    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+
+
+def pages_answer(port, times=20):
+    for _ in range(times):
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=5) as page:
+            assert page.status == 200
+
+
+@pytest.mark.parametrize("workers", [1, 2, 3])
+def test_serve_runs_its_workers_and_stops_them_with_it(make_node, workers):
+    node, _ = make_node(lang="en")
+    port = free_port()
+    server = serve(node, port, workers)
+    try:
+        assert "Scheduled jobs" in server.stdout.readline()  # once: only the first process runs jobs
+        assert wait_for(lambda: _answers(port), 15)
+        forked = children(server.pid)
+        assert len(forked) == workers - 1
+        pages_answer(port)
+        server.send_signal(signal.SIGTERM)
+        out, _err = server.communicate(timeout=15)
+        assert "Scheduled jobs" not in out
+    finally:
+        server.kill()
+    assert server.returncode == 0
+    assert not [pid for pid in forked if alive(pid)]
+    assert not _answers(port)
+
+
+def test_workers_end_when_their_server_is_killed(make_node):
+    node, _ = make_node(lang="en")
+    port = free_port()
+    server = serve(node, port, 2)
+    try:
+        assert "Scheduled jobs" in server.stdout.readline()  # printed after the worker is forked
+        (worker,) = children(server.pid)
+        pages_answer(port, 5)
+        server.kill()  # kill -9: no chance to stop the worker itself
+        server.wait(timeout=10)
+        assert wait_for(lambda: not alive(worker), 5)
+    finally:
+        server.kill()
