@@ -6,6 +6,7 @@ import platform
 import shutil
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -32,6 +33,9 @@ def machine():
 
 
 def step(name, func, *args):
+    # Each measurement starts on a quiet machine: the writes of the one before flushed to disk.
+    os.sync()
+    time.sleep(2)
     print(f"== {name}", flush=True)
     result = func(*args)
     print(json.dumps(result, ensure_ascii=False), flush=True)
