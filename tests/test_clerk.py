@@ -392,3 +392,21 @@ def test_each_page_speaks_the_language_of_its_own_request(clerk):
             assert catalog.ugettext(text) in html
         if lang != "en":
             assert catalog.ugettext("Household code") != "Household code"
+
+
+def test_each_plot_shows_its_own_plantings(clerk, db):
+    response = clerk.post("/clerk/new/households", data={"code": "HX0200", "head_name": "李四"})
+    hh = re.search(UUID, response.headers["Location"]).group(0)
+    crops = {"东坡": ("玉米", "土豆"), "西坡": ("水稻",), "北坡": ()}
+    for name, planted in crops.items():
+        assert clerk.post(f"/clerk/new/plots?parent={hh}", data={"name": name, "area_mu": "1",
+                                                                 "land_type": "dry"}).status_code == 302
+        plot = db.execute("SELECT id FROM plots WHERE name = ?", [name]).fetchone()[0]
+        for crop in planted:
+            assert clerk.post(f"/clerk/new/plantings?parent={plot}", data={"crop": crop}).status_code == 302
+    page = clerk.get(f"/clerk/households/{hh}").get_data(as_text=True)
+    cards = {card.split("</h3>")[0].split(">")[-1].split(" ")[0]: card for card in page.split('<article')[1:]}
+    assert set(cards) == set(crops)
+    for name, planted in crops.items():
+        shown = {crop for crops_of in crops.values() for crop in crops_of if crop in cards[name]}
+        assert shown == set(planted), name
