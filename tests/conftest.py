@@ -5,11 +5,13 @@ import threading
 
 import pytest
 from click.testing import CliRunner
+from clerk_helpers import PASSWORD, login
 
 from village import create_app
 from village.cli import main
 from village.db import open_db
 from village.node import init_node
+from village.users import add_user
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -148,3 +150,25 @@ def page(browser):
     yield page
     context.close()
     assert not outside, f"pages asked for remote resources: {outside}"
+
+
+# Clerk pages: two users, the app with CSRF checks off, and a client logged in as a clerk.
+
+@pytest.fixture
+def users(db):
+    add_user(db, "clerk1", "clerk", PASSWORD)
+    add_user(db, "field1", "fieldworker", PASSWORD)
+
+
+@pytest.fixture
+def open_app(node):
+    """The app with CSRF checks off, to test what happens after them."""
+    return create_app({"NODE": node, "TESTING": True, "WTF_CSRF_ENABLED": False})
+
+
+@pytest.fixture
+def clerk(open_app, users):
+    """A test client logged in as a clerk (through the real login form)."""
+    client = open_app.test_client()
+    assert login(client).status_code == 302
+    return client
