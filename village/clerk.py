@@ -79,9 +79,9 @@ def household(row_id):
     plots = list(core.rows(db, "plots", "household_id = ?", [row_id], order="name"))
     plantings = {plot["id"]: [] for plot in plots}
     # One query for the plantings of every plot, not one per plot.
-    for planting in core.rows(db, "plantings", "plot_id IN (SELECT id FROM plots WHERE household_id = ? AND _deleted = 0)",
-                              [row_id], order="planted_on"):
-        plantings.setdefault(planting["plot_id"], []).append(planting)
+    of_plots = "plot_id IN (SELECT id FROM plots WHERE household_id = ? AND _deleted = 0)"
+    for planting in core.rows(db, "plantings", of_plots, [row_id], order="planted_on"):
+        plantings[planting["plot_id"]].append(planting)
     return render_template(
         "clerk/household.html", hh=hh, plots=plots, plantings=plantings,
         persons=list(core.rows(db, "persons", "household_id = ?", [row_id], order="birth_date")),

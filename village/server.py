@@ -12,6 +12,7 @@ import socket
 import sys
 import threading
 import time
+import traceback
 
 import waitress
 
@@ -78,6 +79,7 @@ def _fork_worker(app, listener):
     except SystemExit:
         pass
     except BaseException:  # noqa: BLE001 -- a worker must never return into the parent's code
+        traceback.print_exc()
         code = 1
     os._exit(code)
 
