@@ -71,3 +71,22 @@ def test_workers_end_when_their_server_is_killed(make_node):
         assert wait_for(lambda: not alive(worker), 5)
     finally:
         server.kill()
+
+
+def test_ctrl_c_stops_the_server_and_its_workers_without_a_traceback(make_node):
+    node, _ = make_node(lang="en")
+    port = free_port()
+    server = serve(node, port, 2)
+    try:
+        assert "Scheduled jobs" in server.stdout.readline()
+        (worker,) = children(server.pid)
+        pages_answer(port, 5)
+        # A terminal's Ctrl-C reaches every process of the group, the worker too.
+        os.kill(worker, signal.SIGINT)
+        server.send_signal(signal.SIGINT)
+        _out, err = server.communicate(timeout=15)
+    finally:
+        server.kill()
+    assert "Traceback" not in err
+    assert wait_for(lambda: not alive(worker), 5)
+    assert not _answers(port)
