@@ -74,7 +74,6 @@ def _fork_worker(app, listener):
     code = 0
     try:
         signal.signal(signal.SIGTERM, _stop)
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C reaches the parent, which stops us
         threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
         _serve(app, listener)
     except SystemExit:
