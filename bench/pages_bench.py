@@ -58,8 +58,9 @@ def pages(work, households=100_000):
         }
         login = _clerk_cookies(server.url)
         jars = [login() for _ in range(10)]
-        # Warm up: SQLite's page cache and Jinja's template cache, as on a running kiosk.
-        measure(server.url, paths, clients=2, per_client=5, jars=jars)
+        # Warm up, as on a kiosk that has served for a while: every server thread's SQLite
+        # connection and page cache, and Jinja's compiled templates in every process.
+        measure(server.url, paths, clients=10, per_client=10, jars=jars)
         results = measure(server.url, paths, clients=10, per_client=60, jars=jars)
         pss, rss = server.memory_mb()
         return results, {"pss_mb": round(pss, 1), "rss_mb": round(rss, 1), "processes": len(server.pids()),

@@ -90,3 +90,33 @@ def test_ctrl_c_stops_the_server_and_its_workers_without_a_traceback(make_node):
     assert "Traceback" not in err
     assert wait_for(lambda: not alive(worker), 5)
     assert not _answers(port)
+
+
+def sockets_of(pid):
+    return sum(1 for fd in Path(f"/proc/{pid}/fd").iterdir() if os.readlink(fd).startswith("socket:"))
+
+
+def test_connections_are_shared_evenly_between_the_processes(make_node):
+    import http.client
+
+    node, _ = make_node(lang="en")
+    port = free_port()
+    server = serve(node, port, 2)
+    connections = []
+    try:
+        assert "Scheduled jobs" in server.stdout.readline()
+        processes = [server.pid, *children(server.pid)]
+        before = {pid: sockets_of(pid) for pid in processes}
+        for _ in range(20):  # twenty browsers, each keeping its connection open
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/")
+            assert conn.getresponse().read()
+            connections.append(conn)
+        held = {pid: sockets_of(pid) - before[pid] for pid in processes}
+        assert sum(held.values()) == 20
+        assert max(held.values()) - min(held.values()) <= 2, held
+    finally:
+        for conn in connections:
+            conn.close()
+        server.terminate()
+        server.communicate(timeout=15)
