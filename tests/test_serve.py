@@ -3,6 +3,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -98,6 +99,43 @@ def sockets_of(pid):
 
 def test_connections_are_shared_evenly_between_the_processes(make_node):
     import http.client
+    import threading
+
+    node, _ = make_node(lang="en")
+    port = free_port()
+    server = serve(node, port, 2)
+    connections = [http.client.HTTPConnection("127.0.0.1", port, timeout=10) for _ in range(12)]
+
+    def browse(conn, pages):
+        for _ in range(pages):
+            conn.request("GET", "/")
+            assert conn.getresponse().read()
+
+    try:
+        assert "Scheduled jobs" in server.stdout.readline()
+        assert "Serving" in server.stdout.readline()
+        time.sleep(0.5)  # printed just before the first process's loop starts: until then only the worker accepts
+        processes = [server.pid, *children(server.pid)]
+        before = {pid: sockets_of(pid) for pid in processes}
+        for conn in connections[:6]:  # browsers arriving one after another, each keeping its connection
+            browse(conn, 1)
+        threads = [threading.Thread(target=browse, args=(conn, 20)) for conn in connections[6:]]
+        for thread in threads:  # and a few at once
+            thread.start()
+        for thread in threads:
+            thread.join()
+        held = {pid: sockets_of(pid) - before[pid] for pid in processes}
+        assert sum(held.values()) == 12
+        assert max(held.values()) - min(held.values()) <= 2, held
+    finally:
+        for conn in connections:
+            conn.close()
+        server.terminate()
+        server.communicate(timeout=15)
+
+
+def test_a_worker_that_died_holds_no_connection_back(make_node):
+    import http.client
 
     node, _ = make_node(lang="en")
     port = free_port()
@@ -105,16 +143,18 @@ def test_connections_are_shared_evenly_between_the_processes(make_node):
     connections = []
     try:
         assert "Scheduled jobs" in server.stdout.readline()
-        processes = [server.pid, *children(server.pid)]
-        before = {pid: sockets_of(pid) for pid in processes}
-        for _ in range(20):  # twenty browsers, each keeping its connection open
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        (worker,) = children(server.pid)
+        for _ in range(4):
+            connections.append(http.client.HTTPConnection("127.0.0.1", port, timeout=5))
+            connections[-1].request("GET", "/")
+            assert connections[-1].getresponse().read()
+        os.kill(worker, signal.SIGKILL)
+        assert wait_for(lambda: not alive(worker), 5)
+        for _ in range(6):  # the first process takes every new browser now
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/")
-            assert conn.getresponse().read()
+            assert conn.getresponse().status == 200
             connections.append(conn)
-        held = {pid: sockets_of(pid) - before[pid] for pid in processes}
-        assert sum(held.values()) == 20
-        assert max(held.values()) - min(held.values()) <= 2, held
     finally:
         for conn in connections:
             conn.close()

@@ -6,7 +6,6 @@ Python runs one thread at a time, so one process uses one core however many thre
 desk and a tablet's sync can then run on different cores. Only the first process runs the
 scheduled jobs; the others only serve, and stop when it stops.
 """
-import multiprocessing
 import os
 import signal
 import socket
@@ -18,6 +17,7 @@ import traceback
 import waitress.server
 
 from village import create_app
+from village.balance import Balance
 from village.i18n import translations
 from village.i18n_markers import N_
 
@@ -26,9 +26,6 @@ from village.i18n_markers import N_
 # (a "sync now", an export) without stalling the kiosk.
 THREADS = 4
 MAX_AUTO_WORKERS = 2
-# How often a process looks again whether it is the one to accept (see Balance).
-LOOP_SECONDS = 0.05
-STALE_SECONDS = 2.0
 
 
 def worker_count(node):
@@ -46,8 +43,9 @@ def run(node, host, port):
     count = worker_count(node)
     balance = Balance(count)
     # The workers share the app's pages with this process until either writes to them.
-    workers = [_fork_worker(app, listener, balance, slot) for slot in range(1, count)]
+    workers = {_fork_worker(app, listener, balance, slot): slot for slot in range(1, count)}
     signal.signal(signal.SIGTERM, _stop)  # so that `finally` runs and stops the workers
+    signal.signal(signal.SIGCHLD, lambda _signum, _frame: _reap(workers, balance))
     gettext = translations(node.lang).gettext
     jobs = NodeScheduler(node)
     try:
@@ -59,7 +57,8 @@ def run(node, host, port):
         print(f"Serving {node.name} at http://{host}:{port}/", flush=True)
         _serve(app, listener, balance, 0)
     finally:
-        for pid in workers:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for pid in list(workers):
             _end(pid)
         jobs.shutdown()
 
@@ -71,32 +70,9 @@ def _compile_templates(app):
         env.get_template(name)
 
 
-class Balance:
-    """Which serving process takes the next connection: the one with the fewest open.
-
-    A browser keeps its connection, so whoever accepts it serves all its pages; left to chance,
-    10 connections split 7 to 3 or worse in a third of the cases, and the busier process's
-    pages wait twice as long. Each process writes its count of open connections (and when it
-    wrote it) into memory shared since the fork, and listens for new connections only while
-    no live process has fewer.
-    """
-
-    def __init__(self, processes):
-        self.counts = multiprocessing.RawArray("i", processes)
-        self.stamps = multiprocessing.RawArray("d", processes)
-
-    def may_accept(self, slot, open_now, now):
-        """Record process `slot`'s `open_now` connections; return True when it should accept."""
-        self.counts[slot], self.stamps[slot] = open_now, now
-        # A process that stopped writing (it died) does not hold the others back.
-        return open_now <= min(c for c, t in zip(self.counts, self.stamps) if now - t < STALE_SECONDS)
-
-
 def _serve(app, listener, balance, slot):
-    server = waitress.server.create_server(app, sockets=[listener], threads=THREADS, ident="village",
-                                           asyncore_loop_timeout=LOOP_SECONDS)
-    readable = server.readable  # asyncore asks it before each wait: may this process accept now?
-    server.readable = lambda: readable() and balance.may_accept(slot, len(server._map), time.monotonic())
+    server = waitress.server.create_server(app, sockets=[listener], threads=THREADS, ident="village")
+    balance.serve_as(slot, server)
     server.run()
 
 
@@ -128,6 +104,18 @@ def _exit_with_parent(parent):
     while os.getppid() == parent:
         time.sleep(1)
     os._exit(0)
+
+
+def _reap(workers, balance):
+    """Note the workers that have ended, so that they hold no connections back."""
+    for pid, slot in list(workers.items()):
+        try:
+            ended = os.waitpid(pid, os.WNOHANG)[0] == pid
+        except ChildProcessError:
+            ended = True
+        if ended:
+            balance.ended(slot)
+            del workers[pid]
 
 
 def _end(pid):
