@@ -54,7 +54,8 @@ How each is measured:
   direction, divided by 256 kbit/s. A node that lost an answer learns from its next ping (which it needs for a
   nonce anyway) whether the hub committed the batch, so only a cut request costs bytes twice.
 - **Pages**: 100,000 households, 300,000 persons, 200,000 plots, written through the write path, served by
-  `village serve` (waitress, 4 threads, with its scheduler); 10 client threads, each a keep-alive connection
+  `village serve` (two waitress processes of 4 threads, the first with the scheduler; the one holding the fewest
+  open connections takes the next); 10 client threads, each a keep-alive connection
   (`http.client`) with its own logged-in session, 60 requests each per page after a short warm-up; searches
   cycle through 20 different households. The clients share the machine's two cores with the server.
 - **Memory**: after the page run, the resident memory (RSS, from `/proc/PID/smaps_rollup`) of `village serve`:
