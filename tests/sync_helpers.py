@@ -24,6 +24,14 @@ def enroll(hub, server, village, name="村"):
     return info["node_id"]
 
 
+def enrolled_pair(make_node, serve, **village):
+    """Serve a county hub and enroll a new village at it; return (hub, hub_db, server, village, db, link id)."""
+    hub, hub_db, server = serve_hub(make_node, serve)
+    node, db = make_node(**village)
+    link = enroll(hub, server, node)
+    return hub, hub_db, server, node, db, link
+
+
 def sync(node):
     """Run `village sync` for `node`; return the click result."""
     return Village(node.data_dir)("sync")

@@ -7,16 +7,14 @@ from conftest import Village
 from sync.bundle import MAGIC
 from sync.jobs import PULL_CURSOR, PUSH_CURSOR, pending_count
 from sync.meta import get_meta
-from sync_helpers import add_households, assert_same, edit, enroll, serve_hub, snapshot
+from sync_helpers import add_households, assert_same, edit, enrolled_pair, snapshot
 from village.records import core
 
 
 @pytest.fixture
 def pair(make_node, serve):
     """An enrolled village and its county hub (the hub's HTTP server only serves the enrollment)."""
-    hub, hub_db, server = serve_hub(make_node, serve)
-    village, village_db = make_node()
-    enroll(hub, server, village)
+    hub, hub_db, _server, village, village_db, _link = enrolled_pair(make_node, serve)
     return hub, hub_db, village, village_db
 
 

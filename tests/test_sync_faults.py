@@ -3,7 +3,7 @@ import random
 
 from faultproxy import FaultProxy
 from powercut import run_and_cut
-from sync_helpers import add_households, assert_same, edit, enroll, serve_hub
+from sync_helpers import add_households, assert_same, edit, enrolled_pair
 
 from sync.batch import decode
 from sync.clock import physical_ms, split_version, wall_ms
@@ -28,9 +28,7 @@ def _sync_until_in_sync(node, rounds=60):
 
 
 def test_broken_link_loses_and_duplicates_nothing(make_node, serve):
-    hub, hub_db, server = serve_hub(make_node, serve)
-    village, db = make_node()
-    enroll(hub, server, village)
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     ids = add_households(db, village, 1500)
     with core.write(hub_db, hub) as writer:
         for i in range(200):
@@ -47,9 +45,7 @@ def test_broken_link_loses_and_duplicates_nothing(make_node, serve):
 
 
 def test_a_batch_whose_answer_was_lost_is_not_sent_again(make_node, serve):
-    hub, hub_db, server = serve_hub(make_node, serve)
-    village, db = make_node()
-    enroll(hub, server, village)
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     ids = add_households(db, village, 2000)
     # One change stamped ten years ahead: the hub re-stamps it, and only its lost answer says so.
     future = lambda: wall_ms() + 10 * 365 * 86_400_000  # noqa: E731
@@ -81,9 +77,7 @@ def test_a_batch_whose_answer_was_lost_is_not_sent_again(make_node, serve):
 
 
 def test_syncing_process_killed_at_random_moments(make_node, serve, tmp_path):
-    hub, hub_db, server = serve_hub(make_node, serve)
-    village, db = make_node()
-    enroll(hub, server, village)
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     add_households(db, village, 3000)
     rnd = random.Random(3)
     kills = 0
@@ -100,9 +94,7 @@ def test_syncing_process_killed_at_random_moments(make_node, serve, tmp_path):
 
 def test_twenty_thousand_records_through_a_broken_link_with_the_syncer_killed(make_node, serve):
     """Issue 3's bar: 20,000 records, a third of exchanges broken, `village sync` killed -9 several times."""
-    hub, hub_db, server = serve_hub(make_node, serve)
-    village, db = make_node()
-    enroll(hub, server, village)
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     add_households(db, village, 10_000)
     total = db.execute("SELECT COUNT(*) FROM _changes").fetchone()[0]
     assert total == 20_000

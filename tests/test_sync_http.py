@@ -3,7 +3,7 @@ import json
 
 import requests
 from conftest import VILLAGE_AREA, Village
-from sync_helpers import add_households, assert_same, edit, enroll, serve_hub, snapshot, sync
+from sync_helpers import add_households, assert_same, edit, enroll, enrolled_pair, serve_hub, snapshot, sync
 
 from sync.auth import sign
 from sync.batch import decode, encode
@@ -38,9 +38,7 @@ def test_push_pull_round_trip(make_node, serve):
 
 
 def test_update_and_delete_travel_both_ways(make_node, serve):
-    hub, hub_db, server = serve_hub(make_node, serve)
-    village, db = make_node()
-    enroll(hub, server, village)
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     ids = add_households(db, village, 3)
     assert sync(village).exit_code == 0
     edit(db, village, "households", ids[0], notes="new roof")
@@ -61,9 +59,7 @@ def _signed_post(client, path, body, nonce):
 
 
 def test_replayed_request_is_refused(make_node, serve):
-    hub, hub_db, server = serve_hub(make_node, serve)
-    village, db = make_node()
-    enroll(hub, server, village)
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     add_households(db, village, 2)
     client = hub_client(village, db)
     body = encode({"start": 0, "end": 999}, pending(db, 0, 100))
@@ -82,9 +78,7 @@ def test_replayed_request_is_refused(make_node, serve):
 
 
 def test_replayed_batch_is_acknowledged_not_applied_twice(make_node, serve):
-    hub, hub_db, server = serve_hub(make_node, serve)
-    village, db = make_node()
-    enroll(hub, server, village)
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     add_households(db, village, 5)
     client = hub_client(village, db)
     changes = pending(db, 0, 100)
@@ -101,9 +95,7 @@ def test_replayed_batch_is_acknowledged_not_applied_twice(make_node, serve):
 
 
 def test_a_signed_ping_tells_only_its_own_node_what_the_hub_last_committed(make_node, serve):
-    hub, hub_db, server = serve_hub(make_node, serve)
-    village, db = make_node()
-    link = enroll(hub, server, village)
+    hub, hub_db, server, village, db, link = enrolled_pair(make_node, serve)
     add_households(db, village, 5)
     client = hub_client(village, db)
     assert client.ping()["last_push"] is None  # nothing pushed yet
@@ -123,9 +115,7 @@ def test_a_signed_ping_tells_only_its_own_node_what_the_hub_last_committed(make_
 
 
 def test_wrong_and_revoked_credentials(make_node, serve):
-    hub, hub_db, server = serve_hub(make_node, serve)
-    village, db = make_node()
-    link = enroll(hub, server, village)
+    hub, hub_db, server, village, db, link = enrolled_pair(make_node, serve)
     add_households(db, village, 1)
     with transaction(db):
         good = get_meta(db, "sync.secret")
@@ -146,9 +136,7 @@ def test_wrong_and_revoked_credentials(make_node, serve):
 
 
 def test_record_outside_the_nodes_path_is_refused_with_nothing_applied(make_node, serve):
-    hub, hub_db, server = serve_hub(make_node, serve)
-    village, db = make_node()
-    enroll(hub, server, village)
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     add_households(db, village, 3)
     from sync.changelog import writing
 
@@ -162,9 +150,7 @@ def test_record_outside_the_nodes_path_is_refused_with_nothing_applied(make_node
 
 
 def test_gap_answers_the_cursor_and_the_node_rewinds(make_node, serve):
-    hub, hub_db, server = serve_hub(make_node, serve)
-    village, db = make_node()
-    enroll(hub, server, village)
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     add_households(db, village, 10)
     client = hub_client(village, db)
     changes = pending(db, 4, 100)
@@ -213,9 +199,7 @@ def test_sync_exit_codes(make_node, serve):
 
 
 def test_pull_batches_resume_after_their_cursor(make_node, serve):
-    hub, hub_db, server = serve_hub(make_node, serve)
-    village, db = make_node()
-    enroll(hub, server, village)
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     add_households(hub_db, hub, 50)
     client = hub_client(village, db)
     envelope, changes = decode(client.pull(0, 30))

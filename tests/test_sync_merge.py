@@ -4,7 +4,7 @@ import json
 import time
 
 from conftest import VILLAGE_AREA, Village
-from sync_helpers import add_households, assert_same, edit, enroll, serve_hub, sync
+from sync_helpers import add_households, assert_same, edit, enroll, enrolled_pair, serve_hub, sync
 
 from sync.clock import FUTURE_LIMIT_MS, physical_ms, split_version
 from sync.meta import get_meta
@@ -22,9 +22,7 @@ def _conflicts(node):
 
 
 def _pair(make_node, serve, count=2):
-    hub, hub_db, server = serve_hub(make_node, serve)
-    village, db = make_node()
-    enroll(hub, server, village)
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     ids = add_households(db, village, count)
     assert sync(village).exit_code == 0
     return hub, hub_db, village, db, ids
