@@ -4,7 +4,7 @@ import uuid
 
 from dataset import farm_records
 from sync.changelog import writing
-from village.db import open_db
+from village.node import open_db
 from village.demo import populate
 from village.node import init_node
 

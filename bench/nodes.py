@@ -10,7 +10,7 @@ import requests
 
 from sync.changelog import writing
 from sync.server import add_node
-from village.db import open_db
+from village.node import open_db
 from village.node import init_node
 from village.syncing import enroll
 

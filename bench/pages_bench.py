@@ -10,7 +10,7 @@ import requests
 from bigdb import build
 from load import measure
 from nodes import ROOT, Served
-from village.db import open_db
+from village.node import open_db
 
 
 def _clerk_cookies(url):

@@ -9,7 +9,7 @@ from clerk_helpers import PASSWORD, login
 
 from village import create_app
 from village.cli import main
-from village.db import open_db
+from village.node import open_db
 from village.node import init_node
 from village.users import add_user
 

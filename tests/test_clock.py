@@ -52,7 +52,7 @@ def test_a_wall_clock_reset_to_1970_never_makes_versions_go_back(node_db):
 
 
 def test_the_clock_survives_a_restart(node_db, tmp_path):
-    from village.db import open_db
+    from village.node import open_db
 
     node, db = node_db
     wall = Wall(NOW_MS)

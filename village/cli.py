@@ -7,7 +7,7 @@ import click
 
 from village.i18n import translations
 from village.i18n_markers import N_
-from village.node import NodeError, init_node, load_node
+from village.node import NodeError, init_node, load_node, open_db
 
 EXIT_PROBLEM = 1
 DEMO_CLERK = ("clerk", "village-demo")  # a demo village only: printed when it starts
@@ -63,8 +63,6 @@ def handled(func):
 
 def open_node(data_dir):
     """Return (node, db) for a data directory that holds a node."""
-    from village.db import open_db
-
     node = load_node(data_dir)
     return node, open_db(node)
 
@@ -84,8 +82,6 @@ def main():
 @handled
 def init(data_dir, role, name, area, lang):
     """Create a new node in the data directory."""
-    from village.db import open_db
-
     if not data_dir:
         raise NodeError(N_("Say which data directory to use: --data DIR or the VILLAGE_DATA variable."))
     node = init_node(data_dir, role, name, area, lang)
@@ -122,7 +118,6 @@ def serve(data_dir, host, port):
 @handled
 def demo(data_dir, port, host, no_serve):
     """Create a demo village with realistic data (if not there yet) and serve it."""
-    from village.db import open_db
     from village.demo import populate
     from village.server import run
     from village.users import add_user

@@ -1,19 +1,9 @@
-"""Open a node's SQLite database; each server thread keeps one connection for its requests."""
+"""The web app's database: each server thread keeps one connection for its requests."""
 import threading
 
+from flask import current_app, g
+
 from sync.store import connect
-from village.migrations import migrate
-
-
-def open_db(node):
-    """Open the database of `node`, bringing its schema up to date."""
-    db = connect(node.db_path)
-    try:
-        migrate(db)
-    except Exception:
-        db.close()
-        raise
-    return db
 
 
 def get_db():
@@ -22,8 +12,6 @@ def get_db():
     Opening a connection (and setting its pragmas) costs about as much as rendering a page,
     so a server thread keeps its own for every request it serves.
     """
-    from flask import current_app, g  # here: the command line opens databases without Flask
-
     if "db" not in g:
         local = current_app.extensions["village_db"]
         db = getattr(local, "db", None)
@@ -35,8 +23,6 @@ def get_db():
 
 def end_request(_exc=None):
     """Leave the thread's connection clean for its next request: no transaction left open."""
-    from flask import g
-
     db = g.pop("db", None)
     if db is not None and db.conn.in_transaction:
         db.conn.execute("ROLLBACK")

@@ -7,7 +7,9 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sync.store import connect
 from village.i18n_markers import N_
+from village.migrations import migrate
 
 ROLES = ("village", "county")
 LANGS = ("en", "zh_Hans", "ug")
@@ -96,3 +98,14 @@ def load_node(data_dir):
     except (ValueError, KeyError) as exc:
         raise NodeError(N_("%(path)s is damaged (%(error)s); restore it from a backup."),
                         path=str(path), error=str(exc)) from None
+
+
+def open_db(node):
+    """Open the database of `node`, bringing its schema up to date."""
+    db = connect(node.db_path)
+    try:
+        migrate(db)
+    except Exception:
+        db.close()
+        raise
+    return db

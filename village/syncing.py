@@ -10,7 +10,7 @@ from sync.scope import inside
 from sync.store import transaction
 from sync.transport import HubClient, Refused, TransportError, Unreachable
 from village.i18n_markers import N_
-from village.node import NodeError
+from village.node import NodeError, open_db
 
 LOCK_FILE = "sync.lock"
 CREDENTIALS = ("sync.hub_url", "sync.link_id", "sync.secret")
@@ -49,8 +49,6 @@ def run_sync(node, progress=None, wall=wall_ms):
     `ok` is True only when the round ended fully in sync. Never raises for a network or hub
     problem: it is reported in the result and in the node's status (sync.last_error).
     """
-    from village.db import open_db
-
     result = {"ok": False, "pushed": 0, "pulled": 0, "pending": None, "error": None, "code": None}
     try:
         with round_lock(node):
@@ -90,8 +88,6 @@ def _now():
 
 def probe(node):
     """Return True when the node's hub answers (the cheap reachability probe)."""
-    from village.db import open_db
-
     db = open_db(node)
     try:
         client = hub_client(node, db)
