@@ -109,27 +109,27 @@ def push_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
     hub takes this one (a batch is used only if it starts at the acknowledged cursor).
     """
     total, sent, rewinds = pending_count(db), 0, 0
-    ahead = {}  # start -> the batch built while the one before it was on its way
+    ahead = None  # (start, batch): the batch built while the one before it was on its way
     with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="push") as courier:
         while True:
             cursor = int(get_meta(db, PUSH_CURSOR, "0"))
 
             def attempt():
+                nonlocal ahead
                 # After a broken exchange the client pings for a nonce, and so learns whether the
                 # hub committed the batch anyway: then its stored answer saves sending it again.
                 client.prepare()
                 ack = unheard_ack(client, cursor)
                 if ack is not None:
                     return None, ack["received"], ack
-                batch = ahead.pop(cursor, None) or _batch(db, cursor, sizer.count())
-                ahead.clear()
+                batch = ahead[1] if ahead and ahead[0] == cursor else _batch(db, cursor, sizer.count())
+                ahead = None
                 if batch is None:
                     return None
                 end, count, payload = batch
                 flight = courier.submit(client.push, payload)
                 following = _batch(db, end, sizer.count_after(len(payload), count))
-                if following is not None:
-                    ahead[end] = following
+                ahead = (end, following) if following else None
                 return len(payload), count, flight.result()
 
             try:

@@ -50,7 +50,7 @@ def init_app(app):
     Babel(app, locale_selector=_babel_locale, default_translation_directories=str(TRANSLATIONS_DIR))
     # Templates look the catalog up once per request (see request_translations).
     app.jinja_env.install_gettext_callables(
-        gettext=lambda string: request_translations().ugettext(string),
+        gettext=gettext,
         ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
         newstyle=True)
 
