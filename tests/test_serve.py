@@ -28,8 +28,11 @@ def alive(pid):
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
-    # A child that ended but was not yet reaped by its (killed) parent counts as gone.
-    return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    # A child that ended but was not yet reaped counts as gone (and one reaped meanwhile is gone).
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def pages_answer(port, times=20):

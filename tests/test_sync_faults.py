@@ -101,7 +101,8 @@ def test_twenty_thousand_records_through_a_broken_link_with_the_syncer_killed(ma
     rnd = random.Random(20)
     kills = 0
     third = {"cut_request": 1 / 9, "cut_response": 1 / 9, "drop_response": 1 / 9}
-    with FaultProxy(server.port, seed=23, **third) as proxy:
+    # A link of 200 kB/s: a round takes seconds, so the kills land in the middle of one.
+    with FaultProxy(server.port, seed=23, bandwidth=200_000, **third) as proxy:
         _through(db, proxy)
         # A round stops at the first broken exchange; a clerk (or the scheduler) starts another.
         for _ in range(200):
