@@ -18,7 +18,21 @@ class Field:
     exclusive_min: bool = False
     maximum: float | None = None
     default: object = None
+    max_length: int = 0  # characters (JSON: of its text); 0: the kind's default in MAX_LENGTH
+    multiline: bool = False  # keeps line breaks and tabs; other control characters are always removed
+    shape: str = ""  # "phone" or "id_number": any script's digits made ASCII, then the shape checked
 
+    def limit(self):
+        """Return the longest value this field may hold, in characters."""
+        return self.max_length or MAX_LENGTH.get(self.kind, 200)
+
+
+# Longest values by kind, in characters: a name is not 70 MB (one such value stopped a village's
+# sync for good). Fields that need more say so with max_length.
+MAX_LENGTH = {"text": 200, "choice": 40, "date": 10, "datetime": 40, "json": 16_000, "int": 20, "float": 40, "bool": 5}
+LONG_TEXT = 4000
+# Whole numbers stay where SQLite and a browser's JavaScript hold them exactly.
+INT_LIMIT = 2 ** 53 - 1
 
 MONITORING = ("none", "watch", "at_risk", "supported")
 LAND_TYPES = ("paddy", "dry", "orchard", "tea", "forest", "pond", "other")
@@ -35,33 +49,33 @@ TABLES = {
     "households": (
         Field("code", required=True),
         Field("head_name", required=True),
-        Field("id_number", sensitive=True),
-        Field("phone", sensitive=True),
-        Field("address"),
-        Field("members", "int", minimum=0),
+        Field("id_number", sensitive=True, max_length=18, shape="id_number"),
+        Field("phone", sensitive=True, max_length=24, shape="phone"),
+        Field("address", max_length=500),
+        Field("members", "int", minimum=0, maximum=200),
         Field("monitoring_status", "choice", choices=MONITORING, default="none"),
-        Field("notes"),
+        Field("notes", max_length=LONG_TEXT, multiline=True),
     ),
     "persons": (
         Field("household_id", required=True, ref="households"),
         Field("name", required=True),
         Field("sex", "choice", choices=SEXES),
         Field("birth_date", "date"),
-        Field("id_number", sensitive=True),
+        Field("id_number", sensitive=True, max_length=18, shape="id_number"),
         Field("relation"),
-        Field("phone", sensitive=True),
+        Field("phone", sensitive=True, max_length=24, shape="phone"),
         Field("lives_alone", "bool", default=False),
         Field("disability"),
-        Field("notes"),
+        Field("notes", max_length=LONG_TEXT, multiline=True),
     ),
     "plots": (
         Field("household_id", required=True, ref="households"),
         Field("name", required=True),
-        Field("area_mu", "float", required=True, minimum=0, exclusive_min=True),
+        Field("area_mu", "float", required=True, minimum=0, exclusive_min=True, maximum=1e7),
         Field("land_type", "choice", required=True, choices=LAND_TYPES),
         Field("lat", "float", minimum=-90, maximum=90),
         Field("lon", "float", minimum=-180, maximum=180),
-        Field("notes"),
+        Field("notes", max_length=LONG_TEXT, multiline=True),
     ),
     "plantings": (
         Field("plot_id", required=True, ref="plots"),
@@ -70,49 +84,49 @@ TABLES = {
         Field("variety"),
         Field("planted_on", "date"),
         Field("harvested_on", "date"),
-        Field("yield_kg", "float", minimum=0),
-        Field("inputs"),
-        Field("notes"),
+        Field("yield_kg", "float", minimum=0, maximum=1e9),
+        Field("inputs", max_length=LONG_TEXT, multiline=True),
+        Field("notes", max_length=LONG_TEXT, multiline=True),
     ),
     "livestock": (
         Field("household_id", required=True, ref="households"),
         Field("species", required=True),
-        Field("count", "int", required=True, minimum=0),
+        Field("count", "int", required=True, minimum=0, maximum=10_000_000),
         Field("vaccinated_on", "date"),
-        Field("notes"),
+        Field("notes", max_length=LONG_TEXT, multiline=True),
     ),
     "service_requests": (
         Field("ticket", required=True),
         Field("household_id", ref="households"),
         Field("applicant_name", required=True),
-        Field("applicant_phone", sensitive=True),
+        Field("applicant_phone", sensitive=True, max_length=24, shape="phone"),
         Field("kind", "choice", required=True, choices=REQUEST_KINDS),
-        Field("details"),
+        Field("details", max_length=LONG_TEXT, multiline=True),
         Field("status", "choice", choices=REQUEST_STATUSES, default="submitted"),
-        Field("history", "json", default=()),
+        Field("history", "json", default=(), max_length=64_000),
     ),
     "grievances": (
         Field("ticket", required=True),
         Field("category", "choice", required=True, choices=GRIEVANCE_CATEGORIES),
-        Field("description", required=True),
-        Field("location"),
+        Field("description", required=True, max_length=LONG_TEXT, multiline=True),
+        Field("location", max_length=500),
         Field("reporter"),
         Field("status", "choice", choices=GRIEVANCE_STATUSES, default="open"),
-        Field("responses", "json", default=()),
+        Field("responses", "json", default=(), max_length=64_000),
     ),
     "visits": (
         Field("household_id", required=True, ref="households"),
         Field("visitor", required=True),
         Field("kind", "choice", required=True, choices=VISIT_KINDS),
         Field("visited_on", "date", required=True),
-        Field("answers", "json", default=None),
+        Field("answers", "json", default=None, max_length=32_000),
         Field("risk_level", "choice", choices=RISK_LEVELS, default="none"),
-        Field("follow_up"),
-        Field("notes"),
+        Field("follow_up", max_length=LONG_TEXT, multiline=True),
+        Field("notes", max_length=LONG_TEXT, multiline=True),
     ),
     "announcements": (
-        Field("title", "json", required=True),
-        Field("body", "json"),
+        Field("title", "json", required=True, max_length=2000),
+        Field("body", "json", max_length=40_000),
         Field("priority", "choice", choices=PRIORITIES, default="normal"),
         Field("publish_at", "datetime"),
         Field("expires_at", "datetime"),
@@ -120,12 +134,18 @@ TABLES = {
     "market_prices": (
         Field("commodity", required=True),
         Field("unit", required=True),
-        Field("price", "float", required=True, minimum=0),
+        Field("price", "float", required=True, minimum=0, maximum=1e9),
         Field("currency", default="CNY"),
         Field("market"),
         Field("observed_on", "date", required=True),
     ),
 }
+
+# Tables written only at a hub (county, province) and shown in villages: they reach a village
+# only downward, and a push that carries one is refused. Every other table is born in villages
+# (and on their tablets) and flows up; a hub's own edits of it (a county decision, a resolved
+# conflict) flow down.
+DOWNSTREAM = frozenset({"announcements", "market_prices"})
 
 SQL_TYPES = {"text": str, "choice": str, "date": str, "datetime": str, "json": str, "int": int, "bool": int, "float": float}
 

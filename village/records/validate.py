@@ -1,10 +1,41 @@
 """Validation of record values: types, choices, ranges, dates, references and area."""
 import datetime
 import json
+import re
+import unicodedata
 
 from sync.scope import inside
 from village.i18n_markers import N_
-from village.records.schema import fields
+from village.records.schema import INT_LIMIT, fields
+
+# Control characters (C0, DEL, C1) and the bidi embeddings, overrides and isolates that can make
+# a name print reversed or hide text on a certificate. Marks (LRM, RLM) stay: Uyghur needs them.
+_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+_LINE_BREAKS = re.compile("[\t\n\r]")
+SHAPES = {
+    "phone": (re.compile(r"^\+?[0-9][0-9 -]{3,22}[0-9]$"), N_("A phone number has 5 to 15 digits.")),
+    "id_number": (re.compile(r"^[0-9]{15}([0-9]{2}[0-9X])?$"), N_("An ID number has 18 characters (or 15 digits).")),
+}
+
+
+def _digits(text):
+    """Return `text` with every script's decimal digits (e.g. Arabic-Indic, full-width) as ASCII."""
+    return "".join(str(unicodedata.digit(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in text)
+
+
+def _text(spec, raw):
+    """Return resident or clerk text made safe to store and print, or raise ValueError."""
+    value = unicodedata.normalize("NFC", _UNSAFE.sub("", str(raw)))
+    if not spec.multiline:
+        value = _LINE_BREAKS.sub(" ", value)
+    if len(value) > spec.limit():
+        raise ValueError(N_("This is too long: at most %(max)s characters."), {"max": spec.limit()})
+    if spec.shape and value.strip():
+        value = _digits(value).strip().upper()
+        pattern, message = SHAPES[spec.shape]
+        if not pattern.match(value) or (spec.shape == "phone" and not 5 <= sum(c.isdigit() for c in value) <= 15):
+            raise ValueError(message, {})
+    return value
 
 
 class ValidationError(ValueError):
@@ -24,9 +55,16 @@ def _coerce(spec, raw):
     if raw is None or (isinstance(raw, str) and raw == "" and spec.kind != "text"):
         return None
     kind = spec.kind
-    if kind in ("text", "choice"):
+    if isinstance(raw, (dict, list)) and kind != "json":
+        raise ValueError(N_("This must be a single value."), {})
+    if isinstance(raw, str) and len(raw) > spec.limit() * 4:
+        # Checked before any parsing: a 70 MB value costs nothing to refuse.
+        raise ValueError(N_("This is too long: at most %(max)s characters."), {"max": spec.limit()})
+    if kind == "text":
+        return _text(spec, raw)
+    if kind == "choice":
         value = str(raw)
-        if kind == "choice" and value not in spec.choices:
+        if value not in spec.choices:
             raise ValueError(N_("“%(value)s” is not allowed here; choose one of: %(choices)s."),
                              {"value": value, "choices": ", ".join(spec.choices)})
         return value
@@ -34,16 +72,19 @@ def _coerce(spec, raw):
         try:
             if isinstance(raw, float) and not raw.is_integer():
                 raise ValueError
-            return int(str(raw).strip()) if not isinstance(raw, (int, float)) else int(raw)
-        except ValueError:
-            raise ValueError(N_("“%(value)s” is not a whole number."), {"value": raw}) from None
+            value = int(str(raw).strip()) if not isinstance(raw, (int, float)) else int(raw)
+        except (ValueError, OverflowError):
+            raise ValueError(N_("“%(value)s” is not a whole number."), {"value": str(raw)[:40]}) from None
+        if abs(value) > INT_LIMIT:
+            raise ValueError(N_("Must be at most %(max)s."), {"max": INT_LIMIT})
+        return value
     if kind == "float":
         try:
             value = float(str(raw).strip()) if not isinstance(raw, (int, float)) else float(raw)
-        except ValueError:
-            raise ValueError(N_("“%(value)s” is not a number."), {"value": raw}) from None
+        except (ValueError, OverflowError):
+            raise ValueError(N_("“%(value)s” is not a number."), {"value": str(raw)[:40]}) from None
         if value != value or value in (float("inf"), float("-inf")):
-            raise ValueError(N_("“%(value)s” is not a number."), {"value": raw})
+            raise ValueError(N_("“%(value)s” is not a number."), {"value": str(raw)[:40]})
         return value
     if kind == "bool":
         text = str(raw).strip().lower()
@@ -70,9 +111,15 @@ def _coerce(spec, raw):
         if isinstance(raw, str):
             try:
                 raw = json.loads(raw)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ValueError(N_("This is not valid JSON."), {}) from None
-        return json.dumps(raw, ensure_ascii=False, separators=(",", ":"))
+        try:
+            value = json.dumps(raw, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        except (ValueError, TypeError, RecursionError):
+            raise ValueError(N_("This is not valid JSON."), {}) from None
+        if len(value) > spec.limit():
+            raise ValueError(N_("This is too long: at most %(max)s characters."), {"max": spec.limit()})
+        return value
     raise AssertionError(kind)
 
 
@@ -130,7 +177,29 @@ def clean(table, values, existing=None, ref_exists=None, node_area=None):
     return out
 
 
+# JSON fields whose pages read a list of entries of these text keys (status history, responses).
+ENTRY_LISTS = {("service_requests", "history"), ("grievances", "responses")}
+ENTRY_KEYS = {"status", "by", "at", "note"}
+
+
+def _entry_list_problem(table, name, text):
+    """Return a problem when a history field is not a list of {status, by, at, note} text entries."""
+    entries = json.loads(text) if isinstance(text, str) else text
+    good = isinstance(entries, list) and all(
+        isinstance(e, dict) and set(e) <= ENTRY_KEYS and all(isinstance(v, str) for v in e.values())
+        for e in entries)
+    return [] if good else [(name, N_("The history must be a list of entries with a status, who and when."), {})]
+
+
 def _cross_checks(table, row):
+    problems = []
+    for t, name in ENTRY_LISTS:
+        if t == table and row.get(name) is not None:
+            problems += _entry_list_problem(table, name, row[name])
+    return problems + _pair_checks(table, row)
+
+
+def _pair_checks(table, row):
     if table == "plantings" and row.get("planted_on") and row.get("harvested_on"):
         if row["harvested_on"] < row["planted_on"]:
             return [("harvested_on", N_("The harvest date is before the planting date."), {})]
