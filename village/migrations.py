@@ -103,3 +103,15 @@ def m005_audit_indexes(db):
 def m006_last_push(db):
     """Keep, per enrolled node, the hub's answer to its last push: an answer lost on the way can be asked again."""
     db.execute("ALTER TABLE nodes ADD COLUMN last_push TEXT")
+
+
+@migrations()
+def m008_accounts(db):
+    """Create the server-side login sessions and the counters of the login and lookup rate limits."""
+    # A session lives here, not in the cookie: logout, `user disable` and idle logout end it for
+    # every copy of the cookie. The id is a hash of the cookie's token, so the table holds no live token.
+    db["web_sessions"].create({"id": str, "username": str, "created_at": str, "last_seen": float, "ip": str},
+                              pk="id", not_null={"username", "created_at", "last_seen"})
+    db["web_sessions"].create_index(["username"])
+    db["throttle"].create({"key": str, "count": int, "since": float, "until": float}, pk="key",
+                          not_null={"count", "since"}, defaults={"until": 0})
