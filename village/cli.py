@@ -1,7 +1,6 @@
 """The `village` command line (SPEC 5): every command a clerk, a script or a job runs."""
 import functools
 import json
-import sys
 
 import click
 
@@ -135,31 +134,9 @@ def demo(data_dir, port, host, no_serve):
     click.echo(say(node.lang, N_("Clerk pages: log in at /clerk/ as %(user)s with password %(password)s."),
                    user=DEMO_CLERK[0], password=DEMO_CLERK[1]))
     if not no_serve:
+        # Certificates link to this address (never to a request's Host); a real node sets it once.
+        node.settings.setdefault("public_base_url", f"http://{host}:{port}")
         run(node, host, port)
-
-
-@main.group()
-def user():
-    """Manage the people who can log in."""
-
-
-@user.command("add")
-@data_option
-@click.argument("username")
-@click.option("--role", type=click.Choice(["clerk", "fieldworker", "admin"]), required=True)
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@handled
-def user_add(data_dir, username, role, password_stdin):
-    """Add a user who can log in to the clerk, field or county pages."""
-    from village.users import add_user
-
-    node, db = open_node(data_dir)
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    add_user(db, username, role, password)
-    click.echo(say(node.lang, N_("User %(name)s added as %(role)s."), name=username, role=role))
 
 
 @main.command()
@@ -204,8 +181,9 @@ def register(group):
     from village.cli_bundle import COMMANDS as BUNDLE_COMMANDS
     from village.cli_data import COMMANDS
     from village.cli_sync import COMMANDS as SYNC_COMMANDS
+    from village.cli_users import COMMANDS as USER_COMMANDS
 
-    for command in (*COMMANDS, *SYNC_COMMANDS, *BUNDLE_COMMANDS):
+    for command in (*COMMANDS, *SYNC_COMMANDS, *BUNDLE_COMMANDS, *USER_COMMANDS):
         group.add_command(command)
 
 
