@@ -10,7 +10,7 @@ import zlib
 from sync.clock import make_version, split_version
 
 FORMAT = 1
-MAX_DECODED_BYTES = 64 * 1024 * 1024
+MAX_DECODED_BYTES = 32 * 1024 * 1024
 EVICT = "evict"
 
 
@@ -36,7 +36,7 @@ def decode(payload, limit=MAX_DECODED_BYTES):
         if body.pop("v", None) != FORMAT:
             raise BadBatch("unknown batch format")
         return body, _rows(body.pop("c"))
-    except (zlib.error, ValueError, KeyError, TypeError, IndexError) as exc:
+    except (zlib.error, ValueError, KeyError, TypeError, IndexError, AttributeError, RecursionError) as exc:
         raise BadBatch(str(exc)) from None
 
 

@@ -7,15 +7,19 @@ rounds is the scheduler's business.
 import concurrent.futures
 import copy
 
-from sync.batch import BadBatch, apply_changes, decode, encode
+from sync.batch import EVICT, BadBatch, apply_changes, decode, encode
 from sync.changelog import changes_after, rewrite_versions, writing
 from sync.clock import split_version, wall_ms
 from sync.meta import get_meta, set_meta
+from sync.quarantine import hold, remember_refusals
+from sync.screen import MAX_CHANGES, screen
 from sync.store import transaction
 from sync.transport import Refused, Unreachable
 
 UP = "up"  # src of changes pulled from the hub: never pushed back to it
 PUSH_CURSOR, PULL_CURSOR = "sync.push_cursor", "sync.pull_cursor"
+SCOPE = "sync.area"  # the area the hub granted this node: what it may receive
+PULLED_OPS = ("put", "del", EVICT)
 OFFSET_SLACK_MS = 5_000
 RETRIES = 3
 MAX_GAP_REWINDS = 3
@@ -30,7 +34,7 @@ class Sizer:
 
     def count(self):
         """Return how many changes the next batch should carry."""
-        return max(1, int(self.target / self.bytes_per_change))
+        return max(1, min(MAX_CHANGES, int(self.target / self.bytes_per_change)))
 
     def success(self, nbytes, nchanges):
         """Learn from a batch that went through."""
@@ -161,6 +165,7 @@ def acknowledge(db, node_id, client, ack, wall):
             # the latest stamp we still hold (no lower: our own order must never go back).
             newest = db.execute("SELECT MAX(version) FROM _changes").fetchone()[0]
             writer.clock.last = max(split_version(newest)[0] if newest else 0, client.hub_clock or 0)
+        remember_refusals(db, ack.get("refused"))
         set_meta(db, PUSH_CURSOR, str(int(ack["cursor"])))
         _merge_clock(db, writer.clock, client, wall)
 
@@ -174,14 +179,27 @@ def _merge_clock(db, clock, client, wall):
         set_meta(db, "clock_offset_ms", str(offset if abs(offset) > OFFSET_SLACK_MS else 0))
 
 
-def pull_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
+def apply_pulled(db, writer, changes, policy=None):
+    """Apply changes from the hub after checking them like a local write; return how many were new.
+
+    What fails the checks is held in this node's quarantine (sender: the hub), not applied.
+    """
+    area = get_meta(db, SCOPE)
+    if area:
+        changes, refused = screen(db, area, changes, PULLED_OPS, policy, upward=False)
+        for change, why in refused:
+            hold(db, get_meta(db, "sync.hub_node_id", "hub"), change, why)
+    return apply_changes(writer, changes, UP)
+
+
+def pull_all(db, node_id, client, sizer, progress=None, wall=wall_ms, policy=None):
     """Pull and apply every change in this node's scope; return how many were received."""
     received = 0
     while True:
         cursor = int(get_meta(db, PULL_CURSOR, "0"))
         payload, (envelope, changes) = _with_retries(lambda: _pull_one(client, cursor, sizer.count()), sizer)
         with writing(db, node_id, wall) as writer:
-            apply_changes(writer, changes, UP)
+            apply_pulled(db, writer, changes, policy)
             set_meta(db, PULL_CURSOR, str(int(envelope["last"])))
             _merge_clock(db, writer.clock, client, wall)
         sizer.success(len(payload), len(changes))
@@ -201,7 +219,7 @@ def _pull_one(client, cursor, limit):
         raise Unreachable("a batch from the hub was damaged on the way") from None
 
 
-def sync_once(db, node_id, client, progress=None, wall=wall_ms):
+def sync_once(db, node_id, client, progress=None, wall=wall_ms, policy=None):
     """Run one full round; return {"pushed", "pulled", "pending"}.
 
     Pull only after every push is acknowledged, so that re-stamped versions are rewritten
@@ -211,7 +229,7 @@ def sync_once(db, node_id, client, progress=None, wall=wall_ms):
     pushed = pulled = 0
     for _ in range(3):  # new local writes during the round: go again, a few times at most
         pushed += push_all(db, node_id, client, sizer, progress, wall)
-        pulled += pull_all(db, node_id, client, sizer, progress, wall)
+        pulled += pull_all(db, node_id, client, sizer, progress, wall, policy)
         if not pending_count(db):
             break
     return {"pushed": pushed, "pulled": pulled, "pending": pending_count(db)}

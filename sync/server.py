@@ -18,7 +18,9 @@ from sync.clock import (
     split_version,
     wall_ms,
 )
+from sync.quarantine import DISCARDED, HELD, RELEASED, decide, get_held, hold
 from sync.scope import in_scope, inside
+from sync.screen import BadEnvelope, TooManyChanges, push_span, screen
 from sync.store import transaction
 
 OPS = ("put", "del")
@@ -116,34 +118,49 @@ def authenticate(db, node_id, signature, method, path, body, nonce, node_wall_ms
     return link
 
 
-def receive_push(db, hub_id, link, envelope, changes, wall=wall_ms):
+def receive_push(db, hub_id, link, envelope, changes, wall=wall_ms, policy=None):
     """Apply one pushed batch in one transaction and return the acknowledgement.
 
-    Raise SyncRefused (nothing applied) on a gap after the cursor or a record outside the
-    node's area. Changes already held are acknowledged again, not applied twice.
+    Raise SyncRefused (nothing applied) on a malformed envelope or a gap after the cursor.
+    Each change is checked as strictly as a local write (`sync.screen`, then `policy`): one
+    that fails is held in quarantine and listed in the acknowledgement's `refused`, and the
+    rest apply. Changes already held are acknowledged again, not applied twice.
     """
-    start, end = int(envelope["start"]), int(envelope["end"])
-    for change in changes:
-        if change["op"] not in OPS:
-            raise SyncRefused(400, "bad_batch", f"a push cannot carry {change['op']!r} changes")
-        for area in (change["area"], change.get("prev_area")):
-            if area is not None and not inside(area, link["area"]):
-                raise SyncRefused(403, "outside_area", f"record {change['row_id']} of area {area} is outside "
-                                  f"this node's area {link['area']}; nothing was applied", row_id=change["row_id"])
+    try:
+        start, end = push_span(envelope, changes)
+    except TooManyChanges as exc:
+        raise SyncRefused(413, "too_large", str(exc)) from None
+    except BadEnvelope as exc:
+        raise SyncRefused(400, "bad_batch", str(exc)) from None
     with writing(db, hub_id, wall) as writer:
         cursor = db.execute("SELECT push_cursor FROM nodes WHERE node_id = ?", [link["node_id"]]).fetchone()[0]
         if start > cursor:
             raise SyncRefused(409, "gap", f"batch starts after {start} but the hub holds up to {cursor}",
                               cursor=cursor)
-        restamps = _restamp(db, writer.clock, changes, wall)
-        applied = apply_changes(writer, changes, link["node_id"])
+        fresh = _not_held_yet(db, changes)
+        accepted, refused = screen(db, link["area"], fresh, OPS, policy)
+        restamps = _restamp(db, writer.clock, accepted, wall)
+        applied = apply_changes(writer, accepted, link["node_id"])
+        refusals = [hold(db, link["node_id"], change, why) for change, why in refused]
         cursor = max(cursor, end)
-        ack = {"cursor": cursor, "applied": applied, "received": len(changes), "restamped": restamps}
+        ack = {"cursor": cursor, "applied": applied, "received": len(changes), "restamped": restamps,
+               "refused": refusals}
         # Kept with the commit: a node whose answer was lost asks for it (last_push) instead of
         # sending the whole batch again over a slow link.
         db.execute("UPDATE nodes SET push_cursor = ?, restamped = restamped + ?, last_push = ? WHERE node_id = ?",
                    [cursor, len(restamps), json.dumps({"start": start, "end": end, "ack": ack}), link["node_id"]])
     return ack
+
+
+def _not_held_yet(db, changes):
+    """Return the changes whose versions this hub does not hold (a batch sent again applies nothing twice)."""
+    versions = [c.get("version") for c in changes if isinstance(c, dict) and isinstance(c.get("version"), str)]
+    known = set()
+    for i in range(0, len(versions), 500):
+        chunk = versions[i:i + 500]
+        known.update(r[0] for r in db.execute(
+            f"SELECT version FROM _changes WHERE version IN ({', '.join('?' * len(chunk))})", chunk))
+    return [c for c in changes if not (isinstance(c, dict) and c.get("version") in known)]
 
 
 def last_push(link):
@@ -229,3 +246,34 @@ def nodes_status(db, not_seen_days=3):
         info["clock_far_ahead"] = (info["clock_skew_ms"] or 0) > FUTURE_LIMIT_MS
         out.append(info)
     return out
+
+
+def release_held(db, hub_id, quarantine_id, by, policy=None, wall=wall_ms):
+    """Check a quarantined change again and apply it; return None, or the Refusal that still holds.
+
+    A release is no way around the checks: it is for a change refused for a reason since fixed
+    (its parent record arrived, a clashing code was changed). Raise KeyError when nothing is held.
+    """
+    entry = get_held(db, quarantine_id)
+    if entry is None or entry["state"] != HELD:
+        raise KeyError(quarantine_id)
+    row = db.execute("SELECT area FROM nodes WHERE node_id = ?", [entry["node_id"]]).fetchone()
+    with writing(db, hub_id, wall) as writer:
+        if row is None:  # held at a village from its hub: checked as the hub's changes are
+            accepted, refused = screen(db, entry["change"]["area"], [entry["change"]], OPS, policy, upward=False)
+        else:
+            accepted, refused = screen(db, row[0], [entry["change"]], OPS, policy)
+        if refused:
+            return refused[0][1]
+        apply_changes(writer, accepted, entry["node_id"])
+        decide(db, quarantine_id, RELEASED, by)
+    return None
+
+
+def discard_held(db, quarantine_id, by):
+    """Mark a quarantined change discarded (it stays on record); raise KeyError when nothing is held."""
+    entry = get_held(db, quarantine_id)
+    if entry is None or entry["state"] != HELD:
+        raise KeyError(quarantine_id)
+    with transaction(db):
+        decide(db, quarantine_id, DISCARDED, by)

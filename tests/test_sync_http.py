@@ -135,7 +135,7 @@ def test_wrong_and_revoked_credentials(make_node, serve):
     assert hub_db.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 0
 
 
-def test_record_outside_the_nodes_path_is_refused_with_nothing_applied(make_node, serve):
+def test_record_outside_the_nodes_path_is_held_and_the_rest_applies(make_node, serve):
     hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     add_households(db, village, 3)
     from sync.changelog import writing
@@ -143,10 +143,11 @@ def test_record_outside_the_nodes_path_is_refused_with_nothing_applied(make_node
     with writing(db, village.node_id) as writer:  # a tampered node writing past validation
         writer.put("households", "intruder", {"code": "X", "head_name": "x", "area": OTHER_VILLAGE})
     result = sync(village)
-    assert result.exit_code == 4 and "outside_area" in result.output
-    assert hub_db.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 0
-    assert hub_db.execute("SELECT COUNT(*) FROM _changes").fetchone()[0] == 0
-    assert int(get_meta(db, "sync.push_cursor", "0")) == 0
+    assert result.exit_code == 0, result.output
+    assert hub_db.execute("SELECT COUNT(*) FROM households WHERE id = 'intruder'").fetchone()[0] == 0
+    assert hub_db.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 3
+    assert hub_db.execute("SELECT code FROM sync_quarantine WHERE row_id = 'intruder'").fetchone()[0] == "outside_area"
+    assert db.execute("SELECT code FROM sync_refusals WHERE row_id = 'intruder'").fetchone()[0] == "outside_area"
 
 
 def test_gap_answers_the_cursor_and_the_node_rewinds(make_node, serve):

@@ -2,6 +2,7 @@
 from sync.changelog import last_seq
 from sync.jobs import pending_count
 from sync.meta import all_meta, get_meta
+from sync.quarantine import held_counts, refusal_count, refusals
 from sync.server import nodes_status
 from village.records.schema import TABLES
 
@@ -20,7 +21,11 @@ def sync_status(db, node):
             "push_cursor": int(meta.get("sync.push_cursor", 0)), "pull_cursor": int(meta.get("sync.pull_cursor", 0)),
             "last_success": meta.get("sync.last_success"), "last_error": meta.get("sync.last_error"),
             "hub_url": meta.get("sync.hub_url"), "enrolled_as": meta.get("sync.link_id"),
-            "clock_offset_ms": int(get_meta(db, "clock_offset_ms", "0"))}
+            "clock_offset_ms": int(get_meta(db, "clock_offset_ms", "0")),
+            # What the hub refused of ours (kept here, never sent again) and what we hold of others'.
+            "refused": refusal_count(db),
+            "refusals": [{k: r[k] for k in ("tbl", "row_id", "code", "message", "refused_at")} for r in refusals(db, 20)],
+            "quarantined": held_counts(db)}
     if node.role == "county":
         sync["nodes"] = nodes_status(db, node.setting("not_seen_days"))
         sync["nodes_not_seen"] = [n["node_id"] for n in sync["nodes"] if n["not_seen"]]

@@ -8,9 +8,12 @@ from sync.batch import BadBatch, decode, encode
 from sync.changelog import UnknownTable
 from sync.clock import Clock, wall_ms
 from sync.server import SyncRefused, authenticate, enroll, identify, last_push, receive_push, serve_pull
+from sync.screen import whole_number
 from sync.store import transaction
 from village.db import get_db
+from village.records import trust
 from village.extensions import csrf
+from village.keys import public_key_text
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
 csrf.exempt(bp)  # machine-to-machine: every request is signed instead
@@ -57,9 +60,10 @@ def _body():
 def _caller():
     """Return the enrolled node that signed this request (raise SyncRefused otherwise)."""
     sent_time = request.headers.get("X-Sync-Time", "")
+    # A wall time is 13 digits; anything longer is not one (and would not fit a column).
+    node_wall = int(sent_time) if sent_time.isdigit() and len(sent_time) <= 15 else None
     g.sync_node = authenticate(get_db(), request.headers.get("X-Sync-Node"), request.headers.get("X-Sync-Signature"),
-                               request.method, request.path, _body(), request.headers.get("X-Sync-Nonce"),
-                               int(sent_time) if sent_time.lstrip("-").isdigit() else None)
+                               request.method, request.path, _body(), request.headers.get("X-Sync-Nonce"), node_wall)
     return g.sync_node
 
 
@@ -90,7 +94,8 @@ def enroll_node():
         raise SyncRefused(400, "bad_request", "send {\"code\": ..., \"node_id\": ...}") from None
     hub = current_app.config["NODE"]
     answer = enroll(get_db(), code, enroller)
-    return jsonify({**answer, "hub_node_id": hub.node_id, "hub_area": hub.area, "hub_name": hub.name})
+    return jsonify({**answer, "hub_node_id": hub.node_id, "hub_area": hub.area, "hub_name": hub.name,
+                    "hub_sealing_key": public_key_text(hub.data_dir)})  # USB bundles are sealed to it
 
 
 @bp.post("/push")
@@ -98,7 +103,7 @@ def push():
     """Apply one batch of the caller's changes, commit, then acknowledge."""
     link = _caller()
     envelope, changes = decode(_body())
-    ack = receive_push(get_db(), current_app.config["NODE"].node_id, link, envelope, changes)
+    ack = receive_push(get_db(), current_app.config["NODE"].node_id, link, envelope, changes, policy=trust.policy)
     return jsonify(ack)
 
 
@@ -108,8 +113,9 @@ def pull():
     link = _caller()
     try:
         asked = json.loads(_body())
-        cursor, limit = int(asked["cursor"]), max(1, min(int(asked.get("limit", 1000)), MAX_PULL))
-    except (ValueError, KeyError, TypeError):
-        raise SyncRefused(400, "bad_request", "send {\"cursor\": ..., \"limit\": ...}") from None
+        cursor = whole_number(asked["cursor"], "cursor")
+        limit = min(whole_number(asked.get("limit", 1000), "limit", low=1), MAX_PULL)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise SyncRefused(400, "bad_request", "send {\"cursor\": whole number, \"limit\": whole number}") from None
     envelope, changes = serve_pull(get_db(), link, cursor, limit)
     return Response(encode(envelope, changes), mimetype="application/x-village-batch")

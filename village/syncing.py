@@ -4,13 +4,14 @@ import datetime
 import fcntl
 
 from sync.clock import wall_ms
-from sync.jobs import pending_count, sync_once
+from sync.jobs import SCOPE, pending_count, sync_once
 from sync.meta import all_meta, get_meta, set_meta
 from sync.scope import inside
 from sync.store import transaction
 from sync.transport import HubClient, Refused, TransportError, Unreachable
 from village.i18n_markers import N_
 from village.node import NodeError, open_db
+from village.records import trust
 
 LOCK_FILE = "sync.lock"
 CREDENTIALS = ("sync.hub_url", "sync.link_id", "sync.secret")
@@ -68,7 +69,7 @@ def _round(node, db, result, progress, wall):
         result.update(code="not_enrolled", error="this node is not enrolled at a hub", pending=pending_count(db))
         return result
     try:
-        counts = sync_once(db, node.node_id, client, progress, wall)
+        counts = sync_once(db, node.node_id, client, progress, wall, policy=trust.policy)
     except TransportError as exc:
         result.update(code=exc.code, error=exc.message, pending=pending_count(db))
         with transaction(db):
@@ -123,7 +124,8 @@ def enroll(node, db, hub_url, code):
                 set_meta(db, key, "0")
         for key, value in (("sync.hub_url", hub_url.rstrip("/")), ("sync.link_id", answer["node_id"]),
                            ("sync.secret", answer["secret"]), ("sync.hub_node_id", answer["hub_node_id"]),
-                           ("sync.hub_name", answer.get("hub_name", ""))):
+                           ("sync.hub_name", answer.get("hub_name", "")), (SCOPE, answer["area"]),
+                           ("sync.hub_sealing_key", str(answer.get("hub_sealing_key") or ""))):
             set_meta(db, key, value)
     return answer
 

@@ -1,0 +1,147 @@
+"""Changes a tier refused: held at the receiver with their reason, remembered by the sender.
+
+A receiving tier (a hub for its villages, a village for its tablets or from its hub) checks
+every change as strictly as a local write. What it refuses is *held* here instead of being
+applied, the rest of the batch applies, and the sender is told which changes were refused and
+why, so one bad record never stops a village's sync. Staff at the receiver may later
+release a held change (it is checked and applied again, e.g. after the clash was fixed) or
+discard it.
+"""
+import datetime
+import json
+from dataclasses import dataclass, field
+
+HELD, RELEASED, DISCARDED = "held", "released", "discarded"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sync_quarantine (
+    id INTEGER PRIMARY KEY,
+    node_id TEXT NOT NULL,
+    version TEXT NOT NULL,
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    change TEXT NOT NULL,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    problems TEXT,
+    received_at TEXT NOT NULL,
+    state TEXT NOT NULL DEFAULT 'held',
+    decided_by TEXT,
+    decided_at TEXT
+);
+CREATE UNIQUE INDEX IF NOT EXISTS sync_quarantine_once ON sync_quarantine (node_id, version);
+CREATE INDEX IF NOT EXISTS sync_quarantine_state ON sync_quarantine (state, node_id);
+CREATE TABLE IF NOT EXISTS sync_refusals (
+    version TEXT PRIMARY KEY,
+    tbl TEXT NOT NULL,
+    row_id TEXT NOT NULL,
+    code TEXT NOT NULL,
+    message TEXT NOT NULL,
+    problems TEXT,
+    refused_at TEXT NOT NULL
+);
+"""
+# sync_quarantine: what this node refused of what others sent it. sync_refusals: what the
+# node above refused of what this node sent (the record itself stays here, as it was).
+
+# A held change is kept whole, but a bounded one: the batch limits already cap its size.
+MAX_MESSAGE = 500
+
+
+@dataclass
+class Refusal:
+    """Why one received change was not applied: a stable code, a message, the field problems."""
+
+    code: str
+    message: str
+    problems: list = field(default_factory=list)  # [(field, message, params)] to translate on display
+
+
+def install(db):
+    """Create the quarantine and refusal tables (idempotent)."""
+    for statement in SCHEMA.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _now():
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
+
+
+def _text(value):
+    return str(value)[:200] if value is not None else ""
+
+
+def hold(db, node_id, change, refusal):
+    """Keep a refused change (inside the caller's transaction); return its acknowledgement entry."""
+    version, table, row_id = _text(change.get("version")), _text(change.get("tbl")), _text(change.get("row_id"))
+    problems = json.dumps(refusal.problems, ensure_ascii=False, default=str) if refusal.problems else None
+    db.execute("INSERT OR IGNORE INTO sync_quarantine (node_id, version, tbl, row_id, change, code, message, problems, "
+               "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               [node_id, version, table, row_id, json.dumps(change, ensure_ascii=False, default=str),
+                refusal.code, refusal.message[:MAX_MESSAGE], problems, _now()])
+    return {"version": version, "tbl": table, "row_id": row_id, "code": refusal.code,
+            "message": refusal.message[:MAX_MESSAGE], "problems": json.loads(problems) if problems else []}
+
+
+def held(db, state=HELD, node_id=None, limit=500):
+    """Return quarantined changes (newest first) as dicts, optionally of one sender."""
+    sql = "SELECT * FROM sync_quarantine WHERE state = ?" + (" AND node_id = ?" if node_id else "")
+    cur = db.execute(sql + " ORDER BY id DESC LIMIT ?", [state, *([node_id] if node_id else []), limit])
+    names = [d[0] for d in cur.description]
+    return [_decoded(dict(zip(names, row))) for row in cur.fetchall()]
+
+
+def _decoded(row):
+    row["change"] = json.loads(row["change"])
+    row["problems"] = json.loads(row["problems"]) if row["problems"] else []
+    return row
+
+
+def get_held(db, quarantine_id):
+    """Return one quarantined change by id, or None."""
+    cur = db.execute("SELECT * FROM sync_quarantine WHERE id = ?", [quarantine_id])
+    row = cur.fetchone()
+    return None if row is None else _decoded(dict(zip([d[0] for d in cur.description], row)))
+
+
+def decide(db, quarantine_id, state, by):
+    """Mark a held change released or discarded (inside the caller's transaction)."""
+    db.execute("UPDATE sync_quarantine SET state = ?, decided_by = ?, decided_at = ? WHERE id = ? AND state = ?",
+               [state, by, _now(), quarantine_id, HELD])
+
+
+def held_counts(db):
+    """Return {node_id: number of changes still held} for status pages."""
+    return dict(db.execute("SELECT node_id, COUNT(*) FROM sync_quarantine WHERE state = ? GROUP BY node_id",
+                           [HELD]).fetchall())
+
+
+def remember_refusals(db, refused):
+    """Record, at the sender, the changes its receiver refused (inside the caller's transaction)."""
+    for entry in refused or ():
+        if not isinstance(entry, dict) or not entry.get("version"):
+            continue
+        problems = entry.get("problems")
+        db.execute("INSERT OR REPLACE INTO sync_refusals (version, tbl, row_id, code, message, problems, refused_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                   [_text(entry["version"]), _text(entry.get("tbl")), _text(entry.get("row_id")),
+                    _text(entry.get("code")), str(entry.get("message", ""))[:MAX_MESSAGE],
+                    json.dumps(problems, ensure_ascii=False) if problems else None, _now()])
+
+
+def refusals(db, limit=200):
+    """Return the sender's refused changes, newest first, with their problems decoded."""
+    cur = db.execute("SELECT * FROM sync_refusals ORDER BY refused_at DESC, version LIMIT ?", [limit])
+    names = [d[0] for d in cur.description]
+    out = []
+    for row in cur.fetchall():
+        entry = dict(zip(names, row))
+        entry["problems"] = json.loads(entry["problems"]) if entry["problems"] else []
+        out.append(entry)
+    return out
+
+
+def refusal_count(db):
+    """Return how many of this node's changes its receiver refused."""
+    return db.execute("SELECT COUNT(*) FROM sync_refusals").fetchone()[0]
