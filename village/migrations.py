@@ -1,6 +1,7 @@
 """The only place the schema changes: sqlite-utils Migrations, applied in order."""
 from sqlite_utils import Migrations
 
+from sync.quarantine import install as install_quarantine
 from sync.store import install as install_sync_tables
 from village.i18n_markers import N_
 from village.records.schema import SQL_TYPES, TABLES
@@ -115,3 +116,9 @@ def m008_accounts(db):
     db["web_sessions"].create_index(["username"])
     db["throttle"].create({"key": str, "count": int, "since": float, "until": float}, pk="key",
                           not_null={"count", "since"}, defaults={"until": 0})
+
+
+@migrations()
+def m007_trust(db):
+    """Hold changes a receiving tier refused, and remember those refused of this node's own."""
+    install_quarantine(db)
