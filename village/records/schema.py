@@ -1,5 +1,6 @@
 """Every synced record table of SPEC 3: its fields, their types and their rules."""
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from village.i18n_markers import N_
 
@@ -150,11 +151,15 @@ DOWNSTREAM = frozenset({"announcements", "market_prices"})
 SQL_TYPES = {"text": str, "choice": str, "date": str, "datetime": str, "json": str, "int": int, "bool": int, "float": float}
 
 
+_BY_NAME = {table: MappingProxyType({f.name: f for f in specs}) for table, specs in TABLES.items()}
+
+
 def fields(table):
-    """Return the Field specs of `table` by name (raise NoSuchTable for an unknown one)."""
-    if table not in TABLES:
-        raise NoSuchTable(table)
-    return {f.name: f for f in TABLES[table]}
+    """Return the Field specs of `table` by name, read-only (raise NoSuchTable for an unknown one)."""
+    try:
+        return _BY_NAME[table]
+    except KeyError:
+        raise NoSuchTable(table) from None
 
 
 def column_names(table):

@@ -1,5 +1,6 @@
 """Validation of record values: types, choices, ranges, dates, references and area."""
 import datetime
+import functools
 import json
 import re
 import unicodedata
@@ -20,14 +21,20 @@ SHAPES = {
 
 def _digits(text):
     """Return `text` with every script's decimal digits (e.g. Arabic-Indic, full-width) as ASCII."""
+    if text.isascii():
+        return text
     return "".join(str(unicodedata.digit(ch)) if ch.isdigit() and not ch.isascii() else ch for ch in text)
 
 
 def _text(spec, raw):
     """Return resident or clerk text made safe to store and print, or raise ValueError."""
-    value = unicodedata.normalize("NFC", _UNSAFE.sub("", str(raw)))
-    if not spec.multiline:
-        value = _LINE_BREAKS.sub(" ", value)
+    value = str(raw)
+    if not (value.isascii() and value.isprintable()):  # the common case needs no cleaning
+        value = _UNSAFE.sub("", value)
+        if not unicodedata.is_normalized("NFC", value):
+            value = unicodedata.normalize("NFC", value)
+        if not spec.multiline:
+            value = _LINE_BREAKS.sub(" ", value)
     if len(value) > spec.limit():
         raise ValueError(N_("This is too long: at most %(max)s characters."), {"max": spec.limit()})
     if spec.shape and value.strip():
@@ -55,11 +62,14 @@ def _coerce(spec, raw):
     if raw is None or (isinstance(raw, str) and raw == "" and spec.kind != "text"):
         return None
     kind = spec.kind
-    if isinstance(raw, (dict, list)) and kind != "json":
+    if type(raw) is str:
+        if len(raw) > spec.limit() * 4:
+            # Checked before any parsing: a 70 MB value costs nothing to refuse.
+            raise ValueError(N_("This is too long: at most %(max)s characters."), {"max": spec.limit()})
+        if kind == "text":
+            return _text(spec, raw)
+    elif isinstance(raw, (dict, list)) and kind != "json":
         raise ValueError(N_("This must be a single value."), {})
-    if isinstance(raw, str) and len(raw) > spec.limit() * 4:
-        # Checked before any parsing: a 70 MB value costs nothing to refuse.
-        raise ValueError(N_("This is too long: at most %(max)s characters."), {"max": spec.limit()})
     if kind == "text":
         return _text(spec, raw)
     if kind == "choice":
@@ -133,6 +143,12 @@ def _check_range(spec, value):
         raise ValueError(N_("Must be at most %(max)s."), {"max": spec.maximum})
 
 
+@functools.lru_cache(maxsize=None)
+def _default(spec):
+    """Return a field's default in its stored form (worked out once per field)."""
+    return _coerce(spec, list(spec.default) if isinstance(spec.default, tuple) else spec.default)
+
+
 def clean(table, values, existing=None, ref_exists=None, node_area=None):
     """Return `values` checked and converted to stored types, or raise ValidationError.
 
@@ -150,14 +166,14 @@ def clean(table, values, existing=None, ref_exists=None, node_area=None):
             if existing is None and spec.required:
                 problems.append((name, N_("This is required."), {}))
             elif existing is None and spec.default is not None:
-                out[name] = _coerce(spec, list(spec.default) if isinstance(spec.default, tuple) else spec.default)
+                out[name] = _default(spec)
             continue
         try:
             value = _coerce(spec, values[name])
             if value is None or (spec.kind == "text" and value.strip() == ""):
                 if spec.required:
                     raise ValueError(N_("This is required."), {})
-            elif spec.kind in ("int", "float"):
+            elif spec.minimum is not None or spec.maximum is not None:
                 _check_range(spec, value)
             if spec.ref and value and ref_exists and not ref_exists(spec.ref, value):
                 raise ValueError(N_("No %(table)s record has the id “%(value)s”."), {"table": spec.ref, "value": value})
