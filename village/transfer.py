@@ -63,17 +63,19 @@ def read_csv(path):
     try:
         encoding = sniff_encoding(path)
         with open(path, newline="", encoding=encoding) as handle:
-            reader, rows = csv.reader(handle), []
+            # strict: a stray quote is refused, not guessed at (it would swallow the rows after it).
+            reader, rows = csv.reader(handle, strict=True), []
             try:
                 rows.extend(reader)
             except csv.Error as exc:
                 # The reader cannot find where a broken row ends: stop at the row it failed on.
                 if "field larger than field limit" in str(exc):
-                    raise ImportRefused([(len(rows) + 1, "", N_("A cell in this row is longer than %(max)s "
-                                                               "characters, more than any field holds."),
-                                          {"max": MAX_CELL})], 0) from None
-                raise ImportRefused([(len(rows) + 1, "", N_("This row cannot be read as CSV (%(reason)s)."),
-                                      {"reason": str(exc)})], 0) from None
+                    problem = (N_("A cell in this row is longer than %(max)s characters, more than any field "
+                                  "holds."), {"max": MAX_CELL})
+                else:
+                    problem = (N_("This row cannot be read as CSV (%(reason)s): check its quotation marks."),
+                               {"reason": str(exc)})
+                raise ImportRefused([(len(rows) + 1, "", *problem)], 0) from None
     except OSError as exc:
         raise _refuse(N_("Cannot read the file: %(reason)s."), reason=exc.strerror or str(exc)) from None
     if not rows:
@@ -160,9 +162,6 @@ def _save_row(writer, node, table, header, raw, number, seen):
         seen.add(core.save(writer, node, table, values, row_id=row_id))
     except ValidationError as exc:
         return [(number, f, m, p) for f, m, p in exc.problems]
-    except OverflowError:
-        # The validator bounds numbers; this is the last guard before SQLite's 64-bit integers.
-        return [(number, "", N_("A number in this row is too large to store."), {})]
     return []
 
 
@@ -274,12 +273,13 @@ def _xlsx_cell(sheet, value, gettext):
     text = UNSHOWABLE.sub("\ufffd", value)
     if len(text) > XLSX_CELL // 2 and len(text.encode("utf-16-le")) // 2 > XLSX_CELL:
         text = _cut(text, gettext)
+    if text.lstrip("'")[:1] not in FORMULA_LEAD:
+        return text  # openpyxl writes it as a text cell; a cell object per text is slower
     cell = WriteOnlyCell(sheet, value=text)
     # openpyxl makes any "=..." string a formula; a text cell is shown as it is, and the
     # quote prefix keeps it text even when someone edits the cell in Excel.
     cell.data_type = "s"
-    if text.lstrip("'")[:1] in FORMULA_LEAD:
-        cell.quotePrefix = True
+    cell.quotePrefix = True
     return cell
 
 
