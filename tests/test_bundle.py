@@ -4,7 +4,7 @@ import json
 import pytest
 
 from conftest import Village
-from sync.bundle import MAGIC
+from sync.bundle_file import MAGIC
 from sync.jobs import PULL_CURSOR, PUSH_CURSOR, pending_count
 from sync.meta import get_meta
 from sync_helpers import add_households, assert_same, edit, enrolled_pair, snapshot
@@ -108,9 +108,14 @@ def flip_payload_byte(raw):
 
 
 def change_header(raw):
+    """Swap the key the reply is to be sealed to (so that whoever swapped it could read the reply)."""
+    from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
+
+    from sync.seal import public_text
+
     head, _, rest = raw[len(MAGIC):].partition(b"\n")
     header = json.loads(head)
-    header["start"] = header["start"] + 1
+    header["reply_key"] = public_text(X25519PrivateKey.generate())
     return MAGIC + json.dumps(header).encode() + b"\n" + rest
 
 

@@ -1,12 +1,18 @@
 """The `village` command line (SPEC 5): every command a clerk, a script or a job runs."""
 import functools
 import json
+import os
+import sqlite3
+import sys
+from pathlib import Path
 
 import click
 
+from village.dbfile import explain
+from village.files import private_umask
 from village.i18n import translations
 from village.i18n_markers import N_
-from village.node import NodeError, init_node, load_node, open_db
+from village.node import DB_FILE, NodeError, init_node, load_node, open_db
 
 EXIT_PROBLEM = 1
 DEMO_CLERK = ("clerk", "village-demo")  # a demo village only: printed when it starts
@@ -44,9 +50,20 @@ def handled(func):
             if kwargs.get("data_dir"):
                 try:
                     lang = load_node(kwargs["data_dir"]).lang
-                except NodeError:
+                except (NodeError, OSError):
                     pass
-            return func(*args, **kwargs)
+            # Every file a command writes (database, WAL, backups, bundles, exports) is the owner's only.
+            with private_umask():
+                return func(*args, **kwargs)
+        except BrokenPipeError:
+            # The reader of our output (`| head`) stopped early: not a problem to report.
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise SystemExit(EXIT_PROBLEM) from None
+        except (sqlite3.DatabaseError, OSError) as exc:
+            # A full disk, a read-only SD card, a damaged file: said plainly, never as a traceback.
+            where = Path(kwargs.get("data_dir") or ".") / DB_FILE
+            message, params = explain(exc, where)
+            raise Problem(say(lang, message, **params)) from None
         except (NodeError, MaintenanceError, UserError) as exc:
             raise Problem(say(lang, exc.message, **exc.params)) from None
         except SchemaTooNew as exc:
@@ -84,13 +101,6 @@ def init(data_dir, role, name, area, lang):
     if not data_dir:
         raise NodeError(N_("Say which data directory to use: --data DIR or the VILLAGE_DATA variable."))
     node = init_node(data_dir, role, name, area, lang)
-    try:
-        open_db(node).close()
-    except BaseException:
-        # Leave no half-made node behind: a second `init` must be able to start afresh.
-        for leftover in (node.db_path, node.data_dir / "village.json"):
-            leftover.unlink(missing_ok=True)
-        raise
     click.echo(say(lang, N_("Created %(role)s node “%(name)s” (%(area)s) in %(dir)s; node id %(id)s."),
                    role=role, name=node.name, area=node.area, dir=data_dir, id=node.node_id))
 
@@ -160,30 +170,17 @@ def status(data_dir, as_json):
             click.echo(f"  sync.{key}: {value}")
 
 
-@main.command()
-@data_option
-@handled
-def check(data_dir):
-    """Check the database: integrity, references and the app's own rules."""
-    from village.maintenance import check as run_check
-
-    node, db = open_node(data_dir)
-    problems = run_check(db, node)
-    for problem in problems:
-        click.echo(problem, err=True)
-    if problems:
-        raise Problem(say(node.lang, N_("%(n)s problems found."), n=len(problems)))
-    click.echo(say(node.lang, N_("The database is in order.")))
-
-
 def register(group):
     """Add the data commands (import, export, backup, restore) to `group`."""
     from village.cli_bundle import COMMANDS as BUNDLE_COMMANDS
     from village.cli_data import COMMANDS
+    from village.cli_files import COMMANDS as FILE_COMMANDS
+    from village.cli_quarantine import COMMANDS as QUARANTINE_COMMANDS
     from village.cli_sync import COMMANDS as SYNC_COMMANDS
     from village.cli_users import COMMANDS as USER_COMMANDS
 
-    for command in (*COMMANDS, *SYNC_COMMANDS, *BUNDLE_COMMANDS, *USER_COMMANDS):
+    for command in (*COMMANDS, *SYNC_COMMANDS, *BUNDLE_COMMANDS, *USER_COMMANDS, *QUARANTINE_COMMANDS,
+                    *FILE_COMMANDS):
         group.add_command(command)
 
 

@@ -2,7 +2,9 @@
 import click
 
 from village.cli import Problem, data_option, handled, open_node, say
+from village.files import out_file_problem
 from village.i18n_markers import N_
+from village.node import NodeError
 
 REFUSALS = {
     "unreadable": N_("The bundle file cannot be read (%(detail)s). Check the USB stick and the file name."),
@@ -16,6 +18,17 @@ REFUSALS = {
                        "imported. Import push bundles at the hub, and reply bundles at the village."),
     "revoked": N_("Node %(link)s was revoked at this hub; nothing was imported."),
     "outside_area": N_("The bundle holds a record outside the node's area (%(detail)s); nothing was imported."),
+    "too_large": N_("The file is %(size)s bytes, more than a bundle may hold (%(limit)s bytes); it was not read "
+                    "and nothing was imported. Check that this is the bundle file."),
+    "old_format": N_("This bundle was written by an older version of the program, without encryption; nothing "
+                     "was imported. Export a new one with the current version."),
+    "wrong_key": N_("This bundle is encrypted for another key than this node's; nothing was imported. Import it "
+                    "where it was meant to go, or export a new one (the hub's key may have changed: enroll again)."),
+    "no_hub_key": N_("This node was enrolled before USB bundles were encrypted, so it does not know the hub's key. "
+                     "Ask the county for a new enrollment code and run: village enroll --hub URL --code CODE"),
+    "reply_failed": N_("The bundle was imported, but the reply could not be written to %(path)s (%(detail)s). "
+                       "Import the same bundle again with --reply in a place that can be written: nothing is "
+                       "applied twice."),
 }
 
 
@@ -24,35 +37,51 @@ def bundle_group():
     """Carry sync on a USB stick: export at the village, import at the hub, import its reply."""
 
 
+def _check_out(path):
+    """Refuse a file that cannot be written, before anything is exported or imported."""
+    problem = out_file_problem(path, "village.bundle")
+    if problem:
+        raise NodeError(problem[0], **problem[1])
+
+
 @bundle_group.command("export")
 @data_option
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The bundle file to write.")
+@click.option("--out", required=True, type=click.Path(), help="The bundle file to write.")
 @handled
 def bundle_export(data_dir, out):
-    """Write a signed bundle of the changes the hub has not acknowledged yet."""
+    """Write an encrypted, signed bundle of the changes the hub has not acknowledged yet."""
     from sync.bundle import BundleRefused, export_bundle
+    from village.keys import sealing_key
 
     node, db = open_node(data_dir)
+    _check_out(out)
     try:
-        info = export_bundle(db, out)
+        info = export_bundle(db, out, sealing_key(node.data_dir))
     except BundleRefused as exc:
         raise _problem(node, exc) from None
     click.echo(say(node.lang, N_("Wrote %(n)s changes to %(path)s. Import it at the hub with: "
                                  "village bundle import %(path)s --reply REPLY"), n=info["changes"], path=out))
+    if info["more"]:
+        click.echo(say(node.lang, N_("More changes wait than one bundle holds: after importing the hub's reply, "
+                                     "export another bundle.")), err=True)
 
 
 @bundle_group.command("import")
 @data_option
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--reply", type=click.Path(dir_okay=False), help="At the hub: where to write the reply bundle.")
+@click.argument("file", type=click.Path())
+@click.option("--reply", type=click.Path(), help="At the hub: where to write the reply bundle.")
 @handled
 def bundle_import(data_dir, file, reply):
     """Import a bundle: a village's at the hub (writing --reply), or the hub's reply at the village."""
     from sync.bundle import PUSH, BundleRefused, import_bundle
+    from village.keys import sealing_key
+    from village.records import trust
 
     node, db = open_node(data_dir)
+    if reply:
+        _check_out(reply)  # before the import: afterwards it has committed
     try:
-        info = import_bundle(db, node.node_id, file, reply)
+        info = import_bundle(db, node.node_id, file, reply, trust.policy, key=sealing_key(node.data_dir))
     except BundleRefused as exc:
         raise _problem(node, exc) from None
     if info["kind"] != PUSH:

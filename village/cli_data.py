@@ -1,4 +1,4 @@
-"""The data commands of the CLI: import, export, backup and restore."""
+"""The data commands of the CLI: import and export."""
 import os
 import stat
 import sys
@@ -135,30 +135,5 @@ def _write_file(lang, out, mode, write):
             os.unlink(temp)
 
 
-@click.command()
-@data_option
-@click.option("--out", required=True, type=click.Path(dir_okay=False), help="The backup file to write.")
-@handled
-def backup(data_dir, out):
-    """Copy the database to a backup file (safe while the node is serving)."""
-    from village.maintenance import backup as run_backup
-
-    node, db = open_node(data_dir)
-    run_backup(db, out)
-    click.echo(say(node.lang, N_("Backup written to %(path)s."), path=out))
-
-
-@click.command()
-@data_option
-@click.argument("file", type=click.Path(dir_okay=False))
-@handled
-def restore(data_dir, file):
-    """Replace the node's data with a backup file."""
-    from village.maintenance import restore as run_restore
-
-    node, db = open_node(data_dir)
-    run_restore(db, file)
-    click.echo(say(node.lang, N_("Restored from %(path)s."), path=file))
-
-
-COMMANDS = (import_, export, backup, restore)
+# backup and restore live in village/cli_files.py with check.
+COMMANDS = (import_, export)

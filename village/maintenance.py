@@ -1,17 +1,18 @@
-"""Backup, restore and the consistency check of a node's database."""
+"""Backup and the consistency check of a node's database (restore: village/restore.py)."""
 import json
+import os
 import sqlite3
 from pathlib import Path
 
-import sqlite_utils
-
 from sync.clock import split_version
-from sync.meta import get_meta, set_meta
+from sync.meta import get_meta
 from sync.scope import in_scope
-from sync.store import transaction
+from village.dbfile import CORRUPT_CODES, explain
+from village.files import PRIVATE_UMASK, create_private, loose_modes, out_file_problem
 from village.i18n_markers import N_
-from village.migrations import known_names, migrate, migrations
 from village.records.schema import TABLES
+
+MAX_PROBLEMS = 50
 
 
 class MaintenanceError(Exception):
@@ -23,67 +24,77 @@ class MaintenanceError(Exception):
 
 
 def backup(db, out):
-    """Copy the live database to `out` with SQLite's online backup (safe while serving)."""
+    """Copy the live database to `out` (mode 0600) with SQLite's online backup (safe while serving)."""
     out = Path(out)
-    if out.exists():
-        raise MaintenanceError(N_("%(path)s already exists; choose a new file name."), path=str(out))
+    problem = out_file_problem(out, "village-backup.db")
+    if problem:
+        raise MaintenanceError(problem[0], **problem[1])
     tmp = out.with_name(out.name + ".part")
-    dest = sqlite3.connect(str(tmp))
+    tmp.unlink(missing_ok=True)
     try:
-        db.conn.backup(dest)
-        dest.execute("PRAGMA journal_mode = DELETE")
+        create_private(tmp).close()  # SQLite then writes into a file only we can read
+        dest = sqlite3.connect(str(tmp))
+        try:
+            db.conn.backup(dest)
+            dest.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dest.close()
+        _fsync(tmp)
+        tmp.replace(out)
+    except (sqlite3.DatabaseError, OSError) as exc:
+        # A damaged source is the node's database; a full or read-only disk is the target's.
+        code = getattr(exc, "sqlite_errorcode", 0) or 0
+        source = db.execute("PRAGMA database_list").fetchone()[2] if code & 0xFF in CORRUPT_CODES else out
+        message, params = explain(exc, source)
+        raise MaintenanceError(message, **params) from None
     finally:
-        dest.close()
-    tmp.replace(out)
+        for leftover in (tmp, Path(f"{tmp}-journal")):
+            leftover.unlink(missing_ok=True)
     return out
 
 
-def restore(db, source):
-    """Replace the live database's content with the backup at `source`, keeping the clock ahead.
-
-    The clock and change sequence never go back: versions and sequence numbers already sent
-    to a hub must never be handed out again for other changes.
-    """
-    source = Path(source)
-    if not source.is_file():
-        raise MaintenanceError(N_("There is no backup file at %(path)s."), path=str(source))
+def _fsync(path):
+    fd = os.open(path, os.O_RDONLY)
     try:
-        src = sqlite_utils.Database(sqlite3.connect(f"file:{source}?mode=ro", uri=True))
-        names = [m.name for m in migrations.applied(src)]
-        ok = src.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    except sqlite3.DatabaseError as exc:
-        raise MaintenanceError(N_("%(path)s is not a backup of this program (%(error)s)."),
-                               path=str(source), error=str(exc)) from None
-    if not ok or not names or any(n not in known_names() for n in names):
-        src.close()
-        raise MaintenanceError(N_("%(path)s is damaged or not a backup of this program; nothing was changed."),
-                               path=str(source))
-    hlc = int(get_meta(db, "hlc", "0"))
-    seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]
-    src.conn.backup(db.conn)
-    src.close()
-    migrate(db)
-    with transaction(db):
-        set_meta(db, "hlc", str(max(hlc, int(get_meta(db, "hlc", "0")))))
-        db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = '_changes'", [seq])
-        db.execute("INSERT INTO sqlite_sequence (name, seq) SELECT '_changes', ? WHERE NOT EXISTS "
-                   "(SELECT 1 FROM sqlite_sequence WHERE name = '_changes')", [seq])
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
+
+# --- village check --------------------------------------------------------------------------
 
 def check(db, node):
-    """Return a list of problems found in the database (empty when all is well)."""
-    problems = []
+    """Return the problems found in the node's files and database as [(message, params)], [] when all is well."""
+    problems = file_problems(node)
     result = db.execute("PRAGMA integrity_check").fetchall()
     if result != [("ok",)]:
-        problems += [f"integrity: {r[0]}" for r in result[:20]]
+        problems += [(N_("Database integrity: %(detail)s"), {"detail": r[0]}) for r in result[:20]]
     for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check").fetchall()[:20]:
-        problems.append(f"{table} row {rowid}: refers to a missing {parent} record")
+        problems.append((N_("%(table)s row %(row)s refers to a missing %(parent)s record."),
+                         {"table": table, "row": rowid, "parent": parent}))
+    owner = get_meta(db, "node.id")
+    if owner and owner != node.node_id:
+        problems.append((N_("The database belongs to node %(owner)s, not to this node %(node)s: it was copied "
+                            "from another node. Restore this node's own backup."), {"owner": owner, "node": node.node_id}))
     hlc = int(get_meta(db, "hlc", "0"))
     own = db.execute("SELECT MAX(version) FROM _changes WHERE version LIKE ?", [f"%-{node.node_id}"]).fetchone()[0]
     if own and split_version(own)[0] > hlc:
-        problems.append("clock: the stored clock is behind this node's own newest change")
+        problems.append((N_("The stored clock is behind this node's own newest change."), {}))
     for table, specs in TABLES.items():
         problems += _check_table(db, node, table, specs)
+        if len(problems) > MAX_PROBLEMS:
+            break
+    return problems
+
+
+def file_problems(node):
+    """Return [(message, params)] for the files of the data directory that others may read."""
+    problems = []
+    for path, mode in loose_modes(node.data_dir):
+        fix = oct(mode & ~PRIVATE_UMASK)[2:]
+        problems.append((N_("%(path)s can be read by other users of this computer (mode %(mode)s). "
+                            "Fix it with: chmod %(fix)s %(path)s"), {"path": str(path), "mode": oct(mode)[2:],
+                                                                     "fix": fix}))
     return problems
 
 
@@ -92,25 +103,29 @@ def _check_table(db, node, table, specs):
     unlogged = db.execute(f"SELECT COUNT(*) FROM [{table}] WHERE _version NOT IN (SELECT version FROM _changes)")
     count = unlogged.fetchone()[0]
     if count:
-        problems.append(f"{table}: {count} rows have no change-log entry for their version")
+        problems.append((N_("%(table)s: %(n)s rows have no change-log entry for their version."),
+                         {"table": table, "n": count}))
     for spec in specs:
         if spec.choices:
             marks = ", ".join("?" * len(spec.choices))
             bad = db.execute(f"SELECT COUNT(*) FROM [{table}] WHERE [{spec.name}] IS NOT NULL "
                              f"AND [{spec.name}] NOT IN ({marks})", spec.choices).fetchone()[0]
             if bad:
-                problems.append(f"{table}.{spec.name}: {bad} rows hold a value outside {', '.join(spec.choices)}")
+                problems.append((N_("%(table)s.%(field)s: %(n)s rows hold a value outside %(choices)s."),
+                                 {"table": table, "field": spec.name, "n": bad, "choices": ", ".join(spec.choices)}))
         if spec.required:
             bad = db.execute(f"SELECT COUNT(*) FROM [{table}] WHERE [{spec.name}] IS NULL AND _deleted = 0").fetchone()[0]
             if bad:
-                problems.append(f"{table}.{spec.name}: {bad} live rows lack this required field")
+                problems.append((N_("%(table)s.%(field)s: %(n)s live rows lack this required field."),
+                                 {"table": table, "field": spec.name, "n": bad}))
     for row_id, area, fv in db.execute(f"SELECT id, area, _fv FROM [{table}]"):
         if not in_scope(area, node.area):
-            problems.append(f"{table} {row_id}: area {area} is outside this node's scope {node.area}")
+            problems.append((N_("%(table)s %(id)s: area %(area)s is outside this node's area %(scope)s."),
+                             {"table": table, "id": row_id, "area": area, "scope": node.area}))
         try:
             json.loads(fv)
         except ValueError:
-            problems.append(f"{table} {row_id}: damaged field versions")
-        if len(problems) > 50:
+            problems.append((N_("%(table)s %(id)s: its field versions are damaged."), {"table": table, "id": row_id}))
+        if len(problems) > MAX_PROBLEMS:
             break
     return problems

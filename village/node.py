@@ -1,13 +1,16 @@
 """A node's data directory: its identity file, its database and its settings."""
 import json
-import os
 import re
 import secrets
+import sqlite3
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sync.store import connect
+from sync.meta import get_meta, set_meta
+from sync.store import connect, transaction
+from village.dbfile import explain, file_problem
+from village.files import make_private_dir, private_umask, tighten, write_private
 from village.i18n_markers import N_
 from village.migrations import migrate
 
@@ -15,6 +18,9 @@ ROLES = ("village", "county")
 LANGS = ("en", "zh_Hans", "ug")
 IDENTITY_FILE = "village.json"
 DB_FILE = "village.db"
+# Besides these, `village check` reports any file in the data directory that others may read.
+OWN_FILES = (IDENTITY_FILE, DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm", "sealing_key.pem", "cert_signing_key.pem")
+NODE_ID_KEY = "node.id"  # in _sync_meta: which node a database (or a backup of it) belongs to
 AREA_RE = re.compile(r"^\d+(/\d+)*$")
 
 
@@ -72,15 +78,40 @@ def init_node(data_dir, role, name, area, lang="zh_Hans"):
     if (data_dir / IDENTITY_FILE).exists() or (data_dir / DB_FILE).exists():
         raise NodeError(N_("%(dir)s already holds a node; nothing was changed. Use another --data directory."),
                         dir=str(data_dir))
-    data_dir.mkdir(parents=True, exist_ok=True)
+    make_private_dir(data_dir)
     node = Node(data_dir, uuid.uuid4().hex[:12], role, name.strip(), area, lang, secrets.token_hex(32))
     identity = {"node_id": node.node_id, "role": role, "name": node.name, "area": area, "lang": lang,
                 "secret_key": node.secret_key, "settings": {}}
-    tmp = data_dir / (IDENTITY_FILE + ".tmp")
-    tmp.write_text(json.dumps(identity, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, data_dir / IDENTITY_FILE)
+    with private_umask():
+        try:
+            # The database is made here and only here: later a missing one is an error, not a new node.
+            _create_db(node)
+            from village.keys import sealing_key
+
+            sealing_key(data_dir)
+            write_private(data_dir / IDENTITY_FILE, json.dumps(identity, ensure_ascii=False, indent=2).encode())
+        except BaseException:
+            # Leave no half-made node behind: a second `init` must be able to start afresh.
+            for leftover in (node.db_path, Path(f"{node.db_path}-wal"), Path(f"{node.db_path}-shm")):
+                leftover.unlink(missing_ok=True)
+            raise
     return node
+
+
+def _create_db(node):
+    db = connect(node.db_path)
+    try:
+        migrate(db)
+        remember_identity(db, node)
+    finally:
+        db.close()
+
+
+def remember_identity(db, node):
+    """Record in the database which node it belongs to (once), so a backup carries its owner."""
+    if get_meta(db, NODE_ID_KEY) is None:
+        with transaction(db):
+            set_meta(db, NODE_ID_KEY, node.node_id)
 
 
 def load_node(data_dir):
@@ -91,6 +122,13 @@ def load_node(data_dir):
     path = data_dir / IDENTITY_FILE
     if not path.exists():
         raise NodeError(N_("%(dir)s holds no node yet. Run: village init --data %(dir)s …"), dir=str(data_dir))
+    # The folder holds keys, secrets and personal data: only its owner may enter it, and the
+    # node's own files are its owner's only (a node made by an older version had 0644 files).
+    for folder in (data_dir, *(p for p in data_dir.iterdir() if p.is_dir() and not p.is_symlink())):
+        tighten(folder)
+    for name in OWN_FILES:
+        if (data_dir / name).exists():
+            tighten(data_dir / name)
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
         return Node(data_dir, raw["node_id"], raw["role"], raw["name"], raw["area"], raw["lang"],
@@ -100,12 +138,29 @@ def load_node(data_dir):
                         path=str(path), error=str(exc)) from None
 
 
+def connect_existing(node):
+    """Open the database of `node` as it is; raise NodeError when it is missing, empty or cut short."""
+    problem = file_problem(node.db_path)
+    if problem:
+        raise NodeError(problem[0], **problem[1])
+    try:
+        return connect(node.db_path)
+    except sqlite3.DatabaseError as exc:
+        message, params = explain(exc, node.db_path)
+        raise NodeError(message, **params) from None
+
+
 def open_db(node):
-    """Open the database of `node`, bringing its schema up to date."""
-    db = connect(node.db_path)
+    """Open the database of `node`, bringing its schema up to date; refuse a missing or damaged one."""
+    db = connect_existing(node)
     try:
         migrate(db)
-    except Exception:
+        remember_identity(db, node)
+    except sqlite3.DatabaseError as exc:
+        db.close()
+        message, params = explain(exc, node.db_path)
+        raise NodeError(message, **params) from None
+    except BaseException:
         db.close()
         raise
     return db

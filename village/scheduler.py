@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 
 from sync.meta import get_meta
 from sync.scope import inside
-from sync.store import connect
+from village.files import make_private_dir
+from village.node import NodeError, connect_existing
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +131,7 @@ class DataDirLock:
 
     def acquire(self):
         """Take the lock if no other process holds it; return True when we hold it."""
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
@@ -151,7 +152,11 @@ class DataDirLock:
 
 def hub_url(node):
     """Return the hub URL the node enrolled with, or None when it has not enrolled."""
-    db = connect(node.db_path)
+    try:
+        db = connect_existing(node)  # never connect(): SQLite would make a missing database anew, empty
+    except NodeError as exc:
+        log.error("no sync: %s", exc)
+        return None
     try:
         return get_meta(db, HUB_URL_KEY)
     finally:
@@ -224,7 +229,11 @@ class NodeScheduler:
     def with_db(self, job):
         """Return `job(db, node)` as a job that opens and closes its own connection."""
         def run():
-            db = connect(self.node.db_path)
+            try:
+                db = connect_existing(self.node)
+            except NodeError as exc:
+                log.error("scheduled job %s not run: %s", job.__name__, exc)
+                return None
             try:
                 return job(db, self.node)
             except Exception:
@@ -274,8 +283,7 @@ def nightly_backup(db, node, now=None):
     """Back the database up into <data>/backups/ and keep the newest `backup_keep` files."""
     from village.maintenance import backup
 
-    folder = Path(node.data_dir) / BACKUP_DIR
-    folder.mkdir(exist_ok=True)
+    folder = make_private_dir(Path(node.data_dir) / BACKUP_DIR)
     stamp = (now or _utc_now()).strftime("%Y%m%dT%H%M%S%fZ")
     out = backup(db, folder / f"{BACKUP_PREFIX}{stamp}{BACKUP_SUFFIX}")
     rotate_backups(folder, node.setting("backup_keep"))
