@@ -1,15 +1,19 @@
 """Sign and check sync requests; hand out and consume the hub's single-use nonces.
 
 A request is signed with the node's own secret over (method, path, body hash, nonce, node id).
-The nonce comes from the hub (every answer carries a fresh one) and is consumed by the request
-that uses it, so a replayed request is refused without trusting anybody's wall clock.
+The nonce comes from the hub (every answer carries a fresh one, sealed with the hub's key so
+the hub stores nothing until it is used) and is consumed by the request that uses it, so a
+replayed request is refused without trusting anybody's wall clock.
 """
+import base64
 import hashlib
 import hmac
 import secrets
 import time
 
 NONCE_TTL_MS = 15 * 60 * 1000
+NONCE_KEY = "sync.nonce_key"
+CLAIM_WINDOW_S = 15 * 60  # how long after first use a code's answer can be asked for again
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
 
 
@@ -24,29 +28,60 @@ def signature_ok(secret, signature, method, path, body, nonce, node_id):
     return hmac.compare_digest(sign(secret, method, path, body, nonce, node_id), signature or "")
 
 
-def issue_nonce(db, now_ms=None):
-    """Store and return a new single-use nonce (pruning expired ones)."""
-    now_ms = now_ms or int(time.time() * 1000)
-    nonce = secrets.token_urlsafe(18)
-    db.execute("DELETE FROM sync_nonces WHERE issued_ms < ?", [now_ms - NONCE_TTL_MS])
-    db.execute("INSERT INTO sync_nonces (nonce, issued_ms) VALUES (?, ?)", [nonce, now_ms])
-    return nonce
+def nonce_key(db):
+    """Return the hub's key for nonces, made once (inside a write transaction the first time)."""
+    from sync.meta import get_meta, set_meta
+
+    key = get_meta(db, NONCE_KEY)
+    if key is None:
+        key = secrets.token_hex(32)
+        set_meta(db, NONCE_KEY, key)
+    return bytes.fromhex(key)
 
 
-def consume_nonce(db, nonce, now_ms=None):
-    """Consume `nonce`; return False when the hub never issued it, it was used, or it expired.
+def issue_nonce(key, now_ms=None):
+    """Return a new single-use nonce: its issue time and randomness, sealed with the hub's key.
 
-    Expiry uses only the hub's own clock, which issued the nonce.
+    Nothing is stored: a request that is never answered with a valid signature costs the hub
+    no row (an unauthenticated caller cannot fill its database).
     """
     now_ms = now_ms or int(time.time() * 1000)
-    cur = db.execute("DELETE FROM sync_nonces WHERE nonce = ? AND issued_ms >= ?", [nonce or "", now_ms - NONCE_TTL_MS])
-    return cur.rowcount == 1
+    body = now_ms.to_bytes(8, "big") + secrets.token_bytes(10)
+    tag = hmac.new(key, body, hashlib.sha256).digest()[:12]
+    return base64.urlsafe_b64encode(body + tag).decode()
+
+
+def consume_nonce(db, key, nonce, now_ms=None):
+    """Consume `nonce`; return False when the hub never issued it, it was used, or it expired.
+
+    Expiry uses only the hub's own clock, which issued the nonce. Used nonces are remembered
+    until they would have expired anyway.
+    """
+    now_ms = now_ms or int(time.time() * 1000)
+    try:
+        raw = base64.urlsafe_b64decode((nonce or "").encode())
+    except (ValueError, TypeError):
+        return False
+    body, tag = raw[:18], raw[18:]
+    if len(raw) != 30 or not hmac.compare_digest(hmac.new(key, body, hashlib.sha256).digest()[:12], tag):
+        return False
+    issued = int.from_bytes(body[:8], "big")
+    if not now_ms - NONCE_TTL_MS <= issued <= now_ms + NONCE_TTL_MS:
+        return False
+    db.execute("DELETE FROM sync_nonces WHERE issued_ms < ?", [now_ms - NONCE_TTL_MS])
+    return db.execute("INSERT OR IGNORE INTO sync_nonces (nonce, issued_ms) VALUES (?, ?)",
+                      [nonce, issued]).rowcount == 1
 
 
 def new_code():
     """Return a new one-time enrollment code, e.g. K7QX-3MPA-W9RT."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))
     return "-".join(raw[i:i + 4] for i in range(0, 12, 4))
+
+
+def claim_hash(claim):
+    """Return the stored form of an enroller's claim (the secret it sent with the code)."""
+    return hashlib.sha256(("claim:" + (claim or "")).encode()).hexdigest()
 
 
 def code_hash(code):

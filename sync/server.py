@@ -8,7 +8,8 @@ import datetime
 import json
 import secrets
 
-from sync.auth import code_hash, consume_nonce, new_code, new_secret, signature_ok
+from sync.auth import (CLAIM_WINDOW_S, claim_hash, code_hash, consume_nonce, new_code, new_secret, nonce_key,
+                       signature_ok)
 from sync.batch import EVICT, apply_changes
 from sync.changelog import writing
 from sync.clock import (
@@ -49,25 +50,32 @@ def add_node(db, name, area, hub_area):
     return node_id, code
 
 
-def enroll(db, code, enroller):
+def enroll(db, code, enroller, claim):
     """Hand out the credentials a one-time code stands for; return them as a dict.
 
-    A code is used once, but the same enroller asking again gets the same answer: an answer
-    lost on the way must not strand the node.
+    A code retires at its first use. An answer lost on the way must not strand the node, so
+    for CLAIM_WINDOW_S after that use the same answer is given again, but only to a request
+    that proves it is the first one's sender: the same random `claim` (never shown anywhere),
+    not merely the enroller's node id (printed in every certificate's QR code).
     """
+    if not isinstance(claim, str) or not 16 <= len(claim) <= 128:
+        raise SyncRefused(400, "bad_request", "send a claim: 16 to 128 random characters kept until enrolled")
     with transaction(db):
-        row = db.execute("SELECT node_id, area, secret, enrolled_by, revoked_at FROM nodes WHERE code_hash = ?",
-                         [code_hash(code)]).fetchone()
+        row = db.execute("SELECT node_id, area, secret, enrolled_by, enrolled_at, revoked_at, enroll_claim "
+                         "FROM nodes WHERE code_hash = ?", [code_hash(code)]).fetchone()
         if row is None:
             raise SyncRefused(403, "bad_code", "this enrollment code is not known at the hub")
-        node_id, area, secret, enrolled_by, revoked_at = row
+        node_id, area, secret, enrolled_by, enrolled_at, revoked_at, stored_claim = row
         if revoked_at:
             raise SyncRefused(403, "revoked", "this node was revoked at the hub")
-        if enrolled_by and enrolled_by != enroller:
-            raise SyncRefused(409, "code_used", "this enrollment code was already used by another node")
-        if not enrolled_by:
-            db.execute("UPDATE nodes SET enrolled_by = ?, enrolled_at = ? WHERE node_id = ?",
-                       [enroller, _now_iso(), node_id])
+        if enrolled_by:
+            age = (datetime.datetime.now(datetime.timezone.utc)
+                   - datetime.datetime.fromisoformat(enrolled_at)).total_seconds()
+            if enrolled_by != enroller or stored_claim != claim_hash(claim) or age > CLAIM_WINDOW_S:
+                raise SyncRefused(409, "code_used", "this enrollment code was already used")
+        else:
+            db.execute("UPDATE nodes SET enrolled_by = ?, enrolled_at = ?, enroll_claim = ? WHERE node_id = ?",
+                       [enroller, _now_iso(), claim_hash(claim), node_id])
     return {"node_id": node_id, "secret": secret, "area": area}
 
 
@@ -110,7 +118,7 @@ def authenticate(db, node_id, signature, method, path, body, nonce, node_wall_ms
     if link["revoked_at"]:
         raise SyncRefused(403, "revoked", "this node's credentials were revoked at the hub")
     with transaction(db):
-        if not consume_nonce(db, nonce):
+        if not consume_nonce(db, nonce_key(db), nonce):
             raise SyncRefused(401, "stale_nonce", "the request's nonce is used or unknown (a replay?)")
         skew = None if node_wall_ms is None else node_wall_ms - wall_ms()
         db.execute("UPDATE nodes SET last_seen = ?, clock_skew_ms = COALESCE(?, clock_skew_ms) WHERE node_id = ?",

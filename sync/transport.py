@@ -74,9 +74,9 @@ class HubClient:
         if self.nonce is None:
             self.ping()
 
-    def enroll(self, code, enroller):
-        """Exchange a one-time code for this node's credentials (a dict)."""
-        body = json.dumps({"code": code, "node_id": enroller}).encode()
+    def enroll(self, code, enroller, claim):
+        """Exchange a one-time code for this node's credentials (a dict); `claim` proves a retry is ours."""
+        body = json.dumps({"code": code, "node_id": enroller, "claim": claim}).encode()
         return _json(self._request("POST", "/sync/enroll", body, JSON_TYPE))
 
     def push(self, payload):

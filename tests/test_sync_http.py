@@ -173,14 +173,14 @@ def test_enrollment_retry_with_the_same_code(make_node, serve):
     village, db = make_node()
     intruder, _ = make_node(area=VILLAGE_AREA)
     code = json.loads(Village(hub.data_dir)("node", "add", "--name", "村", "--area", VILLAGE_AREA, "--json").output)["code"]
-    first = Village(village.data_dir)("enroll", "--hub", server.url, "--code", code)
+    first = Village(village.data_dir)("enroll", "--hub", server.url, "--code", code, "--insecure")
     secret = get_meta(db, "sync.secret")
-    again = Village(village.data_dir)("enroll", "--hub", server.url, "--code", code)  # the answer was lost
+    again = Village(village.data_dir)("enroll", "--hub", server.url, "--code", code, "--insecure")  # answer lost
     assert first.exit_code == again.exit_code == 0
     assert get_meta(db, "sync.secret") == secret
-    stolen = Village(intruder.data_dir)("enroll", "--hub", server.url, "--code", code)
+    stolen = Village(intruder.data_dir)("enroll", "--hub", server.url, "--code", code, "--insecure")
     assert stolen.exit_code == 1 and "already used" in stolen.output
-    wrong = Village(intruder.data_dir)("enroll", "--hub", server.url, "--code", "AAAA-BBBB-CCCC")
+    wrong = Village(intruder.data_dir)("enroll", "--hub", server.url, "--code", "AAAA-BBBB-CCCC", "--insecure")
     assert wrong.exit_code == 1 and "does not know" in wrong.output
 
 

@@ -68,13 +68,17 @@ def node_revoke(data_dir, node_id):
 @data_option
 @click.option("--hub", "hub_url", required=True, help="The hub's address, e.g. https://county.example/")
 @click.option("--code", required=True, help="The one-time enrollment code from the county.")
+@click.option("--insecure", is_flag=True, help="Allow a plain http:// hub (the secret travels unprotected).")
 @handled
-def enroll(data_dir, hub_url, code):
+def enroll(data_dir, hub_url, code, insecure):
     """Enroll this node at its hub with a one-time code."""
     from village.syncing import enroll as run_enroll
 
     node, db = open_node(data_dir)
-    answer = run_enroll(node, db, hub_url, code)
+    if insecure and not hub_url.lower().startswith("https://"):
+        click.echo(say(node.lang, N_("Warning: %(url)s is not https://; the node's secret travels unprotected."),
+                       url=hub_url), err=True)
+    answer = run_enroll(node, db, hub_url, code, insecure)
     click.echo(say(node.lang, N_("Enrolled at %(hub)s as node %(id)s. Run `village sync` to send and receive records."),
                    hub=answer.get("hub_name") or hub_url, id=answer["node_id"]))
 

@@ -120,5 +120,9 @@ def m008_accounts(db):
 
 @migrations()
 def m007_trust(db):
-    """Hold changes a receiving tier refused, and remember those refused of this node's own."""
+    """Hold changes a receiving tier refused, remember those refused of this node's own, retire codes."""
     install_quarantine(db)
+    # An enrollment code's answer is given again only to the first sender's claim (hashed).
+    db.execute("ALTER TABLE nodes ADD COLUMN enroll_claim TEXT")
+    # Nonces are now sealed by the hub's key and this table holds only used ones.
+    db.execute("DELETE FROM sync_nonces")

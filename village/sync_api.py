@@ -1,9 +1,10 @@
 """The hub's sync endpoints under /sync/: ping, enroll, push, pull (see docs/sync.md)."""
 import json
+import logging
 
 from flask import Blueprint, Response, current_app, g, jsonify, request
 
-from sync.auth import issue_nonce
+from sync.auth import issue_nonce, nonce_key
 from sync.batch import BadBatch, decode, encode
 from sync.changelog import UnknownTable
 from sync.clock import Clock, wall_ms
@@ -11,14 +12,24 @@ from sync.server import SyncRefused, authenticate, enroll, identify, last_push, 
 from sync.screen import whole_number
 from sync.store import transaction
 from village.db import get_db
+from village.ratelimit import FailureLimit
 from village.records import trust
 from village.extensions import csrf
 from village.keys import public_key_text
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
+log = logging.getLogger("village.sync")
 csrf.exempt(bp)  # machine-to-machine: every request is signed instead
 MAX_BODY = 16 * 1024 * 1024
 MAX_PULL = 20_000
+# Failed enrollments per address per minute: a code has 32^12 values, so this makes guessing
+# hopeless, while a clerk who mistypes a code twice is not held up.
+ENROLL_FAILURES_PER_MINUTE = 10
+
+
+@bp.record_once
+def _install(state):
+    state.app.extensions["enroll_limit"] = FailureLimit(per_minute=ENROLL_FAILURES_PER_MINUTE)
 
 
 def _error(status, code, message, **extra):
@@ -44,11 +55,18 @@ def bad_batch(exc):
 def stamp(response):
     """Give every answer a fresh nonce, the hub's wall time and its clock."""
     db = get_db()
-    with transaction(db):
-        response.headers["X-Sync-Nonce"] = issue_nonce(db)
+    response.headers["X-Sync-Nonce"] = issue_nonce(_nonce_key(db))
     response.headers["X-Sync-Time"] = str(wall_ms())
     response.headers["X-Sync-Clock"] = f"{Clock.load(db).last:016x}"
     return response
+
+
+def _nonce_key(db):
+    """Return the hub's nonce key (made, in a write transaction, only the first time it is needed)."""
+    if "sync_nonce_key" not in current_app.config:
+        with transaction(db):
+            current_app.config["sync_nonce_key"] = nonce_key(db)
+    return current_app.config["sync_nonce_key"]
 
 
 def _body():
@@ -86,14 +104,24 @@ def ping():
 
 @bp.post("/enroll")
 def enroll_node():
-    """Exchange a one-time enrollment code for a node's credentials."""
+    """Exchange a one-time enrollment code for a node's credentials (rate-limited per address)."""
+    ip, limit = request.remote_addr or "-", current_app.extensions["enroll_limit"]
+    if not limit.allow(ip):
+        log.warning("enrollment refused: too many attempts from %s", ip)
+        raise SyncRefused(429, "slow_down", "too many enrollment attempts from this address; wait a minute")
     try:
         asked = json.loads(_body())
-        code, enroller = str(asked["code"]), str(asked["node_id"])
-    except (ValueError, KeyError, TypeError):
-        raise SyncRefused(400, "bad_request", "send {\"code\": ..., \"node_id\": ...}") from None
+        code, enroller, claim = str(asked["code"])[:64], str(asked["node_id"])[:64], asked.get("claim")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise SyncRefused(400, "bad_request", "send {\"code\": ..., \"node_id\": ..., \"claim\": ...}") from None
     hub = current_app.config["NODE"]
-    answer = enroll(get_db(), code, enroller)
+    try:
+        answer = enroll(get_db(), code, enroller, claim)
+    except SyncRefused as exc:
+        limit.fail(ip)
+        log.warning("enrollment attempt from %s refused: %s", ip, exc.code)
+        raise
+    log.info("node %s enrolled from %s", answer["node_id"], ip)
     return jsonify({**answer, "hub_node_id": hub.node_id, "hub_area": hub.area, "hub_name": hub.name,
                     "hub_sealing_key": public_key_text(hub.data_dir)})  # USB bundles are sealed to it
 

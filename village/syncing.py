@@ -2,6 +2,7 @@
 import contextlib
 import datetime
 import fcntl
+import secrets
 
 from sync.clock import wall_ms
 from sync.jobs import SCOPE, pending_count, sync_once
@@ -15,6 +16,7 @@ from village.records import trust
 
 LOCK_FILE = "sync.lock"
 CREDENTIALS = ("sync.hub_url", "sync.link_id", "sync.secret")
+CLAIM_KEY = "sync.enroll_claim"
 
 
 class SyncBusy(Exception):
@@ -103,11 +105,21 @@ def probe(node):
         return False
 
 
-def enroll(node, db, hub_url, code):
-    """Obtain this node's credentials from the hub with a one-time code and store them."""
+def enroll(node, db, hub_url, code, insecure=False):
+    """Obtain this node's credentials from the hub with a one-time code and store them.
+
+    A plain http:// hub would see the node's secret travel in clear: refused unless `insecure`.
+    """
+    if not hub_url.lower().startswith("https://") and not insecure:
+        raise NodeError(N_("The hub address %(url)s is not https://, so the node's secret would travel unprotected. "
+                           "Use the hub's https:// address, or add --insecure on a network you trust."), url=hub_url)
     client = HubClient(hub_url, ca_file=node.setting("hub_ca_file") or None)
+    with transaction(db):
+        # Kept until enrolled: a retry after a lost answer proves with it that it is the first sender.
+        claim = get_meta(db, CLAIM_KEY) or secrets.token_urlsafe(24)
+        set_meta(db, CLAIM_KEY, claim)
     try:
-        answer = client.enroll(code, node.node_id)
+        answer = client.enroll(code, node.node_id, claim)
     except Unreachable as exc:
         raise NodeError(N_("The hub at %(url)s cannot be reached (%(error)s). Check the address and the "
                            "connection, then run the same command again."), url=hub_url, error=exc.message) from None
@@ -132,7 +144,9 @@ def enroll(node, db, hub_url, code):
 
 ENROLL_REFUSALS = {
     "bad_code": N_("The hub does not know this enrollment code (%(error)s). Check it, or ask the county for a new one."),
-    "code_used": N_("This enrollment code was already used by another node. Ask the county for a new code."),
+    "code_used": N_("This enrollment code was already used. Ask the county for a new code."),
+    "slow_down": N_("The hub refused: too many enrollment attempts from this address. Wait a minute, check the code, "
+                    "and try again."),
     "revoked": N_("This node was revoked at the hub. Ask the county for a new code."),
     "tls": N_("The hub's certificate could not be verified (%(error)s). Set hub_ca_file if the county uses its own CA."),
 }
