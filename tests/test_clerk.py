@@ -156,6 +156,12 @@ def test_grievance_workflow(clerk, db, node):
 
 # Certificates
 
+@pytest.fixture(autouse=True)
+def public_address(node):
+    """Certificates link to the node's public address, which a node sets once."""
+    node.settings["public_base_url"] = "http://village.test:8080"
+
+
 def certificate_payload(clerk, row):
     page = clerk.get(f"/clerk/requests/{row}/certificate").get_data(as_text=True)
     return re.search(r'data-payload="([^"]+)"', page).group(1), page

@@ -3,13 +3,13 @@
 Every endpoint must have a line in POLICY (by endpoint, or by blueprint name): a new route
 without one fails this test, so nobody adds a page without deciding who may see it.
 """
-import time
-
 import pytest
+from clerk_helpers import PASSWORD, login
 
 from village import create_app
 from village.records import core
 from village.records.services import change_status, submit
+from village.users import add_user
 from village.verify import sign
 
 ROLES = (None, "clerk", "fieldworker", "admin")
@@ -52,7 +52,8 @@ def walk_app(node, db, monkeypatch):
         for step in ("in_review", "approved"):
             change_status(w, node, "service_requests", req, step, "test")
     args = {"household": hh, "request": req, "ticket": ticket, "payload": sign(node, {"t": ticket}),
-            "filename": "style.css"}
+            "filename": "style.css", "db": db}
+    node.settings["public_base_url"] = "http://village.test"
     return create_app({"NODE": node, "TESTING": True, "WTF_CSRF_ENABLED": False}), args
 
 
@@ -72,10 +73,22 @@ def url_args(rule, known):
     return values
 
 
+SECURITY_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
 def outcome(client, method, url):
     response = client.open(url, method=method)
     location = response.headers.get("Location", "")
-    return response.status_code, location
+    return response.status_code, location, missing_headers(response)
+
+
+def missing_headers(response):
+    """Return the security headers a response lacks (every answer of the node carries them)."""
+    missing = [name for name, value in SECURITY_HEADERS.items() if response.headers.get(name) != value]
+    csp = response.headers.get("Content-Security-Policy", "")
+    if "frame-ancestors 'none'" not in csp or "script-src 'self'" not in csp or "unsafe-inline" in csp:
+        missing.append("Content-Security-Policy")
+    return missing
 
 
 def allowed(status, location):
@@ -108,8 +121,8 @@ def test_every_route_with_every_role(walk_app, role):
     app, known = walk_app
     client = app.test_client()
     if role:
-        with client.session_transaction() as session:
-            session.update(user=f"{role}1", role=role, seen=int(time.time()))
+        add_user(known["db"], f"{role}1", role, PASSWORD)
+        assert login(client, f"{role}1").status_code == 302
     problems, walked = [], 0
     # Logging out last, so the session lasts the whole walk.
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "auth.logout"):
@@ -119,10 +132,12 @@ def test_every_route_with_every_role(walk_app, role):
             continue
         path = rule.build(url_args(rule, known), append_unknown=False)[1]
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-            status, location = outcome(client, method, path)
+            status, location, missing = outcome(client, method, path)
             walked += 1
             if status >= 500:
                 problems.append(f"{method} {path}: server error {status}")
+            if missing:
+                problems.append(f"{method} {path}: no {', '.join(missing)} header")
             wrong = check(policy, role, status, location, method)
             if wrong:
                 problems.append(f"{method} {path} ({rule.endpoint}): {wrong}")

@@ -7,7 +7,7 @@ def create_app(config=None):
     # not need Flask, and importing it cost a tenth of a second at every command.
     from flask import Flask
 
-    from village import db, web_i18n
+    from village import db, web_i18n, web_security
     from village.extensions import csrf
     from village.node import load_node
 
@@ -21,6 +21,7 @@ def create_app(config=None):
     app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True)
     db.init_app(app)
     web_i18n.init_app(app)
+    web_security.init_app(app)  # before CSRF: its body limit must hold when CSRF reads the form
     csrf.init_app(app)
 
     from village import auth, clerk, clerk_queues, clerk_records, kiosk, sync_api, verify

@@ -32,16 +32,31 @@ def search_params(query):
     return [*as_typed, *upper_case, *as_typed, *as_typed, *upper_case, *as_typed, *upper_case]
 
 
+def page_of(total, asked):
+    """Return (page, pages): the page asked for as typed in ?page=, kept between the first and the last.
+
+    Garbage or a page before the first gives the first page, one past the end the last: a
+    hand-edited URL shows a page, never an error.
+    """
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    try:
+        page = int(asked or 1)
+    except (TypeError, ValueError):
+        page = 1
+    return min(max(page, 1), pages), pages
+
+
 def find_households(db, query, page=1):
-    """Return (households, total) matching the start of a code, name, phone or ID number."""
+    """Return (households, total, page, pages) matching the start of a code, name, phone or ID number."""
     where, params = "", []
     if query.strip():
         where, params = SEARCH_SQL, search_params(query)
     total = db.execute("SELECT COUNT(*) FROM households WHERE _deleted = 0" + (f" AND {where}" if where else ""),
                        params).fetchone()[0]
+    page, pages = page_of(total, page)
     found = list(core.rows(db, "households", where, params, order="code", limit=PAGE_SIZE,
                            offset=(page - 1) * PAGE_SIZE))
-    return found, total
+    return found, total, page, pages
 
 
 @bp.get("/")
@@ -56,9 +71,7 @@ def index():
 def households():
     """List households, optionally those matching a search, a page at a time."""
     query = request.args.get("q", "")
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
-    found, total = find_households(get_db(), query, page)
-    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    found, total, page, pages = find_households(get_db(), query, request.args.get("page"))
     return render_template("clerk/households.html", households=found, total=total, q=query, page=page, pages=pages)
 
 

@@ -9,13 +9,14 @@ from markupsafe import Markup
 
 from village.audit import record as audit
 from village.auth import role_required
-from village.clerk import CLERKS, PAGE_SIZE
+from village.clerk import CLERKS, PAGE_SIZE, page_of
 from village.db import get_db
 from village.records import core
 from village.records.schema import GRIEVANCE_STATUSES, REQUEST_STATUSES
 from village.records.services import GRIEVANCE_FLOW, REQUEST_FLOW, change_status
 from village.records.validate import ValidationError
 from village.verify import sign
+from village.web_security import problem_page, public_url
 
 bp = Blueprint("clerk_queues", __name__, url_prefix="/clerk")
 
@@ -37,15 +38,14 @@ def queue(kind):
     status = request.args.get("status", spec["first"])
     if status not in spec["statuses"]:
         status = spec["first"]
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
     db = get_db()
     counts = dict(db.execute(f"SELECT status, COUNT(*) FROM [{spec['table']}] WHERE _deleted = 0 GROUP BY status")
                   .fetchall())
+    page, pages = page_of(counts.get(status, 0), request.args.get("page"))
     items = list(core.rows(db, spec["table"], "status = ?", [status], order="rowid DESC", limit=PAGE_SIZE,
                            offset=(page - 1) * PAGE_SIZE))
     for item in items:
         item["since"] = (item[spec["history"]] or [{}])[-1].get("at", "")
-    pages = max((counts.get(status, 0) + PAGE_SIZE - 1) // PAGE_SIZE, 1)
     return render_template("clerk/queue.html", kind=kind, spec=spec, status=status, items=items, counts=counts,
                            page=page, pages=pages)
 
@@ -108,7 +108,13 @@ def certificate(row_id):
     household = core.get(db, "households", record["household_id"]) if record.get("household_id") else None
     facts = certificate_facts(record, household)
     payload = sign(node, facts)
-    verify_url = url_for("verify.verify", payload=payload, _external=True)
+    verify_url = public_url("verify.verify", payload=payload)
+    if verify_url is None:
+        return problem_page(409, _("The public address is not set"),
+                            _("A certificate's QR code links to the page where anyone can check it, so this "
+                              "service point must know its public address first. Ask the administrator to set "
+                              "public_base_url (or VILLAGE_PUBLIC_BASE_URL), e.g. http://192.168.1.10:8080."),
+                            back=url_for("clerk_queues.item", kind="requests", row_id=row_id))
     svg = segno.make(verify_url, error="m").svg_inline(scale=3, dark="#000", light="#fff")
     audit(db, g.user, "certificate.print", row_id, record["ticket"])
     return render_template("clerk/certificate.html", item=record, household=household, facts=facts,

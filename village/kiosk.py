@@ -1,18 +1,21 @@
 """The kiosk: what a resident sees at the service point, with no login."""
 import json
+import sqlite3
 
 import segno
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 from markupsafe import Markup
 
-from village import kiosk_labels
+from village import kiosk_labels, throttle
+from village.auth import client_ip
 from village.db import get_db
 from village.kiosk_forms import code_letters, problems_by_field, submit_form
 from village.records.notices import current_announcements, latest_prices, localized
 from village.records.services import find_by_ticket, normalise_ticket
 from village.records.validate import ValidationError
 from village.web_i18n import current_language
+from village.web_security import public_url
 
 bp = Blueprint("kiosk", __name__)
 TABLE_OF_PREFIX = {"S": "service_requests", "G": "grievances"}
@@ -95,23 +98,45 @@ def qr_svg(data, title):
     return Markup(svg.replace("<svg ", '<svg role="img" ', 1))
 
 
+def _lookup_allowed():
+    """Count one ticket lookup from this address; return False when it made too many this minute."""
+    limit = current_app.config["NODE"].setting("status_lookups_per_minute")
+    try:
+        return throttle.allow(get_db(), f"status|{client_ip()}", limit)
+    except sqlite3.OperationalError:
+        return True  # a full disk or read-only data dir must not stop residents reading their tickets
+
+
+def _too_many_lookups(typed):
+    problem = gettext("This screen has looked up many tickets in a short time. Wait a minute and try again.")
+    return render_template("kiosk/status.html", typed=typed, problems={"ticket": [problem]}), 429
+
+
 @bp.get("/ticket/<ticket>")
 def ticket(ticket):
     """Show a new ticket in very large type with a QR code and a print button: the receipt."""
+    if not _lookup_allowed():
+        return _too_many_lookups(ticket)
     table, record = _find(ticket)
     if record is None:
         return redirect(url_for(".status", ticket=ticket))
-    status_url = url_for(".status", ticket=record["ticket"], _external=True)
+    # Without a configured public address the node's own address as asked is the best guess; it
+    # only misleads whoever forged the Host header, as this receipt is shown to them alone.
+    status_url = (public_url(".status", ticket=record["ticket"])
+                  or url_for(".status", ticket=record["ticket"], _external=True))
     return render_template("kiosk/ticket.html", table=table, record=record, groups=record["ticket"].split("-"),
                            qr=qr_svg(status_url, gettext("QR code of ticket %(ticket)s", ticket=record["ticket"])),
                            submitted_at=_history(table, record)[0]["at"])
 
 
 def _history(table, record):
+    """Return what a resident may see of a record's history: each status and when (no clerk's note, no name)."""
     history = record["history"] if table == "service_requests" else record["responses"]
     if isinstance(history, str):
         history = json.loads(history)
-    return history or [{"status": record["status"], "at": None, "note": ""}]
+    shown = [{"status": entry.get("status"), "at": entry.get("at")} for entry in history or ()
+             if isinstance(entry, dict)]
+    return shown or [{"status": record["status"], "at": None}]
 
 
 @bp.get("/status")
@@ -122,6 +147,8 @@ def status():
         return render_template("kiosk/status.html", typed="", problems={})
     if not typed.strip():
         problem = gettext("Type the ticket number printed on your receipt.")
+    elif not _lookup_allowed():
+        return _too_many_lookups(typed)
     else:
         table, record = _find(typed)
         if record is not None:

@@ -28,6 +28,8 @@ SETTINGS = (
     Setting("backup_keep", int, 7, "VILLAGE_BACKUP_KEEP", "How many nightly backups to keep."),
     Setting("serve_workers", int, 0, "VILLAGE_SERVE_WORKERS", "Serving processes of `village serve` (0: one per core, at most 2)."),
     Setting("secret_key", str, "", "VILLAGE_SECRET_KEY", "Key for session cookies (default: made at init, kept in the data dir)."),
+    Setting("public_base_url", str, "", "VILLAGE_PUBLIC_BASE_URL", "Address people reach this node at, e.g. http://192.168.1.10:8080: certificate QR codes link there (never to the Host a request named)."),
+    Setting("status_lookups_per_minute", int, 10, "VILLAGE_STATUS_LOOKUPS_PER_MINUTE", "Ticket lookups one address may make per minute (guessing tickets is slowed)."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
