@@ -1,9 +1,11 @@
 """The command line: init, import/export round trips, refusals, users, backup, check, status."""
 import csv
 import json
+import os
 import sqlite3
 
 import pytest
+from conftest import Village
 
 AREA = "52/5201/520102/001"
 TRICKY = ["王建国", 'He said "hi", then left', "line one\nline two", "🌾🐖 丰收", "a,b,,c", " spaced ", "ئۇيغۇرچە"]
@@ -180,3 +182,36 @@ def test_demo_makes_a_village_with_a_clerk_who_can_log_in(runner):
     assert answer.status_code == 302 and "/clerk/login" not in answer.headers["Location"]
     again = runner("demo", "--no-serve")
     assert again.exit_code == 0 and "households" not in again.output.splitlines()[0]
+
+
+@pytest.mark.parametrize("out, says", [
+    ("no-such-folder/b.db", "There is no folder"),
+    (".", "is a folder"),
+    ("h.csv", "already exists"),
+])
+def test_backup_refuses_a_place_it_cannot_write_before_starting(village, tmp_path, out, says):
+    (tmp_path / "h.csv").write_text("code\n", encoding="utf-8")
+    result = village("backup", "--out", str(tmp_path / out))
+    assert result.exit_code == 1 and says in result.output
+    assert not [n for n in os.listdir(tmp_path) if n.endswith(".part")]
+
+
+def test_init_in_a_place_that_cannot_hold_a_folder_says_so(runner, tmp_path):
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    result = Village(tmp_path / "a-file" / "data")("init", "--role", "village", "--name", "x", "--area", AREA)
+    assert result.exit_code == 1 and "could not be used (Not a directory)" in result.output
+
+
+def test_a_failed_init_leaves_nothing_behind_and_can_be_run_again(runner, monkeypatch):
+    import village.node
+
+    def broken(data_dir):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("village.keys.sealing_key", broken)
+    result = runner("init", "--role", "village", "--name", "x", "--area", AREA)
+    assert result.exit_code == 1 and "is full" in result.output
+    monkeypatch.undo()
+    assert sorted(os.listdir(runner.data_dir)) == []
+    assert runner("init", "--role", "village", "--name", "x", "--area", AREA).exit_code == 0
+    assert village.node.load_node(runner.data_dir).name == "x"
