@@ -1,4 +1,5 @@
 """The data commands of the CLI: import and export."""
+import functools
 import os
 import stat
 import sys
@@ -80,7 +81,7 @@ def export(data_dir, table, fmt, out):
     if out:
         _check_folder(node.lang, out)
     # A value stored as bytes that are not UTF-8 (written by another program) is shown, not fatal.
-    db.conn.text_factory = lambda data: data.decode("utf-8", "replace")
+    db.conn.text_factory = functools.partial(str, encoding="utf-8", errors="replace")
     columns, records = export_rows(db, table)
     if fmt == "xlsx":
         gettext = translations(node.lang).gettext
