@@ -10,7 +10,7 @@ from zipfile import ZIP_DEFLATED, ZipFile
 from village.i18n_markers import N_
 from village.records import core
 from village.records.schema import TABLES, column_names, fields
-from village.records.validate import ValidationError
+from village.records.validate import UNSAFE, ValidationError
 
 MAX_REPORTED = 50
 # A cell longer than the longest value any field holds is refused before it is validated, and
@@ -22,8 +22,8 @@ CONFLICT_COLUMNS = ["id", "tbl", "row_id", "field", "kept_value", "kept_version"
 # OWASP CSV injection: a cell led by one of these is a formula to Excel and LibreOffice.
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 # Control characters XML (so XLSX) cannot hold, C1 controls, and bidi embeddings, overrides and
-# isolates, which can make a cell read differently from what it holds.
-UNSHOWABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# isolates, which can make a cell read differently from what it holds: the validator's own set.
+UNSHOWABLE = UNSAFE
 XLSX_CELL = 32767  # Excel's limit per cell, in UTF-16 code units
 
 

@@ -11,7 +11,7 @@ from village.records.schema import INT_LIMIT, fields
 
 # Control characters (C0, DEL, C1) and the bidi embeddings, overrides and isolates that can make
 # a name print reversed or hide text on a certificate. Marks (LRM, RLM) stay: Uyghur needs them.
-_UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
+UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
 _LINE_BREAKS = re.compile("[\t\n\r]")
 SHAPES = {
     "phone": (re.compile(r"^\+?[0-9][0-9 -]{3,22}[0-9]$"), N_("A phone number has 5 to 15 digits.")),
@@ -30,7 +30,7 @@ def _text(spec, raw):
     """Return resident or clerk text made safe to store and print, or raise ValueError."""
     value = str(raw)
     if not (value.isascii() and value.isprintable()):  # the common case needs no cleaning
-        value = _UNSAFE.sub("", value)
+        value = UNSAFE.sub("", value)
         if not unicodedata.is_normalized("NFC", value):
             value = unicodedata.normalize("NFC", value)
         if not spec.multiline:
