@@ -2,10 +2,12 @@
 
 SQLite treats a missing or zero-byte file as a new, empty database: opening one would silently
 recreate a node without its records or its hub credentials. So a node's database is made once,
-at `village init`, and afterwards a missing, empty, foreign or truncated file is refused with
-the way out (restore a backup), before anything opens it.
+at `village init`; afterwards a missing or empty file is refused before anything opens it, and
+a file SQLite finds damaged is told apart (cut short, not a database, damaged inside), each
+with the way out: restore a backup.
 """
 import errno
+import os
 import sqlite3
 import struct
 from pathlib import Path
@@ -50,28 +52,40 @@ def newest_backup(data_dir):
 
 
 def file_problem(path):
-    """Return (message, params) when the database file at `path` must not be opened, else None."""
+    """Return (message, params) when the database file at `path` must not be opened, else None.
+
+    Only stat(): opening and closing the file ourselves would drop the POSIX locks that
+    SQLite's connections in this process hold on it (closing any descriptor of a file does).
+    """
     path = Path(path)
     params = {"path": str(path), "backup": newest_backup(path.parent)}
     try:
         size = path.stat().st_size
-        with open(path, "rb") as handle:
-            header = handle.read(HEADER_BYTES)
     except FileNotFoundError:
         return MISSING, params
     except OSError as exc:
         return READ_ONLY, dict(params, error=exc.strerror)
-    if size == 0:
-        return EMPTY, params
+    return (EMPTY, params) if size == 0 else None
+
+
+def _damage(path, params):
+    """Return (message, params) for a database SQLite found damaged: cut short, not one, or damaged."""
+    try:
+        size = os.stat(path).st_size
+        # Read only once SQLite has given up on the file (see file_problem on descriptors).
+        with open(path, "rb") as handle:
+            header = handle.read(HEADER_BYTES)
+    except OSError:
+        return DAMAGED, params
     if not header.startswith(SQLITE_MAGIC) or len(header) < HEADER_BYTES:
         return NOT_SQLITE, params
-    expected = _expected_size(path, header)
+    expected = _declared_size(path, header)
     if expected and size < expected:
         return TRUNCATED, dict(params, size=size, expected=expected)
-    return None
+    return DAMAGED, params
 
 
-def _expected_size(path, header):
+def _declared_size(path, header):
     """Return the file size the header declares, when that can be trusted, else None."""
     wal = Path(f"{path}-wal")
     if wal.exists() and wal.stat().st_size:
@@ -90,13 +104,13 @@ def _expected_size(path, header):
 def explain(exc, path):
     """Return (message, params) telling a clerk what an SQLite or OS error at `path` means."""
     if isinstance(exc, sqlite3.DatabaseError):
-        code = getattr(exc, "sqlite_errorcode", None)
-        message = SQLITE_CODES.get(code & 0xFF if code is not None else None)
-        if message is None and ("malformed" in str(exc) or "not a database" in str(exc)):
-            message = DAMAGED
-        message = message or UNUSABLE
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        message = SQLITE_CODES.get(code, UNUSABLE)
     else:
         message = OS_CODES.get(getattr(exc, "errno", None), UNUSABLE)
         path = getattr(exc, "filename", None) or path
         exc = getattr(exc, "strerror", None) or exc
-    return message, {"path": str(path), "error": str(exc), "backup": newest_backup(Path(path).parent)}
+    params = {"path": str(path), "error": str(exc), "backup": newest_backup(Path(path).parent)}
+    if message is DAMAGED and Path(path).is_file():
+        return _damage(path, params)
+    return message, params
