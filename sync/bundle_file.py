@@ -21,11 +21,11 @@ then checked streaming, and only a signed file is opened, one payload at a time.
 """
 import hashlib
 import json
-import os
 from pathlib import Path
 
 from sync.auth import sign, signature_ok
 from sync.batch import BadBatch, decode
+from sync.files import write_private
 from sync.seal import Opener, SealError, Sealer, fingerprint, load_public, public_text
 
 MAGIC = b"VILLAGE-BUNDLE/2\n"
@@ -67,23 +67,9 @@ def write_bundle(path, secret, recipient_key, header, inner, payloads):
     sealed = [sealer.seal(i, len(plain), p) for i, p in enumerate(plain)]
     header = dict(header, to=sealer.recipient, epk=sealer.ephemeral_text, sizes=[len(s) for s in sealed])
     header["sig"] = _signature(secret, header, _digest(header, sealed))
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    tmp.unlink(missing_ok=True)
-    try:
-        # Created 0600 whatever the umask: the file holds what the node sends (sealed, but still).
-        with os.fdopen(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
-            out.write(MAGIC)
-            out.write(json.dumps(header, sort_keys=True, separators=(",", ":")).encode() + b"\n")
-            for payload in sealed:
-                out.write(payload)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    # 0600 whatever the umask: the file holds what the node sends (sealed, but still).
+    head = json.dumps(header, sort_keys=True, separators=(",", ":")).encode() + b"\n"
+    return write_private(path, [MAGIC, head, *sealed])
 
 
 class Bundle:

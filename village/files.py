@@ -10,10 +10,10 @@ import os
 import stat
 from pathlib import Path
 
+from sync.files import PRIVATE_FILE
 from village.i18n_markers import N_
 
 PRIVATE_DIR = 0o700
-PRIVATE_FILE = 0o600
 PRIVATE_UMASK = 0o077
 SCAN_DEPTH = 2  # the data directory, backups/ and cert_keys/
 
@@ -56,29 +56,6 @@ def tighten(path):
         return True
     except OSError:
         return False
-
-
-def create_private(path):
-    """Create the new file `path` with mode 0600 (refuse an existing one) and return it open for writing."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
-    return os.fdopen(fd, "wb")
-
-
-def write_private(path, data):
-    """Write `data` (bytes) to `path` atomically with mode 0600: a half-written file never has the name."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".part")
-    tmp.unlink(missing_ok=True)
-    try:
-        with create_private(tmp) as out:
-            out.write(data)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
 
 
 def loose_modes(data_dir):

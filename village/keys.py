@@ -11,7 +11,7 @@ import secrets
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 
-from village.files import create_private
+from sync.files import write_new
 
 SEALING_KEY_FILE = "sealing_key.pem"
 
@@ -25,10 +25,7 @@ def sealing_key(data_dir):
                                 serialization.NoEncryption())
         tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.part")
         try:
-            with create_private(tmp) as out:
-                out.write(pem)
-                out.flush()
-                os.fsync(out.fileno())
+            write_new(tmp, [pem])
             # link, not replace: when two processes race, the first key stays (a hub may have
             # handed its public half out already).
             os.link(tmp, path)

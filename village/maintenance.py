@@ -1,14 +1,14 @@
 """Backup and the consistency check of a node's database (restore: village/restore.py)."""
 import json
-import os
 import sqlite3
 from pathlib import Path
 
 from sync.clock import split_version
+from sync.files import sync_to_disk, write_new
 from sync.meta import get_meta
 from sync.scope import in_scope
 from village.dbfile import CORRUPT_CODES, explain
-from village.files import PRIVATE_UMASK, create_private, loose_modes, out_file_problem
+from village.files import PRIVATE_UMASK, loose_modes, out_file_problem
 from village.i18n_markers import N_
 from village.records.schema import TABLES
 
@@ -32,14 +32,14 @@ def backup(db, out):
     tmp = out.with_name(out.name + ".part")
     tmp.unlink(missing_ok=True)
     try:
-        create_private(tmp).close()  # SQLite then writes into a file only we can read
+        write_new(tmp, [])  # SQLite then writes into a file only we can read
         dest = sqlite3.connect(str(tmp))
         try:
             db.conn.backup(dest)
             dest.execute("PRAGMA journal_mode = DELETE")
         finally:
             dest.close()
-        _fsync(tmp)
+        sync_to_disk(tmp)
         tmp.replace(out)
     except (sqlite3.DatabaseError, OSError) as exc:
         # A damaged source is the node's database; a full or read-only disk is the target's.
@@ -51,14 +51,6 @@ def backup(db, out):
         for leftover in (tmp, Path(f"{tmp}-journal")):
             leftover.unlink(missing_ok=True)
     return out
-
-
-def _fsync(path):
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # --- village check --------------------------------------------------------------------------

@@ -7,10 +7,11 @@ import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sync.files import write_private
 from sync.meta import get_meta, set_meta
 from sync.store import connect, transaction
 from village.dbfile import explain, file_problem
-from village.files import make_private_dir, private_umask, tighten, write_private
+from village.files import make_private_dir, private_umask, tighten
 from village.i18n_markers import N_
 from village.migrations import migrate
 
@@ -89,7 +90,7 @@ def init_node(data_dir, role, name, area, lang="zh_Hans"):
             from village.keys import sealing_key
 
             sealing_key(data_dir)
-            write_private(data_dir / IDENTITY_FILE, json.dumps(identity, ensure_ascii=False, indent=2).encode())
+            write_private(data_dir / IDENTITY_FILE, [json.dumps(identity, ensure_ascii=False, indent=2).encode()])
         except BaseException:
             # Leave no half-made node behind: a second `init` must be able to start afresh.
             for leftover in (node.db_path, Path(f"{node.db_path}-wal"), Path(f"{node.db_path}-shm")):

@@ -14,12 +14,12 @@ from urllib.parse import quote
 
 import sqlite_utils
 
+from sync.files import sync_to_disk, write_new
 from sync.meta import get_meta, set_meta
 from sync.store import transaction
 from village.dbfile import CORRUPT_CODES, EMPTY, MISSING, explain, file_problem
-from village.files import create_private
 from village.i18n_markers import N_
-from village.maintenance import MaintenanceError, _fsync
+from village.maintenance import MaintenanceError
 from village.migrations import known_names, migrate, migrations
 from village.node import NODE_ID_KEY
 
@@ -105,7 +105,7 @@ def _prepare(node, source, copy_path, force):
         raise MaintenanceError(NOT_A_BACKUP, path=str(source), error=str(exc)) from None
     finally:
         copy.close()
-    _fsync(copy_path)
+    sync_to_disk(copy_path)
     return {"owner": owner, "clock_read": clock is not None, "users": users}
 
 
@@ -113,7 +113,7 @@ def _copy(source, copy_path):
     """Copy the backup into a new 0600 file with SQLite's backup (a file:// URI never creates anything)."""
     # quote(): a "#" or "?" in the name must not end the path ("backup#1.db" would open "backup").
     uri = f"file:{quote(str(source.absolute()))}?mode=ro"
-    create_private(copy_path).close()
+    write_new(copy_path, [])
     try:
         src = sqlite3.connect(uri, uri=True)
         dest = sqlite3.connect(str(copy_path))
@@ -224,11 +224,7 @@ def _swap(db_path, copy_path):
         else:
             side.unlink(missing_ok=True)
     os.replace(copy_path, db_path)
-    fd = os.open(db_path.parent, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    sync_to_disk(db_path.parent)
     return str(kept) if had else None
 
 
