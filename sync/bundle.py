@@ -21,7 +21,7 @@ from sync.batch import encode
 from sync.changelog import last_seq, writing
 from sync.clock import wall_ms
 from sync.meta import get_meta, set_meta
-from sync.seal import public_text
+from sync.seal import SealError, load_public, public_text
 from sync.server import SyncRefused, receive_push, serve_pull
 from sync.store import transaction
 
@@ -47,8 +47,10 @@ def export_bundle(db, out, key):
     """
     link, secret = _credentials(db)
     hub_key = get_meta(db, HUB_KEY)
-    if not hub_key:
-        raise BundleRefused("no_hub_key", "enrolled before bundles were sealed")
+    try:
+        load_public(hub_key)
+    except SealError:
+        raise BundleRefused("no_hub_key", "enrolled before bundles were sealed") from None
     cursor = start = int(get_meta(db, jobs.PUSH_CURSOR, "0"))
     payloads, count, size, more = [], 0, 0, False
     while True:

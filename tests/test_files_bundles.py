@@ -69,10 +69,13 @@ def test_a_bundle_sealed_to_another_key_is_refused(pair, tmp_path):
     assert hub_db.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 0
 
 
-def test_a_node_enrolled_before_bundles_were_sealed_is_told_to_enroll_again(pair, tmp_path):
+@pytest.mark.parametrize("stored", [None, "", "not a key"])
+def test_a_node_enrolled_before_bundles_were_sealed_is_told_to_enroll_again(pair, tmp_path, stored):
     hub, hub_db, village, village_db = pair
     with transaction(village_db):
         village_db.execute("DELETE FROM _sync_meta WHERE key = 'sync.hub_sealing_key'")
+        if stored is not None:
+            village_db.execute("INSERT INTO _sync_meta VALUES ('sync.hub_sealing_key', ?)", [stored])
     result = run(village, "export", "--out", str(tmp_path / "push.bundle"))
     assert result.exit_code == 1 and "village enroll" in result.output and "does not know the hub's key" in result.output
     assert not (tmp_path / "push.bundle").exists()
