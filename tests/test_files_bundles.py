@@ -165,3 +165,12 @@ def test_more_changes_than_one_bundle_holds_go_in_the_next(pair, tmp_path, monke
     assert rounds == 3  # 10 changes, 4 a bundle
     assert assert_same(village_db, hub_db, village.area) == 10
     assert get_meta(village_db, "sync.hub_sealing_key")
+
+
+@pytest.mark.parametrize("make", [lambda p: None, lambda p: p.mkdir(), lambda p: p.write_bytes(b"")])
+def test_a_missing_or_unreadable_bundle_is_said_plainly(pair, tmp_path, make):
+    hub, hub_db, village, village_db = pair
+    make(tmp_path / "x.bundle")
+    result = run(hub, "import", str(tmp_path / "x.bundle"))
+    assert result.exit_code == 1
+    assert "cannot be read" in result.output or "not a complete bundle" in result.output
