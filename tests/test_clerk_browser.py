@@ -3,6 +3,7 @@ import re
 from pathlib import Path
 
 import pytest
+from browser_helpers import watch_csp
 
 from village import create_app
 from village.demo import populate
@@ -20,7 +21,16 @@ def live(node, db, serve):
     populate(db, node, households=40)
     add_user(db, "clerk1", "clerk", PASSWORD)
     server = serve(create_app({"NODE": node}))
+    node.settings["public_base_url"] = server.url  # where its certificates' QR codes link
     return server.url, db, node
+
+
+@pytest.fixture
+def page(page):
+    """The conftest page; the test fails if the Content-Security-Policy blocked anything on it."""
+    blocked = watch_csp(page)
+    yield page
+    assert not blocked, blocked
 
 
 def log_in(page, url, lang="en"):
