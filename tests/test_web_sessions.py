@@ -2,6 +2,7 @@
 import html
 import json
 import re
+import time
 
 import pytest
 from clerk_helpers import PASSWORD, login
@@ -46,7 +47,7 @@ def test_a_cookie_signed_with_the_key_but_naming_a_user_and_role_gives_nothing(o
     # What the cookie says is never trusted: only a session the node holds counts.
     client = open_app.test_client()
     with client.session_transaction() as session:
-        session.update(user="clerk1", role="admin", sid="made-up")
+        session.update(user="clerk1", role="admin", seen=int(time.time()), sid="made-up")
     assert client.get("/clerk/households").status_code == 302
 
 
