@@ -53,17 +53,21 @@ def user_list(data_dir, as_json):
         click.echo(f"{u['username']:20} {u['role']:12} {disabled if u['disabled'] else '':10} {u['sessions']}")
 
 
+def _set_disabled(data_dir, username, disabled, message):
+    from village.users import set_disabled
+
+    node, db = open_node(data_dir)
+    set_disabled(db, username, disabled)
+    click.echo(say(node.lang, message, name=username))
+
+
 @user.command("disable")
 @data_option
 @click.argument("username")
 @handled
 def user_disable(data_dir, username):
     """Stop USERNAME from logging in, and end the sessions the user has open."""
-    from village.users import set_disabled
-
-    node, db = open_node(data_dir)
-    set_disabled(db, username, True)
-    click.echo(say(node.lang, N_("User %(name)s is disabled and logged out everywhere."), name=username))
+    _set_disabled(data_dir, username, True, N_("User %(name)s is disabled and logged out everywhere."))
 
 
 @user.command("enable")
@@ -72,11 +76,7 @@ def user_disable(data_dir, username):
 @handled
 def user_enable(data_dir, username):
     """Let a disabled USERNAME log in again."""
-    from village.users import set_disabled
-
-    node, db = open_node(data_dir)
-    set_disabled(db, username, False)
-    click.echo(say(node.lang, N_("User %(name)s can log in again."), name=username))
+    _set_disabled(data_dir, username, False, N_("User %(name)s can log in again."))
 
 
 @user.command("role")
