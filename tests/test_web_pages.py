@@ -136,3 +136,17 @@ def test_kiosk_reads_still_work_and_a_submission_says_it_was_not_saved(app, node
     assert response.headers["X-Frame-Options"] == "DENY"
     assert count(db, "service_requests") == saved  # nothing of the refused one
     assert client.get("/status?ticket=S-1234-5678&lang=en").status_code == 404  # lookups still answer
+
+
+def test_an_unexpected_failure_answers_a_page_with_the_headers(node, monkeypatch):
+    from village import create_app, kiosk
+
+    def broken(*_args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(kiosk, "latest_prices", broken)
+    client = create_app({"NODE": node}).test_client()  # not in testing mode: errors are answered, not raised
+    response = client.get("/?lang=en")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 500 and "tell the clerk" in html and "a bug" not in html
+    assert response.headers["X-Frame-Options"] == "DENY"
