@@ -50,8 +50,11 @@ def push_span(envelope, changes):
     return start, end
 
 
-def shape_problem(change, ops):
-    """Return a Refusal when a change is not well formed, else None."""
+def shape_problem(change, ops, good_areas=None):
+    """Return a Refusal when a change is not well formed, else None.
+
+    `good_areas` is a set of area paths already found well formed (a batch repeats a few).
+    """
     tbl, row_id, version = change.get("tbl"), change.get("row_id"), change.get("version")
     if not isinstance(tbl, str) or not _TABLE.match(tbl):
         return Refusal("malformed", "the change names no valid table")
@@ -63,8 +66,12 @@ def shape_problem(change, ops):
         return Refusal("malformed", "the change's version is not a clock stamp")
     for key in ("area", "prev_area"):
         area = change.get(key)
+        if good_areas is not None and area in good_areas:
+            continue
         if (area is not None or key == "area") and (not isinstance(area, str) or not _AREA.match(area)):
             return Refusal("malformed", f"the change's {key} is not an area code path")
+        if good_areas is not None and area is not None:
+            good_areas.add(area)
     if not isinstance(change.get("data"), dict) or not isinstance(change.get("base") or {}, dict):
         return Refusal("malformed", "the change's data must be an object")
     try:
@@ -137,9 +144,9 @@ def screen(db, sender_area, changes, ops, policy, upward=True):
     Accepted changes are fixed up as the receiver will log them: `prev_area` is the area the
     record is stored in here, not what the sender claimed.
     """
-    refused, candidates, synced = [], [], synced_tables(db)
+    refused, candidates, synced, good_areas = [], [], synced_tables(db), set()
     for change in changes:
-        problem = shape_problem(change, ops) if isinstance(change, dict) else Refusal("malformed", "not a change")
+        problem = shape_problem(change, ops, good_areas) if isinstance(change, dict) else Refusal("malformed", "not a change")
         if problem is None and not synced(change["tbl"]):
             problem = Refusal("not_writable", f"table {change['tbl']} is not synced here")
         if problem:

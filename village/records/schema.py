@@ -1,5 +1,5 @@
 """Every synced record table of SPEC 3: its fields, their types and their rules."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from village.i18n_markers import N_
@@ -23,9 +23,14 @@ class Field:
     multiline: bool = False  # keeps line breaks and tabs; other control characters are always removed
     shape: str = ""  # "phone" or "id_number": any script's digits made ASCII, then the shape checked
 
+    max_chars: int = field(init=False, repr=False, compare=False)  # max_length, or the kind's default
+
+    def __post_init__(self):
+        object.__setattr__(self, "max_chars", self.max_length or MAX_LENGTH.get(self.kind, 200))
+
     def limit(self):
         """Return the longest value this field may hold, in characters."""
-        return self.max_length or MAX_LENGTH.get(self.kind, 200)
+        return self.max_chars
 
 
 # Longest values by kind, in characters: a name is not 70 MB (one such value stopped a village's

@@ -13,6 +13,7 @@ from village.records.schema import INT_LIMIT, fields
 # a name print reversed or hide text on a certificate. Marks (LRM, RLM) stay: Uyghur needs them.
 UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
 _LINE_BREAKS = re.compile("[\t\n\r]")
+_DIRTY = re.compile(UNSAFE.pattern[:-1] + "\t\n\r]")  # what a one-line field must not keep
 SHAPES = {
     "phone": (re.compile(r"^\+?[0-9][0-9 -]{3,22}[0-9]$"), N_("A phone number has 5 to 15 digits.")),
     "id_number": (re.compile(r"^[0-9]{15}([0-9]{2}[0-9X])?$"), N_("An ID number has 18 characters (or 15 digits).")),
@@ -28,15 +29,15 @@ def _digits(text):
 
 def _text(spec, raw):
     """Return resident or clerk text made safe to store and print, or raise ValueError."""
-    value = str(raw)
-    if not (value.isascii() and value.isprintable()):  # the common case needs no cleaning
+    value = raw if type(raw) is str else str(raw)
+    if (_DIRTY if not spec.multiline else UNSAFE).search(value):
         value = UNSAFE.sub("", value)
-        if not unicodedata.is_normalized("NFC", value):
-            value = unicodedata.normalize("NFC", value)
         if not spec.multiline:
             value = _LINE_BREAKS.sub(" ", value)
-    if len(value) > spec.limit():
-        raise ValueError(N_("This is too long: at most %(max)s characters."), {"max": spec.limit()})
+    if not value.isascii() and not unicodedata.is_normalized("NFC", value):
+        value = unicodedata.normalize("NFC", value)
+    if len(value) > spec.max_chars:
+        raise ValueError(N_("This is too long: at most %(max)s characters."), {"max": spec.max_chars})
     if spec.shape and value.strip():
         value = _digits(value).strip().upper()
         pattern, message = SHAPES[spec.shape]
@@ -59,13 +60,19 @@ class ValidationError(ValueError):
 
 def _coerce(spec, raw):
     """Return `raw` as the field's type, or raise ValueError with a (message, params) pair."""
-    if raw is None or (isinstance(raw, str) and raw == "" and spec.kind != "text"):
+    if raw is None or (raw == "" and spec.kind != "text"):
         return None
     kind = spec.kind
+    if type(raw) is int and kind == "int" and -INT_LIMIT <= raw <= INT_LIMIT:
+        return raw  # the common cases of received values, already in their stored form
+    if type(raw) is float and kind == "float" and raw - raw == 0.0:  # finite
+        return raw
+    if type(raw) is str and kind == "choice" and raw in spec.choices:
+        return raw
     if type(raw) is str:
-        if len(raw) > spec.limit() * 4:
+        if len(raw) > spec.max_chars * 4:
             # Checked before any parsing: a 70 MB value costs nothing to refuse.
-            raise ValueError(N_("This is too long: at most %(max)s characters."), {"max": spec.limit()})
+            raise ValueError(N_("This is too long: at most %(max)s characters."), {"max": spec.max_chars})
         if kind == "text":
             return _text(spec, raw)
     elif isinstance(raw, (dict, list)) and kind != "json":
@@ -127,8 +134,8 @@ def _coerce(spec, raw):
             value = json.dumps(raw, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
         except (ValueError, TypeError, RecursionError):
             raise ValueError(N_("This is not valid JSON."), {}) from None
-        if len(value) > spec.limit():
-            raise ValueError(N_("This is too long: at most %(max)s characters."), {"max": spec.limit()})
+        if len(value) > spec.max_chars:
+            raise ValueError(N_("This is too long: at most %(max)s characters."), {"max": spec.max_chars})
         return value
     raise AssertionError(kind)
 
@@ -158,7 +165,7 @@ def clean(table, values, existing=None, ref_exists=None, node_area=None):
     """
     specs = fields(table)
     problems, out = [], {}
-    unknown = set(values) - set(specs) - {"id", "area"}
+    unknown = values.keys() - specs.keys() - {"id", "area"}
     for name in sorted(unknown):
         problems.append((name, N_("There is no field called “%(field)s” in %(table)s."), {"field": name, "table": table}))
     for name, spec in specs.items():
