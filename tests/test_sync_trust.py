@@ -235,3 +235,22 @@ def test_the_county_releases_or_discards_what_a_village_sent_in_error(make_node,
     assert county("quarantine", "discard", str(by_code["outside_area"])).exit_code == 0
     assert json.loads(county("quarantine", "list", "--json").output) == []
     assert county("quarantine", "release", "99999").exit_code != 0
+
+
+@pytest.mark.parametrize("lang,says", [("en", "were refused by the hub"), ("zh_Hans", "被中心拒绝"),
+                                       ("ug", "مەركەز")])
+def test_the_clerks_sync_page_shows_what_the_hub_refused(make_node, serve, lang, says):
+    from clerk_helpers import login
+    from village import create_app
+    from village.users import add_user
+
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve, lang=lang)
+    with writing(db, village.node_id) as writer:  # a buggy node writing past its own validator
+        writer.put("households", "poison", {"code": "P", "head_name": "x", "members": "many", "area": VILLAGE_AREA})
+    assert sync(village).exit_code == 0
+    add_user(db, "clerk1", "clerk", "correct horse")
+    client = create_app({"NODE": village, "TESTING": True, "WTF_CSRF_ENABLED": False}).test_client()
+    assert login(client).status_code == 302
+    page = client.get("/clerk/sync").get_data(as_text=True)
+    assert says in page and "poison" in page
+    assert {"en": "is not a whole number", "zh_Hans": "不是整数", "ug": "پۈتۈن سان"}[lang] in page

@@ -71,6 +71,16 @@ def mask(value):
     return text[:3] + "*" * (len(text) - 7) + text[-4:]
 
 
+# Why the hub (or this node) refused a change it received: the codes of sync.screen and records.trust.
+REFUSAL_LABELS = {
+    "outside_area": _l("The record belongs to another village's area."),
+    "not_writable": _l("Only the county publishes these records."),
+    "invalid": _l("A value is not valid."),
+    "unknown_record": _l("The record does not exist at the receiver."),
+    "malformed": _l("The change was damaged or not understood."),
+}
+
+
 def init_templates(state):
     """Give the clerk templates the labels and the mask filter."""
     env = state.app.jinja_env
@@ -79,3 +89,4 @@ def init_templates(state):
     env.globals.setdefault("field_label", field_label)
     env.globals.setdefault("table_label", TABLE_LABELS.get)
     env.globals.setdefault("action_label", ACTIONS.get)
+    env.globals.setdefault("refusal_label", REFUSAL_LABELS.get)

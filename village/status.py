@@ -24,7 +24,8 @@ def sync_status(db, node):
             "clock_offset_ms": int(get_meta(db, "clock_offset_ms", "0")),
             # What the hub refused of ours (kept here, never sent again) and what we hold of others'.
             "refused": refusal_count(db),
-            "refusals": [{k: r[k] for k in ("tbl", "row_id", "code", "message", "refused_at")} for r in refusals(db, 20)],
+            "refusals": [{k: r[k] for k in ("tbl", "row_id", "code", "message", "problems", "refused_at")}
+                         for r in refusals(db, 20)],
             "quarantined": held_counts(db)}
     if node.role == "county":
         sync["nodes"] = nodes_status(db, node.setting("not_seen_days"))
