@@ -3,7 +3,7 @@
 Every node makes one at `village init` (older nodes on first use) and keeps the private half in
 `<data dir>/sealing_key.pem`, mode 0600. A hub hands its public half to each village that
 enrolls; a village puts its own public half in every push bundle, and the hub seals the reply
-to it. See docs/security-files.md.
+to it. See docs/security.md.
 """
 import os
 import secrets
