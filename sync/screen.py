@@ -124,8 +124,8 @@ def synced_tables(db):
     return synced
 
 
-def stored_areas(db, changes):
-    """Return {(table, row_id): area} of the records these changes touch that are held here."""
+def stored_rows(db, changes, columns="id, area"):
+    """Return {(table, row_id): row dict of `columns`} of the records these changes touch held here."""
     by_table, found = {}, {}
     for change in changes:
         by_table.setdefault(change["tbl"], set()).add(change["row_id"])
@@ -133,8 +133,9 @@ def stored_areas(db, changes):
         ids = list(ids)
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            rows = db.execute(f"SELECT id, area FROM [{table}] WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
-            found.update(((table, row_id), area) for row_id, area in rows)
+            cur = db.execute(f"SELECT {columns} FROM [{table}] WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+            names = [d[0] for d in cur.description]
+            found.update(((table, row[0]), dict(zip(names, row))) for row in cur.fetchall())
     return found
 
 
@@ -153,7 +154,7 @@ def screen(db, sender_area, changes, ops, policy, upward=True):
             refused.append((change if isinstance(change, dict) else {}, problem))
         else:
             candidates.append(change)
-    stored = stored_areas(db, candidates)
+    stored = {key: row["area"] for key, row in stored_rows(db, candidates).items()}
     arriving = {(c["tbl"], c["row_id"]) for c in candidates if in_scope(c["area"], sender_area)}
     scoped = []
     for change in candidates:

@@ -45,8 +45,7 @@ def quarantine_release(data_dir, entry):
     try:
         still = release_held(db, node.node_id, entry, "cli", trust.policy)
     except KeyError:
-        raise Problem(say(node.lang, N_("No change numbered %(id)s is held here. See: village quarantine list"),
-                          id=entry)) from None
+        raise _not_held(node, entry) from None
     if still is not None:
         raise Problem(say(node.lang, N_("Change %(id)s is still refused, nothing was applied: %(reason)s"),
                           id=entry, reason=still.message))
@@ -65,9 +64,12 @@ def quarantine_discard(data_dir, entry):
     try:
         discard_held(db, entry, "cli")
     except KeyError:
-        raise Problem(say(node.lang, N_("No change numbered %(id)s is held here. See: village quarantine list"),
-                          id=entry)) from None
+        raise _not_held(node, entry) from None
     click.echo(say(node.lang, N_("Change %(id)s was discarded."), id=entry))
+
+
+def _not_held(node, entry):
+    return Problem(say(node.lang, N_("No change numbered %(id)s is held here. See: village quarantine list"), id=entry))
 
 
 COMMANDS = (quarantine_group,)

@@ -4,26 +4,12 @@ Passed to the sync engine as its policy (see `sync.screen`): the engine has alre
 changes' shape and that the sender's path holds the record's stored and declared areas.
 """
 from sync.quarantine import Refusal
+from sync.screen import stored_rows
 from village.records.core import UNIQUE_IN_AREA
 from village.records.schema import DOWNSTREAM, TABLES
 from village.records.validate import ValidationError, clean
 
 RECEIVED_TABLES = frozenset(TABLES)
-
-
-def _stored_rows(db, changes):
-    """Return {(table, row_id): stored row dict} of the records these changes update."""
-    by_table, found = {}, {}
-    for change in changes:
-        by_table.setdefault(change["tbl"], set()).add(change["row_id"])
-    for table, ids in by_table.items():
-        ids = list(ids)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            cur = db.execute(f"SELECT * FROM [{table}] WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
-            names = [d[0] for d in cur.description]
-            found.update(((table, row[0]), dict(zip(names, row))) for row in cur.fetchall())
-    return found
 
 
 class _Batch:
@@ -60,7 +46,7 @@ class _Batch:
 
 def policy(db, sender_area, changes, upward):
     """Return {position: Refusal} for the changes this node must not apply."""
-    stored = _stored_rows(db, [c for c in changes if c["op"] == "put"])
+    stored = stored_rows(db, [c for c in changes if c["op"] == "put"], "*")
     batch, verdicts = _Batch(db), {}
     for i, change in enumerate(changes):
         table = change["tbl"]
