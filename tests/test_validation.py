@@ -119,3 +119,35 @@ def test_children_take_the_area_of_their_household(make_node):
         hh = core.save(w, node, "households", {"code": "H1", "head_name": "王", "area": "52/5201/520102/007"})
         person = core.save(w, node, "persons", {"household_id": hh, "name": "李"})
     assert core.get(db, "persons", person)["area"] == "52/5201/520102/007"
+
+
+@pytest.mark.parametrize("table, values, bad", [
+    ("households", {"code": "H2", "head_name": "王" * 201}, {"head_name"}),
+    ("households", {"code": "H2", "head_name": "x" * 70_000_000}, {"head_name"}),
+    ("households", {"code": "H2", "head_name": "王", "notes": "n" * 4001}, {"notes"}),
+    ("households", {"code": "H2", "head_name": "王", "members": 10 ** 20}, {"members"}),
+    ("households", {"code": "H2", "head_name": "王", "members": "1e400"}, {"members"}),
+    ("households", {"code": "H2", "head_name": "王", "phone": "call me"}, {"phone"}),
+    ("households", {"code": "H2", "head_name": "王", "id_number": "12345"}, {"id_number"}),
+    ("households", {"code": "H2", "head_name": {"a": 1}}, {"head_name"}),
+    ("service_requests", {"ticket": "S-1", "applicant_name": "a", "kind": "subsidy", "history": "{broken"}, {"history"}),
+    ("service_requests", {"ticket": "S-1", "applicant_name": "a", "kind": "subsidy", "history": [{"status": 1}]},
+     {"history"}),
+])
+def test_sizes_and_shapes_are_bounded(node_db, table, values, bad):
+    node, db = node_db
+    assert problems_of(node, db, table, values, parents=False) == bad
+
+
+def test_control_characters_and_bidi_overrides_are_removed_and_digits_made_ascii(node_db):
+    node, db = node_db
+    with core.write(db, node) as w:
+        row = core.save(w, node, "households", {
+            "code": "H9", "head_name": "王\u202e建国\x00\x1b", "notes": "line one\nline two\x07",
+            "phone": "\u0661\u0663\u0668\u0660\u0660\u0661\u0662\u0663\u0664\u0665\u0666",  # Arabic-Indic digits
+            "id_number": "５２０１０２１９８００１０１１２３ｘ"})  # full-width digits
+    stored = core.get(db, "households", row)
+    assert stored["head_name"] == "王建国"
+    assert stored["notes"] == "line one\nline two"
+    assert stored["phone"] == "13800123456"
+    assert stored["id_number"] == "52010219800101123X"

@@ -39,7 +39,7 @@ def _text(spec, raw):
     if len(value) > spec.max_chars:
         raise ValueError(N_("This is too long: at most %(max)s characters."), {"max": spec.max_chars})
     if spec.shape and value.strip():
-        value = _digits(value).strip().upper()
+        value = _digits(unicodedata.normalize("NFKC", value)).strip().upper()  # full-width too
         pattern, message = SHAPES[spec.shape]
         if not pattern.match(value) or (spec.shape == "phone" and not 5 <= sum(c.isdigit() for c in value) <= 15):
             raise ValueError(message, {})
