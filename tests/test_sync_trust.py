@@ -254,3 +254,20 @@ def test_the_clerks_sync_page_shows_what_the_hub_refused(make_node, serve, lang,
     page = client.get("/clerk/sync").get_data(as_text=True)
     assert says in page and "poison" in page
     assert {"en": "is not a whole number", "zh_Hans": "不是整数", "ug": "پۈتۈن سان"}[lang] in page
+
+
+def test_a_usb_bundle_cannot_write_another_villages_record(make_node, serve, tmp_path):
+    hub, hub_db, server, village, db, victim = two_villages(make_node, serve)
+    before = hub_household(hub_db, victim)
+    with writing(db, village.node_id) as writer:  # a tampered node: the bundle is signed with its own key
+        writer.put("households", victim, {"code": "V0", "head_name": "冒名", "area": VILLAGE_AREA})
+    add_households(db, village, 2)
+    here, there = Village(village.data_dir), Village(hub.data_dir)
+    assert here("bundle", "export", "--out", str(tmp_path / "push.bundle")).exit_code == 0
+    imported = there("bundle", "import", str(tmp_path / "push.bundle"), "--reply", str(tmp_path / "reply.bundle"))
+    assert imported.exit_code == 0, imported.output
+    assert hub_household(hub_db, victim) == before
+    assert hub_db.execute(f"SELECT COUNT(*) FROM households WHERE area = '{VILLAGE_AREA}'").fetchone()[0] == 2
+    assert [e["row_id"] for e in held(hub_db)] == [victim]
+    assert here("bundle", "import", str(tmp_path / "reply.bundle")).exit_code == 0
+    assert [r["row_id"] for r in refusals(db)] == [victim]
