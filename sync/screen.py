@@ -4,13 +4,13 @@ A batch's envelope that cannot be read is refused whole (BadEnvelope, a 400). Ev
 it is then checked on its own; a change that fails is held in quarantine with its reason and
 the rest apply. The checks that need nothing but the sync engine are here (shape, scope, the
 stored row's area); what a table may hold and who may write it comes from the caller as a
-`policy(db, sender_area, changes, upward)` that returns {position: Refusal}.
+`policy(db, sender_area, changes, upward, stored)` that returns {position: Refusal}, where
+`stored` maps (table, row_id) to the row as held here before the batch.
 """
 import re
 
 from sync.batch import EVICT
 from sync.changelog import UnknownTable, Writer
-from sync.clock import split_version
 from sync.quarantine import Refusal
 from sync.scope import in_scope, inside
 
@@ -74,10 +74,6 @@ def shape_problem(change, ops, good_areas=None):
             good_areas.add(area)
     if not isinstance(change.get("data"), dict) or not isinstance(change.get("base") or {}, dict):
         return Refusal("malformed", "the change's data must be an object")
-    try:
-        split_version(version)
-    except ValueError:
-        return Refusal("malformed", "the change's version is not a clock stamp")
     return None
 
 
@@ -124,8 +120,8 @@ def synced_tables(db):
     return synced
 
 
-def stored_rows(db, changes, columns="id, area"):
-    """Return {(table, row_id): row dict of `columns`} of the records these changes touch held here."""
+def stored_rows(db, changes):
+    """Return {(table, row_id): row dict} of the records these changes touch that are held here."""
     by_table, found = {}, {}
     for change in changes:
         by_table.setdefault(change["tbl"], set()).add(change["row_id"])
@@ -133,7 +129,7 @@ def stored_rows(db, changes, columns="id, area"):
         ids = list(ids)
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
-            cur = db.execute(f"SELECT {columns} FROM [{table}] WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
+            cur = db.execute(f"SELECT * FROM [{table}] WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
             names = [d[0] for d in cur.description]
             found.update(((table, row[0]), dict(zip(names, row))) for row in cur.fetchall())
     return found
@@ -154,7 +150,8 @@ def screen(db, sender_area, changes, ops, policy, upward=True):
             refused.append((change if isinstance(change, dict) else {}, problem))
         else:
             candidates.append(change)
-    stored = {key: row["area"] for key, row in stored_rows(db, candidates).items()}
+    rows = stored_rows(db, candidates)
+    stored = {key: row["area"] for key, row in rows.items()}
     arriving = {(c["tbl"], c["row_id"]) for c in candidates if in_scope(c["area"], sender_area)}
     scoped = []
     for change in candidates:
@@ -168,7 +165,7 @@ def screen(db, sender_area, changes, ops, policy, upward=True):
             change["prev_area"] = area if area is not None and area != change["area"] else None
             stored[key] = change["area"]
         scoped.append(change)
-    verdicts = policy(db, sender_area, scoped, upward) if policy else {}
+    verdicts = policy(db, sender_area, scoped, upward, rows) if policy else {}
     accepted = []
     for i, change in enumerate(scoped):
         if i in verdicts:

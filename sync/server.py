@@ -19,6 +19,8 @@ from sync.clock import (
     split_version,
     wall_ms,
 )
+from sync.jobs import PULLED_OPS, SCOPE
+from sync.meta import get_meta
 from sync.quarantine import DISCARDED, HELD, RELEASED, decide, get_held, hold
 from sync.scope import in_scope, inside
 from sync.screen import BadEnvelope, TooManyChanges, push_span, screen
@@ -267,8 +269,9 @@ def release_held(db, hub_id, quarantine_id, by, policy=None, wall=wall_ms):
         raise KeyError(quarantine_id)
     row = db.execute("SELECT area FROM nodes WHERE node_id = ?", [entry["node_id"]]).fetchone()
     with writing(db, hub_id, wall) as writer:
-        if row is None:  # held at a village from its hub: checked as the hub's changes are
-            accepted, refused = screen(db, entry["change"]["area"], [entry["change"]], OPS, policy, upward=False)
+        if row is None:  # held at a village from its hub: checked against the scope the hub granted
+            accepted, refused = screen(db, get_meta(db, SCOPE, ""), [entry["change"]], PULLED_OPS, policy,
+                                       upward=False)
         else:
             accepted, refused = screen(db, row[0], [entry["change"]], OPS, policy)
         if refused:

@@ -153,6 +153,11 @@ def test_a_duplicate_household_code_is_held(make_node, serve):
     ack = push_raw(village, db, [first, second], end=2)
     assert [r["row_id"] for r in ack["refused"]] == ["two"]
     assert hub_db.execute("SELECT COUNT(*) FROM households WHERE code = 'H1'").fetchone()[0] == 1
+    # And against a record the hub already holds, from an earlier batch.
+    third = change(village, "households", "three", {"code": "H1", "head_name": "丙", "area": VILLAGE_AREA}, n=3)
+    ack = push_raw(village, db, [third], start=2, end=3)
+    assert [(r["row_id"], r["problems"][0][0]) for r in ack["refused"]] == [("three", "code")]
+    assert hub_db.execute("SELECT COUNT(*) FROM households WHERE code = 'H1'").fetchone()[0] == 1
 
 
 def test_a_poison_record_written_past_validation_does_not_stop_the_village(make_node, serve):
@@ -271,3 +276,21 @@ def test_a_usb_bundle_cannot_write_another_villages_record(make_node, serve, tmp
     assert [e["row_id"] for e in held(hub_db)] == [victim]
     assert here("bundle", "import", str(tmp_path / "reply.bundle")).exit_code == 0
     assert [r["row_id"] for r in refusals(db)] == [victim]
+
+
+def test_a_village_holds_what_its_hub_sends_that_no_validator_would_pass(make_node, serve):
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
+    with writing(hub_db, hub.node_id) as writer:  # a buggy hub writing past its own validator
+        writer.put("households", "from-hub", {"code": "Q", "head_name": "x", "members": "many", "area": VILLAGE_AREA})
+    with core.write(hub_db, hub) as w:
+        core.save(w, hub, "households", {"code": "OK1", "head_name": "好", "area": VILLAGE_AREA})
+    assert sync(village).exit_code == 0
+    assert core.get(db, "households", "from-hub") is None
+    assert db.execute("SELECT COUNT(*) FROM households WHERE code = 'OK1'").fetchone()[0] == 1
+    here = Village(village.data_dir)
+    [entry] = json.loads(here("quarantine", "list", "--json").output)
+    assert (entry["row_id"], entry["code"]) == ("from-hub", "invalid")
+    still = here("quarantine", "release", str(entry["id"]))
+    assert still.exit_code != 0 and "whole number" in still.output
+    assert core.get(db, "households", "from-hub") is None
+    assert here("quarantine", "discard", str(entry["id"])).exit_code == 0

@@ -63,10 +63,10 @@ def stamp(response):
 
 def _nonce_key(db):
     """Return the hub's nonce key (made, in a write transaction, only the first time it is needed)."""
-    if "sync_nonce_key" not in current_app.config:
+    if "sync_nonce_key" not in current_app.extensions:
         with transaction(db):
-            current_app.config["sync_nonce_key"] = nonce_key(db)
-    return current_app.config["sync_nonce_key"]
+            current_app.extensions["sync_nonce_key"] = nonce_key(db)
+    return current_app.extensions["sync_nonce_key"]
 
 
 def _body():

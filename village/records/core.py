@@ -63,7 +63,7 @@ def save(writer, node, table, values, row_id=None, ref_exists=None):
     elif not inside(existing["area"], node.area):
         raise ValidationError([("area", N_("This record belongs to area %(area)s, outside this node."),
                                 {"area": existing["area"]})])
-    _check_unique(db, table, row_id, {**(existing or {}), **cleaned})
+    check_unique(db, table, row_id, {**(existing or {}), **cleaned})
     if existing is not None:
         cleaned = {k: v for k, v in cleaned.items() if existing.get(k) != v}
         if not cleaned:
@@ -75,7 +75,7 @@ def save(writer, node, table, values, row_id=None, ref_exists=None):
 UNIQUE_IN_AREA = {"households": "code", "service_requests": "ticket", "grievances": "ticket"}
 
 
-def _check_unique(db, table, row_id, row):
+def check_unique(db, table, row_id, row):
     """Refuse a second live record with the same household code or ticket in one area.
 
     Checked here, not by a UNIQUE index: two villages may both hold a code, and a hub must
@@ -86,8 +86,12 @@ def _check_unique(db, table, row_id, row):
         clash = db.execute(f"SELECT 1 FROM [{table}] WHERE [{name}] = ? AND area = ? AND id != ? AND _deleted = 0",
                            [row[name], row["area"], row_id]).fetchone()
         if clash:
-            raise ValidationError([(name, N_("“%(value)s” is already used by another record here."),
-                                    {"value": row[name]})])
+            raise taken_error(name, row[name])
+
+
+def taken_error(name, value):
+    """Return the error for a household code or ticket already used in the area."""
+    return ValidationError([(name, N_("“%(value)s” is already used by another record here."), {"value": value})])
 
 
 def _parent_area(db, table, cleaned):

@@ -4,12 +4,9 @@ Passed to the sync engine as its policy (see `sync.screen`): the engine has alre
 changes' shape and that the sender's path holds the record's stored and declared areas.
 """
 from sync.quarantine import Refusal
-from sync.screen import stored_rows
-from village.records.core import UNIQUE_IN_AREA
-from village.records.schema import DOWNSTREAM, TABLES
+from village.records.core import UNIQUE_IN_AREA, check_unique, taken_error
+from village.records.schema import DOWNSTREAM
 from village.records.validate import ValidationError, clean
-
-RECEIVED_TABLES = frozenset(TABLES)
 
 
 class _Batch:
@@ -17,36 +14,35 @@ class _Batch:
 
     def __init__(self, db):
         self.db = db
-        self.made, self.gone, self.taken = set(), set(), {}
+        self.gone, self.taken = set(), {}
         self.rows = {}  # (table, id) -> the record as earlier changes of this batch leave it
 
     def exists(self, table, row_id):
         if (table, row_id) in self.gone:
             return False
-        if (table, row_id) in self.made:
+        if (table, row_id) in self.rows:
             return True
         return self.db.execute(f"SELECT 1 FROM [{table}] WHERE id = ? AND _deleted = 0", [row_id]).fetchone() is not None
 
     def clash(self, table, row_id, row):
-        """Return the unique value `row` would take twice in its area, or None."""
+        """Raise ValidationError when `row` takes a household code or ticket already used in its area.
+
+        Used by another record held here (the local write's own check) or made earlier in this batch.
+        """
         name = UNIQUE_IN_AREA.get(table)
-        value = row.get(name) if name else None
-        if not value:
-            return None
-        key = (table, row["area"], value)
-        if self.taken.get(key, row_id) != row_id:
-            return value
-        other = self.db.execute(f"SELECT 1 FROM [{table}] WHERE [{name}] = ? AND area = ? AND id != ? AND _deleted = 0",
-                                [value, row["area"], row_id]).fetchone()
-        if other:
-            return value
-        self.taken[key] = row_id
-        return None
+        if not name or not row.get(name):
+            return
+        key = (table, row["area"], row[name])
+        if self.taken.setdefault(key, row_id) != row_id:
+            raise taken_error(name, row[name])
+        check_unique(self.db, table, row_id, row)
 
 
-def policy(db, sender_area, changes, upward):
-    """Return {position: Refusal} for the changes this node must not apply."""
-    stored = stored_rows(db, [c for c in changes if c["op"] == "put"], "*")
+def policy(db, sender_area, changes, upward, stored):
+    """Return {position: Refusal} for the changes this node must not apply.
+
+    `stored` maps (table, row_id) to the row held here before this batch.
+    """
     batch, verdicts = _Batch(db), {}
     for i, change in enumerate(changes):
         table = change["tbl"]
@@ -70,20 +66,12 @@ def _check_put(change, existing, batch, sender_area):
     table, data = change["tbl"], change["data"]
     try:
         cleaned = clean(table, data, existing, batch.exists, sender_area)
+        row = {**(existing or {}), **cleaned, "area": change["area"]}
+        batch.clash(table, change["row_id"], row)
     except ValidationError as exc:
         return Refusal("invalid", f"{table} {change['row_id']}: {exc}"[:500], exc.problems)
-    row = {**(existing or {}), **cleaned, "area": change["area"]}
-    value = batch.clash(table, change["row_id"], row)
-    if value is not None:
-        name = UNIQUE_IN_AREA[table]
-        return Refusal("invalid", f"{table} {change['row_id']}: {name} {value} is already used in area {row['area']}",
-                       [(name, "“%(value)s” is already used by another record here.", {"value": value})])
     for key in data:
         if key in cleaned:
             data[key] = cleaned[key]
-    batch.made.add((table, change["row_id"]))
     batch.rows[(table, change["row_id"])] = row
     return None
-
-
-__all__ = ["RECEIVED_TABLES", "policy"]
