@@ -5,7 +5,7 @@ import uuid
 from dataset import farm_records
 from sync.changelog import writing
 from village.node import open_db
-from village.demo import populate
+from village.ops.demo import populate
 from village.node import init_node
 
 AREA = "52/5201/520102/001"

@@ -12,7 +12,7 @@ from sync.changelog import writing
 from sync.server import add_node
 from village.node import open_db
 from village.node import init_node
-from village.syncing import enroll
+from village.ops.sync import enroll
 
 ROOT = Path(__file__).resolve().parent.parent
 COUNTY_AREA = "52/5201/520102"

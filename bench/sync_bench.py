@@ -7,7 +7,7 @@ from nodes import Served, make_hub, make_village, table_ids, village_sync, write
 from sync.meta import set_meta
 from sync.store import transaction
 from tests.faultproxy import FaultProxy
-from village.syncing import run_sync
+from village.ops.sync import run_sync
 
 BITS_256K = 32_000  # bytes per second of a 256 kbit/s link
 

@@ -5,10 +5,10 @@ import pytest
 from clerk_helpers import UUID, audit_actions, household, login, request_in
 
 from village import create_app
-from village.clerk import SEARCH_SQL, search_params
+from village.clerk.views import SEARCH_SQL, search_params
 from village.records import core
 from village.records.services import submit
-from village.verify import sign
+from village.signing import sign
 
 
 @pytest.mark.parametrize("query", ["HX0001", "hx0001", "王建国", "王建", "13812345678", "1381234",
@@ -191,7 +191,7 @@ def test_certificate_signature_verifies_and_tampering_does_not(clerk, db, node):
 
 
 def test_other_node_verifies_with_the_public_key_only(clerk, db, node, make_node):
-    from village.verify import KEYS_DIR, public_key_text
+    from village.signing import KEYS_DIR, public_key_text
 
     row, _ticket = request_in(db, node, ("in_review", "approved"))
     payload, _page = certificate_payload(clerk, row)
@@ -204,7 +204,7 @@ def test_other_node_verifies_with_the_public_key_only(clerk, db, node, make_node
 
 
 def test_signing_key_is_private_to_the_node(node):
-    from village.verify import PRIVATE_KEY_FILE, signing_key
+    from village.signing import PRIVATE_KEY_FILE, signing_key
 
     signing_key(node)
     assert (node.data_dir / PRIVATE_KEY_FILE).stat().st_mode & 0o077 == 0
@@ -230,7 +230,7 @@ def test_sync_now_on_a_node_not_enrolled(clerk, db):
 
 
 def test_sync_now_reports_what_was_sent(clerk, monkeypatch):
-    from village import syncing
+    from village.ops import sync as syncing
 
     calls = []
     monkeypatch.setattr(syncing, "run_sync", lambda node: calls.append(node) or {"ok": True, "pushed": 3, "pulled": 2,

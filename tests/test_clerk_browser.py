@@ -6,7 +6,7 @@ import pytest
 from browser_helpers import watch_csp
 
 from village import create_app
-from village.demo import populate
+from village.ops.demo import populate
 from village.records import core
 from village.users import add_user
 
@@ -148,7 +148,7 @@ def test_verify_page_passes_axe(live, page, lang):
     from axe_playwright_python.sync_playwright import Axe
 
     url, _db, node = live
-    from village.verify import sign
+    from village.signing import sign
 
     for payload in (sign(node, {"t": "S-1234-5678", "k": "subsidy", "a": "王", "d": "2025-01-01"}), "broken"):
         page.goto(f"{url}/verify/{payload}?lang={lang}")

@@ -6,7 +6,7 @@ import pytest
 from browser_helpers import watch_csp
 
 from village import create_app
-from village.demo import populate
+from village.ops.demo import populate
 from village.records import core
 from village.records.services import change_status, find_by_ticket, submit
 

@@ -69,13 +69,13 @@ def test_an_empty_or_missing_database_is_never_recreated(village, damage):
 
 def test_the_scheduler_does_not_recreate_a_missing_database(village):
     from village.node import load_node
-    from village.scheduler import NodeScheduler
+    from village.ops.scheduler import NodeScheduler
 
     node = load_node(village.data_dir)
     os.unlink(node.db_path)
     jobs = NodeScheduler(node, sync=lambda: True, probe=lambda: True)
     assert jobs.sync_tick() == "not enrolled"
-    from village.scheduler import backup_if_due
+    from village.ops.scheduler import backup_if_due
 
     assert jobs.with_db(backup_if_due)() is None
     assert not os.path.exists(node.db_path)
@@ -174,7 +174,7 @@ def test_an_added_admin_is_data_and_shown_after_restore(village, tmp_path):
 
 
 def test_restore_is_refused_while_the_node_serves(village, tmp_path):
-    from village.scheduler import DataDirLock
+    from village.ops.scheduler import DataDirLock
 
     lock = DataDirLock(village.data_dir)
     assert lock.acquire()  # what the first process of `village serve` holds

@@ -10,7 +10,7 @@ from village import create_app
 from village.records import core
 from village.records.services import change_status, submit
 from village.users import add_user
-from village.verify import sign
+from village.signing import sign
 
 ROLES = (None, "clerk", "fieldworker", "admin")
 PUBLIC = "public"  # anyone, no login (the kiosk is shared; certificates are checked by anyone)
@@ -40,7 +40,7 @@ def policy_of(endpoint):
 def walk_app(node, db, monkeypatch):
     """The app with records for every kind of URL argument, CSRF off to reach the role checks."""
     try:
-        from village import syncing
+        from village.ops import sync as syncing
 
         monkeypatch.setattr(syncing, "run_sync", lambda node: {"ok": True, "pushed": 0, "pulled": 0})  # no network
     except ImportError:

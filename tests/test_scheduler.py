@@ -13,7 +13,7 @@ import pytest
 from sync.meta import set_meta
 from sync.store import transaction
 from tests.conftest import COUNTY_AREA, free_port
-from village import scheduler as sch
+from village.ops import scheduler as sch
 from village.records import core
 
 UTC = datetime.timezone.utc
@@ -98,7 +98,7 @@ def test_reachable_against_a_real_listener():
 
 HOLD_LOCK = """
 import sys
-from village.scheduler import DataDirLock
+from village.ops.scheduler import DataDirLock
 lock = DataDirLock(sys.argv[1])
 print("held" if lock.acquire() else "refused", flush=True)
 sys.stdin.readline()
@@ -292,7 +292,7 @@ def test_expiry_leaves_announcements_of_a_higher_hub_alone(make_node):
 
 
 def test_status_reports_the_villages_not_seen(make_node):
-    from village.status import node_status
+    from village.ops.status import node_status
 
     county, db = make_node(role="county", area=COUNTY_AREA, name="县")
     now = datetime.datetime.now(UTC)

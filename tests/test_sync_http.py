@@ -11,7 +11,7 @@ from sync.jobs import pending
 from sync.meta import get_meta, set_meta
 from sync.store import transaction
 from village.records import core
-from village.syncing import hub_client, run_sync
+from village.ops.sync import hub_client, run_sync
 
 OTHER_VILLAGE = "52/5201/520102/002"
 

@@ -11,7 +11,7 @@ from sync.meta import get_meta
 from village import create_app
 from village.records import core
 from village.records.notices import current_announcements
-from village.syncing import run_sync
+from village.ops.sync import run_sync
 
 OTHER_VILLAGE = "52/5201/520102/002"
 TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000

@@ -19,7 +19,7 @@ from sync.meta import get_meta
 from sync.quarantine import held, refusals
 from sync.transport import Refused
 from village.records import core
-from village.syncing import hub_client
+from village.ops.sync import hub_client
 
 OTHER_VILLAGE = "52/5201/520102/002"
 

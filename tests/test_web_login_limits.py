@@ -4,7 +4,7 @@ import re
 import pytest
 from clerk_helpers import PASSWORD, login
 
-from village import throttle
+from village.web import throttle
 from village.audit import MAX_TEXT
 
 ATTACKER, DESK = "10.0.0.66", "10.0.0.7"

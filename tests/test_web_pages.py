@@ -7,7 +7,7 @@ import pytest
 import sqlite_utils
 from clerk_helpers import household
 
-from village.web_security import MAX_PAGE_BODY
+from village.web.security import MAX_PAGE_BODY
 
 TEMPLATES = Path(__file__).parent.parent / "village" / "templates"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -25,7 +25,7 @@ def count(db, table):
 
 # Headers: pages, static files, errors and the sync JSON all carry them.
 
-@pytest.mark.parametrize("path", ["/", "/status?ticket=S-0000-0000", "/static/kiosk.js", "/no-such-page",
+@pytest.mark.parametrize("path", ["/", "/status?ticket=S-0000-0000", "/static/kiosk/kiosk.js", "/no-such-page",
                                   "/clerk/login", "/verify/damaged", "/sync/ping", "/sync/pull"])
 def test_every_kind_of_answer_carries_the_security_headers(client, path):
     response = client.get(path)
@@ -139,7 +139,8 @@ def test_kiosk_reads_still_work_and_a_submission_says_it_was_not_saved(app, node
 
 
 def test_an_unexpected_failure_answers_a_page_with_the_headers(node, monkeypatch):
-    from village import create_app, kiosk
+    from village import create_app
+    from village.kiosk import views as kiosk
 
     def broken(*_args):
         raise RuntimeError("a bug")

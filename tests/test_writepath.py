@@ -98,7 +98,7 @@ def test_apply_of_a_remote_change_is_idempotent_and_merges_per_field(node_db):
 
 
 def test_writes_from_every_table_go_through_the_change_log(node_db):
-    from village.demo import populate
+    from village.ops.demo import populate
 
     node, db = node_db
     populate(db, node, households=20)

@@ -7,8 +7,7 @@ def create_app(config=None):
     # not need Flask, and importing it cost a tenth of a second at every command.
     from flask import Flask
 
-    from village import db, web_i18n, web_security
-    from village.extensions import csrf
+    from village import web
     from village.node import load_node
 
     app = Flask(__name__)
@@ -18,14 +17,13 @@ def create_app(config=None):
     node = app.config["NODE"]
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = node.setting("secret_key") or node.secret_key
-    app.config.update(SESSION_COOKIE_SAMESITE="Lax", SESSION_COOKIE_HTTPONLY=True)
-    db.init_app(app)
-    web_i18n.init_app(app)
-    web_security.init_app(app)  # before CSRF: its body limit must hold when CSRF reads the form
-    csrf.init_app(app)
+    web.init_app(app)
 
-    from village import auth, clerk, clerk_queues, clerk_records, kiosk, sync_api, verify
+    from village.api import sync as sync_api
+    from village.clerk import queues, records, views as clerk
+    from village.kiosk import verify, views as kiosk
+    from village.web import auth
 
-    for module in (kiosk, auth, clerk, clerk_records, clerk_queues, verify, sync_api):
+    for module in (kiosk, auth, clerk, records, queues, verify, sync_api):
         app.register_blueprint(module.bp)
     return app

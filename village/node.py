@@ -10,8 +10,8 @@ from pathlib import Path
 from sync.files import write_private
 from sync.meta import get_meta, set_meta
 from sync.store import connect, transaction
-from village.dbfile import explain, file_problem
-from village.files import make_private_dir, private_umask, tighten
+from village.ops.dbfile import explain, file_problem
+from village.filemodes import make_private_dir, private_umask, tighten
 from village.i18n_markers import N_
 from village.migrations import migrate
 

@@ -1,0 +1,1 @@
+"""JSON endpoints: the sync protocol (/sync/) and, next, the records API (/api/).."""

@@ -1,0 +1,149 @@
+"""The hub's sync endpoints under /sync/: ping, enroll, push, pull (see docs/sync.md)."""
+import json
+import logging
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+
+from sync.auth import issue_nonce, nonce_key
+from sync.batch import BadBatch, decode, encode
+from sync.changelog import UnknownTable
+from sync.clock import Clock, wall_ms
+from sync.server import SyncRefused, authenticate, enroll, identify, last_push, receive_push, serve_pull
+from sync.screen import whole_number
+from sync.store import transaction
+from village.web.db import get_db
+from village.web.ratelimit import FailureLimit
+from village.records import trust
+from village.web.extensions import csrf
+from village.keys import public_key_text
+
+bp = Blueprint("sync", __name__, url_prefix="/sync")
+log = logging.getLogger("village.sync")
+csrf.exempt(bp)  # machine-to-machine: every request is signed instead
+MAX_BODY = 16 * 1024 * 1024
+MAX_PULL = 20_000
+# Failed enrollments per address per minute: a code has 32^12 values, so this makes guessing
+# hopeless, while a clerk who mistypes a code twice is not held up.
+ENROLL_FAILURES_PER_MINUTE = 10
+
+
+@bp.record_once
+def _install(state):
+    state.app.extensions["enroll_limit"] = FailureLimit(per_minute=ENROLL_FAILURES_PER_MINUTE)
+
+
+def _error(status, code, message, **extra):
+    response = jsonify({"error": {"code": code, "message": message, **extra}})
+    response.status_code = status
+    return response
+
+
+@bp.errorhandler(SyncRefused)
+def refused(exc):
+    """Answer a refusal with the one JSON error shape."""
+    return _error(exc.status, exc.code, exc.message, **exc.extra)
+
+
+@bp.errorhandler(BadBatch)
+@bp.errorhandler(UnknownTable)
+def bad_batch(exc):
+    """Answer an unreadable batch, or one naming a table or field this hub does not sync."""
+    return _error(400, "bad_batch", f"the batch could not be read or applied: {exc}")
+
+
+@bp.after_request
+def stamp(response):
+    """Give every answer a fresh nonce, the hub's wall time and its clock."""
+    db = get_db()
+    response.headers["X-Sync-Nonce"] = issue_nonce(_nonce_key(db))
+    response.headers["X-Sync-Time"] = str(wall_ms())
+    response.headers["X-Sync-Clock"] = f"{Clock.load(db).last:016x}"
+    return response
+
+
+def _nonce_key(db):
+    """Return the hub's nonce key (made, in a write transaction, only the first time it is needed)."""
+    if "sync_nonce_key" not in current_app.extensions:
+        with transaction(db):
+            current_app.extensions["sync_nonce_key"] = nonce_key(db)
+    return current_app.extensions["sync_nonce_key"]
+
+
+def _body():
+    if (request.content_length or 0) > MAX_BODY:
+        raise SyncRefused(413, "too_large", "the batch is too large; send smaller batches")
+    return request.get_data(cache=True)
+
+
+def _caller():
+    """Return the enrolled node that signed this request (raise SyncRefused otherwise)."""
+    sent_time = request.headers.get("X-Sync-Time", "")
+    # A wall time is 13 digits; anything longer is not one (and would not fit a column).
+    node_wall = int(sent_time) if sent_time.isdigit() and len(sent_time) <= 15 else None
+    g.sync_node = authenticate(get_db(), request.headers.get("X-Sync-Node"), request.headers.get("X-Sync-Signature"),
+                               request.method, request.path, _body(), request.headers.get("X-Sync-Nonce"), node_wall)
+    return g.sync_node
+
+
+@bp.get("/ping")
+def ping():
+    """Answer the reachability probe (and hand out the first nonce).
+
+    A ping signed by an enrolled node also gets `last_push`: what the hub last committed of
+    that node's pushes, so an answer lost on the way need not cost the whole batch again.
+    """
+    node = current_app.config["NODE"]
+    answer = {"ok": True, "node_id": node.node_id, "role": node.role, "time": wall_ms()}
+    headers = request.headers
+    link = identify(get_db(), headers.get("X-Sync-Node"), headers.get("X-Sync-Signature"), "GET", request.path,
+                    b"", headers.get("X-Sync-Nonce")) if headers.get("X-Sync-Signature") else None
+    if link is not None:
+        answer["last_push"] = last_push(link)
+    return jsonify(answer)
+
+
+@bp.post("/enroll")
+def enroll_node():
+    """Exchange a one-time enrollment code for a node's credentials (rate-limited per address)."""
+    ip, limit = request.remote_addr or "-", current_app.extensions["enroll_limit"]
+    if not limit.allow(ip):
+        log.warning("enrollment refused: too many attempts from %s", ip)
+        raise SyncRefused(429, "slow_down", "too many enrollment attempts from this address; wait a minute")
+    try:
+        asked = json.loads(_body())
+        code, enroller, claim = str(asked["code"])[:64], str(asked["node_id"])[:64], asked.get("claim")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise SyncRefused(400, "bad_request", "send {\"code\": ..., \"node_id\": ..., \"claim\": ...}") from None
+    hub = current_app.config["NODE"]
+    try:
+        answer = enroll(get_db(), code, enroller, claim)
+    except SyncRefused as exc:
+        limit.fail(ip)
+        log.warning("enrollment attempt from %s refused: %s", ip, exc.code)
+        raise
+    log.info("node %s enrolled from %s", answer["node_id"], ip)
+    return jsonify({**answer, "hub_node_id": hub.node_id, "hub_area": hub.area, "hub_name": hub.name,
+                    "hub_sealing_key": public_key_text(hub.data_dir)})  # USB bundles are sealed to it
+
+
+@bp.post("/push")
+def push():
+    """Apply one batch of the caller's changes, commit, then acknowledge."""
+    link = _caller()
+    envelope, changes = decode(_body())
+    ack = receive_push(get_db(), current_app.config["NODE"].node_id, link, envelope, changes, policy=trust.policy)
+    return jsonify(ack)
+
+
+@bp.post("/pull")
+def pull():
+    """Send the changes in the caller's scope after its cursor."""
+    link = _caller()
+    try:
+        asked = json.loads(_body())
+        cursor = whole_number(asked["cursor"], "cursor")
+        limit = min(whole_number(asked.get("limit", 1000), "limit", low=1), MAX_PULL)
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise SyncRefused(400, "bad_request", "send {\"cursor\": whole number, \"limit\": whole number}") from None
+    envelope, changes = serve_pull(get_db(), link, cursor, limit)
+    return Response(encode(envelope, changes), mimetype="application/x-village-batch")

@@ -1,0 +1,108 @@
+"""The `village bundle` commands: sync batches carried on a USB stick (SPEC 4, Sneakernet)."""
+import click
+
+from village.cli.common import Problem, data_option, handled, open_node, say
+from village.filemodes import out_file_problem
+from village.i18n_markers import N_
+from village.node import NodeError
+
+REFUSALS = {
+    "unreadable": N_("The bundle file cannot be read (%(detail)s). Check the USB stick and the file name."),
+    "damaged": N_("This file is not a complete bundle (%(detail)s); nothing was imported. Export it again."),
+    "tampered": N_("This bundle was changed after it was signed, or signed with other credentials; "
+                   "nothing was imported. Export a new one."),
+    "not_enrolled": N_("This node is not enrolled at a hub yet. Run: village enroll --hub URL --code CODE"),
+    "wrong_node": N_("This reply bundle is for another node (%(link)s); nothing was imported. "
+                     "Use the reply written for this village."),
+    "unknown_node": N_("The bundle comes from node %(link)s, which is not enrolled at this hub; nothing was "
+                       "imported. Import push bundles at the hub, and reply bundles at the village."),
+    "revoked": N_("Node %(link)s was revoked at this hub; nothing was imported."),
+    "outside_area": N_("The bundle holds a record outside the node's area (%(detail)s); nothing was imported."),
+    "too_large": N_("The file is %(size)s bytes, more than a bundle may hold (%(limit)s bytes); it was not read "
+                    "and nothing was imported. Check that this is the bundle file."),
+    "old_format": N_("This bundle was written by an older version of the program, without encryption; nothing "
+                     "was imported. Export a new one with the current version."),
+    "wrong_key": N_("This bundle is encrypted for another key than this node's; nothing was imported. Import it "
+                    "where it was meant to go, or export a new one (the hub's key may have changed: enroll again)."),
+    "no_hub_key": N_("This node was enrolled before USB bundles were encrypted, so it does not know the hub's key. "
+                     "Ask the county for a new enrollment code and run: village enroll --hub URL --code CODE"),
+    "reply_failed": N_("The bundle was imported, but the reply could not be written to %(path)s (%(detail)s). "
+                       "Import the same bundle again with --reply in a place that can be written: nothing is "
+                       "applied twice."),
+}
+
+
+@click.group("bundle")
+def bundle_group():
+    """Carry sync on a USB stick: export at the village, import at the hub, import its reply."""
+
+
+def _check_out(path):
+    """Refuse a file that cannot be written, before anything is exported or imported."""
+    problem = out_file_problem(path, "village.bundle")
+    if problem:
+        raise NodeError(problem[0], **problem[1])
+
+
+@bundle_group.command("export")
+@data_option
+@click.option("--out", required=True, type=click.Path(), help="The bundle file to write.")
+@handled
+def bundle_export(data_dir, out):
+    """Write an encrypted, signed bundle of the changes the hub has not acknowledged yet."""
+    from sync.bundle import BundleRefused, export_bundle
+    from village.keys import sealing_key
+
+    node, db = open_node(data_dir)
+    _check_out(out)
+    try:
+        info = export_bundle(db, out, sealing_key(node.data_dir))
+    except BundleRefused as exc:
+        raise _problem(node, exc) from None
+    click.echo(say(node.lang, N_("Wrote %(n)s changes to %(path)s. Import it at the hub with: "
+                                 "village bundle import %(path)s --reply REPLY"), n=info["changes"], path=out))
+    if info["more"]:
+        click.echo(say(node.lang, N_("More changes wait than one bundle holds: after importing the hub's reply, "
+                                     "export another bundle.")), err=True)
+
+
+@bundle_group.command("import")
+@data_option
+@click.argument("file", type=click.Path())
+@click.option("--reply", type=click.Path(), help="At the hub: where to write the reply bundle.")
+@handled
+def bundle_import(data_dir, file, reply):
+    """Import a bundle: a village's at the hub (writing --reply), or the hub's reply at the village."""
+    from sync.bundle import PUSH, BundleRefused, import_bundle
+    from village.keys import sealing_key
+    from village.records import trust
+
+    node, db = open_node(data_dir)
+    if reply:
+        _check_out(reply)  # before the import: afterwards it has committed
+    try:
+        info = import_bundle(db, node.node_id, file, reply, trust.policy, key=sealing_key(node.data_dir))
+    except BundleRefused as exc:
+        raise _problem(node, exc) from None
+    if info["kind"] != PUSH:
+        click.echo(say(node.lang, N_("Imported the hub's reply: acknowledged up to %(cursor)s, %(n)s changes "
+                                     "received."), cursor=info["acknowledged"], n=info["received"]))
+        return
+    click.echo(say(node.lang, N_("Imported %(n)s changes (%(new)s new)."), n=info["received"], new=info["applied"]))
+    if info["gap"]:
+        click.echo(say(node.lang, N_("This hub lacks older changes of that node; the reply asks it to send them "
+                                     "again in its next bundle.")), err=True)
+    if reply:
+        click.echo(say(node.lang, N_("Wrote the reply (%(n)s changes for the node) to %(path)s. Import it at the "
+                                     "village with: village bundle import %(path)s"), n=info["sent"], path=reply))
+    else:
+        click.echo(say(node.lang, N_("No --reply file was given: the node will send these changes again until "
+                                     "it imports a reply.")), err=True)
+
+
+def _problem(node, exc):
+    message = REFUSALS.get(exc.code, N_("The bundle was refused (%(detail)s); nothing was imported."))
+    return Problem(say(node.lang, message, detail=exc.detail, **exc.params))
+
+
+COMMANDS = (bundle_group,)

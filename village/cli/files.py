@@ -1,0 +1,65 @@
+"""The CLI's commands for the node's files: backup, restore and check."""
+import click
+
+from village.cli.common import Problem, data_option, handled, open_node, say
+from village.i18n import translations
+from village.i18n_markers import N_
+from village.node import load_node
+
+
+@click.command()
+@data_option
+@click.option("--out", required=True, type=click.Path(), help="The backup file to write.")
+@handled
+def backup(data_dir, out):
+    """Copy the database to a backup file (safe while the node is serving)."""
+    from village.ops.maintenance import backup as run_backup
+
+    node, db = open_node(data_dir)
+    run_backup(db, out)
+    click.echo(say(node.lang, N_("Backup written to %(path)s."), path=out))
+
+
+@click.command()
+@data_option
+@click.argument("file", type=click.Path())
+@click.option("--force", is_flag=True, help="Restore a backup of another node (moving that node here).")
+@handled
+def restore(data_dir, file, force):
+    """Replace the node's data with a backup file (stop `village serve` first)."""
+    from village.ops.restore import restore as run_restore
+
+    # Not open_node(): the current database is not opened at all, it may be what is damaged.
+    node = load_node(data_dir)
+    report = run_restore(node, file, force=force)
+    click.echo(say(node.lang, N_("Restored from %(path)s."), path=file))
+    if report["replaced"]:
+        click.echo(say(node.lang, N_("The database it replaced is kept as %(path)s; delete it once all is well."),
+                       path=report["replaced"]))
+    if not report["clock_read"]:
+        click.echo(say(node.lang, N_("The database it replaced could not be read: changes made after the backup "
+                                     "was taken are not on this node any more. The hub keeps those it received.")),
+                   err=True)
+    users = ", ".join(f"{name} ({role})" for name, role in report["users"]) or "-"
+    click.echo(say(node.lang, N_("Who can log in now: %(users)s"), users=users))
+
+
+@click.command()
+@data_option
+@handled
+def check(data_dir):
+    """Check the node's files and database: modes, integrity, references and the app's own rules."""
+    from village.ops.maintenance import check as run_check
+
+    node, db = open_node(data_dir)
+    gettext = translations(node.lang).gettext
+    problems = run_check(db, node)
+    click.echo(say(node.lang, N_("Checking %(name)s (%(dir)s):"), name=node.name, dir=str(node.data_dir)))
+    for message, params in problems:
+        click.echo("  - " + gettext(message) % params, err=True)
+    if problems:
+        raise Problem(say(node.lang, N_("%(n)s problems found."), n=len(problems)))
+    click.echo(say(node.lang, N_("The database is in order.")))
+
+
+COMMANDS = (backup, restore, check)

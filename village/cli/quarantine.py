@@ -1,0 +1,75 @@
+"""The `village quarantine` commands: changes this node refused, to see and release or discard."""
+import json
+
+import click
+
+from village.cli.common import Problem, data_option, handled, open_node, say
+from village.i18n_markers import N_
+
+
+@click.group("quarantine")
+def quarantine_group():
+    """Changes refused on receipt (outside the sender's area, invalid values): list, release, discard."""
+
+
+@quarantine_group.command("list")
+@data_option
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handled
+def quarantine_list(data_dir, as_json):
+    """List the changes held here, newest first, with their sender and reason."""
+    from sync.quarantine import held
+
+    node, db = open_node(data_dir)
+    entries = [{k: e[k] for k in ("id", "node_id", "tbl", "row_id", "code", "message", "received_at")}
+               for e in held(db)]
+    if as_json:
+        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+        return
+    if not entries:
+        click.echo(say(node.lang, N_("Nothing is held: every change received was applied.")))
+    for e in entries:
+        click.echo(f"{e['id']}\t{e['received_at']}\t{e['node_id']}\t{e['tbl']} {e['row_id']}\t{e['code']}: {e['message']}")
+
+
+@quarantine_group.command("release")
+@data_option
+@click.argument("entry", type=int)
+@handled
+def quarantine_release(data_dir, entry):
+    """Check a held change again and apply it, once the reason it was refused is fixed."""
+    from sync.server import release_held
+    from village.records import trust
+
+    node, db = open_node(data_dir)
+    try:
+        still = release_held(db, node.node_id, entry, "cli", trust.policy)
+    except KeyError:
+        raise _not_held(node, entry) from None
+    if still is not None:
+        raise Problem(say(node.lang, N_("Change %(id)s is still refused, nothing was applied: %(reason)s"),
+                          id=entry, reason=still.message))
+    click.echo(say(node.lang, N_("Change %(id)s was checked again and applied."), id=entry))
+
+
+@quarantine_group.command("discard")
+@data_option
+@click.argument("entry", type=int)
+@handled
+def quarantine_discard(data_dir, entry):
+    """Set a held change aside for good (it stays on record as discarded)."""
+    from sync.server import discard_held
+
+    node, db = open_node(data_dir)
+    try:
+        discard_held(db, entry, "cli")
+    except KeyError:
+        raise _not_held(node, entry) from None
+    click.echo(say(node.lang, N_("Change %(id)s was discarded."), id=entry))
+
+
+def _not_held(node, entry):
+    return Problem(say(node.lang, N_("No change numbered %(id)s is held here. See: village quarantine list"), id=entry))
+
+
+COMMANDS = (quarantine_group,)

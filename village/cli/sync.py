@@ -1,0 +1,160 @@
+"""The sync commands of the CLI: node add/revoke, enroll, sync, announce."""
+import json
+import sys
+
+import click
+
+from village.cli.common import Problem, data_option, handled, open_node, say
+from village.i18n_markers import N_
+from village.node import NodeError, check_area
+
+# Exit codes of `village sync`, for scripts: 0 fully in sync, else what went wrong.
+EXIT_NOT_IN_SYNC, EXIT_UNREACHABLE, EXIT_REFUSED, EXIT_BUSY = 1, 3, 4, 5
+
+
+class SyncProblem(Problem):
+    """A sync round that did not end in sync, with an exit code saying why."""
+
+    def __init__(self, message, exit_code):
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+@click.group("node")
+def node_group():
+    """Manage the nodes enrolled at this hub."""
+
+
+@node_group.command("add")
+@data_option
+@click.option("--name", required=True, help="The village's name.")
+@click.option("--area", required=True, help="The area code path the node owns.")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+@handled
+def node_add(data_dir, name, area, as_json):
+    """Register a node at this hub and print its one-time enrollment code."""
+    from sync.server import SyncRefused, add_node
+
+    node, db = open_node(data_dir)
+    if node.role != "county":
+        raise NodeError(N_("Only a county hub enrolls nodes; this node is a %(role)s."), role=node.role)
+    try:
+        node_id, code = add_node(db, name.strip(), check_area(area), node.area)
+    except SyncRefused:
+        raise NodeError(N_("Area %(area)s is not inside this hub's area %(hub)s."), area=area, hub=node.area) from None
+    if as_json:
+        click.echo(json.dumps({"node_id": node_id, "code": code, "name": name.strip(), "area": check_area(area)}))
+        return
+    click.echo(say(node.lang, N_("Enrollment code for %(name)s (%(area)s): %(code)s\n"
+                                 "On that node run: village enroll --hub URL --code %(code)s"),
+                   name=name, area=check_area(area), code=code))
+
+
+@node_group.command("revoke")
+@data_option
+@click.argument("node_id")
+@handled
+def node_revoke(data_dir, node_id):
+    """Revoke an enrolled node's credentials (it can no longer sync)."""
+    from sync.server import revoke
+
+    node, db = open_node(data_dir)
+    if not revoke(db, node_id):
+        raise NodeError(N_("There is no enrolled node %(id)s that is not revoked already."), id=node_id)
+    click.echo(say(node.lang, N_("Node %(id)s is revoked."), id=node_id))
+
+
+@click.command()
+@data_option
+@click.option("--hub", "hub_url", required=True, help="The hub's address, e.g. https://county.example/")
+@click.option("--code", required=True, help="The one-time enrollment code from the county.")
+@click.option("--insecure", is_flag=True, help="Allow a plain http:// hub (the secret travels unprotected).")
+@handled
+def enroll(data_dir, hub_url, code, insecure):
+    """Enroll this node at its hub with a one-time code."""
+    from village.ops.sync import enroll as run_enroll
+
+    node, db = open_node(data_dir)
+    if insecure and not hub_url.lower().startswith("https://"):
+        click.echo(say(node.lang, N_("Warning: %(url)s is not https://; the node's secret travels unprotected."),
+                       url=hub_url), err=True)
+    answer = run_enroll(node, db, hub_url, code, insecure)
+    click.echo(say(node.lang, N_("Enrolled at %(hub)s as node %(id)s. Run `village sync` to send and receive records."),
+                   hub=answer.get("hub_name") or hub_url, id=answer["node_id"]))
+
+
+@click.command("sync")
+@data_option
+@handled
+def sync_command(data_dir):
+    """Run one full sync round with the hub; exit 0 only when fully in sync."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from village.ops.sync import run_sync
+
+    node, db = open_node(data_dir)
+    db.close()
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
+    with Progress(*columns, console=Console(stderr=True), disable=not sys.stderr.isatty(), transient=True) as bar:
+        tasks = {}
+
+        def progress(stage, done, total):
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        result = run_sync(node, progress)
+    if result["ok"]:
+        click.echo(say(node.lang, N_("In sync: sent %(pushed)s changes, received %(pulled)s."),
+                       pushed=result["pushed"], pulled=result["pulled"]))
+        return
+    raise _sync_problem(node.lang, result)
+
+
+def _sync_problem(lang, result):
+    code = result["code"]
+    if code == "not_enrolled":
+        return SyncProblem(say(lang, N_("This node is not enrolled at a hub yet. Run: village enroll --hub URL --code CODE")),
+                           EXIT_NOT_IN_SYNC)
+    if code == "busy":
+        return SyncProblem(say(lang, N_("Another sync is running on this node; try again in a minute.")), EXIT_BUSY)
+    if code == "unreachable":
+        return SyncProblem(say(lang, N_("The hub cannot be reached (%(error)s). %(n)s changes wait to be sent; "
+                                        "they are kept and sent at the next sync."),
+                               error=result["error"], n=result["pending"]), EXIT_UNREACHABLE)
+    if code in ("bad_credentials", "revoked"):
+        return SyncProblem(say(lang, N_("The hub refused this node's credentials (%(error)s). Ask the county for a "
+                                        "new enrollment code and run village enroll again."), error=result["error"]),
+                           EXIT_REFUSED)
+    if code is None:
+        return SyncProblem(say(lang, N_("Not fully in sync: %(n)s changes still wait to be sent. Run village sync again."),
+                               n=result["pending"]), EXIT_NOT_IN_SYNC)
+    return SyncProblem(say(lang, N_("The hub refused the sync (%(code)s: %(error)s). Nothing was lost; tell the "
+                                    "county staff."), code=code, error=result["error"]), EXIT_REFUSED)
+
+
+@click.command()
+@data_option
+@click.option("--title", required=True)
+@click.option("--body", default="")
+@click.option("--priority", type=click.Choice(["normal", "urgent", "emergency"]), default="normal", show_default=True)
+@click.option("--area", help="The area path it is addressed to (default: this node's whole area).")
+@click.option("--expires", help="When it stops showing, ISO 8601 (e.g. 2026-06-01T18:00:00+08:00).")
+@handled
+def announce(data_dir, title, body, priority, area, expires):
+    """Publish an announcement to every village under an area path."""
+    from village.records.core import save, write
+
+    node, db = open_node(data_dir)
+    values = {"title": {node.lang: title}, "body": {node.lang: body}, "priority": priority,
+              "area": check_area(area or node.area)}
+    if expires:
+        values["expires_at"] = expires
+    with write(db, node) as writer:
+        row_id = save(writer, node, "announcements", values)
+    click.echo(say(node.lang, N_("Announcement %(id)s published to %(area)s; villages receive it at their next sync."),
+                   id=row_id, area=values["area"]))
+
+
+COMMANDS = (node_group, enroll, sync_command, announce)

@@ -1,0 +1,1 @@
+"""The field app for tablets (/field/).."""

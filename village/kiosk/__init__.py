@@ -1,0 +1,1 @@
+"""The kiosk: what a resident sees at the village service point.."""

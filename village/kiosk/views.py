@@ -1,0 +1,160 @@
+"""The kiosk: what a resident sees at the service point, with no login."""
+import json
+import sqlite3
+
+import segno
+from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext
+from markupsafe import Markup
+
+from village.kiosk import labels as kiosk_labels
+from village.web import throttle
+from village.web.auth import client_ip
+from village.web.db import get_db
+from village.kiosk.forms import code_letters, problems_by_field, submit_form
+from village.records.notices import current_announcements, latest_prices, localized
+from village.records.services import find_by_ticket, normalise_ticket
+from village.records.validate import ValidationError
+from village.web.i18n import current_language
+from village.web.security import public_url
+
+bp = Blueprint("kiosk", __name__)
+TABLE_OF_PREFIX = {"S": "service_requests", "G": "grievances"}
+FORMS = {"service_requests": "kiosk/request.html", "grievances": "kiosk/grievance.html"}
+
+
+def _announcements():
+    """Return this request's current announcements with their text in the reader's language (cached on g)."""
+    if "kiosk_announcements" not in g:
+        lang = current_language()
+        g.kiosk_announcements = [
+            {**a, "title_text": localized(a["title"], lang), "body_text": localized(a["body"], lang)}
+            for a in current_announcements(get_db(), current_app.config["NODE"].area)]
+    return g.kiosk_announcements
+
+
+@bp.context_processor
+def kiosk_facts():
+    """Give every kiosk page its idle time, the labels of stored choices and the emergencies."""
+    node = current_app.config["NODE"]
+    emergencies = [a for a in _announcements() if a["priority"] == "emergency"]
+    return {"idle_seconds": node.setting("kiosk_idle_seconds"), "labels": kiosk_labels, "emergencies": emergencies}
+
+
+@bp.get("/")
+def home():
+    """Show emergencies across the top, then notices, market prices and what a resident can do here."""
+    notices = [a for a in _announcements() if a["priority"] != "emergency"]
+    prices = latest_prices(get_db(), current_app.config["NODE"].area)
+    return render_template("kiosk/home.html", notices=notices, prices=prices)
+
+
+@bp.get("/reset")
+def reset():
+    """Forget the last resident's language and go home: where the idle timer sends the kiosk."""
+    session.pop("lang", None)
+    return redirect(url_for(".home"))
+
+
+@bp.route("/request", methods=["GET", "POST"])
+def new_request():
+    """Ask for a certificate, a subsidy or another service, and get a ticket."""
+    return _submission("service_requests")
+
+
+@bp.route("/grievance", methods=["GET", "POST"])
+def new_grievance():
+    """Report a problem (anonymously if wished), and get a ticket."""
+    return _submission("grievances")
+
+
+def _submission(table):
+    problems = {}
+    if request.method == "POST":
+        try:
+            ticket = submit_form(get_db(), current_app.config["NODE"], table, request.form)
+        except ValidationError as exc:
+            problems = problems_by_field(exc, gettext)
+        else:
+            return redirect(url_for(".ticket", ticket=ticket))
+    form = request.form if request.method == "POST" else {}
+    return render_template(FORMS[table], form=form, problems=problems, code_keys=code_letters(get_db())), \
+        422 if problems else 200
+
+
+def _find(ticket):
+    """Return (table, record) for a ticket as typed, or (None, None)."""
+    ticket = normalise_ticket(ticket)
+    tables = [TABLE_OF_PREFIX[ticket[0]]] if ticket[:1] in TABLE_OF_PREFIX else list(TABLE_OF_PREFIX.values())
+    for table in tables:
+        record = find_by_ticket(get_db(), table, ticket)
+        if record is not None:
+            return table, record
+    return None, None
+
+
+def qr_svg(data, title):
+    """Return `data` as an inline SVG QR code (no image file, no remote resource)."""
+    svg = segno.make(data, error="m").svg_inline(scale=6, omitsize=True, title=title, dark="#000", light="#fff")
+    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))
+
+
+def _lookup_allowed():
+    """Count one ticket lookup from this address; return False when it made too many this minute."""
+    limit = current_app.config["NODE"].setting("status_lookups_per_minute")
+    try:
+        return throttle.allow(get_db(), f"status|{client_ip()}", limit)
+    except sqlite3.OperationalError:
+        return True  # a full disk or read-only data dir must not stop residents reading their tickets
+
+
+def _too_many_lookups(typed):
+    problem = gettext("This screen has looked up many tickets in a short time. Wait a minute and try again.")
+    return render_template("kiosk/status.html", typed=typed, problems={"ticket": [problem]}), 429
+
+
+@bp.get("/ticket/<ticket>")
+def ticket(ticket):
+    """Show a new ticket in very large type with a QR code and a print button: the receipt."""
+    if not _lookup_allowed():
+        return _too_many_lookups(ticket)
+    table, record = _find(ticket)
+    if record is None:
+        return redirect(url_for(".status", ticket=ticket))
+    # Without a configured public address the node's own address as asked is the best guess; it
+    # only misleads whoever forged the Host header, as this receipt is shown to them alone.
+    status_url = (public_url(".status", ticket=record["ticket"])
+                  or url_for(".status", ticket=record["ticket"], _external=True))
+    return render_template("kiosk/ticket.html", table=table, record=record, groups=record["ticket"].split("-"),
+                           qr=qr_svg(status_url, gettext("QR code of ticket %(ticket)s", ticket=record["ticket"])),
+                           submitted_at=_history(table, record)[0]["at"])
+
+
+def _history(table, record):
+    """Return what a resident may see of a record's history: each status and when (no clerk's note, no name)."""
+    history = record["history"] if table == "service_requests" else record["responses"]
+    if isinstance(history, str):
+        history = json.loads(history)
+    shown = [{"status": entry.get("status"), "at": entry.get("at")} for entry in history or ()
+             if isinstance(entry, dict)]
+    return shown or [{"status": record["status"], "at": None}]
+
+
+@bp.get("/status")
+def status():
+    """Check a ticket: its status and history, or the form again with the problem marked."""
+    typed = request.args.get("ticket")
+    if typed is None:
+        return render_template("kiosk/status.html", typed="", problems={})
+    if not typed.strip():
+        problem = gettext("Type the ticket number printed on your receipt.")
+    elif not _lookup_allowed():
+        return _too_many_lookups(typed)
+    else:
+        table, record = _find(typed)
+        if record is not None:
+            return render_template("kiosk/status.html", typed=record["ticket"], table=table, record=record,
+                                   history=_history(table, record), problems={})
+        problem = gettext("There is no ticket “%(ticket)s”. Check the number and try again.",
+                          ticket=normalise_ticket(typed))
+    return render_template("kiosk/status.html", typed=typed, problems={"ticket": [problem]}), 404

@@ -1,0 +1,1 @@
+"""What a person, the command line and the scheduler all run. No Flask.."""

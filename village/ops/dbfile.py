@@ -1,0 +1,116 @@
+"""The database file: checked before SQLite opens it, and its failures told in a clerk's words.
+
+SQLite treats a missing or zero-byte file as a new, empty database: opening one would silently
+recreate a node without its records or its hub credentials. So a node's database is made once,
+at `village init`; afterwards a missing or empty file is refused before anything opens it, and
+a file SQLite finds damaged is told apart (cut short, not a database, damaged inside), each
+with the way out: restore a backup.
+"""
+import errno
+import os
+import sqlite3
+import struct
+from pathlib import Path
+
+from village.i18n_markers import N_
+
+SQLITE_MAGIC = b"SQLite format 3\x00"
+HEADER_BYTES = 100
+BACKUP_PLACEHOLDER = "BACKUP-FILE"
+
+MISSING = N_("The database %(path)s is missing, but this data directory holds a node. Nothing was created. "
+             "Restore a backup: village restore %(backup)s")
+EMPTY = N_("The database %(path)s is empty (0 bytes): its records are lost. Nothing was recreated. "
+           "Restore a backup: village restore %(backup)s")
+DAMAGED = N_("The database %(path)s is damaged (%(error)s). Nothing was changed. "
+             "Restore a backup: village restore %(backup)s")
+FULL = N_("The disk holding %(path)s is full; nothing was saved. Free some space (old exports or backups), "
+          "then run the command again.")
+READ_ONLY = N_("%(path)s cannot be written (%(error)s): the disk is read-only or full of errors, or the folder "
+               "belongs to another user. Nothing was saved. Check the SD card, or run the command as the "
+               "node's user.")
+TRUNCATED = N_("The database %(path)s was cut short: %(size)s of its %(expected)s bytes are left. Nothing was "
+               "changed. Restore a backup: village restore %(backup)s")
+NOT_SQLITE = N_("%(path)s is not a database (its first bytes are something else). Nothing was changed. "
+                "Restore a backup: village restore %(backup)s")
+BUSY = N_("The database is busy (another command is writing to it); try again in a minute.")
+UNUSABLE = N_("%(path)s could not be used (%(error)s). Nothing was saved; run village check.")
+
+# SQLite's primary result codes (https://sqlite.org/rescode.html) and what each means here.
+CORRUPT_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
+SQLITE_CODES = {3: READ_ONLY, 5: BUSY, 6: BUSY, 8: READ_ONLY, 11: DAMAGED, 13: FULL, 14: READ_ONLY, 26: DAMAGED}
+OS_CODES = {errno.ENOSPC: FULL, errno.EDQUOT: FULL, errno.EROFS: READ_ONLY, errno.EACCES: READ_ONLY,
+            errno.EPERM: READ_ONLY}
+
+
+def newest_backup(data_dir):
+    """Return the newest backup file in `<data_dir>/backups`, or a placeholder for the message."""
+    from village.ops.scheduler import BACKUP_DIR, BACKUP_PREFIX, BACKUP_SUFFIX
+
+    found = sorted(Path(data_dir, BACKUP_DIR).glob(f"{BACKUP_PREFIX}*{BACKUP_SUFFIX}"))
+    return str(found[-1]) if found else BACKUP_PLACEHOLDER
+
+
+def file_problem(path):
+    """Return (message, params) when the database file at `path` must not be opened, else None.
+
+    Only stat(): opening and closing the file ourselves would drop the POSIX locks that
+    SQLite's connections in this process hold on it (closing any descriptor of a file does).
+    """
+    path = Path(path)
+    params = {"path": str(path), "backup": newest_backup(path.parent)}
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        return MISSING, params
+    except OSError as exc:
+        return READ_ONLY, dict(params, error=exc.strerror)
+    return (EMPTY, params) if size == 0 else None
+
+
+def _damage(path, params):
+    """Return (message, params) for a database SQLite found damaged: cut short, not one, or damaged."""
+    try:
+        size = os.stat(path).st_size
+        # Read only once SQLite has given up on the file (see file_problem on descriptors).
+        with open(path, "rb") as handle:
+            header = handle.read(HEADER_BYTES)
+    except OSError:
+        return DAMAGED, params
+    if not header.startswith(SQLITE_MAGIC) or len(header) < HEADER_BYTES:
+        return NOT_SQLITE, params
+    expected = _declared_size(path, header)
+    if expected and size < expected:
+        return TRUNCATED, dict(params, size=size, expected=expected)
+    return DAMAGED, params
+
+
+def _declared_size(path, header):
+    """Return the file size the header declares, when that can be trusted, else None."""
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size:
+        # Pages still in the WAL may not be in the file yet (an interrupted checkpoint): no verdict.
+        return None
+    page_size = struct.unpack(">H", header[16:18])[0]
+    page_size = 65536 if page_size == 1 else page_size
+    change_counter, pages, valid_for = struct.unpack(">I", header[24:28])[0], struct.unpack(
+        ">I", header[28:32])[0], struct.unpack(">I", header[92:96])[0]
+    # SQLite trusts the in-header page count only when it was written with the change counter.
+    if not pages or change_counter != valid_for:
+        return None
+    return pages * page_size
+
+
+def explain(exc, path):
+    """Return (message, params) telling a clerk what an SQLite or OS error at `path` means."""
+    if isinstance(exc, sqlite3.DatabaseError):
+        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
+        message = SQLITE_CODES.get(code, UNUSABLE)
+    else:
+        message = OS_CODES.get(getattr(exc, "errno", None), UNUSABLE)
+        path = getattr(exc, "filename", None) or path
+        exc = getattr(exc, "strerror", None) or exc
+    params = {"path": str(path), "error": str(exc), "backup": newest_backup(Path(path).parent)}
+    if message is DAMAGED and Path(path).is_file():
+        return _damage(path, params)
+    return message, params

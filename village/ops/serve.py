@@ -1,0 +1,126 @@
+"""Serving a node: waitress for the pages and API, APScheduler for its jobs.
+
+Python runs one thread at a time, so one process uses one core however many threads it has.
+`village serve` therefore starts `workers` processes (one per core, at most two, unless the
+`serve_workers` setting says otherwise) that share one listening socket: the kiosk, the clerk
+desk and a tablet's sync can then run on different cores. Only the first process runs the
+scheduled jobs; the others only serve, and stop when it stops.
+"""
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+import traceback
+
+import waitress.server
+
+from village import create_app
+from village.ops.balance import Balance
+from village.i18n import translations
+from village.i18n_markers import N_
+
+# More threads per process only contend for Python's one running thread: at ten clients 8
+# threads doubled the slowest pages' p95 against 4. Four still leave room for a slow request
+# (a "sync now", an export) without stalling the kiosk.
+THREADS = 4
+MAX_AUTO_WORKERS = 2
+
+
+def worker_count(node):
+    """Return how many serving processes to run: the setting, else one per core (at most two)."""
+    return node.setting("serve_workers") or max(1, min(MAX_AUTO_WORKERS, os.cpu_count() or 1))
+
+
+def run(node, host, port):
+    """Serve `node` on host:port until stopped, running its scheduled jobs unless another server does."""
+    from village.ops.scheduler import NodeScheduler
+
+    listener = socket.create_server((host, port), backlog=128)
+    app = create_app({"NODE": node})  # opens no database and starts no thread: safe to fork
+    _compile_templates(app)
+    count = worker_count(node)
+    balance = Balance(count)
+    # The workers share the app's pages with this process until either writes to them.
+    workers = {_fork_worker(app, listener, balance, slot): slot for slot in range(1, count)}
+    signal.signal(signal.SIGTERM, _stop)  # so that `finally` runs and stops the workers
+    signal.signal(signal.SIGCHLD, lambda _signum, _frame: _reap(workers, balance))
+    gettext = translations(node.lang).gettext
+    jobs = NodeScheduler(node)
+    try:
+        if jobs.start():
+            print(gettext(N_("Scheduled jobs (sync, backups) run in this server.")), flush=True)
+        else:
+            print(gettext(N_("Another server already runs the scheduled jobs of %(dir)s; this one only serves "
+                             "pages.")) % {"dir": str(node.data_dir)}, file=sys.stderr, flush=True)
+        print(f"Serving {node.name} at http://{host}:{port}/", flush=True)
+        _serve(app, listener, balance, 0)
+    finally:
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for pid in list(workers):
+            _end(pid)
+        jobs.shutdown()
+
+
+def _compile_templates(app):
+    """Compile every template now, once for all processes, not at each process's first page."""
+    env = app.jinja_env
+    for name in env.list_templates(extensions=["html"]):
+        env.get_template(name)
+
+
+def _serve(app, listener, balance, slot):
+    server = waitress.server.create_server(app, sockets=[listener], threads=THREADS, ident="village")
+    balance.serve_as(slot, server)
+    server.run()
+
+
+def _stop(_signum, _frame):
+    raise SystemExit(0)
+
+
+def _fork_worker(app, listener, balance, slot):
+    """Start a process that serves `app` on `listener` too; return its pid."""
+    parent = os.getpid()
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 0
+    try:
+        signal.signal(signal.SIGTERM, _stop)
+        threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
+        _serve(app, listener, balance, slot)
+    except SystemExit:
+        pass
+    except BaseException:  # noqa: BLE001 -- a worker must never return into the parent's code
+        traceback.print_exc()
+        code = 1
+    os._exit(code)
+
+
+def _exit_with_parent(parent):
+    """End this worker when the process that started it is gone (even after a kill -9)."""
+    while os.getppid() == parent:
+        time.sleep(1)
+    os._exit(0)
+
+
+def _reap(workers, balance):
+    """Note the workers that have ended, so that they hold no connections back."""
+    for pid, slot in list(workers.items()):
+        try:
+            ended = os.waitpid(pid, os.WNOHANG)[0] == pid
+        except ChildProcessError:
+            ended = True
+        if ended:
+            balance.ended(slot)
+            del workers[pid]
+
+
+def _end(pid):
+    try:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+    except (ProcessLookupError, ChildProcessError):
+        pass
