@@ -1,7 +1,7 @@
 """One sync round of a node with its hub: push everything, then pull everything.
 
 What the CLI, the scheduler and the clerk's "sync now" button all run (through
-`village.syncing.run_sync`). No sleeps here: batches go back to back; waiting between failed
+`village.ops.sync.run_sync`). No sleeps here: batches go back to back; waiting between failed
 rounds is the scheduler's business.
 """
 import concurrent.futures
