@@ -12,14 +12,14 @@ is sealed to the hub's public key (learnt at enrollment: `sync.hub_sealing_key`)
 the node's public key; the hub seals the reply to that key. A bundle holds at most
 MAX_BUNDLE_BYTES: the changes beyond go in the next one (the cursors make that safe).
 """
-import datetime
+
 import types
 
 from sync import jobs
 from sync.bundle_file import MAX_BUNDLE_BYTES, PUSH, REPLY, Bundle, BundleRefused, write_bundle
 from sync.batch import encode
 from sync.changelog import last_seq, writing
-from sync.clock import wall_ms
+from sync.clock import utc_text, wall_ms
 from sync.meta import get_meta, set_meta
 from sync.seal import SealError, load_public, public_text
 from sync.server import SyncRefused, receive_push, serve_pull
@@ -144,7 +144,7 @@ def import_push(db, hub_id, bundle, key, reply=None, policy=None):
                 ack["restamped"].update(done["restamped"])
                 ack.setdefault("refused", []).extend(done["refused"])
                 received, applied = received + done["received"], applied + done["applied"]
-            db.execute("UPDATE nodes SET last_seen = ? WHERE node_id = ?", [_now_iso(), link["node_id"]])
+            db.execute("UPDATE nodes SET last_seen = ? WHERE node_id = ?", [utc_text(), link["node_id"]])
     except SyncRefused as exc:
         raise BundleRefused(exc.code, exc.message) from None
     summary = {"kind": PUSH, "received": received, "applied": applied, "cursor": ack["cursor"],
@@ -174,9 +174,6 @@ def write_reply(db, link, pull_cursor, ack, out, reply_key):
     write_bundle(out, link["secret"], reply_key, {"kind": REPLY, "link": link["node_id"]}, inner, payloads)
     return count
 
-
-def _now_iso():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 def import_bundle(db, node_id, path, reply=None, policy=None, key=None):

@@ -5,10 +5,10 @@ A synced table is any table with the columns `id`, `area`, `_version`, `_origin`
 changes merge per field: the higher version (see `sync.clock`) wins, on every node alike.
 """
 import contextlib
-import datetime
+
 import json
 
-from sync.clock import Clock, make_version, split_version, wall_ms
+from sync.clock import Clock, make_version, split_version, utc_text, wall_ms
 from sync.store import transaction
 
 SYNC_COLUMNS = ("_version", "_origin", "_deleted", "_fv")
@@ -235,7 +235,7 @@ class Writer:
             "INSERT OR IGNORE INTO _conflicts (tbl, row_id, field, kept_value, kept_version, "
             "lost_value, lost_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [table, row_id, field, _dumps(kept), kept_version, _dumps(lost), lost_version,
-             datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")],
+             utc_text()],
         )
 
 

@@ -5,6 +5,7 @@ counter in the low 16. A *version* is that timestamp as 16 hex digits, a dash an
 id, so that comparing two version strings orders them by (timestamp, node id): the
 deterministic last-writer-wins order every node agrees on.
 """
+import datetime
 import time
 
 from sync.meta import get_meta, set_meta
@@ -13,6 +14,16 @@ COUNTER_BITS = 16
 COUNTER_MASK = (1 << COUNTER_BITS) - 1
 # A peer more than a day ahead of us is flagged in status (never refused).
 FUTURE_LIMIT_MS = 24 * 3600 * 1000
+
+
+def utc_now():
+    """Return the current moment as an aware datetime in UTC."""
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def utc_text(moment=None):
+    """Return `moment` (default now) as ISO 8601 text in UTC to the second: how records store times."""
+    return (moment or utc_now()).astimezone(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 def wall_ms():

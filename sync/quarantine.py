@@ -7,9 +7,10 @@ why, so one bad record never stops a village's sync. Staff at the receiver may l
 release a held change (it is checked and applied again, e.g. after the clash was fixed) or
 discard it.
 """
-import datetime
 import json
 from dataclasses import dataclass, field
+
+from sync.clock import utc_text
 
 HELD, RELEASED, DISCARDED = "held", "released", "discarded"
 
@@ -64,9 +65,6 @@ def install(db):
             db.execute(statement)
 
 
-def _now():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
 
 def _text(value):
     return str(value)[:200] if value is not None else ""
@@ -79,7 +77,7 @@ def hold(db, node_id, change, refusal):
     db.execute("INSERT OR IGNORE INTO sync_quarantine (node_id, version, tbl, row_id, change, code, message, problems, "
                "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                [node_id, version, table, row_id, json.dumps(change, ensure_ascii=False, default=str),
-                refusal.code, refusal.message[:MAX_MESSAGE], problems, _now()])
+                refusal.code, refusal.message[:MAX_MESSAGE], problems, utc_text()])
     return {"version": version, "tbl": table, "row_id": row_id, "code": refusal.code,
             "message": refusal.message[:MAX_MESSAGE], "problems": json.loads(problems) if problems else []}
 
@@ -108,7 +106,7 @@ def get_held(db, quarantine_id):
 def decide(db, quarantine_id, state, by):
     """Mark a held change released or discarded (inside the caller's transaction)."""
     db.execute("UPDATE sync_quarantine SET state = ?, decided_by = ?, decided_at = ? WHERE id = ? AND state = ?",
-               [state, by, _now(), quarantine_id, HELD])
+               [state, by, utc_text(), quarantine_id, HELD])
 
 
 def held_counts(db):
@@ -127,7 +125,7 @@ def remember_refusals(db, refused):
                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
                    [_text(entry["version"]), _text(entry.get("tbl")), _text(entry.get("row_id")),
                     _text(entry.get("code")), str(entry.get("message", ""))[:MAX_MESSAGE],
-                    json.dumps(problems, ensure_ascii=False) if problems else None, _now()])
+                    json.dumps(problems, ensure_ascii=False) if problems else None, utc_text()])
 
 
 def refusals(db, limit=200):

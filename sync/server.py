@@ -17,6 +17,8 @@ from sync.clock import (
     make_version,
     physical_ms,
     split_version,
+    utc_now,
+    utc_text,
     wall_ms,
 )
 from sync.jobs import PULLED_OPS, SCOPE
@@ -37,9 +39,6 @@ class SyncRefused(Exception):
         self.status, self.code, self.message, self.extra = status, code, message, extra
 
 
-def _now_iso():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
 
 def add_node(db, name, area, hub_area):
     """Register a node to enroll under this hub; return (node_id, one-time code)."""
@@ -48,7 +47,7 @@ def add_node(db, name, area, hub_area):
     node_id, code = secrets.token_hex(6), new_code()
     with transaction(db):
         db.execute("INSERT INTO nodes (node_id, name, area, code_hash, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                   [node_id, name, area, code_hash(code), new_secret(), _now_iso()])
+                   [node_id, name, area, code_hash(code), new_secret(), utc_text()])
     return node_id, code
 
 
@@ -71,13 +70,13 @@ def enroll(db, code, enroller, claim):
         if revoked_at:
             raise SyncRefused(403, "revoked", "this node was revoked at the hub")
         if enrolled_by:
-            age = (datetime.datetime.now(datetime.timezone.utc)
+            age = (utc_now()
                    - datetime.datetime.fromisoformat(enrolled_at)).total_seconds()
             if enrolled_by != enroller or stored_claim != claim_hash(claim) or age > CLAIM_WINDOW_S:
                 raise SyncRefused(409, "code_used", "this enrollment code was already used")
         else:
             db.execute("UPDATE nodes SET enrolled_by = ?, enrolled_at = ?, enroll_claim = ? WHERE node_id = ?",
-                       [enroller, _now_iso(), claim_hash(claim), node_id])
+                       [enroller, utc_text(), claim_hash(claim), node_id])
     return {"node_id": node_id, "secret": secret, "area": area}
 
 
@@ -85,7 +84,7 @@ def revoke(db, node_id):
     """Revoke an enrolled node's credentials; return False when there is no such node."""
     with transaction(db):
         return db.execute("UPDATE nodes SET revoked_at = ? WHERE node_id = ? AND revoked_at IS NULL",
-                          [_now_iso(), node_id]).rowcount == 1
+                          [utc_text(), node_id]).rowcount == 1
 
 
 def _signer(db, node_id, signature, method, path, body, nonce):
@@ -124,7 +123,7 @@ def authenticate(db, node_id, signature, method, path, body, nonce, node_wall_ms
             raise SyncRefused(401, "stale_nonce", "the request's nonce is used or unknown (a replay?)")
         skew = None if node_wall_ms is None else node_wall_ms - wall_ms()
         db.execute("UPDATE nodes SET last_seen = ?, clock_skew_ms = COALESCE(?, clock_skew_ms) WHERE node_id = ?",
-                   [_now_iso(), skew, node_id])
+                   [utc_text(), skew, node_id])
     return link
 
 
@@ -246,7 +245,7 @@ def nodes_status(db, not_seen_days=3):
     cur = db.execute("SELECT node_id, name, area, enrolled_by, enrolled_at, revoked_at, push_cursor, last_seen, "
                      "clock_skew_ms, restamped FROM nodes ORDER BY area, name")
     names = [d[0] for d in cur.description]
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = utc_now()
     out = []
     for row in cur.fetchall():
         info = dict(zip(names, row))

@@ -1,5 +1,5 @@
 """The append-only audit log: who did what, when."""
-import datetime
+from sync.clock import utc_text
 
 # An entry names who and what, it does not keep what they typed: a 5 MB "username" sent to the
 # login form must not become 5 MB of log that can never be deleted.
@@ -14,5 +14,5 @@ def _bounded(text):
 def record(db, actor, action, target="", detail=""):
     """Append one entry to the audit log (inside the caller's transaction, if any); texts cut to MAX_TEXT."""
     db.execute("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
-               [datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"), _bounded(actor),
+               [utc_text(), _bounded(actor),
                 _bounded(action), _bounded(target), _bounded(detail)])

@@ -1,11 +1,11 @@
 """Local user accounts (not synced): argon2 password hashes, roles, and their login sessions."""
-import datetime
 import functools
 import hashlib
 import re
 import secrets
 import time
 
+from sync.clock import utc_text
 from sync.store import transaction
 from village.audit import record as audit
 from village.i18n_markers import N_
@@ -32,9 +32,6 @@ class UserError(ValueError):
         self.message, self.params = message, params
 
 
-def _now_text():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
-
 
 def _check_role(role):
     if role not in ROLES:
@@ -52,7 +49,7 @@ def add_user(db, username, role, password, actor="cli"):
         if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
             raise UserError(N_("There is already a user called %(name)s."), name=username)
         db.execute("INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
-                   [username, _hasher().hash(password), role, _now_text()])
+                   [username, _hasher().hash(password), role, utc_text()])
         audit(db, actor, "user.add", username, role)
 
 
@@ -118,7 +115,7 @@ def start_session(db, username, ip, idle_seconds):
     with transaction(db):
         db.execute("DELETE FROM web_sessions WHERE last_seen < ?", [now - idle_seconds])
         db.execute("INSERT INTO web_sessions (id, username, created_at, last_seen, ip) VALUES (?, ?, ?, ?, ?)",
-                   [_session_id(token), username, _now_text(), now, ip[:64]])
+                   [_session_id(token), username, utc_text(), now, ip[:64]])
     return token
 
 

@@ -2,6 +2,7 @@
 import datetime
 import random
 
+from sync.clock import utc_now
 from village.records import core
 from village.records.services import change_status, submit
 
@@ -94,7 +95,7 @@ def populate(db, node, households=200, seed=7):
             for step in ["in_progress", "resolved", "closed"][: i % 4]:
                 change_status(w, node, "grievances", row, step, "clerk", "已派人处理")
             counts["grievances"] += 1
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = utc_now()
         for priority, title, body in [
             ("emergency", {"zh_Hans": "暴雨红色预警", "en": "Red rainstorm warning", "ug": "قىزىل بوران-يامغۇر ئاگاھلاندۇرۇشى"},
              {"zh_Hans": "今夜到明天有特大暴雨\uff0c请远离河道和山坡\uff0c转移到村委会避险。", "en": "Torrential rain tonight and tomorrow: keep away from rivers and slopes; shelter at the village committee.",

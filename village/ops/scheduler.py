@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import urlsplit
 
+from sync.clock import utc_now, utc_text
 from sync.meta import get_meta
 from sync.scope import inside
 from village.filemodes import make_private_dir
@@ -203,11 +204,11 @@ class NodeScheduler:
         self.scheduler = BackgroundScheduler(job_defaults=defaults, daemon=True)
         add = self.scheduler.add_job
         add(self.sync_tick, "interval", seconds=self.tick_seconds, id=SYNC_JOB, replace_existing=True,
-            next_run_time=datetime.datetime.now(datetime.timezone.utc))
+            next_run_time=utc_now())
         # Hourly "is one due?" rather than a 02:30 cron: a service point switched off at night
         # still gets its daily backup.
         add(self.with_db(backup_if_due), "interval", hours=1, id=BACKUP_JOB, replace_existing=True,
-            next_run_time=datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(minutes=2))
+            next_run_time=utc_now() + datetime.timedelta(minutes=2))
         if self.node.role == "county":
             add(self.with_db(expire_announcements), "interval", minutes=5, id=EXPIRE_JOB, replace_existing=True)
         self.scheduler.start()
@@ -247,9 +248,6 @@ class NodeScheduler:
 
 # --- the jobs -------------------------------------------------------------------------------
 
-def _utc_now():
-    return datetime.datetime.now(datetime.timezone.utc)
-
 
 def backup_due(newest, now, local_hour):
     """Return True when a backup is due: none for 20 h and it is night, or none for 26 h at all."""
@@ -273,7 +271,7 @@ def newest_backup(folder):
 
 def backup_if_due(db, node, now=None):
     """Take the nightly backup when one is due (see `backup_due`); return its path or None."""
-    now = now or _utc_now()
+    now = now or utc_now()
     if not backup_due(newest_backup(Path(node.data_dir) / BACKUP_DIR), now, now.astimezone().hour):
         return None
     return nightly_backup(db, node, now)
@@ -284,7 +282,7 @@ def nightly_backup(db, node, now=None):
     from village.ops.maintenance import backup
 
     folder = make_private_dir(Path(node.data_dir) / BACKUP_DIR)
-    stamp = (now or _utc_now()).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = (now or utc_now()).strftime("%Y%m%dT%H%M%S%fZ")
     out = backup(db, folder / f"{BACKUP_PREFIX}{stamp}{BACKUP_SUFFIX}")
     rotate_backups(folder, node.setting("backup_keep"))
     return out
@@ -303,7 +301,7 @@ def expire_announcements(db, node, now=None):
     """Delete (tombstone, so it syncs) every announcement of this hub's area that has expired."""
     from village.records import core
 
-    moment = (now or _utc_now()).astimezone(datetime.timezone.utc).isoformat(timespec="seconds")
+    moment = utc_text(now)
     rows = db.execute("SELECT id, area FROM announcements WHERE _deleted = 0 AND expires_at IS NOT NULL "
                       "AND expires_at <= ?", [moment]).fetchall()
     # Announcements from a higher hub are that hub's to expire; ours must stay in our area.

@@ -1,10 +1,9 @@
 """A node's sync with its hub, as the CLI, the scheduler and the clerk's button run it."""
 import contextlib
-import datetime
 import fcntl
 import secrets
 
-from sync.clock import wall_ms
+from sync.clock import utc_text, wall_ms
 from sync.jobs import SCOPE, pending_count, sync_once
 from sync.meta import all_meta, get_meta, set_meta
 from sync.scope import inside
@@ -75,18 +74,15 @@ def _round(node, db, result, progress, wall):
     except TransportError as exc:
         result.update(code=exc.code, error=exc.message, pending=pending_count(db))
         with transaction(db):
-            set_meta(db, "sync.last_error", f"{_now()} {exc.code}: {exc.message}")
+            set_meta(db, "sync.last_error", f"{utc_text()} {exc.code}: {exc.message}")
         return result
     result.update(counts, ok=counts["pending"] == 0, bytes_sent=client.bytes_sent,
                   bytes_received=client.bytes_received)
     with transaction(db):
-        set_meta(db, "sync.last_success", _now())
+        set_meta(db, "sync.last_success", utc_text())
         db.execute("DELETE FROM _sync_meta WHERE key = 'sync.last_error'")
     return result
 
-
-def _now():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 def probe(node):

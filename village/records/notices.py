@@ -2,6 +2,7 @@
 import datetime
 import json
 
+from sync.clock import utc_text
 from village.records import core
 
 PRIORITY_ORDER = {"emergency": 0, "urgent": 1, "normal": 2}
@@ -14,7 +15,7 @@ def _ancestors_and_self(path):
 
 def current_announcements(db, area, now=None):
     """Return announcements addressed to `area`, its ancestors or descendants, not expired, emergencies first."""
-    now = (now or datetime.datetime.now(datetime.timezone.utc)).isoformat(timespec="seconds")
+    now = utc_text(now)
     targets = _ancestors_and_self(area)
     marks = ", ".join("?" * len(targets))
     where = (f"(area IN ({marks}) OR area LIKE ?) AND (publish_at IS NULL OR publish_at <= ?) "

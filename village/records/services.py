@@ -1,5 +1,5 @@
 """Service requests and grievances: tickets and their status workflows."""
-import datetime
+from sync.clock import utc_text
 import json
 import secrets
 
@@ -13,9 +13,6 @@ GRIEVANCE_FLOW = {"open": ("in_progress",), "in_progress": ("resolved",), "resol
                   "closed": ()}
 PREFIX = {"service_requests": "S", "grievances": "G"}
 
-
-def _now():
-    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
 def new_ticket(db, table):
@@ -39,7 +36,7 @@ def submit(writer, node, table, values, actor="kiosk"):
     """Create a service request or grievance with a fresh ticket; return (id, ticket)."""
     ticket = new_ticket(writer.db, table)
     first = "submitted" if table == "service_requests" else "open"
-    entry = {"status": first, "by": actor, "at": _now(), "note": ""}
+    entry = {"status": first, "by": actor, "at": utc_text(), "note": ""}
     history_field = "history" if table == "service_requests" else "responses"
     values = {**values, "ticket": ticket, "status": first, history_field: [entry]}
     row_id = core.save(writer, node, table, values)
@@ -63,5 +60,5 @@ def change_status(writer, node, table, row_id, status, actor, note=""):
                                 {"from": record["status"], "to": status})])
     history_field = "history" if table == "service_requests" else "responses"
     history = json.loads(record[history_field] or "[]")
-    history.append({"status": status, "by": actor, "at": _now(), "note": note})
+    history.append({"status": status, "by": actor, "at": utc_text(), "note": note})
     core.save(writer, node, table, {"status": status, history_field: history}, row_id=row_id)
