@@ -5,24 +5,28 @@ changes' shape and that the sender's path holds the record's stored and declared
 """
 from sync.quarantine import Refusal
 from village.records.core import UNIQUE_IN_AREA, check_unique, taken_error
-from village.records.schema import DOWNSTREAM
+from village.records.schema import DOWNSTREAM, TABLES, fields
 from village.records.validate import ValidationError, clean
 
 
 class _Batch:
     """What earlier changes of the same batch made: records that exist, codes that are taken."""
 
-    def __init__(self, db):
+    def __init__(self, db, changes):
         self.db = db
         self.gone, self.taken = set(), {}
         self.rows = {}  # (table, id) -> the record as earlier changes of this batch leave it
+        self.held = _referenced(db, changes)  # (table, id) -> whether a live record is held here
 
     def exists(self, table, row_id):
         if (table, row_id) in self.gone:
             return False
         if (table, row_id) in self.rows:
             return True
-        return self.db.execute(f"SELECT 1 FROM [{table}] WHERE id = ? AND _deleted = 0", [row_id]).fetchone() is not None
+        held = self.held.get((table, row_id))
+        if held is None:
+            held = self.db.execute(f"SELECT 1 FROM [{table}] WHERE id = ? AND _deleted = 0", [row_id]).fetchone() is not None
+        return held
 
     def clash(self, table, row_id, row):
         """Raise ValidationError when `row` takes a household code or ticket already used in its area.
@@ -43,7 +47,7 @@ def policy(db, sender_area, changes, upward, stored):
 
     `stored` maps (table, row_id) to the row held here before this batch.
     """
-    batch, verdicts = _Batch(db), {}
+    batch, verdicts = _Batch(db, changes), {}
     for i, change in enumerate(changes):
         table = change["tbl"]
         if change["op"] not in ("put", "del"):
@@ -59,6 +63,28 @@ def policy(db, sender_area, changes, upward, stored):
         if refusal:
             verdicts[i] = refusal
     return verdicts
+
+
+def _referenced(db, changes, chunk=500):
+    """Return {(table, id): held live here} for every record the batch's puts refer to, in few queries."""
+    wanted = {}
+    for change in changes:
+        if change["op"] != "put" or not isinstance(change.get("data"), dict):
+            continue
+        specs = fields(change["tbl"]) if change["tbl"] in TABLES else {}
+        for name, value in change["data"].items():
+            spec = specs.get(name)
+            if spec is not None and spec.ref and isinstance(value, str) and value:
+                wanted.setdefault(spec.ref, set()).add(value)
+    held = {}
+    for table, ids in wanted.items():
+        ids = sorted(ids)
+        for i in range(0, len(ids), chunk):
+            part = ids[i:i + chunk]
+            live = {r[0] for r in db.execute(f"SELECT id FROM [{table}] WHERE _deleted = 0 AND id IN "
+                                             f"({', '.join('?' * len(part))})", part)}
+            held.update(((table, row_id), row_id in live) for row_id in part)
+    return held
 
 
 def _check_put(change, existing, batch, sender_area):

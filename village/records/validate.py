@@ -156,6 +156,15 @@ def _default(spec):
     return _coerce(spec, list(spec.default) if isinstance(spec.default, tuple) else spec.default)
 
 
+@functools.lru_cache(maxsize=None)
+def _plan(table):
+    """Return (fields, required names, {name: stored default}) of a table, worked out once."""
+    specs = fields(table)
+    required = tuple(name for name, spec in specs.items() if spec.required)
+    defaults = {name: _default(spec) for name, spec in specs.items() if not spec.required and spec.default is not None}
+    return specs, required, defaults
+
+
 def clean(table, values, existing=None, ref_exists=None, node_area=None):
     """Return `values` checked and converted to stored types, or raise ValidationError.
 
@@ -163,31 +172,25 @@ def clean(table, values, existing=None, ref_exists=None, node_area=None):
     keep their stored value and are not returned. `ref_exists(table, id)` answers whether a
     referenced record exists; `node_area` is the node's own code path.
     """
-    specs = fields(table)
+    specs, required, defaults = _plan(table)
     problems, out = [], {}
-    unknown = values.keys() - specs.keys() - {"id", "area"}
-    for name in sorted(unknown):
-        problems.append((name, N_("There is no field called “%(field)s” in %(table)s."), {"field": name, "table": table}))
-    for name, spec in specs.items():
-        if name not in values:
-            if existing is None and spec.required:
-                problems.append((name, N_("This is required."), {}))
-            elif existing is None and spec.default is not None:
-                out[name] = _default(spec)
+    # Only the values given are looked at: a received change carries a few of a table's fields,
+    # and this runs for every change a hub applies.
+    for name, raw in values.items():
+        spec = specs.get(name)
+        if spec is None:
+            if name not in ("id", "area"):
+                problems.append((name, N_("There is no field called “%(field)s” in %(table)s."),
+                                 {"field": name, "table": table}))
             continue
         try:
-            value = _coerce(spec, values[name])
-            if value is None or (spec.kind == "text" and value.strip() == ""):
-                if spec.required:
-                    raise ValueError(N_("This is required."), {})
-            elif spec.minimum is not None or spec.maximum is not None:
-                _check_range(spec, value)
-            if spec.ref and value and ref_exists and not ref_exists(spec.ref, value):
-                raise ValueError(N_("No %(table)s record has the id “%(value)s”."), {"table": spec.ref, "value": value})
-            out[name] = value
+            out[name] = _checked(spec, raw, ref_exists)
         except ValueError as exc:
             message, params = exc.args
             problems.append((name, message, params))
+    if existing is None:
+        problems += [(name, N_("This is required."), {}) for name in required if name not in values]
+        out.update((name, value) for name, value in defaults.items() if name not in values)
     if "area" in values and values["area"] not in (None, ""):
         area = str(values["area"]).strip().strip("/")
         if node_area and not inside(area, node_area):
@@ -196,8 +199,28 @@ def clean(table, values, existing=None, ref_exists=None, node_area=None):
         out["area"] = area
     problems += _cross_checks(table, {**(existing or {}), **out})
     if problems:
-        raise ValidationError(problems)
+        raise ValidationError(sorted(problems, key=lambda problem: _place(specs, problem[0])))
     return out
+
+
+def _place(specs, name):
+    """Sort key of a problem: unknown fields first (by name), then the table's order, the area last."""
+    if name in specs:
+        return (1, list(specs).index(name), "")
+    return (2, 0, "") if name == "area" else (0, 0, name)
+
+
+def _checked(spec, raw, ref_exists):
+    """Return one given value in its stored form, or raise ValueError with (message, params)."""
+    value = _coerce(spec, raw)
+    if value is None or (spec.kind == "text" and value.strip() == ""):
+        if spec.required:
+            raise ValueError(N_("This is required."), {})
+    elif spec.minimum is not None or spec.maximum is not None:
+        _check_range(spec, value)
+    if spec.ref and value and ref_exists and not ref_exists(spec.ref, value):
+        raise ValueError(N_("No %(table)s record has the id “%(value)s”."), {"table": spec.ref, "value": value})
+    return value
 
 
 # JSON fields whose pages read a list of entries of these text keys (status history, responses).
