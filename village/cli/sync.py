@@ -102,7 +102,6 @@ def sync_command(data_dir):
     raise sync_problem(result["code"], result["error"], result["pending"])
 
 
-
 @click.command()
 @data_option
 @click.option("--title", required=True)
