@@ -11,17 +11,14 @@ import stat
 from pathlib import Path
 
 from sync.files import PRIVATE_FILE
-from village.i18n_markers import N_
 
 PRIVATE_DIR = 0o700
 PRIVATE_UMASK = 0o077
 SCAN_DEPTH = 2  # the data directory, backups/ and cert_keys/
 
-OUT_EXISTS = N_("%(path)s already exists; choose a new file name.")
-OUT_IS_FOLDER = N_("%(path)s is a folder; give a file name in it, e.g. %(example)s")
-OUT_NO_FOLDER = N_("There is no folder %(dir)s: create it first, or choose a file in a folder that exists.")
-OUT_NOT_WRITABLE = N_("Nothing can be written in %(dir)s (%(error)s). Choose another folder, or check that "
-                      "the USB stick or disk is not read-only or full.")
+# Codes of village.errors.REGISTRY, where their messages are.
+OUT_EXISTS, OUT_IS_FOLDER = "out.exists", "out.is_folder"
+OUT_NO_FOLDER, OUT_NOT_WRITABLE = "out.no_folder", "out.not_writable"
 
 
 @contextlib.contextmanager
@@ -86,7 +83,7 @@ def loose_modes(data_dir):
 
 
 def out_file_problem(path, example="file"):
-    """Return (message, params) when no new file can be written at `path`, else None.
+    """Return (code, params) when no new file can be written at `path`, else None.
 
     Checked before the work starts: a missing folder must not be found out after a hub
     import has committed, or after minutes of building a file.

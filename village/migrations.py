@@ -3,7 +3,7 @@ from sqlite_utils import Migrations
 
 from sync.quarantine import install as install_quarantine
 from sync.store import install as install_sync_tables
-from village.i18n_markers import N_
+from village.errors import Problem
 from village.records.schema import SQL_TYPES, TABLES
 
 migrations = Migrations("village")
@@ -22,11 +22,11 @@ INDEXES = {
 }
 
 
-class SchemaTooNew(Exception):
-    """The database was written by a newer version of this program."""
+class SchemaTooNew(Problem):
+    """The database was written by a newer version of this program (its migration `name` is unknown here)."""
 
-    message = N_("This database was made by a newer version of the program (it has migration “%(name)s”). "
-                 "Install that version; nothing was changed.")
+    def __init__(self, name):
+        super().__init__("schema_too_new", name=name)
 
 
 @migrations()

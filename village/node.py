@@ -10,9 +10,9 @@ from pathlib import Path
 from sync.files import write_private
 from sync.meta import get_meta, set_meta
 from sync.store import connect, transaction
+from village.errors import Problem
 from village.ops.dbfile import explain, file_problem
 from village.filemodes import make_private_dir, private_umask, tighten
-from village.i18n_markers import N_
 from village.migrations import migrate
 
 ROLES = ("village", "county")
@@ -23,14 +23,6 @@ DB_FILE = "village.db"
 OWN_FILES = (IDENTITY_FILE, DB_FILE, f"{DB_FILE}-wal", f"{DB_FILE}-shm", "sealing_key.pem", "cert_signing_key.pem")
 NODE_ID_KEY = "node.id"  # in _sync_meta: which node a database (or a backup of it) belongs to
 AREA_RE = re.compile(r"^\d+(/\d+)*$")
-
-
-class NodeError(Exception):
-    """A problem with a data directory that a clerk can act on."""
-
-    def __init__(self, message, **params):
-        super().__init__(message % params)
-        self.message, self.params = message, params
 
 
 @dataclass
@@ -59,10 +51,10 @@ class Node:
 
 
 def check_area(area):
-    """Return the normalised code path `area`, or raise NodeError."""
+    """Return the normalised code path `area`, or raise Problem."""
     area = (area or "").strip().strip("/")
     if not AREA_RE.match(area):
-        raise NodeError(N_("“%(area)s” is not an area code path; write it like 52/5201/520102/001."), area=area)
+        raise Problem("node.bad_area", area=area)
     return area
 
 
@@ -70,15 +62,14 @@ def init_node(data_dir, role, name, area, lang="zh_Hans"):
     """Create the identity file of a new node in `data_dir`; refuse an existing one."""
     data_dir = Path(data_dir)
     if role not in ROLES:
-        raise NodeError(N_("The role must be village or county, not “%(role)s”."), role=role)
+        raise Problem("node.bad_role", role=role)
     if lang not in LANGS:
-        raise NodeError(N_("The language must be one of en, zh_Hans, ug, not “%(lang)s”."), lang=lang)
+        raise Problem("node.bad_lang", lang=lang)
     if not name or not name.strip():
-        raise NodeError(N_("Give the node a name."))
+        raise Problem("node.no_name")
     area = check_area(area)
     if (data_dir / IDENTITY_FILE).exists() or (data_dir / DB_FILE).exists():
-        raise NodeError(N_("%(dir)s already holds a node; nothing was changed. Use another --data directory."),
-                        dir=str(data_dir))
+        raise Problem("node.exists", dir=str(data_dir))
     make_private_dir(data_dir)
     node = Node(data_dir, uuid.uuid4().hex[:12], role, name.strip(), area, lang, secrets.token_hex(32))
     identity = {"node_id": node.node_id, "role": role, "name": node.name, "area": area, "lang": lang,
@@ -116,13 +107,13 @@ def remember_identity(db, node):
 
 
 def load_node(data_dir):
-    """Return the Node of `data_dir`, or raise NodeError when it holds none."""
+    """Return the Node of `data_dir`, or raise Problem when it holds none."""
     if data_dir is None:
-        raise NodeError(N_("Say which data directory to use: --data DIR or the VILLAGE_DATA variable."))
+        raise Problem("node.no_data_dir")
     data_dir = Path(data_dir)
     path = data_dir / IDENTITY_FILE
     if not path.exists():
-        raise NodeError(N_("%(dir)s holds no node yet. Run: village init --data %(dir)s …"), dir=str(data_dir))
+        raise Problem("node.missing", dir=str(data_dir))
     # The folder holds keys, secrets and personal data: only its owner may enter it, and the
     # node's own files are its owner's only (a node made by an older version had 0644 files).
     for folder in (data_dir, *(p for p in data_dir.iterdir() if p.is_dir() and not p.is_symlink())):
@@ -135,20 +126,19 @@ def load_node(data_dir):
         return Node(data_dir, raw["node_id"], raw["role"], raw["name"], raw["area"], raw["lang"],
                     raw["secret_key"], raw.get("settings", {}))
     except (ValueError, KeyError) as exc:
-        raise NodeError(N_("%(path)s is damaged (%(error)s); restore it from a backup."),
-                        path=str(path), error=str(exc)) from None
+        raise Problem("node.damaged", path=str(path), error=str(exc)) from None
 
 
 def connect_existing(node):
-    """Open the database of `node` as it is; raise NodeError when it is missing, empty or cut short."""
+    """Open the database of `node` as it is; raise Problem when it is missing, empty or cut short."""
     problem = file_problem(node.db_path)
     if problem:
-        raise NodeError(problem[0], **problem[1])
+        raise Problem(problem[0], **problem[1])
     try:
         return connect(node.db_path)
     except sqlite3.DatabaseError as exc:
-        message, params = explain(exc, node.db_path)
-        raise NodeError(message, **params) from None
+        code, params = explain(exc, node.db_path)
+        raise Problem(code, **params) from None
 
 
 def open_db(node):
@@ -159,8 +149,8 @@ def open_db(node):
         remember_identity(db, node)
     except sqlite3.DatabaseError as exc:
         db.close()
-        message, params = explain(exc, node.db_path)
-        raise NodeError(message, **params) from None
+        code, params = explain(exc, node.db_path)
+        raise Problem(code, **params) from None
     except BaseException:
         db.close()
         raise

@@ -8,7 +8,7 @@ import time
 from sync.clock import utc_text
 from sync.store import transaction
 from village.audit import record as audit
-from village.i18n_markers import N_
+from village.errors import Problem
 
 ROLES = ("clerk", "fieldworker", "admin")
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,40}$")
@@ -24,30 +24,21 @@ def _hasher():
     return PasswordHasher()
 
 
-class UserError(ValueError):
-    """A user account that cannot be made or changed as asked."""
-
-    def __init__(self, message, **params):
-        super().__init__(message % params)
-        self.message, self.params = message, params
-
-
-
 def _check_role(role):
     if role not in ROLES:
-        raise UserError(N_("The role must be one of: %(roles)s."), roles=", ".join(ROLES))
+        raise Problem("user.bad_role", roles=", ".join(ROLES))
 
 
 def add_user(db, username, role, password, actor="cli"):
     """Create a user with an argon2 password hash; refuse a bad name, role or password."""
     if not USERNAME_RE.match(username or ""):
-        raise UserError(N_("A username is 2 to 40 letters, digits, dots, dashes or underscores."))
+        raise Problem("user.bad_name")
     _check_role(role)
     if len(password or "") < MIN_PASSWORD:
-        raise UserError(N_("The password must have at least %(n)s characters."), n=MIN_PASSWORD)
+        raise Problem("user.short_password", n=MIN_PASSWORD)
     with transaction(db):
         if db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
-            raise UserError(N_("There is already a user called %(name)s."), name=username)
+            raise Problem("user.exists", name=username)
         db.execute("INSERT INTO users (username, password_hash, role, created_at) VALUES (?, ?, ?, ?)",
                    [username, _hasher().hash(password), role, utc_text()])
         audit(db, actor, "user.add", username, role)
@@ -72,7 +63,7 @@ def check_password(db, username, password):
 
 def _existing(db, username):
     if not db.execute("SELECT 1 FROM users WHERE username = ?", [username]).fetchone():
-        raise UserError(N_("There is no user called %(name)s. See them with: village user list"), name=username)
+        raise Problem("user.missing", name=username)
 
 
 def set_disabled(db, username, disabled, actor="cli"):

@@ -12,6 +12,7 @@ from sync.server import SyncRefused, authenticate, enroll, identify, last_push, 
 from sync.screen import whole_number
 from sync.store import transaction
 from village.web.db import get_db
+from village.web.errors import json_error
 from village.web.ratelimit import FailureLimit
 from village.records import trust
 from village.web.extensions import csrf
@@ -32,23 +33,17 @@ def _install(state):
     state.app.extensions["enroll_limit"] = FailureLimit(per_minute=ENROLL_FAILURES_PER_MINUTE)
 
 
-def _error(status, code, message, **extra):
-    response = jsonify({"error": {"code": code, "message": message, **extra}})
-    response.status_code = status
-    return response
-
-
 @bp.errorhandler(SyncRefused)
 def refused(exc):
     """Answer a refusal with the one JSON error shape."""
-    return _error(exc.status, exc.code, exc.message, **exc.extra)
+    return json_error(exc.status, exc.code, exc.message, **exc.extra)
 
 
 @bp.errorhandler(BadBatch)
 @bp.errorhandler(UnknownTable)
 def bad_batch(exc):
     """Answer an unreadable batch, or one naming a table or field this hub does not sync."""
-    return _error(400, "bad_batch", f"the batch could not be read or applied: {exc}")
+    return json_error(400, "bad_batch", f"the batch could not be read or applied: {exc}")
 
 
 @bp.after_request

@@ -16,7 +16,8 @@ from village.records.schema import GRIEVANCE_STATUSES, REQUEST_STATUSES
 from village.records.services import GRIEVANCE_FLOW, REQUEST_FLOW, change_status
 from village.records.validate import ValidationError
 from village.signing import sign
-from village.web.security import problem_page, public_url
+from village.web.errors import problem_page
+from village.web.security import public_url
 
 bp = Blueprint("clerk_queues", __name__, url_prefix="/clerk")
 

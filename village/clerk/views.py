@@ -3,7 +3,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, render_templat
 from flask_babel import gettext as _
 
 from village.audit import record as audit
+from village.errors import sync_problem
 from village.web.auth import role_required
+from village.web.i18n import gettext
 from village.clerk.labels import init_templates
 from village.web.db import get_db
 from village.records import core
@@ -129,14 +131,10 @@ def _run_sync(db, node, syncing):
     try:
         result = syncing.run_sync(node)
     except Exception as exc:  # noqa: BLE001 -- whatever breaks is shown to the clerk; the page stays up
-        result = {"ok": False, "code": "error", "error": str(exc)}
+        result = {"ok": False, "code": "failed", "error": str(exc), "pending": None}
     audit(db, g.user, "sync.now", node.node_id, "ok" if result["ok"] else f"{result.get('code')}: {result.get('error')}")
     if result["ok"]:
         flash(_("Sync finished: %(sent)d changes sent, %(received)d received.",
                 sent=result.get("pushed", 0), received=result.get("pulled", 0)), "info")
-    elif result.get("code") == "busy":
-        flash(_("A sync is already running. Try again in a minute."), "error")
-    elif result.get("code") == "not_enrolled":
-        flash(_("This node is not enrolled at a hub yet, so it cannot sync."), "error")
     else:
-        flash(_("Sync failed: %(error)s", error=result.get("error") or result.get("code")), "error")
+        flash(sync_problem(result["code"], result["error"], result["pending"]).say(gettext), "error")

@@ -1,35 +1,10 @@
 """The `village bundle` commands: sync batches carried on a USB stick (SPEC 4, Sneakernet)."""
 import click
 
-from village.cli.common import Problem, data_option, handled, open_node, say
+from village.cli.common import data_option, handled, open_node, say
+from village.errors import Problem, refusal
 from village.filemodes import out_file_problem
 from village.i18n_markers import N_
-from village.node import NodeError
-
-REFUSALS = {
-    "unreadable": N_("The bundle file cannot be read (%(detail)s). Check the USB stick and the file name."),
-    "damaged": N_("This file is not a complete bundle (%(detail)s); nothing was imported. Export it again."),
-    "tampered": N_("This bundle was changed after it was signed, or signed with other credentials; "
-                   "nothing was imported. Export a new one."),
-    "not_enrolled": N_("This node is not enrolled at a hub yet. Run: village enroll --hub URL --code CODE"),
-    "wrong_node": N_("This reply bundle is for another node (%(link)s); nothing was imported. "
-                     "Use the reply written for this village."),
-    "unknown_node": N_("The bundle comes from node %(link)s, which is not enrolled at this hub; nothing was "
-                       "imported. Import push bundles at the hub, and reply bundles at the village."),
-    "revoked": N_("Node %(link)s was revoked at this hub; nothing was imported."),
-    "outside_area": N_("The bundle holds a record outside the node's area (%(detail)s); nothing was imported."),
-    "too_large": N_("The file is %(size)s bytes, more than a bundle may hold (%(limit)s bytes); it was not read "
-                    "and nothing was imported. Check that this is the bundle file."),
-    "old_format": N_("This bundle was written by an older version of the program, without encryption; nothing "
-                     "was imported. Export a new one with the current version."),
-    "wrong_key": N_("This bundle is encrypted for another key than this node's; nothing was imported. Import it "
-                    "where it was meant to go, or export a new one (the hub's key may have changed: enroll again)."),
-    "no_hub_key": N_("This node was enrolled before USB bundles were encrypted, so it does not know the hub's key. "
-                     "Ask the county for a new enrollment code and run: village enroll --hub URL --code CODE"),
-    "reply_failed": N_("The bundle was imported, but the reply could not be written to %(path)s (%(detail)s). "
-                       "Import the same bundle again with --reply in a place that can be written: nothing is "
-                       "applied twice."),
-}
 
 
 @click.group("bundle")
@@ -41,7 +16,7 @@ def _check_out(path):
     """Refuse a file that cannot be written, before anything is exported or imported."""
     problem = out_file_problem(path, "village.bundle")
     if problem:
-        raise NodeError(problem[0], **problem[1])
+        raise Problem(problem[0], **problem[1])
 
 
 @bundle_group.command("export")
@@ -58,7 +33,7 @@ def bundle_export(data_dir, out):
     try:
         info = export_bundle(db, out, sealing_key(node.data_dir))
     except BundleRefused as exc:
-        raise _problem(node, exc) from None
+        raise refusal("bundle", exc.code, detail=exc.detail, **exc.params) from None
     click.echo(say(node.lang, N_("Wrote %(n)s changes to %(path)s. Import it at the hub with: "
                                  "village bundle import %(path)s --reply REPLY"), n=info["changes"], path=out))
     if info["more"]:
@@ -83,7 +58,7 @@ def bundle_import(data_dir, file, reply):
     try:
         info = import_bundle(db, node.node_id, file, reply, trust.policy, key=sealing_key(node.data_dir))
     except BundleRefused as exc:
-        raise _problem(node, exc) from None
+        raise refusal("bundle", exc.code, detail=exc.detail, **exc.params) from None
     if info["kind"] != PUSH:
         click.echo(say(node.lang, N_("Imported the hub's reply: acknowledged up to %(cursor)s, %(n)s changes "
                                      "received."), cursor=info["acknowledged"], n=info["received"]))
@@ -98,11 +73,6 @@ def bundle_import(data_dir, file, reply):
     else:
         click.echo(say(node.lang, N_("No --reply file was given: the node will send these changes again until "
                                      "it imports a reply.")), err=True)
-
-
-def _problem(node, exc):
-    message = REFUSALS.get(exc.code, N_("The bundle was refused (%(detail)s); nothing was imported."))
-    return Problem(say(node.lang, message, detail=exc.detail, **exc.params))
 
 
 COMMANDS = (bundle_group,)

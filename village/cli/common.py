@@ -7,18 +7,19 @@ from pathlib import Path
 
 import click
 
-from village.ops.dbfile import explain
+from village.errors import EXIT_PROBLEM, Problem
 from village.filemodes import private_umask
 from village.i18n import translations
-from village.node import DB_FILE, NodeError, load_node, open_db
+from village.node import DB_FILE, load_node, open_db
+from village.ops.dbfile import explain
 
-EXIT_PROBLEM = 1
 
+class Said(click.ClickException):
+    """A problem already put in the reader's language: printed to stderr, no traceback, its exit code."""
 
-class Problem(click.ClickException):
-    """An error a clerk can act on: printed to stderr, exit code 1, no traceback."""
-
-    exit_code = EXIT_PROBLEM
+    def __init__(self, message, exit_code=EXIT_PROBLEM):
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def data_option(func):
@@ -32,23 +33,21 @@ def say(lang, message, **params):
     return translations(lang).gettext(message) % params
 
 
-def handled(func):
-    """Turn the known errors of the layers below into clear messages and a non-zero exit."""
-    from village.ops.maintenance import MaintenanceError
-    from village.migrations import SchemaTooNew
-    from village.records.schema import NoSuchTable
-    from village.records.validate import ValidationError
-    from village.users import UserError
+def node_lang(data_dir):
+    """Return the language of the node in `data_dir`, English when there is none to ask."""
+    try:
+        return load_node(data_dir).lang if data_dir else "en"
+    except (Problem, OSError):
+        return "en"
 
+
+def handled(func):
+    """Turn the registered problems of the layers below into their message and exit code, never a traceback."""
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
-        lang = "en"
+        data_dir = kwargs.get("data_dir")
+        lang = node_lang(data_dir)
         try:
-            if kwargs.get("data_dir"):
-                try:
-                    lang = load_node(kwargs["data_dir"]).lang
-                except (NodeError, OSError):
-                    pass
             # Every file a command writes (database, WAL, backups, bundles, exports) is the owner's only.
             with private_umask():
                 return func(*args, **kwargs)
@@ -56,20 +55,12 @@ def handled(func):
             # The reader of our output (`| head`) stopped early: not a problem to report.
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
             raise SystemExit(EXIT_PROBLEM) from None
-        except (sqlite3.DatabaseError, OSError) as exc:
-            # A full disk, a read-only SD card, a damaged file: said plainly, never as a traceback.
-            where = Path(kwargs.get("data_dir") or ".") / DB_FILE
-            message, params = explain(exc, where)
-            raise Problem(say(lang, message, **params)) from None
-        except (NodeError, MaintenanceError, UserError) as exc:
-            raise Problem(say(lang, exc.message, **exc.params)) from None
-        except SchemaTooNew as exc:
-            raise Problem(say(lang, exc.message, name=exc.args[0])) from None
-        except NoSuchTable as exc:
-            message, params = exc.message()
-            raise Problem(say(lang, message, **params)) from None
-        except ValidationError as exc:
-            raise Problem("\n".join(exc.render(translations(lang).gettext))) from None
+        except (Problem, sqlite3.DatabaseError, OSError) as exc:
+            if not isinstance(exc, Problem):
+                # A full disk, a read-only SD card, a damaged file: said plainly, never as a traceback.
+                code, params = explain(exc, Path(data_dir or ".") / DB_FILE)
+                exc = Problem(code, **params)
+            raise Said(exc.say(translations(lang).gettext), exc.exit_code) from None
 
     return wrapper
 

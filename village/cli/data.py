@@ -7,7 +7,8 @@ import tempfile
 
 import click
 
-from village.cli.common import Problem, data_option, handled, open_node, say
+from village.cli.common import data_option, handled, open_node, say
+from village.errors import Problem
 from village.i18n import translations
 from village.i18n_markers import N_
 
@@ -34,7 +35,7 @@ def import_(data_dir, table, file):
                                          progress=lambda done, total: bar.update(task, completed=done, total=total))
         except ImportRefused as exc:
             _print_problems(node.lang, exc)
-            raise Problem(say(node.lang, N_("Nothing was imported: fix the rows above and run the import again.")))
+            raise Problem("import.refused") from None
     if encoding == "gb18030":
         click.echo(say(node.lang, N_("The file was read as GB18030 (Chinese Excel's CSV).")), err=True)
     click.echo(say(node.lang, N_("Imported %(n)s rows into %(table)s."), n=count, table=table))
@@ -77,19 +78,19 @@ def export(data_dir, table, fmt, out):
         fields(table)
     node, db = open_node(data_dir)
     if fmt == "xlsx" and not out:
-        raise Problem(say(node.lang, N_("XLSX is a binary format: give a file name with --out FILE.xlsx")))
+        raise Problem("export.xlsx_needs_out")
     if out:
-        _check_folder(node.lang, out)
+        _check_folder(out)
     # A value stored as bytes that are not UTF-8 (written by another program) is shown, not fatal.
     db.conn.text_factory = functools.partial(str, encoding="utf-8", errors="replace")
     columns, records = export_rows(db, table)
     if fmt == "xlsx":
         gettext = translations(node.lang).gettext
-        _write_file(node.lang, out, "wb", lambda handle: write_xlsx(columns, records, handle, gettext))
+        _write_file(out, "wb", lambda handle: write_xlsx(columns, records, handle, gettext))
         return
     writer = write_csv if fmt == "csv" else write_json
     if out:
-        _write_file(node.lang, out, "w", lambda handle: writer(columns, records, handle))
+        _write_file(out, "w", lambda handle: writer(columns, records, handle))
         return
     try:
         writer(columns, records, sys.stdout)
@@ -99,15 +100,14 @@ def export(data_dir, table, fmt, out):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
-def _check_folder(lang, out):
+def _check_folder(out):
     """Refuse an --out file whose folder does not exist, before any work is done."""
     folder = os.path.dirname(os.path.abspath(out))
     if not os.path.isdir(folder):
-        raise Problem(say(lang, N_("The folder %(dir)s does not exist: create it, or give --out a file in a "
-                                   "folder that exists."), dir=folder))
+        raise Problem("export.no_folder", dir=folder)
 
 
-def _write_file(lang, out, mode, write):
+def _write_file(out, mode, write):
     """Write a file through `write(handle)`, only readable by this user, whole or not at all.
 
     The export goes to a temporary file beside `out` and replaces it at the end, so a
@@ -129,8 +129,7 @@ def _write_file(lang, out, mode, write):
         os.replace(temp, target)
         temp = None
     except OSError as exc:
-        raise Problem(say(lang, N_("Cannot write %(path)s: %(reason)s."), path=out,
-                          reason=exc.strerror or str(exc))) from None
+        raise Problem("export.cannot_write", path=out, reason=exc.strerror or str(exc)) from None
     finally:
         if temp:
             os.unlink(temp)

@@ -1,7 +1,8 @@
 """The CLI's commands for the node's files: backup, restore and check."""
 import click
 
-from village.cli.common import Problem, data_option, handled, open_node, say
+from village.cli.common import data_option, handled, open_node, say
+from village.errors import Problem
 from village.i18n import translations
 from village.i18n_markers import N_
 from village.node import load_node
@@ -58,7 +59,7 @@ def check(data_dir):
     for message, params in problems:
         click.echo("  - " + gettext(message) % params, err=True)
     if problems:
-        raise Problem(say(node.lang, N_("%(n)s problems found."), n=len(problems)))
+        raise Problem("check.problems", n=len(problems))
     click.echo(say(node.lang, N_("The database is in order.")))
 
 

@@ -5,7 +5,8 @@ import click
 
 from village.cli.common import data_option, handled, open_node, say
 from village.i18n_markers import N_
-from village.node import NodeError, init_node, load_node, open_db
+from village.errors import Problem
+from village.node import init_node, load_node, open_db
 
 DEMO_CLERK = ("clerk", "village-demo")  # a demo village only: printed when it starts
 
@@ -20,7 +21,7 @@ DEMO_CLERK = ("clerk", "village-demo")  # a demo village only: printed when it s
 def init(data_dir, role, name, area, lang):
     """Create a new node in the data directory."""
     if not data_dir:
-        raise NodeError(N_("Say which data directory to use: --data DIR or the VILLAGE_DATA variable."))
+        raise Problem("node.no_data_dir")
     node = init_node(data_dir, role, name, area, lang)
     click.echo(say(lang, N_("Created %(role)s node “%(name)s” (%(area)s) in %(dir)s; node id %(id)s."),
                    role=role, name=node.name, area=node.area, dir=data_dir, id=node.node_id))
@@ -55,7 +56,7 @@ def demo(data_dir, port, host, no_serve):
     data_dir = data_dir or "demo-data"
     try:
         node = load_node(data_dir)
-    except NodeError:
+    except Problem:
         node = init_node(data_dir, "village", "红星村", "52/5201/520102/001", "zh_Hans")
         db = open_db(node)
         counts = populate(db, node)

@@ -3,7 +3,8 @@ import json
 
 import click
 
-from village.cli.common import Problem, data_option, handled, open_node, say
+from village.cli.common import data_option, handled, open_node, say
+from village.errors import Problem
 from village.i18n_markers import N_
 
 
@@ -45,10 +46,9 @@ def quarantine_release(data_dir, entry):
     try:
         still = release_held(db, node.node_id, entry, "cli", trust.policy)
     except KeyError:
-        raise _not_held(node, entry) from None
+        raise Problem("quarantine.not_held", id=entry) from None
     if still is not None:
-        raise Problem(say(node.lang, N_("Change %(id)s is still refused, nothing was applied: %(reason)s"),
-                          id=entry, reason=still.message))
+        raise Problem("quarantine.still_refused", id=entry, reason=still.message)
     click.echo(say(node.lang, N_("Change %(id)s was checked again and applied."), id=entry))
 
 
@@ -64,12 +64,8 @@ def quarantine_discard(data_dir, entry):
     try:
         discard_held(db, entry, "cli")
     except KeyError:
-        raise _not_held(node, entry) from None
+        raise Problem("quarantine.not_held", id=entry) from None
     click.echo(say(node.lang, N_("Change %(id)s was discarded."), id=entry))
-
-
-def _not_held(node, entry):
-    return Problem(say(node.lang, N_("No change numbered %(id)s is held here. See: village quarantine list"), id=entry))
 
 
 COMMANDS = (quarantine_group,)

@@ -4,20 +4,10 @@ import sys
 
 import click
 
-from village.cli.common import Problem, data_option, handled, open_node, say
+from village.cli.common import data_option, handled, open_node, say
+from village.errors import Problem, sync_problem
 from village.i18n_markers import N_
-from village.node import NodeError, check_area
-
-# Exit codes of `village sync`, for scripts: 0 fully in sync, else what went wrong.
-EXIT_NOT_IN_SYNC, EXIT_UNREACHABLE, EXIT_REFUSED, EXIT_BUSY = 1, 3, 4, 5
-
-
-class SyncProblem(Problem):
-    """A sync round that did not end in sync, with an exit code saying why."""
-
-    def __init__(self, message, exit_code):
-        super().__init__(message)
-        self.exit_code = exit_code
+from village.node import check_area
 
 
 @click.group("node")
@@ -37,11 +27,11 @@ def node_add(data_dir, name, area, as_json):
 
     node, db = open_node(data_dir)
     if node.role != "county":
-        raise NodeError(N_("Only a county hub enrolls nodes; this node is a %(role)s."), role=node.role)
+        raise Problem("hub.county_only", role=node.role)
     try:
         node_id, code = add_node(db, name.strip(), check_area(area), node.area)
     except SyncRefused:
-        raise NodeError(N_("Area %(area)s is not inside this hub's area %(hub)s."), area=area, hub=node.area) from None
+        raise Problem("hub.outside_area", area=area, hub=node.area) from None
     if as_json:
         click.echo(json.dumps({"node_id": node_id, "code": code, "name": name.strip(), "area": check_area(area)}))
         return
@@ -60,7 +50,7 @@ def node_revoke(data_dir, node_id):
 
     node, db = open_node(data_dir)
     if not revoke(db, node_id):
-        raise NodeError(N_("There is no enrolled node %(id)s that is not revoked already."), id=node_id)
+        raise Problem("hub.no_such_node", id=node_id)
     click.echo(say(node.lang, N_("Node %(id)s is revoked."), id=node_id))
 
 
@@ -109,29 +99,7 @@ def sync_command(data_dir):
         click.echo(say(node.lang, N_("In sync: sent %(pushed)s changes, received %(pulled)s."),
                        pushed=result["pushed"], pulled=result["pulled"]))
         return
-    raise _sync_problem(node.lang, result)
-
-
-def _sync_problem(lang, result):
-    code = result["code"]
-    if code == "not_enrolled":
-        return SyncProblem(say(lang, N_("This node is not enrolled at a hub yet. Run: village enroll --hub URL --code CODE")),
-                           EXIT_NOT_IN_SYNC)
-    if code == "busy":
-        return SyncProblem(say(lang, N_("Another sync is running on this node; try again in a minute.")), EXIT_BUSY)
-    if code == "unreachable":
-        return SyncProblem(say(lang, N_("The hub cannot be reached (%(error)s). %(n)s changes wait to be sent; "
-                                        "they are kept and sent at the next sync."),
-                               error=result["error"], n=result["pending"]), EXIT_UNREACHABLE)
-    if code in ("bad_credentials", "revoked"):
-        return SyncProblem(say(lang, N_("The hub refused this node's credentials (%(error)s). Ask the county for a "
-                                        "new enrollment code and run village enroll again."), error=result["error"]),
-                           EXIT_REFUSED)
-    if code is None:
-        return SyncProblem(say(lang, N_("Not fully in sync: %(n)s changes still wait to be sent. Run village sync again."),
-                               n=result["pending"]), EXIT_NOT_IN_SYNC)
-    return SyncProblem(say(lang, N_("The hub refused the sync (%(code)s: %(error)s). Nothing was lost; tell the "
-                                    "county staff."), code=code, error=result["error"]), EXIT_REFUSED)
+    raise sync_problem(result["code"], result["error"], result["pending"])
 
 
 @click.command()

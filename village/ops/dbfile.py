@@ -1,4 +1,4 @@
-"""The database file: checked before SQLite opens it, and its failures told in a clerk's words.
+"""The database file: checked before SQLite opens it, and its failures told apart by an error code.
 
 SQLite treats a missing or zero-byte file as a new, empty database: opening one would silently
 recreate a node without its records or its hub credentials. So a node's database is made once,
@@ -12,29 +12,14 @@ import sqlite3
 import struct
 from pathlib import Path
 
-from village.i18n_markers import N_
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 HEADER_BYTES = 100
 BACKUP_PLACEHOLDER = "BACKUP-FILE"
 
-MISSING = N_("The database %(path)s is missing, but this data directory holds a node. Nothing was created. "
-             "Restore a backup: village restore %(backup)s")
-EMPTY = N_("The database %(path)s is empty (0 bytes): its records are lost. Nothing was recreated. "
-           "Restore a backup: village restore %(backup)s")
-DAMAGED = N_("The database %(path)s is damaged (%(error)s). Nothing was changed. "
-             "Restore a backup: village restore %(backup)s")
-FULL = N_("The disk holding %(path)s is full; nothing was saved. Free some space (old exports or backups), "
-          "then run the command again.")
-READ_ONLY = N_("%(path)s cannot be written (%(error)s): the disk is read-only or full of errors, or the folder "
-               "belongs to another user. Nothing was saved. Check the SD card, or run the command as the "
-               "node's user.")
-TRUNCATED = N_("The database %(path)s was cut short: %(size)s of its %(expected)s bytes are left. Nothing was "
-               "changed. Restore a backup: village restore %(backup)s")
-NOT_SQLITE = N_("%(path)s is not a database (its first bytes are something else). Nothing was changed. "
-                "Restore a backup: village restore %(backup)s")
-BUSY = N_("The database is busy (another command is writing to it); try again in a minute.")
-UNUSABLE = N_("%(path)s could not be used (%(error)s). Nothing was saved; run village check.")
+# Codes of village.errors.REGISTRY, where their messages are.
+MISSING, EMPTY, DAMAGED, FULL, READ_ONLY = "db.missing", "db.empty", "db.damaged", "db.full", "db.read_only"
+TRUNCATED, NOT_SQLITE, BUSY, UNUSABLE = "db.truncated", "db.not_sqlite", "db.busy", "db.unusable"
 
 # SQLite's primary result codes (https://sqlite.org/rescode.html) and what each means here.
 CORRUPT_CODES = (11, 26)  # SQLITE_CORRUPT, SQLITE_NOTADB
@@ -52,7 +37,7 @@ def newest_backup(data_dir):
 
 
 def file_problem(path):
-    """Return (message, params) when the database file at `path` must not be opened, else None.
+    """Return (code, params) when the database file at `path` must not be opened, else None.
 
     Only stat(): opening and closing the file ourselves would drop the POSIX locks that
     SQLite's connections in this process hold on it (closing any descriptor of a file does).
@@ -69,7 +54,7 @@ def file_problem(path):
 
 
 def _damage(path, params):
-    """Return (message, params) for a database SQLite found damaged: cut short, not one, or damaged."""
+    """Return (code, params) for a database SQLite found damaged: cut short, not one, or damaged."""
     try:
         size = os.stat(path).st_size
         # Read only once SQLite has given up on the file (see file_problem on descriptors).
@@ -102,15 +87,14 @@ def _declared_size(path, header):
 
 
 def explain(exc, path):
-    """Return (message, params) telling a clerk what an SQLite or OS error at `path` means."""
+    """Return (code, params) telling a clerk what an SQLite or OS error at `path` means (see village.errors)."""
     if isinstance(exc, sqlite3.DatabaseError):
-        code = (getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF
-        message = SQLITE_CODES.get(code, UNUSABLE)
+        found = SQLITE_CODES.get((getattr(exc, "sqlite_errorcode", None) or 0) & 0xFF, UNUSABLE)
     else:
-        message = OS_CODES.get(getattr(exc, "errno", None), UNUSABLE)
+        found = OS_CODES.get(getattr(exc, "errno", None), UNUSABLE)
         path = getattr(exc, "filename", None) or path
         exc = getattr(exc, "strerror", None) or exc
     params = {"path": str(path), "error": str(exc), "backup": newest_backup(Path(path).parent)}
-    if message is DAMAGED and Path(path).is_file():
+    if found == DAMAGED and Path(path).is_file():
         return _damage(path, params)
-    return message, params
+    return found, params

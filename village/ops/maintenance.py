@@ -7,6 +7,7 @@ from sync.clock import split_version
 from sync.files import sync_to_disk, write_new
 from sync.meta import get_meta
 from sync.scope import in_scope
+from village.errors import Problem
 from village.ops.dbfile import CORRUPT_CODES, explain
 from village.filemodes import PRIVATE_UMASK, loose_modes, out_file_problem
 from village.i18n_markers import N_
@@ -15,20 +16,12 @@ from village.records.schema import TABLES
 MAX_PROBLEMS = 50
 
 
-class MaintenanceError(Exception):
-    """A backup or restore that cannot be done; nothing was changed."""
-
-    def __init__(self, message, **params):
-        super().__init__(message % params)
-        self.message, self.params = message, params
-
-
 def backup(db, out):
     """Copy the live database to `out` (mode 0600) with SQLite's online backup (safe while serving)."""
     out = Path(out)
     problem = out_file_problem(out, "village-backup.db")
     if problem:
-        raise MaintenanceError(problem[0], **problem[1])
+        raise Problem(problem[0], **problem[1])
     tmp = out.with_name(out.name + ".part")
     tmp.unlink(missing_ok=True)
     try:
@@ -45,8 +38,8 @@ def backup(db, out):
         # A damaged source is the node's database; a full or read-only disk is the target's.
         code = getattr(exc, "sqlite_errorcode", 0) or 0
         source = db.execute("PRAGMA database_list").fetchone()[2] if code & 0xFF in CORRUPT_CODES else out
-        message, params = explain(exc, source)
-        raise MaintenanceError(message, **params) from None
+        code, params = explain(exc, source)
+        raise Problem(code, **params) from None
     finally:
         for leftover in (tmp, Path(f"{tmp}-journal")):
             leftover.unlink(missing_ok=True)

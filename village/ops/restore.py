@@ -17,9 +17,8 @@ import sqlite_utils
 from sync.files import sync_to_disk, write_new
 from sync.meta import get_meta, set_meta
 from sync.store import transaction
+from village.errors import Problem
 from village.ops.dbfile import CORRUPT_CODES, EMPTY, MISSING, explain, file_problem
-from village.i18n_markers import N_
-from village.ops.maintenance import MaintenanceError
 from village.migrations import known_names, migrate, migrations
 from village.node import NODE_ID_KEY
 
@@ -30,20 +29,6 @@ SIDE_FILES = ("-wal", "-shm", "-journal")
 # reuses; when the current database cannot tell how far it got, new changes start far beyond.
 SEQ_JUMP = 1 << 32
 
-NOT_A_BACKUP = N_("%(path)s is not a backup of this program (%(error)s); nothing was changed.")
-DAMAGED = N_("%(path)s is damaged or not a backup of this program; nothing was changed.")
-NEWER = N_("%(path)s was made by a newer version of the program (migration “%(name)s”); install that version "
-           "to restore it. Nothing was changed.")
-FOREIGN = N_("%(path)s is a backup of another node (%(owner)s), not of this node (%(node)s). Restoring it would make "
-             "this node sync as the other one. Nothing was changed. If you are moving that node to this machine on "
-             "purpose, run the same command with --force.")
-UNKNOWN_OWNER = N_("%(path)s does not say which node it belongs to, and it holds hub credentials. Nothing was "
-                   "changed. If it is this node's backup, run the same command with --force.")
-ALIEN_SCHEMA = N_("%(path)s holds database objects this program never makes (%(objects)s): it was altered after "
-                  "it was taken. Nothing was changed; use another backup.")
-SERVING = N_("The node is serving from %(dir)s (village serve is running). Stop it, restore, then start it again.")
-SYNCING = N_("A sync is running on %(dir)s; wait until it ends, then restore.")
-
 
 @contextlib.contextmanager
 def _node_quiet(node):
@@ -53,12 +38,12 @@ def _node_quiet(node):
 
     lock = DataDirLock(node.data_dir)
     if not lock.acquire():
-        raise MaintenanceError(SERVING, dir=str(node.data_dir))
+        raise Problem("restore.serving", dir=str(node.data_dir))
     try:
         with round_lock(node):
             yield
     except SyncBusy:
-        raise MaintenanceError(SYNCING, dir=str(node.data_dir)) from None
+        raise Problem("restore.syncing", dir=str(node.data_dir)) from None
     finally:
         lock.release()
 
@@ -67,7 +52,7 @@ def restore(node, source, force=False):
     """Replace the database of `node` with the backup at `source`; return what the clerk should know."""
     source = Path(source)
     if not source.is_file():
-        raise MaintenanceError(N_("There is no backup file at %(path)s."), path=str(source))
+        raise Problem("restore.no_file", path=str(source))
     copy_path = Path(f"{node.db_path}{RESTORING}")
     with _node_quiet(node):
         try:
@@ -84,17 +69,17 @@ def _prepare(node, source, copy_path, force):
     try:
         names = [m.name for m in migrations.applied(copy)]
         if copy.execute("PRAGMA integrity_check").fetchone()[0] != "ok" or not names:
-            raise MaintenanceError(DAMAGED, path=str(source))
+            raise Problem("restore.damaged", path=str(source))
         newer = [n for n in names if n not in known_names()]
         if newer:
-            raise MaintenanceError(NEWER, path=str(source), name=newer[0])
+            raise Problem("restore.newer", path=str(source), name=newer[0])
         owner = _owner(copy)
         if not force and owner != node.node_id and (owner or get_meta(copy, "sync.secret")):
-            raise MaintenanceError(FOREIGN if owner else UNKNOWN_OWNER, path=str(source), owner=owner,
+            raise Problem("restore.foreign" if owner else "restore.unknown_owner", path=str(source), owner=owner,
                                    node=node.node_id)
         alien = unknown_schema(copy, names)
         if alien:
-            raise MaintenanceError(ALIEN_SCHEMA, path=str(source), objects=", ".join(alien[:8]))
+            raise Problem("restore.alien_schema", path=str(source), objects=", ".join(alien[:8]))
         migrate(copy)
         clock = _current_clock(node.db_path)
         _carry_forward(copy, clock, node)
@@ -102,7 +87,7 @@ def _prepare(node, source, copy_path, force):
                              "ORDER BY username").fetchall()
         copy.execute("PRAGMA journal_mode = WAL")
     except sqlite3.DatabaseError as exc:
-        raise MaintenanceError(NOT_A_BACKUP, path=str(source), error=str(exc)) from None
+        raise Problem("restore.not_a_backup", path=str(source), error=str(exc)) from None
     finally:
         copy.close()
     sync_to_disk(copy_path)
@@ -124,9 +109,9 @@ def _copy(source, copy_path):
             dest.close()
     except sqlite3.DatabaseError as exc:
         if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF in CORRUPT_CODES:
-            raise MaintenanceError(NOT_A_BACKUP, path=str(source), error=str(exc)) from None
-        message, params = explain(exc, copy_path)
-        raise MaintenanceError(message, **params) from None
+            raise Problem("restore.not_a_backup", path=str(source), error=str(exc)) from None
+        code, params = explain(exc, copy_path)
+        raise Problem(code, **params) from None
     return sqlite_utils.Database(sqlite3.connect(str(copy_path), isolation_level=None))
 
 

@@ -23,7 +23,8 @@ from sync.clock import utc_now, utc_text
 from sync.meta import get_meta
 from sync.scope import inside
 from village.filemodes import make_private_dir
-from village.node import NodeError, connect_existing
+from village.errors import Problem
+from village.node import connect_existing
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,7 @@ def hub_url(node):
     """Return the hub URL the node enrolled with, or None when it has not enrolled."""
     try:
         db = connect_existing(node)  # never connect(): SQLite would make a missing database anew, empty
-    except NodeError as exc:
+    except Problem as exc:
         log.error("no sync: %s", exc)
         return None
     try:
@@ -232,7 +233,7 @@ class NodeScheduler:
         def run():
             try:
                 db = connect_existing(self.node)
-            except NodeError as exc:
+            except Problem as exc:
                 log.error("scheduled job %s not run: %s", job.__name__, exc)
                 return None
             try:

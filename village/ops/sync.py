@@ -9,8 +9,8 @@ from sync.meta import all_meta, get_meta, set_meta
 from sync.scope import inside
 from sync.store import transaction
 from sync.transport import HubClient, Refused, TransportError, Unreachable
-from village.i18n_markers import N_
-from village.node import NodeError, open_db
+from village.errors import Problem, refusal
+from village.node import open_db
 from village.records import trust
 
 LOCK_FILE = "sync.lock"
@@ -107,8 +107,7 @@ def enroll(node, db, hub_url, code, insecure=False):
     A plain http:// hub would see the node's secret travel in clear: refused unless `insecure`.
     """
     if not hub_url.lower().startswith("https://") and not insecure:
-        raise NodeError(N_("The hub address %(url)s is not https://, so the node's secret would travel unprotected. "
-                           "Use the hub's https:// address, or add --insecure on a network you trust."), url=hub_url)
+        raise Problem("enroll.insecure", url=hub_url)
     client = HubClient(hub_url, ca_file=node.setting("hub_ca_file") or None)
     with transaction(db):
         # Kept until enrolled: a retry after a lost answer proves with it that it is the first sender.
@@ -117,14 +116,11 @@ def enroll(node, db, hub_url, code, insecure=False):
     try:
         answer = client.enroll(code, node.node_id, claim)
     except Unreachable as exc:
-        raise NodeError(N_("The hub at %(url)s cannot be reached (%(error)s). Check the address and the "
-                           "connection, then run the same command again."), url=hub_url, error=exc.message) from None
+        raise Problem("enroll.unreachable", url=hub_url, error=exc.message) from None
     except Refused as exc:
-        raise NodeError(ENROLL_REFUSALS.get(exc.code, N_("The hub refused the enrollment: %(error)s")),
-                        error=exc.message) from None
+        raise refusal("enroll", exc.code, error=exc.message) from None
     if not inside(node.area, answer["area"]):
-        raise NodeError(N_("The hub enrolled this code for area %(granted)s, but this node owns %(area)s. "
-                           "Ask the county for a code for %(area)s."), granted=answer["area"], area=node.area)
+        raise Problem("enroll.wrong_area", granted=answer["area"], area=node.area)
     with transaction(db):
         if get_meta(db, "sync.link_id") != answer["node_id"]:
             # A new link starts from nothing: the new hub holds none of our changes yet.
@@ -136,13 +132,3 @@ def enroll(node, db, hub_url, code, insecure=False):
                            ("sync.hub_sealing_key", str(answer.get("hub_sealing_key") or ""))):
             set_meta(db, key, value)
     return answer
-
-
-ENROLL_REFUSALS = {
-    "bad_code": N_("The hub does not know this enrollment code (%(error)s). Check it, or ask the county for a new one."),
-    "code_used": N_("This enrollment code was already used. Ask the county for a new code."),
-    "slow_down": N_("The hub refused: too many enrollment attempts from this address. Wait a minute, check the code, "
-                    "and try again."),
-    "revoked": N_("This node was revoked at the hub. Ask the county for a new code."),
-    "tls": N_("The hub's certificate could not be verified (%(error)s). Set hub_ca_file if the county uses its own CA."),
-}

@@ -2,7 +2,7 @@
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
-from village.i18n_markers import N_
+from village.errors import Problem
 
 
 @dataclass(frozen=True)
@@ -172,10 +172,8 @@ def column_names(table):
     return ["id", "area", *fields(table)]
 
 
-class NoSuchTable(KeyError):
+class NoSuchTable(Problem, KeyError):
     """A table name that is not one of the record tables."""
 
-    def message(self):
-        """Return the problem as a translatable (message, params) pair."""
-        return N_("There is no table called “%(table)s”. Tables: %(tables)s."), {
-            "table": self.args[0], "tables": ", ".join(TABLES)}
+    def __init__(self, table):
+        super().__init__("no_such_table", table=table, tables=", ".join(TABLES))

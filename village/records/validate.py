@@ -6,6 +6,7 @@ import re
 import unicodedata
 
 from sync.scope import inside
+from village.errors import Problem
 from village.i18n_markers import N_
 from village.records.schema import INT_LIMIT, fields
 
@@ -46,16 +47,24 @@ def _text(spec, raw):
     return value
 
 
-class ValidationError(ValueError):
-    """Values that cannot be saved; `problems` lists (field, message, params) to show a clerk."""
+class ValidationError(Problem, ValueError):
+    """Values that cannot be saved (code "invalid"); `problems` lists (field, message, params) to show a clerk."""
 
     def __init__(self, problems):
-        super().__init__("; ".join(f"{f}: {m % p}" for f, m, p in problems))
+        super().__init__("invalid", problems="; ".join(f"{f}: {m % p}" for f, m, p in problems))
         self.problems = problems
+
+    def __str__(self):
+        # The bare list: a refused received change quotes it (records/trust.py).
+        return self.params["problems"]
 
     def render(self, gettext):
         """Return the problems as translated 'field: message' lines."""
         return [f"{field}: {gettext(message) % params}" for field, message, params in self.problems]
+
+    def say(self, gettext):
+        """Return the problems translated, one field a line."""
+        return "\n".join(self.render(gettext))
 
 
 def _coerce(spec, raw):
