@@ -8,6 +8,7 @@ import unicodedata
 from sync.scope import inside
 from village.i18n_markers import N_
 from village.records.schema import INT_LIMIT, fields
+from village.records.workflows import WORKFLOWS
 
 # Control characters (C0, DEL, C1) and the bidi embeddings, overrides and isolates that can make
 # a name print reversed or hide text on a certificate. Marks (LRM, RLM) stay: Uyghur needs them.
@@ -200,8 +201,7 @@ def clean(table, values, existing=None, ref_exists=None, node_area=None):
     return out
 
 
-# JSON fields whose pages read a list of entries of these text keys (status history, responses).
-ENTRY_LISTS = {("service_requests", "history"), ("grievances", "responses")}
+# The history fields of the workflows: pages read them as lists of entries of these text keys.
 ENTRY_KEYS = {"status", "by", "at", "note"}
 
 
@@ -216,9 +216,9 @@ def _entry_list_problem(table, name, text):
 
 def _cross_checks(table, row):
     problems = []
-    for t, name in ENTRY_LISTS:
-        if t == table and row.get(name) is not None:
-            problems += _entry_list_problem(table, name, row[name])
+    flow = WORKFLOWS.get(table)
+    if flow and row.get(flow.history) is not None:
+        problems += _entry_list_problem(table, flow.history, row[flow.history])
     return problems + _pair_checks(table, row)
 
 
