@@ -76,7 +76,6 @@ def set_status(kind, row_id):
     try:
         with core.write(db, node) as w:
             change_status(w, node, spec.table, row_id, target, g.user, note)
-            audit(db, g.user, f"{spec.table}.status", row_id, target)
     except ValidationError as exc:
         _field, message, params = exc.problems[0]
         return item(kind, row_id, problem=_(message) % params, status=409)

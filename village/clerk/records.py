@@ -2,7 +2,6 @@
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from village.audit import record as audit
 from village.web.auth import role_required
 from village.clerk.views import CLERKS
 from village.web.db import get_db
@@ -98,8 +97,7 @@ def create(table):
             return render_form(table, values, parent=parent, similar=similar, status=409)
     try:
         with core.write(db, node) as w:
-            row_id = core.save(w, node, table, values)
-            audit(db, g.user, f"{table}.create", row_id, "")
+            row_id = core.save(w, node, table, values, actor=g.user)
     except ValidationError as exc:
         return render_form(table, values, exc.problems, parent=parent, status=400)
     flash(_("Saved."), "info")
@@ -124,8 +122,7 @@ def edit(table, row_id):
     values = read_form(table)
     try:
         with core.write(db, node) as w:
-            core.save(w, node, table, values, row_id=row_id)
-            audit(db, g.user, f"{table}.edit", row_id, ",".join(k for k in values if values[k] != row.get(k)))
+            core.save(w, node, table, values, row_id=row_id, actor=g.user)
     except ValidationError as exc:
         return render_form(table, values, exc.problems, row=row, status=400)
     flash(_("Saved."), "info")
@@ -158,10 +155,8 @@ def delete(table, row_id):
     back = household_of(db, table, row)
     with core.write(db, node) as w:
         for child, child_id in reversed(children):
-            core.delete(w, node, child, child_id)
-            audit(db, g.user, f"{child}.delete", child_id, f"with {table} {row_id}")
-        core.delete(w, node, table, row_id)
-        audit(db, g.user, f"{table}.delete", row_id, "")
+            core.delete(w, node, child, child_id, actor=g.user, note=f"with {table} {row_id}")
+        core.delete(w, node, table, row_id, actor=g.user)
     flash(_("Deleted."), "info")
     if table == "households":
         return redirect(url_for("clerk.households"))

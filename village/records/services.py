@@ -3,6 +3,7 @@ from sync.clock import utc_text
 import json
 import secrets
 
+from village.audit import record as audit
 from village.i18n_markers import N_
 from village.records import core
 from village.records.validate import ValidationError
@@ -32,8 +33,7 @@ def submit(writer, node, table, values, actor="kiosk"):
     ticket = new_ticket(writer.db, table)
     entry = {"status": flow.first, "by": actor, "at": utc_text(), "note": ""}
     values = {**values, "ticket": ticket, "status": flow.first, flow.history: [entry]}
-    row_id = core.save(writer, node, table, values)
-    return row_id, ticket
+    return str(core.save(writer, node, table, values)), ticket
 
 
 def find_by_ticket(db, table, ticket):
@@ -54,7 +54,10 @@ def find_ticket(db, ticket):
 
 
 def change_status(writer, node, table, row_id, status, actor, note=""):
-    """Move a request or grievance to `status` along its workflow, recording who, when and why."""
+    """Move a request or grievance to `status` along its workflow, recording who, when and why.
+
+    The record's history keeps the move; the audit log names the actor and the new status.
+    """
     flow = workflow(table)
     record = core.get(writer.db, table, row_id)
     if record is None:
@@ -65,3 +68,4 @@ def change_status(writer, node, table, row_id, status, actor, note=""):
     history = json.loads(record[flow.history] or "[]")
     history.append({"status": status, "by": actor, "at": utc_text(), "note": note})
     core.save(writer, node, table, {"status": status, flow.history: history}, row_id=row_id)
+    audit(writer.db, actor, f"{table}.status", row_id, status)
