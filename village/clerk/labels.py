@@ -5,6 +5,7 @@ from village.web.i18n import gettext, lazy_gettext as _l
 TABLE_LABELS = {
     "households": _l("Household"), "persons": _l("Member"), "plots": _l("Plot"), "plantings": _l("Planting"),
     "livestock": _l("Livestock"), "service_requests": _l("Service request"), "grievances": _l("Grievance"),
+    "visits": _l("Visit"), "announcements": _l("Announcement"), "market_prices": _l("Market price"),
 }
 
 FIELD_LABELS = {

@@ -2,21 +2,22 @@
 import json
 import sqlite3
 
-import segno
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
-from markupsafe import Markup
 
 from village.kiosk import labels as kiosk_labels
 from village.web import throttle
 from village.web.auth import client_ip
 from village.web.db import get_db
-from village.kiosk.forms import code_letters, problems_by_field, submit_form
+from village.kiosk.forms import SHOWN_AS, submit_form
+from village.records.households import code_letters
 from village.records.notices import current_announcements, latest_prices, localized
 from village.records.services import find_ticket, normalise_ticket
 from village.records.workflows import WORKFLOWS, workflow
 from village.records.validate import ValidationError
 from village.web.i18n import current_language
+from village.web.forms import problems_by_field
+from village.web.qr import qr_svg
 from village.web.security import public_url
 
 bp = Blueprint("kiosk", __name__)
@@ -75,18 +76,12 @@ def _submission(table):
         try:
             ticket = submit_form(get_db(), current_app.config["NODE"], table, request.form)
         except ValidationError as exc:
-            problems = problems_by_field(exc, gettext)
+            problems = problems_by_field(exc.problems, SHOWN_AS)
         else:
             return redirect(url_for(".ticket", ticket=ticket))
     form = request.form if request.method == "POST" else {}
     return render_template(FORMS[table], form=form, problems=problems, code_keys=code_letters(get_db())), \
         422 if problems else 200
-
-
-def qr_svg(data, title):
-    """Return `data` as an inline SVG QR code (no image file, no remote resource)."""
-    svg = segno.make(data, error="m").svg_inline(scale=6, omitsize=True, title=title, dark="#000", light="#fff")
-    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))
 
 
 def _lookup_allowed():

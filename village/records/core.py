@@ -20,15 +20,18 @@ def row_exists(db, table, row_id):
     return db.execute(f"SELECT 1 FROM [{table}] WHERE id = ? AND _deleted = 0", [row_id]).fetchone() is not None
 
 
+def dicts(cursor):
+    """Yield the rows of an executed cursor as dicts keyed by column name."""
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row))
+
+
 def get(db, table, row_id, include_deleted=False):
     """Return the record `row_id` of `table` as a dict of its fields, or None."""
     fields(table)
-    cur = db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [row_id])
-    row = cur.fetchone()
-    if row is None:
-        return None
-    record = dict(zip([d[0] for d in cur.description], row))
-    if record["_deleted"] and not include_deleted:
+    record = next(dicts(db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [row_id])), None)
+    if record is None or (record["_deleted"] and not include_deleted):
         return None
     return record
 
@@ -146,13 +149,29 @@ def write(db, node):
     return writing(db, node.node_id)
 
 
-def rows(db, table, where="", params=(), order="rowid", limit=None, offset=0):
-    """Yield the live records of `table` as dicts of exported fields."""
+PAGE_SIZE = 25
+
+
+def page_of(total, asked, size=PAGE_SIZE):
+    """Return (page, pages): the page asked for as typed in ?page=, kept between the first and the last.
+
+    Garbage or a page before the first gives the first page, one past the end the last: a
+    hand-edited URL shows a page, never an error.
+    """
+    pages = max((total + size - 1) // size, 1)
+    try:
+        page = int(asked or 1)
+    except (TypeError, ValueError):
+        page = 1
+    return min(max(page, 1), pages), pages
+
+
+def rows(db, table, where="", params=(), order="rowid", limit=None, offset=0, with_=""):
+    """Yield the live records of `table` as dicts of exported fields (`with_`: a WITH clause `where` uses)."""
     fields(table)
-    sql = f"SELECT * FROM [{table}] WHERE _deleted = 0" + (f" AND ({where})" if where else "") + f" ORDER BY {order}"
+    sql = f"{with_} SELECT * FROM [{table}] WHERE _deleted = 0" + (f" AND ({where})" if where else "") + \
+        f" ORDER BY {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    cur = db.execute(sql, list(params))
-    names = [d[0] for d in cur.description]
-    for row in cur:
-        yield public(table, dict(zip(names, row)))
+    for row in dicts(db.execute(sql, list(params))):
+        yield public(table, row)

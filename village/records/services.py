@@ -6,7 +6,7 @@ import secrets
 from village.audit import record as audit
 from village.i18n_markers import N_
 from village.records import core
-from village.records.validate import ValidationError
+from village.records.validate import Term, ValidationError
 from village.records.workflows import WORKFLOWS, by_prefix, workflow
 
 
@@ -64,8 +64,23 @@ def change_status(writer, node, table, row_id, status, actor, note=""):
         raise ValidationError([("id", N_("There is no record %(id)s in %(table)s."), {"id": row_id, "table": table})])
     if status not in flow.next_steps(record["status"]):
         raise ValidationError([("status", N_("A record that is “%(from)s” cannot become “%(to)s”."),
-                                {"from": record["status"], "to": status})])
+                                {"from": _word(flow, record["status"]), "to": _word(flow, status)})])
     history = json.loads(record[flow.history] or "[]")
     history.append({"status": status, "by": actor, "at": utc_text(), "note": note})
     core.save(writer, node, table, {"status": status, flow.history: history}, row_id=row_id)
     audit(writer.db, actor, f"{table}.status", row_id, status)
+
+
+def _word(flow, status):
+    """Return the clerk's word for `status`, translated when shown; an unknown status as it was given."""
+    step = flow.step(status)
+    return Term(step.label) if step else status
+
+
+def queue(db, table, status, page=1):
+    """Return (records, counts by status, page, pages): one page of `table`'s records in `status`, newest first."""
+    counts = dict(db.execute(f"SELECT status, COUNT(*) FROM [{table}] WHERE _deleted = 0 GROUP BY status").fetchall())
+    page, pages = core.page_of(counts.get(status, 0), page)
+    found = list(core.rows(db, table, "status = ?", [status], order="rowid DESC", limit=core.PAGE_SIZE,
+                           offset=(page - 1) * core.PAGE_SIZE))
+    return found, counts, page, pages

@@ -47,6 +47,15 @@ def _text(spec, raw):
     return value
 
 
+class Term(str):
+    """A message parameter that is itself marked for translation (a status's word): translated when shown."""
+
+
+def translated(message, params, gettext):
+    """Return a problem's message in the reader's language with its parameters filled in (Terms translated too)."""
+    return gettext(message) % {k: gettext(v) if isinstance(v, Term) else v for k, v in params.items()}
+
+
 class ValidationError(ValueError):
     """Values that cannot be saved; `problems` lists (field, message, params) to show a clerk."""
 
@@ -56,7 +65,7 @@ class ValidationError(ValueError):
 
     def render(self, gettext):
         """Return the problems as translated 'field: message' lines."""
-        return [f"{field}: {gettext(message) % params}" for field, message, params in self.problems]
+        return [f"{field}: {translated(message, params, gettext)}" for field, message, params in self.problems]
 
 
 def _coerce(spec, raw):
