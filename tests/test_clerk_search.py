@@ -17,6 +17,7 @@ def many(db, node, n, start=0):
 @pytest.fixture
 def small_cap(monkeypatch):
     monkeypatch.setattr(register, "SEARCH_CAP", 5)
+    monkeypatch.setattr(register, "REGISTER_CAP", 5)
 
 
 def test_a_broad_search_says_how_many_at_least_and_lists_one_page(clerk, db, node, small_cap):
