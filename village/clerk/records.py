@@ -46,6 +46,17 @@ def _back(db, table, row):
     return redirect(url_for("clerk.household", row_id=hh) if hh else url_for("clerk.households"))
 
 
+def _save(db, node, table, values, row=None, parent=None):
+    """Save the form's values (a new record, or `row` edited) and go back; or show the form with its problems."""
+    try:
+        with core.write(db, node) as w:
+            row_id = core.save(w, node, table, values, row_id=row and row["id"], actor=g.user)
+    except ValidationError as exc:
+        return render_form(table, values, exc.problems, row=row, parent=parent, status=400)
+    flash(_("Saved."), "info")
+    return _back(db, table, row or {**values, "id": row_id})
+
+
 def _parent_or_404(db, table):
     """Return the id of the record a new `table` record hangs under, from ?parent= (404 when it is not there)."""
     spec = parent_field(table)
@@ -68,13 +79,7 @@ def create(table):
         similar = look_alikes(db, table, values)
         if similar:
             return render_form(table, values, parent=parent, similar=similar, status=409)
-    try:
-        with core.write(db, node) as w:
-            row_id = core.save(w, node, table, values, actor=g.user)
-    except ValidationError as exc:
-        return render_form(table, values, exc.problems, parent=parent, status=400)
-    flash(_("Saved."), "info")
-    return _back(db, table, {**values, "id": row_id})
+    return _save(db, node, table, values, parent=parent)
 
 
 @bp.route("/<" + TABLES + ":table>/<row_id>/edit", methods=["GET", "POST"])
@@ -86,13 +91,7 @@ def edit(table, row_id):
     if request.method == "GET":
         return render_form(table, row, row=row)
     values = read_form(table)
-    try:
-        with core.write(db, node) as w:
-            core.save(w, node, table, values, row_id=row_id, actor=g.user)
-    except ValidationError as exc:
-        return render_form(table, values, exc.problems, row=row, status=400)
-    flash(_("Saved."), "info")
-    return _back(db, table, row)
+    return _save(db, node, table, values, row=row)
 
 
 @bp.route("/<" + TABLES + ":table>/<row_id>/delete", methods=["GET", "POST"])
