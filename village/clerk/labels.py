@@ -1,9 +1,11 @@
 """What the clerk pages call each table, field and choice, translated when shown."""
-from village.web.i18n import lazy_gettext as _l
+from village.records.workflows import workflow
+from village.web.i18n import gettext, lazy_gettext as _l
 
 TABLE_LABELS = {
     "households": _l("Household"), "persons": _l("Member"), "plots": _l("Plot"), "plantings": _l("Planting"),
     "livestock": _l("Livestock"), "service_requests": _l("Service request"), "grievances": _l("Grievance"),
+    "visits": _l("Visit"), "announcements": _l("Announcement"), "market_prices": _l("Market price"),
 }
 
 FIELD_LABELS = {
@@ -33,20 +35,20 @@ CHOICE_LABELS = {
     # request kinds
     "residence_certificate": _l("residence certificate"), "subsidy": _l("subsidy"),
     "land_certificate": _l("land certificate"),
-    # request and grievance statuses
-    "submitted": _l("submitted"), "in_review": _l("in review"), "approved": _l("approved"),
-    "rejected": _l("rejected"), "issued": _l("issued"), "open": _l("open"), "in_progress": _l("in progress"),
-    "resolved": _l("resolved"), "closed": _l("closed"),
     # grievance categories
     "road": _l("road"), "water": _l("water"), "power": _l("power"), "health": _l("health"), "land": _l("land"),
 }
 
-# The button that moves a record to a status, worded as the clerk's action.
-ACTIONS = {
-    "in_review": _l("Start review"), "approved": _l("Approve"), "rejected": _l("Reject"),
-    "issued": _l("Mark as issued"), "in_progress": _l("Start work"), "resolved": _l("Mark resolved"),
-    "closed": _l("Close"),
-}
+def status_label(table, name):
+    """Return the clerk's word for status `name` of a `table` record, translated (the name if unknown)."""
+    step = workflow(table).step(name)
+    return gettext(step.label) if step else name
+
+
+def action_label(table, name):
+    """Return the clerk's button that moves a `table` record into status `name`, translated."""
+    step = workflow(table).step(name)
+    return gettext(step.action) if step and step.action else status_label(table, name)
 
 
 def choice_label(value):
@@ -88,5 +90,6 @@ def init_templates(state):
     env.filters.setdefault("choice_label", choice_label)
     env.globals.setdefault("field_label", field_label)
     env.globals.setdefault("table_label", TABLE_LABELS.get)
-    env.globals.setdefault("action_label", ACTIONS.get)
+    env.globals.setdefault("status_label", status_label)
+    env.globals.setdefault("action_label", action_label)
     env.globals.setdefault("refusal_label", REFUSAL_LABELS.get)

@@ -2,33 +2,31 @@
 import datetime
 import json
 
-import segno
 from flask import Blueprint, abort, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from markupsafe import Markup
 
 from village.audit import record as audit
 from village.web.auth import role_required
-from village.clerk.views import CLERKS, PAGE_SIZE, page_of
+from village.clerk.views import CLERKS
 from village.web.db import get_db
 from village.records import core
-from village.records.schema import GRIEVANCE_STATUSES, REQUEST_STATUSES
-from village.records.services import GRIEVANCE_FLOW, REQUEST_FLOW, change_status
+from village.records.services import change_status, queue as records_in
+from village.records.workflows import REQUESTS, WORKFLOWS
 from village.records.validate import ValidationError
 from village.signing import sign
+<<<<<<< HEAD
 from village.web.errors import problem_page
 from village.web.security import public_url
+=======
+from village.web.forms import problem_text, record_or_404
+from village.web.qr import qr_svg
+from village.web.security import problem_page, public_url
+>>>>>>> house-w3
 
 bp = Blueprint("clerk_queues", __name__, url_prefix="/clerk")
 
-QUEUES = {
-    "requests": {"table": "service_requests", "statuses": REQUEST_STATUSES, "flow": REQUEST_FLOW,
-                 "history": "history", "first": "submitted"},
-    "grievances": {"table": "grievances", "statuses": GRIEVANCE_STATUSES, "flow": GRIEVANCE_FLOW,
-                   "history": "responses", "first": "open"},
-}
-KINDS = "any(requests, grievances)"
-CERTIFIABLE = ("approved", "issued")
+QUEUES = {flow.queue: flow for flow in WORKFLOWS.values()}
+KINDS = f"any({', '.join(QUEUES)})"
 
 
 @bp.get("/<" + KINDS + ":kind>")
@@ -36,26 +34,14 @@ CERTIFIABLE = ("approved", "issued")
 def queue(kind):
     """List requests or grievances in one status (the first step of the workflow by default)."""
     spec = QUEUES[kind]
-    status = request.args.get("status", spec["first"])
-    if status not in spec["statuses"]:
-        status = spec["first"]
-    db = get_db()
-    counts = dict(db.execute(f"SELECT status, COUNT(*) FROM [{spec['table']}] WHERE _deleted = 0 GROUP BY status")
-                  .fetchall())
-    page, pages = page_of(counts.get(status, 0), request.args.get("page"))
-    items = list(core.rows(db, spec["table"], "status = ?", [status], order="rowid DESC", limit=PAGE_SIZE,
-                           offset=(page - 1) * PAGE_SIZE))
+    status = request.args.get("status", spec.first)
+    if status not in spec.statuses:
+        status = spec.first
+    items, counts, page, pages = records_in(get_db(), spec.table, status, request.args.get("page"))
     for item in items:
-        item["since"] = (item[spec["history"]] or [{}])[-1].get("at", "")
+        item["since"] = (item[spec.history] or [{}])[-1].get("at", "")
     return render_template("clerk/queue.html", kind=kind, spec=spec, status=status, items=items, counts=counts,
                            page=page, pages=pages)
-
-
-def _item_or_404(kind, row_id):
-    row = core.get(get_db(), QUEUES[kind]["table"], row_id)
-    if row is None:
-        abort(404)
-    return core.public(QUEUES[kind]["table"], row)
 
 
 @bp.get("/<" + KINDS + ":kind>/<row_id>")
@@ -63,13 +49,13 @@ def _item_or_404(kind, row_id):
 def item(kind, row_id, problem=None, status=200):
     """Show one request or grievance with its history and the workflow steps open to it."""
     spec = QUEUES[kind]
-    record = _item_or_404(kind, row_id)
+    record = record_or_404(get_db(), spec.table, row_id)
     household = None
     if record.get("household_id"):
         household = core.get(get_db(), "households", record["household_id"])
     return render_template("clerk/item.html", kind=kind, spec=spec, item=record, household=household,
-                           next_steps=spec["flow"].get(record["status"], ()), problem=problem,
-                           certifiable=kind == "requests" and record["status"] in CERTIFIABLE), status
+                           next_steps=spec.next_steps(record["status"]), problem=problem,
+                           certifiable=record["status"] in spec.certifiable), status
 
 
 @bp.post("/<" + KINDS + ":kind>/<row_id>/status")
@@ -77,23 +63,21 @@ def item(kind, row_id, problem=None, status=200):
 def set_status(kind, row_id):
     """Move a request or grievance one step along its workflow, with the clerk's note."""
     spec = QUEUES[kind]
-    _item_or_404(kind, row_id)
     db, node = get_db(), current_app.config["NODE"]
+    record_or_404(db, spec.table, row_id)
     target, note = request.form.get("status", ""), request.form.get("note", "").strip()
     try:
         with core.write(db, node) as w:
-            change_status(w, node, spec["table"], row_id, target, g.user, note)
-            audit(db, g.user, f"{spec['table']}.status", row_id, target)
+            change_status(w, node, spec.table, row_id, target, g.user, note)
     except ValidationError as exc:
-        _field, message, params = exc.problems[0]
-        return item(kind, row_id, problem=_(message) % params, status=409)
+        return item(kind, row_id, problem=problem_text(exc.problems[0]), status=409)
     flash(_("Status changed."), "info")
     return redirect(url_for("clerk_queues.item", kind=kind, row_id=row_id))
 
 
 def certificate_facts(record, household):
     """Return what a certificate states, in short keys to keep the QR code small."""
-    issued = next((h["at"] for h in reversed(record["history"] or []) if h["status"] in CERTIFIABLE), "")
+    issued = next((h["at"] for h in reversed(record["history"] or []) if h["status"] in REQUESTS.certifiable), "")
     return {"t": record["ticket"], "k": record["kind"], "a": record["applicant_name"],
             "h": household["code"] if household else "", "d": issued[:10] or datetime.date.today().isoformat()}
 
@@ -102,10 +86,10 @@ def certificate_facts(record, household):
 @role_required(*CLERKS)
 def certificate(row_id):
     """Show a printable A4 certificate with a QR code whose signed payload any node can verify."""
-    record = _item_or_404("requests", row_id)
-    if record["status"] not in CERTIFIABLE:
-        abort(409)
     db, node = get_db(), current_app.config["NODE"]
+    record = record_or_404(db, REQUESTS.table, row_id)
+    if record["status"] not in REQUESTS.certifiable:
+        abort(409)
     household = core.get(db, "households", record["household_id"]) if record.get("household_id") else None
     facts = certificate_facts(record, household)
     payload = sign(node, facts)
@@ -116,8 +100,7 @@ def certificate(row_id):
                               "service point must know its public address first. Ask the administrator to set "
                               "public_base_url (or VILLAGE_PUBLIC_BASE_URL), e.g. http://192.168.1.10:8080."),
                             back=url_for("clerk_queues.item", kind="requests", row_id=row_id))
-    svg = segno.make(verify_url, error="m").svg_inline(scale=3, dark="#000", light="#fff")
     audit(db, g.user, "certificate.print", row_id, record["ticket"])
     return render_template("clerk/certificate.html", item=record, household=household, facts=facts,
-                           payload=payload, verify_url=verify_url, qr=Markup(svg),
+                           payload=payload, verify_url=verify_url, qr=qr_svg(verify_url, _("QR code to verify this certificate"), scale=3),
                            facts_json=json.dumps(facts, ensure_ascii=False))

@@ -1,5 +1,6 @@
 """Words a resident sees for the stored choices of requests and grievances (translated when shown)."""
-from village.web.i18n import lazy_gettext as _l
+from village.records.workflows import workflow
+from village.web.i18n import gettext, lazy_gettext as _l
 
 KINDS = {
     "residence_certificate": _l("Residence certificate"),
@@ -15,17 +16,6 @@ CATEGORIES = {
     "land": _l("Land"),
     "other": _l("Something else"),
 }
-STATUSES = {
-    "submitted": _l("Received"),
-    "in_review": _l("Being checked"),
-    "approved": _l("Approved"),
-    "rejected": _l("Not approved"),
-    "issued": _l("Issued: ready to collect"),
-    "open": _l("Received"),
-    "in_progress": _l("Being handled"),
-    "resolved": _l("Resolved"),
-    "closed": _l("Closed"),
-}
 FIELDS = {
     "kind": _l("What do you need?"),
     "applicant_name": _l("Your name"),
@@ -38,3 +28,9 @@ FIELDS = {
     "reporter": _l("Your name (leave empty to stay anonymous)"),
     "ticket": _l("Ticket number"),
 }
+
+
+def status(table, name):
+    """Return what a resident reads for status `name` of a `table` record, translated (the name if unknown)."""
+    step = workflow(table).step(name)
+    return gettext(step.public) if step else name

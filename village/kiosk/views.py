@@ -2,24 +2,25 @@
 import json
 import sqlite3
 
-import segno
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
-from markupsafe import Markup
 
 from village.kiosk import labels as kiosk_labels
 from village.web import throttle
 from village.web.auth import client_ip
 from village.web.db import get_db
-from village.kiosk.forms import code_letters, problems_by_field, submit_form
+from village.kiosk.forms import SHOWN_AS, submit_form
+from village.records.households import code_letters
 from village.records.notices import current_announcements, latest_prices, localized
-from village.records.services import find_by_ticket, normalise_ticket
+from village.records.services import find_ticket, normalise_ticket
+from village.records.workflows import WORKFLOWS, workflow
 from village.records.validate import ValidationError
 from village.web.i18n import current_language
+from village.web.forms import problems_by_field
+from village.web.qr import qr_svg
 from village.web.security import public_url
 
 bp = Blueprint("kiosk", __name__)
-TABLE_OF_PREFIX = {"S": "service_requests", "G": "grievances"}
 FORMS = {"service_requests": "kiosk/request.html", "grievances": "kiosk/grievance.html"}
 
 
@@ -35,10 +36,11 @@ def _announcements():
 
 @bp.context_processor
 def kiosk_facts():
-    """Give every kiosk page its idle time, the labels of stored choices and the emergencies."""
+    """Give every kiosk page its idle time, the labels of stored choices, the emergencies and the ticket keys."""
     node = current_app.config["NODE"]
     emergencies = [a for a in _announcements() if a["priority"] == "emergency"]
-    return {"idle_seconds": node.setting("kiosk_idle_seconds"), "labels": kiosk_labels, "emergencies": emergencies}
+    return {"idle_seconds": node.setting("kiosk_idle_seconds"), "labels": kiosk_labels, "emergencies": emergencies,
+            "ticket_keys": [flow.prefix for flow in WORKFLOWS.values()] + ["-"]}
 
 
 @bp.get("/")
@@ -74,29 +76,12 @@ def _submission(table):
         try:
             ticket = submit_form(get_db(), current_app.config["NODE"], table, request.form)
         except ValidationError as exc:
-            problems = problems_by_field(exc, gettext)
+            problems = problems_by_field(exc.problems, SHOWN_AS)
         else:
             return redirect(url_for(".ticket", ticket=ticket))
     form = request.form if request.method == "POST" else {}
     return render_template(FORMS[table], form=form, problems=problems, code_keys=code_letters(get_db())), \
         422 if problems else 200
-
-
-def _find(ticket):
-    """Return (table, record) for a ticket as typed, or (None, None)."""
-    ticket = normalise_ticket(ticket)
-    tables = [TABLE_OF_PREFIX[ticket[0]]] if ticket[:1] in TABLE_OF_PREFIX else list(TABLE_OF_PREFIX.values())
-    for table in tables:
-        record = find_by_ticket(get_db(), table, ticket)
-        if record is not None:
-            return table, record
-    return None, None
-
-
-def qr_svg(data, title):
-    """Return `data` as an inline SVG QR code (no image file, no remote resource)."""
-    svg = segno.make(data, error="m").svg_inline(scale=6, omitsize=True, title=title, dark="#000", light="#fff")
-    return Markup(svg.replace("<svg ", '<svg role="img" ', 1))
 
 
 def _lookup_allowed():
@@ -118,7 +103,7 @@ def ticket(ticket):
     """Show a new ticket in very large type with a QR code and a print button: the receipt."""
     if not _lookup_allowed():
         return _too_many_lookups(ticket)
-    table, record = _find(ticket)
+    table, record = find_ticket(get_db(), ticket)
     if record is None:
         return redirect(url_for(".status", ticket=ticket))
     # Without a configured public address the node's own address as asked is the best guess; it
@@ -132,7 +117,7 @@ def ticket(ticket):
 
 def _history(table, record):
     """Return what a resident may see of a record's history: each status and when (no clerk's note, no name)."""
-    history = record["history"] if table == "service_requests" else record["responses"]
+    history = record[workflow(table).history]
     if isinstance(history, str):
         history = json.loads(history)
     shown = [{"status": entry.get("status"), "at": entry.get("at")} for entry in history or ()
@@ -151,7 +136,7 @@ def status():
     elif not _lookup_allowed():
         return _too_many_lookups(typed)
     else:
-        table, record = _find(typed)
+        table, record = find_ticket(get_db(), typed)
         if record is not None:
             return render_template("kiosk/status.html", typed=record["ticket"], table=table, record=record,
                                    history=_history(table, record), problems={})

@@ -5,6 +5,7 @@ import random
 from sync.clock import utc_now
 from village.records import core
 from village.records.services import change_status, submit
+from village.records.workflows import GRIEVANCES, REQUESTS
 
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何罗高林"
 GIVEN = "建国秀英明华丽娟志强桂兰德福玉梅金凤海燕文军淑珍永红春花国庆小龙"
@@ -77,8 +78,7 @@ def populate(db, node, households=200, seed=7):
                     "risk_level": rng.choices(["none", "low", "medium", "high"], [60, 20, 15, 5])[0],
                     "follow_up": rng.choice(["", "下月回访", "协助申请医疗救助"])})
                 counts["visits"] += 1
-        paths = {"submitted": [], "in_review": ["in_review"], "approved": ["in_review", "approved"],
-                 "rejected": ["in_review", "rejected"], "issued": ["in_review", "approved", "issued"]}
+        paths = {status: REQUESTS.path_to(status) for status in REQUESTS.statuses}
         kinds = ["residence_certificate", "subsidy", "land_certificate", "other"]
         for i, (final, steps) in enumerate([*paths.items()] * 3):
             row, _ticket = submit(w, node, "service_requests", {
@@ -92,7 +92,7 @@ def populate(db, node, households=200, seed=7):
                                               ("land", "邻居占用承包地边界"), ("other", "村口路灯不亮")]):
             row, _ticket = submit(w, node, "grievances", {"category": category, "description": text,
                                                           "location": f"{i + 1}组", "reporter": "" if i % 2 else _name(rng)})
-            for step in ["in_progress", "resolved", "closed"][: i % 4]:
+            for step in GRIEVANCES.path_to("closed")[: i % 4]:
                 change_status(w, node, "grievances", row, step, "clerk", "已派人处理")
             counts["grievances"] += 1
         now = utc_now()

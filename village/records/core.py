@@ -4,6 +4,7 @@ import uuid
 
 from sync.changelog import writing
 from sync.scope import inside
+from village.audit import record as audit
 from village.i18n_markers import N_
 from village.records.schema import fields
 from village.records.validate import ValidationError, clean
@@ -19,15 +20,18 @@ def row_exists(db, table, row_id):
     return db.execute(f"SELECT 1 FROM [{table}] WHERE id = ? AND _deleted = 0", [row_id]).fetchone() is not None
 
 
+def dicts(cursor):
+    """Yield the rows of an executed cursor as dicts keyed by column name."""
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row))
+
+
 def get(db, table, row_id, include_deleted=False):
     """Return the record `row_id` of `table` as a dict of its fields, or None."""
     fields(table)
-    cur = db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [row_id])
-    row = cur.fetchone()
-    if row is None:
-        return None
-    record = dict(zip([d[0] for d in cur.description], row))
-    if record["_deleted"] and not include_deleted:
+    record = next(dicts(db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [row_id])), None)
+    if record is None or (record["_deleted"] and not include_deleted):
         return None
     return record
 
@@ -46,18 +50,31 @@ def public(table, row):
     return out
 
 
-def save(writer, node, table, values, row_id=None, ref_exists=None):
-    """Validate `values` and create or update one record; return its id.
+class Saved(str):
+    """The id of the record one save wrote, with the fields it really changed and whether it created it.
 
-    `values` may carry an `id`: a record with that id is updated, else created with it.
+    A str, so the many callers that only want the id keep using the result as the id.
+    """
+
+    def __new__(cls, row_id, changed, created):
+        saved = super().__new__(cls, row_id)
+        saved.changed, saved.created = tuple(changed), created
+        return saved
+
+
+def save(writer, node, table, values, row_id=None, actor=None):
+    """Validate `values` and create or update one record; return its id as a Saved (with .changed, .created).
+
+    `values` may carry an `id`: a record with that id is updated, else created with it. The fields
+    changed are compared as stored (typed), so "3" typed over 3 is no change. With an `actor`, the
+    audit entry naming them and the changed fields is written in the same transaction.
     """
     db = writer.db
     row_id = row_id or values.get("id") or new_id()
     existing = get(db, table, row_id, include_deleted=True)
     if existing is not None and existing["_deleted"]:
         raise ValidationError([("id", N_("Record %(id)s was deleted; it cannot be changed."), {"id": row_id})])
-    ref_exists = ref_exists or (lambda t, i: row_exists(db, t, i))
-    cleaned = clean(table, values, existing, ref_exists, node.area)
+    cleaned = clean(table, values, existing, lambda t, i: row_exists(db, t, i), node.area)
     if existing is None:
         cleaned.setdefault("area", _parent_area(db, table, cleaned) or node.area)
     elif not inside(existing["area"], node.area):
@@ -65,11 +82,18 @@ def save(writer, node, table, values, row_id=None, ref_exists=None):
                                 {"area": existing["area"]})])
     check_unique(db, table, row_id, {**(existing or {}), **cleaned})
     if existing is not None:
-        cleaned = {k: v for k, v in cleaned.items() if existing.get(k) != v}
-        if not cleaned:
-            return row_id
-    writer.put(table, row_id, cleaned, existing=existing)
-    return row_id
+        cleaned = {k: v for k, v in cleaned.items() if not _same(existing.get(k), v)}
+    saved = Saved(row_id, tuple(cleaned), existing is None)
+    if cleaned:
+        writer.put(table, row_id, cleaned, existing=existing)
+        if actor is not None:
+            audit(db, actor, f"{table}.{'create' if saved.created else 'edit'}", row_id, ",".join(saved.changed))
+    return saved
+
+
+def _same(stored, new):
+    """Return True when a new typed value leaves the stored one as it is (an empty text is no text)."""
+    return stored == new or (stored in (None, "") and new in (None, ""))
 
 
 UNIQUE_IN_AREA = {"households": "code", "service_requests": "ticket", "grievances": "ticket"}
@@ -104,8 +128,11 @@ def _parent_area(db, table, cleaned):
     return None
 
 
-def delete(writer, node, table, row_id):
-    """Delete record `row_id` (a tombstone that syncs); raise ValidationError if absent."""
+def delete(writer, node, table, row_id, actor=None, note=""):
+    """Delete record `row_id` (a tombstone that syncs); raise ValidationError if absent.
+
+    With an `actor`, the audit entry naming them (and `note`) is written in the same transaction.
+    """
     existing = get(writer.db, table, row_id)
     if existing is None:
         raise ValidationError([("id", N_("There is no record %(id)s in %(table)s."), {"id": row_id, "table": table})])
@@ -113,6 +140,8 @@ def delete(writer, node, table, row_id):
         raise ValidationError([("area", N_("This record belongs to area %(area)s, outside this node."),
                                 {"area": existing["area"]})])
     writer.delete(table, row_id)
+    if actor is not None:
+        audit(writer.db, actor, f"{table}.delete", row_id, note)
 
 
 def write(db, node):
@@ -120,13 +149,29 @@ def write(db, node):
     return writing(db, node.node_id)
 
 
-def rows(db, table, where="", params=(), order="rowid", limit=None, offset=0):
-    """Yield the live records of `table` as dicts of exported fields."""
+PAGE_SIZE = 25
+
+
+def page_of(total, asked, size=PAGE_SIZE):
+    """Return (page, pages): the page asked for as typed in ?page=, kept between the first and the last.
+
+    Garbage or a page before the first gives the first page, one past the end the last: a
+    hand-edited URL shows a page, never an error.
+    """
+    pages = max((total + size - 1) // size, 1)
+    try:
+        page = int(asked or 1)
+    except (TypeError, ValueError):
+        page = 1
+    return min(max(page, 1), pages), pages
+
+
+def rows(db, table, where="", params=(), order="rowid", limit=None, offset=0, with_=""):
+    """Yield the live records of `table` as dicts of exported fields (`with_`: a WITH clause `where` uses)."""
     fields(table)
-    sql = f"SELECT * FROM [{table}] WHERE _deleted = 0" + (f" AND ({where})" if where else "") + f" ORDER BY {order}"
+    sql = f"{with_} SELECT * FROM [{table}] WHERE _deleted = 0" + (f" AND ({where})" if where else "") + \
+        f" ORDER BY {order}"
     if limit is not None:
         sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
-    cur = db.execute(sql, list(params))
-    names = [d[0] for d in cur.description]
-    for row in cur:
-        yield public(table, dict(zip(names, row)))
+    for row in dicts(db.execute(sql, list(params))):
+        yield public(table, row)

@@ -3,6 +3,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from village.errors import Problem
+from village.records.workflows import GRIEVANCES, REQUESTS
 
 
 @dataclass(frozen=True)
@@ -43,9 +44,7 @@ INT_LIMIT = 2 ** 53 - 1
 MONITORING = ("none", "watch", "at_risk", "supported")
 LAND_TYPES = ("paddy", "dry", "orchard", "tea", "forest", "pond", "other")
 REQUEST_KINDS = ("residence_certificate", "subsidy", "land_certificate", "other")
-REQUEST_STATUSES = ("submitted", "in_review", "approved", "rejected", "issued")
 GRIEVANCE_CATEGORIES = ("road", "water", "power", "health", "land", "other")
-GRIEVANCE_STATUSES = ("open", "in_progress", "resolved", "closed")
 VISIT_KINDS = ("poverty_monitoring", "elderly_care", "plot_inspection")
 RISK_LEVELS = ("none", "low", "medium", "high")
 PRIORITIES = ("normal", "urgent", "emergency")
@@ -108,8 +107,8 @@ TABLES = {
         Field("applicant_phone", sensitive=True, max_length=24, shape="phone"),
         Field("kind", "choice", required=True, choices=REQUEST_KINDS),
         Field("details", max_length=LONG_TEXT, multiline=True),
-        Field("status", "choice", choices=REQUEST_STATUSES, default="submitted"),
-        Field("history", "json", default=(), max_length=64_000),
+        Field("status", "choice", choices=REQUESTS.statuses, default=REQUESTS.first),
+        Field(REQUESTS.history, "json", default=(), max_length=64_000),
     ),
     "grievances": (
         Field("ticket", required=True),
@@ -117,8 +116,8 @@ TABLES = {
         Field("description", required=True, max_length=LONG_TEXT, multiline=True),
         Field("location", max_length=500),
         Field("reporter"),
-        Field("status", "choice", choices=GRIEVANCE_STATUSES, default="open"),
-        Field("responses", "json", default=(), max_length=64_000),
+        Field("status", "choice", choices=GRIEVANCES.statuses, default=GRIEVANCES.first),
+        Field(GRIEVANCES.history, "json", default=(), max_length=64_000),
     ),
     "visits": (
         Field("household_id", required=True, ref="households"),

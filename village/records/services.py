@@ -3,23 +3,18 @@ from sync.clock import utc_text
 import json
 import secrets
 
+from village.audit import record as audit
 from village.i18n_markers import N_
 from village.records import core
-from village.records.validate import ValidationError
-
-REQUEST_FLOW = {"submitted": ("in_review",), "in_review": ("approved", "rejected"), "approved": ("issued",),
-                "rejected": (), "issued": ()}
-GRIEVANCE_FLOW = {"open": ("in_progress",), "in_progress": ("resolved",), "resolved": ("closed", "in_progress"),
-                  "closed": ()}
-PREFIX = {"service_requests": "S", "grievances": "G"}
-
+from village.records.validate import Term, ValidationError
+from village.records.workflows import WORKFLOWS, by_prefix, workflow
 
 
 def new_ticket(db, table):
     """Return a new ticket such as S-4821-0937: digits only, easy to read aloud in any language."""
     while True:
         digits = f"{secrets.randbelow(10 ** 8):08d}"
-        ticket = f"{PREFIX[table]}-{digits[:4]}-{digits[4:]}"
+        ticket = f"{workflow(table).prefix}-{digits[:4]}-{digits[4:]}"
         if not db.execute(f"SELECT 1 FROM [{table}] WHERE ticket = ?", [ticket]).fetchone():
             return ticket
 
@@ -27,20 +22,18 @@ def new_ticket(db, table):
 def normalise_ticket(text):
     """Return a ticket as typed by a resident (spaces, lower case, no dashes) in its stored form."""
     raw = "".join(ch for ch in (text or "").upper() if ch.isalnum())
-    if len(raw) == 9 and raw[0] in "SG" and raw[1:].isdigit():
+    if len(raw) == 9 and by_prefix(raw[0]) and raw[1:].isdigit():
         return f"{raw[0]}-{raw[1:5]}-{raw[5:]}"
     return (text or "").strip().upper()
 
 
 def submit(writer, node, table, values, actor="kiosk"):
     """Create a service request or grievance with a fresh ticket; return (id, ticket)."""
+    flow = workflow(table)
     ticket = new_ticket(writer.db, table)
-    first = "submitted" if table == "service_requests" else "open"
-    entry = {"status": first, "by": actor, "at": utc_text(), "note": ""}
-    history_field = "history" if table == "service_requests" else "responses"
-    values = {**values, "ticket": ticket, "status": first, history_field: [entry]}
-    row_id = core.save(writer, node, table, values)
-    return row_id, ticket
+    entry = {"status": flow.first, "by": actor, "at": utc_text(), "note": ""}
+    values = {**values, "ticket": ticket, "status": flow.first, flow.history: [entry]}
+    return str(core.save(writer, node, table, values)), ticket
 
 
 def find_by_ticket(db, table, ticket):
@@ -49,16 +42,45 @@ def find_by_ticket(db, table, ticket):
     return found[0] if found else None
 
 
+def find_ticket(db, ticket):
+    """Return (table, record) for a ticket as typed, looked up in the workflow its letter names; or (None, None)."""
+    ticket = normalise_ticket(ticket)
+    named = by_prefix(ticket[:1])
+    for flow in [named] if named else WORKFLOWS.values():
+        record = find_by_ticket(db, flow.table, ticket)
+        if record is not None:
+            return flow.table, record
+    return None, None
+
+
 def change_status(writer, node, table, row_id, status, actor, note=""):
-    """Move a request or grievance to `status` along its workflow, recording who, when and why."""
-    flow = REQUEST_FLOW if table == "service_requests" else GRIEVANCE_FLOW
+    """Move a request or grievance to `status` along its workflow, recording who, when and why.
+
+    The record's history keeps the move; the audit log names the actor and the new status.
+    """
+    flow = workflow(table)
     record = core.get(writer.db, table, row_id)
     if record is None:
         raise ValidationError([("id", N_("There is no record %(id)s in %(table)s."), {"id": row_id, "table": table})])
-    if status not in flow.get(record["status"], ()):
+    if status not in flow.next_steps(record["status"]):
         raise ValidationError([("status", N_("A record that is “%(from)s” cannot become “%(to)s”."),
-                                {"from": record["status"], "to": status})])
-    history_field = "history" if table == "service_requests" else "responses"
-    history = json.loads(record[history_field] or "[]")
+                                {"from": _word(flow, record["status"]), "to": _word(flow, status)})])
+    history = json.loads(record[flow.history] or "[]")
     history.append({"status": status, "by": actor, "at": utc_text(), "note": note})
-    core.save(writer, node, table, {"status": status, history_field: history}, row_id=row_id)
+    core.save(writer, node, table, {"status": status, flow.history: history}, row_id=row_id)
+    audit(writer.db, actor, f"{table}.status", row_id, status)
+
+
+def _word(flow, status):
+    """Return the clerk's word for `status`, translated when shown; an unknown status as it was given."""
+    step = flow.step(status)
+    return Term(step.label) if step else status
+
+
+def queue(db, table, status, page=1):
+    """Return (records, counts by status, page, pages): one page of `table`'s records in `status`, newest first."""
+    counts = dict(db.execute(f"SELECT status, COUNT(*) FROM [{table}] WHERE _deleted = 0 GROUP BY status").fetchall())
+    page, pages = core.page_of(counts.get(status, 0), page)
+    found = list(core.rows(db, table, "status = ?", [status], order="rowid DESC", limit=core.PAGE_SIZE,
+                           offset=(page - 1) * core.PAGE_SIZE))
+    return found, counts, page, pages

@@ -9,6 +9,7 @@ from sync.scope import inside
 from village.errors import Problem
 from village.i18n_markers import N_
 from village.records.schema import INT_LIMIT, fields
+from village.records.workflows import WORKFLOWS
 
 # Control characters (C0, DEL, C1) and the bidi embeddings, overrides and isolates that can make
 # a name print reversed or hide text on a certificate. Marks (LRM, RLM) stay: Uyghur needs them.
@@ -47,6 +48,15 @@ def _text(spec, raw):
     return value
 
 
+class Term(str):
+    """A message parameter that is itself marked for translation (a status's word): translated when shown."""
+
+
+def translated(message, params, gettext):
+    """Return a problem's message in the reader's language with its parameters filled in (Terms translated too)."""
+    return gettext(message) % {k: gettext(v) if isinstance(v, Term) else v for k, v in params.items()}
+
+
 class ValidationError(Problem, ValueError):
     """Values that cannot be saved (code "invalid"); `problems` lists (field, message, params) to show a clerk."""
 
@@ -60,7 +70,7 @@ class ValidationError(Problem, ValueError):
 
     def render(self, gettext):
         """Return the problems as translated 'field: message' lines."""
-        return [f"{field}: {gettext(message) % params}" for field, message, params in self.problems]
+        return [f"{field}: {translated(message, params, gettext)}" for field, message, params in self.problems]
 
     def say(self, gettext):
         """Return the problems translated, one field a line."""
@@ -232,8 +242,7 @@ def _checked(spec, raw, ref_exists):
     return value
 
 
-# JSON fields whose pages read a list of entries of these text keys (status history, responses).
-ENTRY_LISTS = {("service_requests", "history"), ("grievances", "responses")}
+# The history fields of the workflows: pages read them as lists of entries of these text keys.
 ENTRY_KEYS = {"status", "by", "at", "note"}
 
 
@@ -248,9 +257,9 @@ def _entry_list_problem(table, name, text):
 
 def _cross_checks(table, row):
     problems = []
-    for t, name in ENTRY_LISTS:
-        if t == table and row.get(name) is not None:
-            problems += _entry_list_problem(table, name, row[name])
+    flow = WORKFLOWS.get(table)
+    if flow and row.get(flow.history) is not None:
+        problems += _entry_list_problem(table, flow.history, row[flow.history])
     return problems + _pair_checks(table, row)
 
 

@@ -1,0 +1,98 @@
+"""The request and grievance workflows, declared once and read by every surface.
+
+A workflow names its table, the word of its clerk queue, the letter of its tickets, the JSON
+field that keeps its history and its statuses in order, the first one first. Each status says
+which statuses it may become and how it is worded: for the clerk, for a resident, and on the
+clerk's button that moves a record into it. The schema, records.services, the kiosk, the clerk
+pages and the CLI all read these declarations; adding a status here is the whole change.
+"""
+from dataclasses import dataclass
+from types import MappingProxyType
+
+from village.i18n_markers import N_
+
+
+@dataclass(frozen=True)
+class Step:
+    """One status of a workflow, the statuses it may become, and its words."""
+
+    name: str
+    next: tuple
+    label: str  # the clerk's word for the status
+    public: str  # what a resident reads at the kiosk
+    action: str = ""  # the clerk's button that moves a record into this status ("" for the first)
+
+
+@dataclass(frozen=True)
+class Workflow:
+    """The statuses a table's records move through, and how their tickets and history are kept."""
+
+    table: str
+    queue: str  # the word of the clerk's queue in its URL: /clerk/<queue>
+    prefix: str  # the letter that starts a ticket: S-1234-5678
+    history: str  # the JSON field keeping each status change: [{status, by, at, note}, ...]
+    steps: tuple  # Step, the first status first
+    certifiable: tuple = ()  # statuses in which a certificate may be printed
+
+    @property
+    def statuses(self):
+        """Return the status names, the first status first."""
+        return tuple(step.name for step in self.steps)
+
+    @property
+    def first(self):
+        """Return the status a new record starts in."""
+        return self.steps[0].name
+
+    def step(self, status):
+        """Return the Step named `status`, or None."""
+        return next((step for step in self.steps if step.name == status), None)
+
+    def next_steps(self, status):
+        """Return the statuses a record in `status` may become (none for an unknown status)."""
+        step = self.step(status)
+        return step.next if step else ()
+
+    def path_to(self, status):
+        """Return the shortest list of moves from the first status to `status` (None if it cannot be reached)."""
+        paths = {self.first: []}
+        waiting = [self.first]
+        while waiting:
+            here = waiting.pop(0)
+            for there in self.next_steps(here):
+                if there not in paths:
+                    paths[there] = paths[here] + [there]
+                    waiting.append(there)
+        return paths.get(status)
+
+
+REQUESTS = Workflow(
+    table="service_requests", queue="requests", prefix="S", history="history", certifiable=("approved", "issued"),
+    steps=(
+        Step("submitted", ("in_review",), N_("submitted"), N_("Received")),
+        Step("in_review", ("approved", "rejected"), N_("in review"), N_("Being checked"), N_("Start review")),
+        Step("approved", ("issued",), N_("approved"), N_("Approved"), N_("Approve")),
+        Step("rejected", (), N_("rejected"), N_("Not approved"), N_("Reject")),
+        Step("issued", (), N_("issued"), N_("Issued: ready to collect"), N_("Mark as issued")),
+    ))
+
+GRIEVANCES = Workflow(
+    table="grievances", queue="grievances", prefix="G", history="responses",
+    steps=(
+        Step("open", ("in_progress",), N_("open"), N_("Received")),
+        Step("in_progress", ("resolved",), N_("in progress"), N_("Being handled"), N_("Start work")),
+        Step("resolved", ("closed", "in_progress"), N_("resolved"), N_("Resolved"), N_("Mark resolved")),
+        Step("closed", (), N_("closed"), N_("Closed"), N_("Close")),
+    ))
+
+WORKFLOWS = MappingProxyType({wf.table: wf for wf in (REQUESTS, GRIEVANCES)})
+
+
+def workflow(table):
+    """Return the Workflow of `table`; raise KeyError for a table without one."""
+    return WORKFLOWS[table]
+
+
+def by_prefix(letter):
+    """Return the Workflow whose tickets start with `letter`, or None."""
+    return next((wf for wf in WORKFLOWS.values() if wf.prefix == letter), None)
