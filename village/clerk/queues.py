@@ -14,14 +14,10 @@ from village.records.services import change_status, queue as records_in
 from village.records.workflows import REQUESTS, WORKFLOWS
 from village.records.validate import ValidationError
 from village.signing import sign
-<<<<<<< HEAD
 from village.web.errors import problem_page
-from village.web.security import public_url
-=======
 from village.web.forms import problem_text, record_or_404
 from village.web.qr import qr_svg
-from village.web.security import problem_page, public_url
->>>>>>> house-w3
+from village.web.security import public_url
 
 bp = Blueprint("clerk_queues", __name__, url_prefix="/clerk")
 
