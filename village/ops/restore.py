@@ -20,7 +20,7 @@ from sync.store import transaction
 from village.ops.dbfile import CORRUPT_CODES, EMPTY, MISSING, explain, file_problem
 from village.i18n_markers import N_
 from village.ops.maintenance import MaintenanceError
-from village.migrations import known_names, migrate, migrations
+from village.migrations import applied_names, migrate, newer_names, replay
 from village.node import NODE_ID_KEY
 
 RESTORING = ".restoring"
@@ -82,10 +82,10 @@ def restore(node, source, force=False):
 def _prepare(node, source, copy_path, force):
     copy = _copy(source, copy_path)
     try:
-        names = [m.name for m in migrations.applied(copy)]
+        names = applied_names(copy)
         if copy.execute("PRAGMA integrity_check").fetchone()[0] != "ok" or not names:
             raise MaintenanceError(DAMAGED, path=str(source))
-        newer = [n for n in names if n not in known_names()]
+        newer = newer_names(copy)
         if newer:
             raise MaintenanceError(NEWER, path=str(source), name=newer[0])
         owner = _owner(copy)
@@ -157,13 +157,7 @@ def schema_shape(db):
 
 def unknown_schema(db, names):
     """Return the schema objects of `db` that the migrations `names` do not make ([] when none)."""
-    fresh = sqlite_utils.Database(memory=True)
-    migrations.ensure_migrations_table(fresh)
-    for migration in migrations._migrations:
-        if migration.name in names:
-            with fresh.atomic():
-                migration.fn(fresh)
-                migrations._record_applied(fresh, migration.name)
+    fresh = replay(names)
     expected, found = schema_shape(fresh), schema_shape(db)
     fresh.close()
     alien = []
