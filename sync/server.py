@@ -8,6 +8,7 @@ import datetime
 import json
 import secrets
 
+from sync import codes
 from sync.auth import (CLAIM_WINDOW_S, claim_hash, code_hash, consume_nonce, new_code, new_secret, nonce_key,
                        signature_ok)
 from sync.batch import EVICT, apply_changes
@@ -21,8 +22,8 @@ from sync.clock import (
     utc_text,
     wall_ms,
 )
-from sync.jobs import PULLED_OPS, SCOPE
-from sync.meta import get_meta
+from sync.jobs import PULLED_OPS
+from sync.meta import SCOPE, get_meta
 from sync.quarantine import DISCARDED, HELD, RELEASED, decide, get_held, hold
 from sync.scope import in_scope, inside
 from sync.screen import BadEnvelope, TooManyChanges, push_span, screen
@@ -43,7 +44,7 @@ class SyncRefused(Exception):
 def add_node(db, name, area, hub_area):
     """Register a node to enroll under this hub; return (node_id, one-time code)."""
     if not inside(area, hub_area):
-        raise SyncRefused(400, "outside_area", f"area {area} is not inside this hub's area {hub_area}")
+        raise SyncRefused(400, codes.OUTSIDE_AREA, f"area {area} is not inside this hub's area {hub_area}")
     node_id, code = secrets.token_hex(6), new_code()
     with transaction(db):
         db.execute("INSERT INTO nodes (node_id, name, area, code_hash, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)",
@@ -60,20 +61,20 @@ def enroll(db, code, enroller, claim):
     not merely the enroller's node id (printed in every certificate's QR code).
     """
     if not isinstance(claim, str) or not 16 <= len(claim) <= 128:
-        raise SyncRefused(400, "bad_request", "send a claim: 16 to 128 random characters kept until enrolled")
+        raise SyncRefused(400, codes.BAD_REQUEST, "send a claim: 16 to 128 random characters kept until enrolled")
     with transaction(db):
         row = db.execute("SELECT node_id, area, secret, enrolled_by, enrolled_at, revoked_at, enroll_claim "
                          "FROM nodes WHERE code_hash = ?", [code_hash(code)]).fetchone()
         if row is None:
-            raise SyncRefused(403, "bad_code", "this enrollment code is not known at the hub")
+            raise SyncRefused(403, codes.BAD_CODE, "this enrollment code is not known at the hub")
         node_id, area, secret, enrolled_by, enrolled_at, revoked_at, stored_claim = row
         if revoked_at:
-            raise SyncRefused(403, "revoked", "this node was revoked at the hub")
+            raise SyncRefused(403, codes.REVOKED, "this node was revoked at the hub")
         if enrolled_by:
             age = (utc_now()
                    - datetime.datetime.fromisoformat(enrolled_at)).total_seconds()
             if enrolled_by != enroller or stored_claim != claim_hash(claim) or age > CLAIM_WINDOW_S:
-                raise SyncRefused(409, "code_used", "this enrollment code was already used")
+                raise SyncRefused(409, codes.CODE_USED, "this enrollment code was already used")
         else:
             db.execute("UPDATE nodes SET enrolled_by = ?, enrolled_at = ?, enroll_claim = ? WHERE node_id = ?",
                        [enroller, utc_text(), claim_hash(claim), node_id])
@@ -115,12 +116,12 @@ def authenticate(db, node_id, signature, method, path, body, nonce, node_wall_ms
     """
     link = _signer(db, node_id, signature, method, path, body, nonce)
     if link is None:
-        raise SyncRefused(401, "bad_credentials", "the request is not signed with valid node credentials")
+        raise SyncRefused(401, codes.BAD_CREDENTIALS, "the request is not signed with valid node credentials")
     if link["revoked_at"]:
-        raise SyncRefused(403, "revoked", "this node's credentials were revoked at the hub")
+        raise SyncRefused(403, codes.REVOKED, "this node's credentials were revoked at the hub")
     with transaction(db):
         if not consume_nonce(db, nonce_key(db), nonce):
-            raise SyncRefused(401, "stale_nonce", "the request's nonce is used or unknown (a replay?)")
+            raise SyncRefused(401, codes.STALE_NONCE, "the request's nonce is used or unknown (a replay?)")
         skew = None if node_wall_ms is None else node_wall_ms - wall_ms()
         db.execute("UPDATE nodes SET last_seen = ?, clock_skew_ms = COALESCE(?, clock_skew_ms) WHERE node_id = ?",
                    [utc_text(), skew, node_id])
@@ -138,13 +139,13 @@ def receive_push(db, hub_id, link, envelope, changes, wall=wall_ms, policy=None)
     try:
         start, end = push_span(envelope, changes)
     except TooManyChanges as exc:
-        raise SyncRefused(413, "too_large", str(exc)) from None
+        raise SyncRefused(413, codes.TOO_LARGE, str(exc)) from None
     except BadEnvelope as exc:
-        raise SyncRefused(400, "bad_batch", str(exc)) from None
+        raise SyncRefused(400, codes.BAD_BATCH, str(exc)) from None
     with writing(db, hub_id, wall) as writer:
         cursor = db.execute("SELECT push_cursor FROM nodes WHERE node_id = ?", [link["node_id"]]).fetchone()[0]
         if start > cursor:
-            raise SyncRefused(409, "gap", f"batch starts after {start} but the hub holds up to {cursor}",
+            raise SyncRefused(409, codes.GAP, f"batch starts after {start} but the hub holds up to {cursor}",
                               cursor=cursor)
         fresh = _not_held_yet(db, changes)
         accepted, refused = screen(db, link["area"], fresh, OPS, policy)

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from sync.meta import set_meta
+from sync.meta import HUB_URL, set_meta
 from sync.store import transaction
 from tests.conftest import COUNTY_AREA, free_port
 from village.ops import scheduler as sch
@@ -189,7 +189,7 @@ def wait_for(condition, seconds):
 def test_probe_triggers_a_prompt_sync_when_the_hub_appears(node, db):
     hub = LateHub()
     with transaction(db):
-        set_meta(db, sch.HUB_URL_KEY, hub.url)
+        set_meta(db, HUB_URL, hub.url)
     jobs = sch.NodeScheduler(node, tick_seconds=0.1, sync=hub.sync)
     jobs.loop.rand = lambda: 1.0  # the first backoff is a full 30 s: only the probe can beat it
     assert jobs.start()

@@ -129,14 +129,14 @@ def _run_sync(db, node, syncing):
     try:
         result = syncing.run_sync(node)
     except Exception as exc:  # noqa: BLE001 -- whatever breaks is shown to the clerk; the page stays up
-        result = {"ok": False, "code": "error", "error": str(exc)}
-    audit(db, g.user, "sync.now", node.node_id, "ok" if result["ok"] else f"{result.get('code')}: {result.get('error')}")
-    if result["ok"]:
+        result = syncing.SyncResult(code="error", error=str(exc))
+    audit(db, g.user, "sync.now", node.node_id, "ok" if result.ok else f"{result.code}: {result.error}")
+    if result.ok:
         flash(_("Sync finished: %(sent)d changes sent, %(received)d received.",
-                sent=result.get("pushed", 0), received=result.get("pulled", 0)), "info")
-    elif result.get("code") == "busy":
+                sent=result.pushed, received=result.pulled), "info")
+    elif result.code == "busy":
         flash(_("A sync is already running. Try again in a minute."), "error")
-    elif result.get("code") == "not_enrolled":
+    elif result.code == "not_enrolled":
         flash(_("This node is not enrolled at a hub yet, so it cannot sync."), "error")
     else:
-        flash(_("Sync failed: %(error)s", error=result.get("error") or result.get("code")), "error")
+        flash(_("Sync failed: %(error)s", error=result.error or result.code), "error")

@@ -94,7 +94,6 @@ def sync_command(data_dir):
     from village.ops.sync import run_sync
 
     node, db = open_node(data_dir)
-    db.close()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=Console(stderr=True), disable=not sys.stderr.isatty(), transient=True) as bar:
         tasks = {}
@@ -104,16 +103,19 @@ def sync_command(data_dir):
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        result = run_sync(node, progress)
-    if result["ok"]:
+        try:
+            result = run_sync(node, progress, db=db)
+        finally:
+            db.close()
+    if result.ok:
         click.echo(say(node.lang, N_("In sync: sent %(pushed)s changes, received %(pulled)s."),
-                       pushed=result["pushed"], pulled=result["pulled"]))
+                       pushed=result.pushed, pulled=result.pulled))
         return
     raise _sync_problem(node.lang, result)
 
 
 def _sync_problem(lang, result):
-    code = result["code"]
+    code = result.code
     if code == "not_enrolled":
         return SyncProblem(say(lang, N_("This node is not enrolled at a hub yet. Run: village enroll --hub URL --code CODE")),
                            EXIT_NOT_IN_SYNC)
@@ -122,16 +124,16 @@ def _sync_problem(lang, result):
     if code == "unreachable":
         return SyncProblem(say(lang, N_("The hub cannot be reached (%(error)s). %(n)s changes wait to be sent; "
                                         "they are kept and sent at the next sync."),
-                               error=result["error"], n=result["pending"]), EXIT_UNREACHABLE)
+                               error=result.error, n=result.pending), EXIT_UNREACHABLE)
     if code in ("bad_credentials", "revoked"):
         return SyncProblem(say(lang, N_("The hub refused this node's credentials (%(error)s). Ask the county for a "
-                                        "new enrollment code and run village enroll again."), error=result["error"]),
+                                        "new enrollment code and run village enroll again."), error=result.error),
                            EXIT_REFUSED)
     if code is None:
         return SyncProblem(say(lang, N_("Not fully in sync: %(n)s changes still wait to be sent. Run village sync again."),
-                               n=result["pending"]), EXIT_NOT_IN_SYNC)
+                               n=result.pending), EXIT_NOT_IN_SYNC)
     return SyncProblem(say(lang, N_("The hub refused the sync (%(code)s: %(error)s). Nothing was lost; tell the "
-                                    "county staff."), code=code, error=result["error"]), EXIT_REFUSED)
+                                    "county staff."), code=code, error=result.error), EXIT_REFUSED)
 
 
 @click.command()

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import sqlite_utils
 
 from sync.files import sync_to_disk, write_new
-from sync.meta import get_meta, set_meta
+from sync.meta import HLC, SECRET, get_meta, set_meta
 from sync.store import transaction
 from village.ops.dbfile import CORRUPT_CODES, EMPTY, MISSING, explain, file_problem
 from village.i18n_markers import N_
@@ -89,7 +89,7 @@ def _prepare(node, source, copy_path, force):
         if newer:
             raise MaintenanceError(NEWER, path=str(source), name=newer[0])
         owner = _owner(copy)
-        if not force and owner != node.node_id and (owner or get_meta(copy, "sync.secret")):
+        if not force and owner != node.node_id and (owner or get_meta(copy, SECRET)):
             raise MaintenanceError(FOREIGN if owner else UNKNOWN_OWNER, path=str(source), owner=owner,
                                    node=node.node_id)
         alien = unknown_schema(copy, names)
@@ -179,7 +179,7 @@ def _current_clock(db_path):
     try:
         conn = sqlite3.connect(f"file:{quote(str(Path(db_path).absolute()))}?mode=ro", uri=True)
         try:
-            hlc = conn.execute("SELECT value FROM _sync_meta WHERE key = 'hlc'").fetchone()
+            hlc = conn.execute("SELECT value FROM _sync_meta WHERE key = ?", [HLC]).fetchone()
             seq = conn.execute("SELECT MAX(seq) FROM sqlite_sequence WHERE name = '_changes'").fetchone()[0]
             return int(hlc[0]) if hlc else 0, seq or 0
         finally:
@@ -193,7 +193,7 @@ def _carry_forward(db, clock, node):
     restored_seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]
     hlc, seq = clock if clock else (0, restored_seq + SEQ_JUMP)
     with transaction(db):
-        set_meta(db, "hlc", str(max(hlc, int(get_meta(db, "hlc", "0")))))
+        set_meta(db, HLC, str(max(hlc, int(get_meta(db, HLC, "0")))))
         set_meta(db, NODE_ID_KEY, node.node_id)
         db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = '_changes'", [seq])
         db.execute("INSERT INTO sqlite_sequence (name, seq) SELECT '_changes', ? WHERE NOT EXISTS "

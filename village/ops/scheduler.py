@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import Optional
 from urllib.parse import urlsplit
 
+from sync import codes
 from sync.clock import utc_now, utc_text
-from sync.meta import get_meta
+from sync.meta import HUB_URL, get_meta
 from sync.scope import inside
 from village.filemodes import make_private_dir
 from village.node import NodeError, connect_existing
@@ -34,7 +35,6 @@ BACKUP_SUFFIX = ".db"
 TICK_SECONDS = 15  # how often the sync loop looks at its state; the probe's period while in backoff
 BACKOFF_BASE_SECONDS = 30
 PROBE_TIMEOUT_SECONDS = 3
-HUB_URL_KEY = "sync.hub_url"
 # Explicit ids: a job added twice replaces itself instead of running twice.
 SYNC_JOB = "village.sync"
 BACKUP_JOB = "village.backup"
@@ -159,7 +159,7 @@ def hub_url(node):
         log.error("no sync: %s", exc)
         return None
     try:
-        return get_meta(db, HUB_URL_KEY)
+        return get_meta(db, HUB_URL)
     finally:
         db.close()
 
@@ -173,11 +173,11 @@ def sync_round(node):
     except Exception:  # a job must never die: the next tick retries with backoff
         log.exception("scheduled sync failed")
         return False
-    if result.get("code") == "busy":
+    if result.code == codes.BUSY:
         return True  # a round started by hand is doing the work: not a failure of the link
-    if not result.get("ok"):
-        log.warning("scheduled sync failed: %s", result.get("error"))
-    return bool(result.get("ok"))
+    if not result.ok:
+        log.warning("scheduled sync failed: %s", result.error)
+    return result.ok
 
 
 class NodeScheduler:
