@@ -21,7 +21,7 @@ from sync.changelog import last_seq, writing
 from sync.clock import utc_text, wall_ms
 from sync.meta import HLC, HUB_SEALING_KEY, LINK_ID, PULL_CURSOR, PUSH_CURSOR, SECRET, get_meta, set_meta
 from sync.seal import SealError, load_public, public_text
-from sync.server import SyncRefused, receive_push, serve_pull
+from sync.server import SyncRefused, get_link, receive_push, serve_pull
 from sync.store import transaction
 
 BATCH_CHANGES = 5000
@@ -107,11 +107,9 @@ def _apply_pulled(db, node_id, envelope, changes, hub_clock, policy=None):
 # --- at the hub -----------------------------------------------------------------------------
 
 def _link(db, link_id):
-    cur = db.execute("SELECT * FROM nodes WHERE node_id = ?", [link_id])
-    row = cur.fetchone()
-    if row is None:
+    link = get_link(db, link_id)
+    if link is None:
         raise BundleRefused("unknown_node", link=link_id)
-    link = dict(zip([d[0] for d in cur.description], row))
     if link.get("revoked_at"):
         raise BundleRefused(codes.REVOKED, link=link_id)
     if not link.get("enrolled_by"):
@@ -119,7 +117,7 @@ def _link(db, link_id):
     return link
 
 
-def import_push(db, hub_id, bundle, key, reply=None, policy=None):
+def import_push(db, hub_node_id, bundle, key, reply=None, policy=None):
     """Apply a node's push bundle at the hub, all of it or nothing, and write the reply bundle."""
     link = _link(db, bundle.header["link"])
     bundle.check_signature(link["secret"])
@@ -131,7 +129,7 @@ def import_push(db, hub_id, bundle, key, reply=None, policy=None):
         with transaction(db):
             for envelope, changes in batches:
                 try:
-                    done = receive_push(db, hub_id, link, envelope, changes, policy=policy)
+                    done = receive_push(db, hub_node_id, link, envelope, changes, policy=policy)
                 except SyncRefused as exc:
                     if exc.code != codes.GAP:
                         raise
@@ -142,7 +140,7 @@ def import_push(db, hub_id, bundle, key, reply=None, policy=None):
                 ack["restamped"].update(done["restamped"])
                 ack.setdefault("refused", []).extend(done["refused"])
                 received, applied = received + done["received"], applied + done["applied"]
-            db.execute("UPDATE nodes SET last_seen = ? WHERE node_id = ?", [utc_text(), link["node_id"]])
+            db.execute("UPDATE nodes SET last_seen = ? WHERE node_id = ?", [utc_text(), link["link_id"]])
     except SyncRefused as exc:
         raise BundleRefused(exc.code, exc.message) from None
     summary = {"kind": PUSH, "received": received, "applied": applied, "cursor": ack["cursor"],
@@ -169,7 +167,7 @@ def write_reply(db, link, pull_cursor, ack, out, reply_key):
         if not envelope["more"] or size > PAYLOAD_BUDGET // 2:
             break
     inner = {"ack": ack, "clock": int(get_meta(db, HLC, "0"))}
-    write_bundle(out, link["secret"], reply_key, {"kind": REPLY, "link": link["node_id"]}, inner, payloads)
+    write_bundle(out, link["secret"], reply_key, {"kind": REPLY, "link": link["link_id"]}, inner, payloads)
     return count
 
 
