@@ -48,7 +48,7 @@ SYNCING = N_("A sync is running on %(dir)s; wait until it ends, then restore.")
 @contextlib.contextmanager
 def _node_quiet(node):
     """Hold the server's and the sync's locks: nobody may use the database while it is swapped."""
-    from village.ops.scheduler import DataDirLock
+    from village.ops.datadir_lock import DataDirLock
     from village.ops.sync import SyncBusy, round_lock
 
     lock = DataDirLock(node.data_dir)
