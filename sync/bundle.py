@@ -21,7 +21,8 @@ from sync.changelog import last_seq, writing
 from sync.clock import utc_text, wall_ms
 from sync.meta import HLC, HUB_SEALING_KEY, LINK_ID, PULL_CURSOR, PUSH_CURSOR, SECRET, get_meta, set_meta
 from sync.seal import SealError, load_public, public_text
-from sync.server import SyncRefused, get_link, receive_push, serve_pull
+from sync.links import get_link
+from sync.server import SyncRefused, receive_push, serve_pull
 from sync.store import transaction
 
 BATCH_CHANGES = 5000

@@ -3,20 +3,18 @@
 Two ids, never mixed: a *node id* is a node's own identity (the hub's `hub_node_id`, the
 enroller's `enrolled_by`); a *link id* is what the hub gave one enrollment (the column
 `nodes.node_id`, the X-Sync-Node header, the node's `sync.link_id`). A *link* is the hub's row
-of one enrollment, as a dict, with its link id also under "link_id".
+of one enrollment, as a dict, with its link id also under "link_id" (see `sync.links`).
 
 Cursors: the hub keeps, per enrolled node, the highest node sequence number up to which it has
 applied everything (`nodes.push_cursor`). A push declares the span (start, end] of node
 sequence numbers it covers; it is accepted only when start <= cursor, so nothing is skipped.
 """
-import contextlib
 import datetime
 import json
 import secrets
 
 from sync import codes
-from sync.auth import (CLAIM_WINDOW_S, claim_hash, code_hash, consume_nonce, new_code, new_secret, nonce_key,
-                       signature_ok)
+from sync.auth import CLAIM_WINDOW_S, claim_hash, code_hash, new_code, new_secret
 from sync.batch import EVICT, apply_changes
 from sync.changelog import writing
 from sync.clock import (
@@ -92,94 +90,6 @@ def revoke(db, link_id):
     with transaction(db):
         return db.execute("UPDATE nodes SET revoked_at = ? WHERE node_id = ? AND revoked_at IS NULL",
                           [utc_text(), link_id]).rowcount == 1
-
-
-def get_link(db, link_id):
-    """Return the hub's row of one enrollment as a dict (its link id also under "link_id"), or None."""
-    cur = db.execute("SELECT *, node_id AS link_id FROM nodes WHERE node_id = ?", [link_id or ""])
-    row = cur.fetchone()
-    return None if row is None else dict(zip([d[0] for d in cur.description], row))
-
-
-def _signer(db, link_id, signature, method, path, body, nonce):
-    """Return the link whose secret made `signature`, revoked or not; else None."""
-    link = get_link(db, link_id)
-    if link is None or not link["enrolled_by"] or \
-            not signature_ok(link["secret"], signature, method, path, body, nonce or "", link_id):
-        return None
-    return link
-
-
-def identify(db, link_id, signature, method, path, body, nonce):
-    """Return the unrevoked link that signed this request, else None; the nonce is not consumed.
-
-    For requests that change nothing (a ping): replaying one only shows its answer again.
-    """
-    link = _signer(db, link_id, signature, method, path, body, nonce)
-    return link if link and not link["revoked_at"] else None
-
-
-def verify(db, link_id, signature, method, path, body, nonce):
-    """Return the unrevoked link that signed this request; raise SyncRefused otherwise. Writes nothing."""
-    link = _signer(db, link_id, signature, method, path, body, nonce)
-    if link is None:
-        raise SyncRefused(401, codes.BAD_CREDENTIALS, "the request is not signed with valid node credentials")
-    if link["revoked_at"]:
-        raise SyncRefused(403, codes.REVOKED, "this node's credentials were revoked at the hub")
-    return link
-
-
-def admit(db, link, nonce, node_wall_ms=None):
-    """Consume a verified request's nonce and note the contact (inside the caller's transaction).
-
-    A valid signature over a used or unknown nonce is a replay (401, stale_nonce).
-    """
-    if not consume_nonce(db, nonce_key(db), nonce):
-        raise SyncRefused(401, codes.STALE_NONCE, "the request's nonce is used or unknown (a replay?)")
-    skew = None if node_wall_ms is None else node_wall_ms - wall_ms()
-    db.execute("UPDATE nodes SET last_seen = ?, clock_skew_ms = COALESCE(?, clock_skew_ms) WHERE node_id = ?",
-               [utc_text(), skew, link["link_id"]])
-
-
-def authenticate(db, link_id, signature, method, path, body, nonce, node_wall_ms=None):
-    """Return the link that signed this request, its nonce consumed; raise SyncRefused otherwise.
-
-    The nonce is consumed only after the signature checks out, so nobody without the secret
-    can burn nonces.
-    """
-    link = verify(db, link_id, signature, method, path, body, nonce)
-    with transaction(db):
-        admit(db, link, nonce, node_wall_ms)
-    return link
-
-
-@contextlib.contextmanager
-def admitted(db, link, nonce, node_wall_ms=None):
-    """Run the block in one write transaction that first consumes the verified request's nonce.
-
-    So a request that writes (a push) costs the hub one transaction, nonce and work together.
-    A signed request is single-use whatever its outcome: when the block fails, everything it
-    did is rolled back but the nonce is still consumed, in a transaction of its own.
-    """
-    try:
-        with transaction(db):
-            admit(db, link, nonce, node_wall_ms)
-            yield
-    except SyncRefused as exc:
-        if exc.code != codes.STALE_NONCE:
-            _burn(db, link, nonce, node_wall_ms)
-        raise
-    except BaseException:
-        _burn(db, link, nonce, node_wall_ms)
-        raise
-
-
-def _burn(db, link, nonce, node_wall_ms):
-    try:
-        with transaction(db):
-            admit(db, link, nonce, node_wall_ms)
-    except SyncRefused:
-        pass  # used already: nothing to burn
 
 
 def receive_push(db, hub_node_id, link, envelope, changes, wall=wall_ms, policy=None):

@@ -9,7 +9,8 @@ from sync.clock import wall_ms
 from sync.jobs import acknowledge, apply_pulled, pending, pending_count
 from sync.meta import PUSH_CURSOR, SCOPE, get_meta, set_meta
 from sync.quarantine import HELD, held, refusals
-from sync.server import (SyncRefused, add_node, admitted, discard_held, enroll, get_link, receive_push, serve_pull)
+from sync.links import admitted, get_link
+from sync.server import SyncRefused, add_node, discard_held, enroll, receive_push, serve_pull
 from sync.store import transaction
 
 from .conftest import AREA, HUB_AREA

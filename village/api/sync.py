@@ -9,7 +9,8 @@ from sync.auth import issue_nonce, nonce_key
 from sync.batch import BadBatch, decode, encode
 from sync.changelog import UnknownTable
 from sync.clock import Clock, wall_ms
-from sync.server import SyncRefused, admitted, authenticate, enroll, identify, last_push, receive_push, serve_pull, verify
+from sync.links import admitted, authenticate, identify, verify
+from sync.server import SyncRefused, enroll, last_push, receive_push, serve_pull
 from sync.screen import whole_number
 from sync.store import transaction
 from village.web.db import get_db
