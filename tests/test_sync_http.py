@@ -3,7 +3,8 @@ import json
 
 import requests
 from conftest import VILLAGE_AREA, Village
-from sync_helpers import add_households, assert_same, edit, enroll, enrolled_pair, serve_hub, snapshot, sync
+from sync_helpers import (add_households, assert_same, edit, enroll, enrolled_pair, serve_hub, signed_post, snapshot,
+                          sync)
 
 from sync.auth import sign
 from sync.batch import decode, encode
@@ -52,25 +53,19 @@ def test_update_and_delete_travel_both_ways(make_node, serve):
     assert_same(db, hub_db, village.area)
 
 
-def _signed_post(client, path, body, nonce):
-    headers = {"X-Sync-Node": client.node_id, "X-Sync-Nonce": nonce, "Content-Type": "application/x-village-batch",
-               "X-Sync-Signature": sign(client.secret, "POST", path, body, nonce, client.node_id)}
-    return requests.post(client.url + path, data=body, headers=headers, timeout=10)
-
-
 def test_replayed_request_is_refused(make_node, serve):
     hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     add_households(db, village, 2)
     client = hub_client(village, db)
     body = encode({"start": 0, "end": 999}, pending(db, 0, 100))
     nonce = client.ping() and client.nonce
-    first = _signed_post(client, "/sync/push", body, nonce)
+    first = signed_post(client, "/sync/push", body, nonce)
     assert first.status_code == 200, first.text
-    again = _signed_post(client, "/sync/push", body, nonce)
+    again = signed_post(client, "/sync/push", body, nonce)
     assert again.status_code == 401
     assert again.json()["error"]["code"] == "stale_nonce"
     assert again.headers["X-Sync-Nonce"]  # a fresh nonce to retry with
-    made_up = _signed_post(client, "/sync/push", body, "nonce-the-hub-never-issued")
+    made_up = signed_post(client, "/sync/push", body, "nonce-the-hub-never-issued")
     assert made_up.status_code == 401
     assert hub_db.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 2
     assert run_sync(village).ok
@@ -127,7 +122,7 @@ def test_wrong_and_revoked_credentials(make_node, serve):
     revoked = Village(hub.data_dir)("node", "revoke", link)
     assert revoked.exit_code == 0, revoked.output
     client = hub_client(village, db)
-    response = _signed_post(client, "/sync/pull", b"{}", client.ping() and client.nonce)
+    response = signed_post(client, "/sync/pull", b"{}", client.ping() and client.nonce)
     assert response.status_code == 403
     assert response.json() == {"error": {"code": "revoked", "message": response.json()["error"]["message"]}}
     assert sync(village).exit_code == 4

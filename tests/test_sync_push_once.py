@@ -1,8 +1,6 @@
 """A push costs the hub one write transaction: its nonce is consumed with the apply, and used once."""
-import requests
-from sync_helpers import add_households, enrolled_pair
+from sync_helpers import add_households, enrolled_pair, signed_post
 
-from sync.auth import sign
 from sync.batch import encode
 from sync.jobs import pending
 from village.ops.sync import hub_client
@@ -20,12 +18,6 @@ def count_hub_statements(monkeypatch):
 
     monkeypatch.setattr(web_db, "connect", connect)
     return seen
-
-
-def signed_push(client, body, nonce):
-    headers = {"X-Sync-Node": client.node_id, "X-Sync-Nonce": nonce, "Content-Type": "application/x-village-batch",
-               "X-Sync-Signature": sign(client.secret, "POST", "/sync/push", body, nonce, client.node_id)}
-    return requests.post(client.url + "/sync/push", data=body, headers=headers, timeout=10)
 
 
 def test_a_push_is_one_write_transaction_at_the_hub(make_node, serve, monkeypatch):
@@ -48,8 +40,8 @@ def test_a_replayed_push_fails_after_the_one_transaction(make_node, serve):
     client = hub_client(village, db)
     body = encode({"start": 0, "end": 4}, pending(db, 0, 100))
     nonce = client.ping() and client.nonce
-    assert signed_push(client, body, nonce).status_code == 200
-    again = signed_push(client, body, nonce)
+    assert signed_post(client, "/sync/push", body, nonce).status_code == 200
+    again = signed_post(client, "/sync/push", body, nonce)
     assert (again.status_code, again.json()["error"]["code"]) == (401, "stale_nonce")
 
 
@@ -60,13 +52,13 @@ def test_a_refused_push_applies_nothing_and_still_uses_up_its_nonce(make_node, s
     changes = pending(db, 4, 100)
     body = encode({"start": 4, "end": changes[-1]["seq"]}, changes)  # after a gap: refused whole
     nonce = client.ping() and client.nonce
-    refused = signed_push(client, body, nonce)
+    refused = signed_post(client, "/sync/push", body, nonce)
     assert (refused.status_code, refused.json()["error"]["code"]) == (409, "gap")
     assert hub_db.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 0
     # A signed request is single-use whatever its outcome: sent again, it is a replay.
-    again = signed_push(client, body, nonce)
+    again = signed_post(client, "/sync/push", body, nonce)
     assert (again.status_code, again.json()["error"]["code"]) == (401, "stale_nonce")
     # An unreadable batch is refused, and its nonce used up, just the same.
     nonce = again.headers["X-Sync-Nonce"]
-    assert signed_push(client, b"not a batch", nonce).json()["error"]["code"] == "bad_batch"
-    assert signed_push(client, b"not a batch", nonce).json()["error"]["code"] == "stale_nonce"
+    assert signed_post(client, "/sync/push", b"not a batch", nonce).json()["error"]["code"] == "bad_batch"
+    assert signed_post(client, "/sync/push", b"not a batch", nonce).json()["error"]["code"] == "stale_nonce"
