@@ -1,4 +1,7 @@
-"""A push costs the hub one write transaction: its nonce is consumed with the apply, and used once."""
+"""A push costs the hub one write transaction: its nonce is consumed with the apply, and used once.
+
+A replay of an accepted push is refused in test_sync_http.test_replayed_request_is_refused.
+"""
 from sync_helpers import add_households, enrolled_pair, signed_post
 
 from sync.batch import encode
@@ -32,17 +35,6 @@ def test_a_push_is_one_write_transaction_at_the_hub(make_node, serve, monkeypatc
     assert ack["applied"] == 40
     assert seen == ["BEGIN IMMEDIATE", "COMMIT"]
     assert hub_db.execute("SELECT COUNT(*) FROM sync_nonces").fetchone()[0] >= 1  # the nonce was consumed
-
-
-def test_a_replayed_push_fails_after_the_one_transaction(make_node, serve):
-    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
-    add_households(db, village, 2)
-    client = hub_client(village, db)
-    body = encode({"start": 0, "end": 4}, pending(db, 0, 100))
-    nonce = client.ping() and client.nonce
-    assert signed_post(client, "/sync/push", body, nonce).status_code == 200
-    again = signed_post(client, "/sync/push", body, nonce)
-    assert (again.status_code, again.json()["error"]["code"]) == (401, "stale_nonce")
 
 
 def test_a_refused_push_applies_nothing_and_still_uses_up_its_nonce(make_node, serve):
