@@ -4,7 +4,7 @@ import time
 
 from dataset import farm_records
 from nodes import Served, make_hub, make_village, table_ids, village_sync, write_records
-from sync.meta import set_meta
+from sync.meta import HUB_URL, set_meta
 from sync.store import transaction
 from tests.faultproxy import FaultProxy
 from village.ops.sync import run_sync
@@ -60,14 +60,14 @@ def lossy(work, households=2_000, plots_per=4, seed=9):
         # three broke anywhere from 0 to 9 of 19 exchanges, depending on the seed).
         with FaultProxy(server.port, seed=seed, break_every=3, **link) as proxy:
             with transaction(db):
-                set_meta(db, "sync.hub_url", proxy.url)
+                set_meta(db, HUB_URL, proxy.url)
             hh, plots = farm_records(households, plots_per, village.area, seed=seed)
             write_records(village, db, hh, plots)
             proxy.counters.clear()
             started, rounds = time.perf_counter(), 0
             while True:
                 rounds += 1
-                if run_sync(village)["ok"]:
+                if run_sync(village).ok:
                     break
             seconds = time.perf_counter() - started
             counters = dict(proxy.counters)
@@ -76,7 +76,7 @@ def lossy(work, households=2_000, plots_per=4, seed=9):
     total = len(hh) + len(plots)
     # What the bandwidth alone needs: the bytes a clean round of the same records puts on the wire.
     _records, _db, ok, up, down = clean_round(work, "lossy-clean", households, plots_per, seed,
-                                             lambda village: run_sync(village)["ok"])
+                                             lambda village: run_sync(village).ok)
     assert ok
     ideal = max(up, down) / BITS_256K
     broken = sum(counters.get(k, 0) for k in ("cut_request", "cut_response", "dropped_response", "refused"))
@@ -105,8 +105,8 @@ def county_load(work, villages=200, households=200, plots_per=4):
             while True:
                 rounds += 1
                 result = run_sync(node)
-                if result["ok"] or rounds > 20:
-                    return time.perf_counter() - started, result["ok"], rounds
+                if result.ok or rounds > 20:
+                    return time.perf_counter() - started, result.ok, rounds
 
         started = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(max_workers=villages) as pool:

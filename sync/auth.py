@@ -12,7 +12,6 @@ import secrets
 import time
 
 NONCE_TTL_MS = 15 * 60 * 1000
-NONCE_KEY = "sync.nonce_key"
 CLAIM_WINDOW_S = 15 * 60  # how long after first use a code's answer can be asked for again
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
 
@@ -30,7 +29,7 @@ def signature_ok(secret, signature, method, path, body, nonce, node_id):
 
 def nonce_key(db):
     """Return the hub's key for nonces, made once (inside a write transaction the first time)."""
-    from sync.meta import get_meta, set_meta
+    from sync.meta import NONCE_KEY, get_meta, set_meta
 
     key = get_meta(db, NONCE_KEY)
     if key is None:

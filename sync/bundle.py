@@ -13,28 +13,27 @@ the node's public key; the hub seals the reply to that key. A bundle holds at mo
 MAX_BUNDLE_BYTES: the changes beyond go in the next one (the cursors make that safe).
 """
 
-import types
-
+from sync import codes
 from sync import jobs
 from sync.bundle_file import MAX_BUNDLE_BYTES, PUSH, REPLY, Bundle, BundleRefused, write_bundle
 from sync.batch import encode
 from sync.changelog import last_seq, writing
 from sync.clock import utc_text, wall_ms
-from sync.meta import get_meta, set_meta
+from sync.meta import HLC, HUB_SEALING_KEY, LINK_ID, PULL_CURSOR, PUSH_CURSOR, SECRET, get_meta, set_meta
 from sync.seal import SealError, load_public, public_text
+from sync.links import get_link
 from sync.server import SyncRefused, receive_push, serve_pull
 from sync.store import transaction
 
 BATCH_CHANGES = 5000
-HUB_KEY = "sync.hub_sealing_key"
 # Room left for the headers and the seal's tags: the payloads of one file stay under this.
 PAYLOAD_BUDGET = MAX_BUNDLE_BYTES - 4 * 1024 * 1024
 
 
 def _credentials(db):
-    link, secret = get_meta(db, "sync.link_id"), get_meta(db, "sync.secret")
+    link, secret = get_meta(db, LINK_ID), get_meta(db, SECRET)
     if not (link and secret):
-        raise BundleRefused("not_enrolled", "this node holds no hub credentials")
+        raise BundleRefused(codes.NOT_ENROLLED, "this node holds no hub credentials")
     return link, secret
 
 
@@ -46,12 +45,12 @@ def export_bundle(db, out, key):
     `key` is this node's sealing key: the hub seals its reply to its public half.
     """
     link, secret = _credentials(db)
-    hub_key = get_meta(db, HUB_KEY)
+    hub_key = get_meta(db, HUB_SEALING_KEY)
     try:
         load_public(hub_key)
     except SealError:
         raise BundleRefused("no_hub_key", "enrolled before bundles were sealed") from None
-    cursor = start = int(get_meta(db, jobs.PUSH_CURSOR, "0"))
+    cursor = start = int(get_meta(db, PUSH_CURSOR, "0"))
     payloads, count, size, more = [], 0, 0, False
     while True:
         changes = jobs.pending(db, cursor, BATCH_CHANGES)
@@ -64,7 +63,7 @@ def export_bundle(db, out, key):
             break
         payloads.append(payload)
         count, cursor, size = count + len(changes), end, size + len(payload)
-    inner = {"start": start, "end": cursor, "pull_cursor": int(get_meta(db, jobs.PULL_CURSOR, "0")),
+    inner = {"start": start, "end": cursor, "pull_cursor": int(get_meta(db, PULL_CURSOR, "0")),
              "last_seq": last_seq(db)}
     write_bundle(out, secret, hub_key, {"kind": PUSH, "link": link, "reply_key": public_text(key)}, inner, payloads)
     return {"kind": PUSH, "changes": count, "start": start, "end": cursor, "path": str(out), "more": more}
@@ -79,28 +78,28 @@ def import_reply(db, node_id, bundle, key, policy=None):
     inner, batches = bundle.open(key)
     try:
         ack, pulled, received = dict(inner["ack"]), 0, 0
-        hub = types.SimpleNamespace(hub_clock=int(inner.get("clock") or 0) or None, hub_time=None)
+        hub_clock = int(inner.get("clock") or 0) or None
     except (KeyError, TypeError, ValueError):
         raise BundleRefused("damaged", "no acknowledgement in the reply") from None
     with transaction(db):
-        pushed_to = int(get_meta(db, jobs.PUSH_CURSOR, "0"))
+        pushed_to = int(get_meta(db, PUSH_CURSOR, "0"))
         if not ack.get("gap"):
             # An older reply imported after a newer one must not move the cursor back.
             ack["cursor"] = max(int(ack["cursor"]), pushed_to)
         # hub_time stays None: a reply carried for days says nothing about the hub's clock offset.
-        jobs.acknowledge(db, node_id, hub, ack, wall_ms)
+        jobs.acknowledge(db, node_id, ack, hub_clock, None, wall_ms)
         for envelope, changes in batches:
             received += len(changes)
-            pulled += _apply_pulled(db, node_id, envelope, changes, hub.hub_clock, policy)
+            pulled += _apply_pulled(db, node_id, envelope, changes, hub_clock, policy)
     return {"kind": REPLY, "acknowledged": ack["cursor"], "received": received, "applied": pulled}
 
 
 def _apply_pulled(db, node_id, envelope, changes, hub_clock, policy=None):
     with writing(db, node_id) as writer:
         applied = jobs.apply_pulled(db, writer, changes, policy)
-        cursor = int(get_meta(db, jobs.PULL_CURSOR, "0"))
+        cursor = int(get_meta(db, PULL_CURSOR, "0"))
         if int(envelope["start"]) <= cursor:  # never jump over changes we have not seen
-            set_meta(db, jobs.PULL_CURSOR, str(max(cursor, int(envelope["last"]))))
+            set_meta(db, PULL_CURSOR, str(max(cursor, int(envelope["last"]))))
         if hub_clock:
             writer.clock.observe(hub_clock)
     return applied
@@ -109,19 +108,17 @@ def _apply_pulled(db, node_id, envelope, changes, hub_clock, policy=None):
 # --- at the hub -----------------------------------------------------------------------------
 
 def _link(db, link_id):
-    cur = db.execute("SELECT * FROM nodes WHERE node_id = ?", [link_id])
-    row = cur.fetchone()
-    if row is None:
+    link = get_link(db, link_id)
+    if link is None:
         raise BundleRefused("unknown_node", link=link_id)
-    link = dict(zip([d[0] for d in cur.description], row))
     if link.get("revoked_at"):
-        raise BundleRefused("revoked", link=link_id)
+        raise BundleRefused(codes.REVOKED, link=link_id)
     if not link.get("enrolled_by"):
         raise BundleRefused("unknown_node", link=link_id)
     return link
 
 
-def import_push(db, hub_id, bundle, key, reply=None, policy=None):
+def import_push(db, hub_node_id, bundle, key, reply=None, policy=None):
     """Apply a node's push bundle at the hub, all of it or nothing, and write the reply bundle."""
     link = _link(db, bundle.header["link"])
     bundle.check_signature(link["secret"])
@@ -133,9 +130,9 @@ def import_push(db, hub_id, bundle, key, reply=None, policy=None):
         with transaction(db):
             for envelope, changes in batches:
                 try:
-                    done = receive_push(db, hub_id, link, envelope, changes, policy=policy)
+                    done = receive_push(db, hub_node_id, link, envelope, changes, policy=policy)
                 except SyncRefused as exc:
-                    if exc.code != "gap":
+                    if exc.code != codes.GAP:
                         raise
                     # We lack changes before this bundle: the reply makes the node send them again.
                     ack.update(cursor=int(exc.extra["cursor"]), gap=True)
@@ -144,7 +141,7 @@ def import_push(db, hub_id, bundle, key, reply=None, policy=None):
                 ack["restamped"].update(done["restamped"])
                 ack.setdefault("refused", []).extend(done["refused"])
                 received, applied = received + done["received"], applied + done["applied"]
-            db.execute("UPDATE nodes SET last_seen = ? WHERE node_id = ?", [utc_text(), link["node_id"]])
+            db.execute("UPDATE nodes SET last_seen = ? WHERE node_id = ?", [utc_text(), link["link_id"]])
     except SyncRefused as exc:
         raise BundleRefused(exc.code, exc.message) from None
     summary = {"kind": PUSH, "received": received, "applied": applied, "cursor": ack["cursor"],
@@ -170,8 +167,8 @@ def write_reply(db, link, pull_cursor, ack, out, reply_key):
         # node's pull cursor moves only as far as this reply goes, the next one brings the rest.
         if not envelope["more"] or size > PAYLOAD_BUDGET // 2:
             break
-    inner = {"ack": ack, "clock": int(get_meta(db, "hlc", "0"))}
-    write_bundle(out, link["secret"], reply_key, {"kind": REPLY, "link": link["node_id"]}, inner, payloads)
+    inner = {"ack": ack, "clock": int(get_meta(db, HLC, "0"))}
+    write_bundle(out, link["secret"], reply_key, {"kind": REPLY, "link": link["link_id"]}, inner, payloads)
     return count
 
 

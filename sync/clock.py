@@ -8,7 +8,7 @@ deterministic last-writer-wins order every node agrees on.
 import datetime
 import time
 
-from sync.meta import get_meta, set_meta
+from sync.meta import CLOCK_OFFSET, HLC, get_meta, set_meta
 
 COUNTER_BITS = 16
 COUNTER_MASK = (1 << COUNTER_BITS) - 1
@@ -62,11 +62,11 @@ class Clock:
     @classmethod
     def load(cls, db, wall=wall_ms):
         """Return the clock persisted in `db`."""
-        return cls(int(get_meta(db, "hlc", "0")), wall, int(get_meta(db, "clock_offset_ms", "0")))
+        return cls(int(get_meta(db, HLC, "0")), wall, int(get_meta(db, CLOCK_OFFSET, "0")))
 
     def save(self, db):
         """Persist the clock in `db` (call inside the same transaction as the writes)."""
-        set_meta(db, "hlc", str(self.last))
+        set_meta(db, HLC, str(self.last))
 
     def now(self):
         """Return a new timestamp, greater than every one this clock has seen."""

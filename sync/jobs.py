@@ -6,23 +6,33 @@ rounds is the scheduler's business.
 """
 import concurrent.futures
 import copy
+from dataclasses import dataclass, field
 
+from sync import codes
 from sync.batch import EVICT, BadBatch, apply_changes, decode, encode
 from sync.changelog import changes_after, rewrite_versions, writing
 from sync.clock import split_version, wall_ms
-from sync.meta import get_meta, set_meta
+from sync.meta import CLOCK_OFFSET, HUB_NODE_ID, PULL_CURSOR, PUSH_CURSOR, SCOPE, get_meta, set_meta
 from sync.quarantine import hold, remember_refusals
 from sync.screen import MAX_CHANGES, screen
 from sync.store import transaction
 from sync.transport import Refused, Unreachable
 
 UP = "up"  # src of changes pulled from the hub: never pushed back to it
-PUSH_CURSOR, PULL_CURSOR = "sync.push_cursor", "sync.pull_cursor"
-SCOPE = "sync.area"  # the area the hub granted this node: what it may receive
 PULLED_OPS = ("put", "del", EVICT)
 OFFSET_SLACK_MS = 5_000
 RETRIES = 3
 MAX_GAP_REWINDS = 3
+
+
+@dataclass(frozen=True)
+class Round:
+    """What one round did: changes pushed and pulled, how many still wait, what the hub refused."""
+
+    pushed: int
+    pulled: int
+    pending: int
+    refused: list = field(default_factory=list)  # the hub's refusal entries (see sync.quarantine.hold)
 
 
 class Sizer:
@@ -80,18 +90,18 @@ def _with_retries(call, sizer):
             if exc.extra.get("timeout"):
                 sizer.shrink()
         except Refused as exc:
-            if exc.code != "too_large" or attempt == RETRIES - 1:
+            if exc.code != codes.TOO_LARGE or attempt == RETRIES - 1:
                 raise
             sizer.shrink()
 
 
-def unheard_ack(client, cursor):
+def unheard_ack(ping, cursor):
     """Return the hub's answer to our batch after `cursor` when it committed it but we never heard.
 
-    The client's last ping says what the hub last committed of our pushes; a batch starting at
-    our own cursor is one whose answer was lost on the way. The answer is used once.
+    A ping (a HubReply, or None) says what the hub last committed of our pushes; a batch
+    starting at our own cursor is one whose answer was lost on the way.
     """
-    last, client.last_push = client.last_push, None
+    last = ping.body.get("last_push") if ping is not None else None
     if last and int(last["start"]) == cursor and int(last["ack"]["cursor"]) > cursor:
         return last["ack"]
     return None
@@ -107,12 +117,12 @@ def _batch(db, start, count):
 
 
 def push_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
-    """Push every change not yet acknowledged; return how many changes were sent.
+    """Push every change not yet acknowledged; return (changes sent, the hub's refusals of them).
 
     While the hub applies one batch, the next is read and encoded here on the hope that the
     hub takes this one (a batch is used only if it starts at the acknowledged cursor).
     """
-    total, sent, rewinds = pending_count(db), 0, 0
+    total, sent, rewinds, refused = pending_count(db), 0, 0, []
     ahead = None  # (start, batch): the batch built while the one before it was on its way
     with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="push") as courier:
         while True:
@@ -122,10 +132,10 @@ def push_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
                 nonlocal ahead
                 # After a broken exchange the client pings for a nonce, and so learns whether the
                 # hub committed the batch anyway: then its stored answer saves sending it again.
-                client.prepare()
-                ack = unheard_ack(client, cursor)
+                ping = client.prepare()
+                ack = unheard_ack(ping, cursor)
                 if ack is not None:
-                    return None, ack["received"], ack
+                    return None, ack["received"], ack, ping
                 batch = ahead[1] if ahead and ahead[0] == cursor else _batch(db, cursor, sizer.count())
                 ahead = None
                 if batch is None:
@@ -134,49 +144,54 @@ def push_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
                 flight = courier.submit(client.push, payload)
                 following = _batch(db, end, sizer.count_after(len(payload), count))
                 ahead = (end, following) if following else None
-                return len(payload), count, flight.result()
+                reply = flight.result()
+                return len(payload), count, reply.body, reply
 
             try:
                 result = _with_retries(attempt, sizer)
             except Refused as exc:
-                if exc.code != "gap" or rewinds >= MAX_GAP_REWINDS:
+                if exc.code != codes.GAP or rewinds >= MAX_GAP_REWINDS:
                     raise
                 rewinds += 1  # the hub lacks changes we thought it held: send again from its cursor
                 with transaction(db):
                     set_meta(db, PUSH_CURSOR, str(int(exc.extra["cursor"])))
                 continue
             if result is None:
-                return sent
-            nbytes, count, ack = result
+                return sent, refused
+            nbytes, count, ack, reply = result
             if nbytes is not None:
                 sizer.success(nbytes, count)
-            acknowledge(db, node_id, client, ack, wall)
+            acknowledge(db, node_id, ack, reply.hub_clock, reply.hub_time, wall)
             sent += count
+            refused += ack.get("refused") or []
             if progress:
                 progress("push", sent, max(total, sent))
 
 
-def acknowledge(db, node_id, client, ack, wall):
-    """Record the hub's acknowledgement: cursor, re-stamped versions and its clock, together."""
+def acknowledge(db, node_id, ack, hub_clock, hub_time, wall):
+    """Record the hub's acknowledgement: cursor, re-stamped versions and its clock, together.
+
+    `hub_clock` and `hub_time` are what the hub's answer said (None when it said nothing).
+    """
     with writing(db, node_id, wall) as writer:
         if ack.get("restamped"):
             rewrite_versions(db, ack["restamped"])
             # Our clock ran ahead; now that our far-future stamps are replaced, come back to
             # the latest stamp we still hold (no lower: our own order must never go back).
             newest = db.execute("SELECT MAX(version) FROM _changes").fetchone()[0]
-            writer.clock.last = max(split_version(newest)[0] if newest else 0, client.hub_clock or 0)
+            writer.clock.last = max(split_version(newest)[0] if newest else 0, hub_clock or 0)
         remember_refusals(db, ack.get("refused"))
         set_meta(db, PUSH_CURSOR, str(int(ack["cursor"])))
-        _merge_clock(db, writer.clock, client, wall)
+        _merge_clock(db, writer.clock, hub_clock, hub_time, wall)
 
 
-def _merge_clock(db, clock, client, wall):
+def _merge_clock(db, clock, hub_clock, hub_time, wall):
     """Merge the hub's clock and keep our wall clock's offset from the hub's."""
-    if client.hub_clock:
-        clock.observe(client.hub_clock)
-    if client.hub_time:
-        offset = client.hub_time - wall()
-        set_meta(db, "clock_offset_ms", str(offset if abs(offset) > OFFSET_SLACK_MS else 0))
+    if hub_clock:
+        clock.observe(hub_clock)
+    if hub_time:
+        offset = hub_time - wall()
+        set_meta(db, CLOCK_OFFSET, str(offset if abs(offset) > OFFSET_SLACK_MS else 0))
 
 
 def apply_pulled(db, writer, changes, policy=None):
@@ -188,7 +203,7 @@ def apply_pulled(db, writer, changes, policy=None):
     if area:
         changes, refused = screen(db, area, changes, PULLED_OPS, policy, upward=False)
         for change, why in refused:
-            hold(db, get_meta(db, "sync.hub_node_id", "hub"), change, why)
+            hold(db, get_meta(db, HUB_NODE_ID, "hub"), change, why)
     return apply_changes(writer, changes, UP)
 
 
@@ -197,12 +212,12 @@ def pull_all(db, node_id, client, sizer, progress=None, wall=wall_ms, policy=Non
     received = 0
     while True:
         cursor = int(get_meta(db, PULL_CURSOR, "0"))
-        payload, (envelope, changes) = _with_retries(lambda: _pull_one(client, cursor, sizer.count()), sizer)
+        reply, (envelope, changes) = _with_retries(lambda: _pull_one(client, cursor, sizer.count()), sizer)
         with writing(db, node_id, wall) as writer:
             apply_pulled(db, writer, changes, policy)
             set_meta(db, PULL_CURSOR, str(int(envelope["last"])))
-            _merge_clock(db, writer.clock, client, wall)
-        sizer.success(len(payload), len(changes))
+            _merge_clock(db, writer.clock, reply.hub_clock, reply.hub_time, wall)
+        sizer.success(len(reply.body), len(changes))
         received += len(changes)
         if progress:
             progress("pull", received, None)
@@ -211,26 +226,28 @@ def pull_all(db, node_id, client, sizer, progress=None, wall=wall_ms, policy=Non
 
 
 def _pull_one(client, cursor, limit):
-    """Return (payload, decoded batch) of one pull; a damaged answer counts as none."""
-    payload = client.pull(cursor, limit)
+    """Return (HubReply, decoded batch) of one pull; a damaged answer counts as none."""
+    reply = client.pull(cursor, limit)
     try:
-        return payload, decode(payload)
+        return reply, decode(reply.body)
     except BadBatch:
         raise Unreachable("a batch from the hub was damaged on the way") from None
 
 
 def sync_once(db, node_id, client, progress=None, wall=wall_ms, policy=None):
-    """Run one full round; return {"pushed", "pulled", "pending"}.
+    """Run one full round; return a Round.
 
     Pull only after every push is acknowledged, so that re-stamped versions are rewritten
     here before changes from the hub are merged against them.
     """
     sizer = Sizer()
     pushed = pulled = 0
+    refused = []
     for _ in range(3):  # new local writes during the round: go again, a few times at most
-        pushed += push_all(db, node_id, client, sizer, progress, wall)
+        sent, held = push_all(db, node_id, client, sizer, progress, wall)
+        pushed, refused = pushed + sent, refused + held
         pulled += pull_all(db, node_id, client, sizer, progress, wall, policy)
         if not pending_count(db):
             break
-    return {"pushed": pushed, "pulled": pulled, "pending": pending_count(db)}
+    return Round(pushed, pulled, pending_count(db), refused)
 

@@ -1,4 +1,25 @@
-"""Small key/value state of the sync engine (clock, cursors, credentials, status)."""
+"""Small key/value state of the sync engine (clock, cursors, credentials, status), and its keys.
+
+Every key is named here once; code elsewhere uses these names, never the strings.
+"""
+
+HLC = "hlc"  # the last clock stamp this node handed out (sync.clock)
+CLOCK_OFFSET = "clock_offset_ms"  # how far our wall clock is behind the hub's, when it matters
+PUSH_CURSOR = "sync.push_cursor"  # our highest change seq the hub has acknowledged
+PULL_CURSOR = "sync.pull_cursor"  # the highest hub seq we have received up to
+SCOPE = "sync.area"  # the area the hub granted this node: what it may receive
+HUB_URL = "sync.hub_url"
+LINK_ID = "sync.link_id"  # the id the hub knows this node by (its row in the hub's `nodes`)
+SECRET = "sync.secret"  # the secret this node signs its requests with
+HUB_NODE_ID = "sync.hub_node_id"  # the hub's own node id: the sender of what we pull
+HUB_NAME = "sync.hub_name"
+HUB_SEALING_KEY = "sync.hub_sealing_key"  # USB bundles to the hub are sealed to it
+ENROLL_CLAIM = "sync.enroll_claim"  # kept until enrolled: proves a retried enrollment is ours
+LAST_SUCCESS = "sync.last_success"
+LAST_ERROR = "sync.last_error"
+NONCE_KEY = "sync.nonce_key"  # at a hub: the key its nonces are sealed with
+CREDENTIALS = (HUB_URL, LINK_ID, SECRET)  # all three, or the node is not enrolled
+LINK_PREFIX = "sync."  # every key of the link to the hub starts so (all_meta(db, LINK_PREFIX))
 
 
 def get_meta(db, key, default=None):
@@ -14,6 +35,11 @@ def set_meta(db, key, value):
         "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
         [key, value],
     )
+
+
+def delete_meta(db, key):
+    """Forget the value stored under `key`."""
+    db.execute("DELETE FROM _sync_meta WHERE key = ?", [key])
 
 
 def all_meta(db, prefix=""):

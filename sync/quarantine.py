@@ -1,5 +1,7 @@
 """Changes a tier refused: held at the receiver with their reason, remembered by the sender.
 
+Its tables are made by `sync.migrations`.
+
 A receiving tier (a hub for its villages, a village for its tablets or from its hub) checks
 every change as strictly as a local write. What it refuses is *held* here instead of being
 applied, the rest of the batch applies, and the sender is told which changes were refused and
@@ -14,37 +16,6 @@ from sync.clock import utc_text
 
 HELD, RELEASED, DISCARDED = "held", "released", "discarded"
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sync_quarantine (
-    id INTEGER PRIMARY KEY,
-    node_id TEXT NOT NULL,
-    version TEXT NOT NULL,
-    tbl TEXT NOT NULL,
-    row_id TEXT NOT NULL,
-    change TEXT NOT NULL,
-    code TEXT NOT NULL,
-    message TEXT NOT NULL,
-    problems TEXT,
-    received_at TEXT NOT NULL,
-    state TEXT NOT NULL DEFAULT 'held',
-    decided_by TEXT,
-    decided_at TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS sync_quarantine_once ON sync_quarantine (node_id, version);
-CREATE INDEX IF NOT EXISTS sync_quarantine_state ON sync_quarantine (state, node_id);
-CREATE TABLE IF NOT EXISTS sync_refusals (
-    version TEXT PRIMARY KEY,
-    tbl TEXT NOT NULL,
-    row_id TEXT NOT NULL,
-    code TEXT NOT NULL,
-    message TEXT NOT NULL,
-    problems TEXT,
-    refused_at TEXT NOT NULL
-);
-"""
-# sync_quarantine: what this node refused of what others sent it. sync_refusals: what the
-# node above refused of what this node sent (the record itself stays here, as it was).
-
 # A held change is kept whole, but a bounded one: the batch limits already cap its size.
 MAX_MESSAGE = 500
 
@@ -56,14 +27,6 @@ class Refusal:
     code: str
     message: str
     problems: list = field(default_factory=list)  # [(field, message, params)] to translate on display
-
-
-def install(db):
-    """Create the quarantine and refusal tables (idempotent)."""
-    for statement in SCHEMA.split(";"):
-        if statement.strip():
-            db.execute(statement)
-
 
 
 def _text(value):

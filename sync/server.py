@@ -1,4 +1,9 @@
-"""The hub side of sync, as functions of (db, hub node id, enrolled node, batch): no HTTP here.
+"""The hub side of sync, as functions of (db, hub node id, link, batch): no HTTP here.
+
+Two ids, never mixed: a *node id* is a node's own identity (the hub's `hub_node_id`, the
+enroller's `enrolled_by`); a *link id* is what the hub gave one enrollment (the column
+`nodes.node_id`, the X-Sync-Node header, the node's `sync.link_id`). A *link* is the hub's row
+of one enrollment, as a dict, with its link id also under "link_id" (see `sync.links`).
 
 Cursors: the hub keeps, per enrolled node, the highest node sequence number up to which it has
 applied everything (`nodes.push_cursor`). A push declares the span (start, end] of node
@@ -8,8 +13,8 @@ import datetime
 import json
 import secrets
 
-from sync.auth import (CLAIM_WINDOW_S, claim_hash, code_hash, consume_nonce, new_code, new_secret, nonce_key,
-                       signature_ok)
+from sync import codes
+from sync.auth import CLAIM_WINDOW_S, claim_hash, code_hash, new_code, new_secret
 from sync.batch import EVICT, apply_changes
 from sync.changelog import writing
 from sync.clock import (
@@ -21,8 +26,8 @@ from sync.clock import (
     utc_text,
     wall_ms,
 )
-from sync.jobs import PULLED_OPS, SCOPE
-from sync.meta import get_meta
+from sync.jobs import PULLED_OPS
+from sync.meta import SCOPE, get_meta
 from sync.quarantine import DISCARDED, HELD, RELEASED, decide, get_held, hold
 from sync.scope import in_scope, inside
 from sync.screen import BadEnvelope, TooManyChanges, push_span, screen
@@ -41,14 +46,14 @@ class SyncRefused(Exception):
 
 
 def add_node(db, name, area, hub_area):
-    """Register a node to enroll under this hub; return (node_id, one-time code)."""
+    """Register a node to enroll under this hub; return (its link id, one-time code)."""
     if not inside(area, hub_area):
-        raise SyncRefused(400, "outside_area", f"area {area} is not inside this hub's area {hub_area}")
-    node_id, code = secrets.token_hex(6), new_code()
+        raise SyncRefused(400, codes.OUTSIDE_AREA, f"area {area} is not inside this hub's area {hub_area}")
+    link_id, code = secrets.token_hex(6), new_code()
     with transaction(db):
         db.execute("INSERT INTO nodes (node_id, name, area, code_hash, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                   [node_id, name, area, code_hash(code), new_secret(), utc_text()])
-    return node_id, code
+                   [link_id, name, area, code_hash(code), new_secret(), utc_text()])
+    return link_id, code
 
 
 def enroll(db, code, enroller, claim):
@@ -60,75 +65,35 @@ def enroll(db, code, enroller, claim):
     not merely the enroller's node id (printed in every certificate's QR code).
     """
     if not isinstance(claim, str) or not 16 <= len(claim) <= 128:
-        raise SyncRefused(400, "bad_request", "send a claim: 16 to 128 random characters kept until enrolled")
+        raise SyncRefused(400, codes.BAD_REQUEST, "send a claim: 16 to 128 random characters kept until enrolled")
     with transaction(db):
         row = db.execute("SELECT node_id, area, secret, enrolled_by, enrolled_at, revoked_at, enroll_claim "
                          "FROM nodes WHERE code_hash = ?", [code_hash(code)]).fetchone()
         if row is None:
-            raise SyncRefused(403, "bad_code", "this enrollment code is not known at the hub")
-        node_id, area, secret, enrolled_by, enrolled_at, revoked_at, stored_claim = row
+            raise SyncRefused(403, codes.BAD_CODE, "this enrollment code is not known at the hub")
+        link_id, area, secret, enrolled_by, enrolled_at, revoked_at, stored_claim = row
         if revoked_at:
-            raise SyncRefused(403, "revoked", "this node was revoked at the hub")
+            raise SyncRefused(403, codes.REVOKED, "this node was revoked at the hub")
         if enrolled_by:
             age = (utc_now()
                    - datetime.datetime.fromisoformat(enrolled_at)).total_seconds()
             if enrolled_by != enroller or stored_claim != claim_hash(claim) or age > CLAIM_WINDOW_S:
-                raise SyncRefused(409, "code_used", "this enrollment code was already used")
+                raise SyncRefused(409, codes.CODE_USED, "this enrollment code was already used")
         else:
             db.execute("UPDATE nodes SET enrolled_by = ?, enrolled_at = ?, enroll_claim = ? WHERE node_id = ?",
-                       [enroller, utc_text(), claim_hash(claim), node_id])
-    return {"node_id": node_id, "secret": secret, "area": area}
+                       [enroller, utc_text(), claim_hash(claim), link_id])
+    return {"node_id": link_id, "secret": secret, "area": area}  # "node_id": the wire name of the link id
 
 
-def revoke(db, node_id):
-    """Revoke an enrolled node's credentials; return False when there is no such node."""
+def revoke(db, link_id):
+    """Revoke an enrolled node's credentials; return False when there is no such link."""
     with transaction(db):
         return db.execute("UPDATE nodes SET revoked_at = ? WHERE node_id = ? AND revoked_at IS NULL",
-                          [utc_text(), node_id]).rowcount == 1
+                          [utc_text(), link_id]).rowcount == 1
 
 
-def _signer(db, node_id, signature, method, path, body, nonce):
-    """Return the enrolled node (a dict) whose secret made `signature`, revoked or not; else None."""
-    cur = db.execute("SELECT * FROM nodes WHERE node_id = ?", [node_id or ""])
-    row = cur.fetchone()
-    link = None if row is None else dict(zip([d[0] for d in cur.description], row))
-    if link is None or not link["enrolled_by"] or \
-            not signature_ok(link["secret"], signature, method, path, body, nonce or "", node_id):
-        return None
-    return link
-
-
-def identify(db, node_id, signature, method, path, body, nonce):
-    """Return the unrevoked node that signed this request, else None; the nonce is not consumed.
-
-    For requests that change nothing (a ping): replaying one only shows its answer again.
-    """
-    link = _signer(db, node_id, signature, method, path, body, nonce)
-    return link if link and not link["revoked_at"] else None
-
-
-def authenticate(db, node_id, signature, method, path, body, nonce, node_wall_ms=None):
-    """Return the enrolled node (a dict) that signed this request; raise SyncRefused otherwise.
-
-    The nonce is consumed only after the signature checks out, so nobody without the secret
-    can burn nonces; a valid signature over a stale nonce is a replay (401, stale_nonce).
-    """
-    link = _signer(db, node_id, signature, method, path, body, nonce)
-    if link is None:
-        raise SyncRefused(401, "bad_credentials", "the request is not signed with valid node credentials")
-    if link["revoked_at"]:
-        raise SyncRefused(403, "revoked", "this node's credentials were revoked at the hub")
-    with transaction(db):
-        if not consume_nonce(db, nonce_key(db), nonce):
-            raise SyncRefused(401, "stale_nonce", "the request's nonce is used or unknown (a replay?)")
-        skew = None if node_wall_ms is None else node_wall_ms - wall_ms()
-        db.execute("UPDATE nodes SET last_seen = ?, clock_skew_ms = COALESCE(?, clock_skew_ms) WHERE node_id = ?",
-                   [utc_text(), skew, node_id])
-    return link
-
-
-def receive_push(db, hub_id, link, envelope, changes, wall=wall_ms, policy=None):
-    """Apply one pushed batch in one transaction and return the acknowledgement.
+def receive_push(db, hub_node_id, link, envelope, changes, wall=wall_ms, policy=None):
+    """Apply one pushed batch in one transaction (the caller's, when one is open); return the acknowledgement.
 
     Raise SyncRefused (nothing applied) on a malformed envelope or a gap after the cursor.
     Each change is checked as strictly as a local write (`sync.screen`, then `policy`): one
@@ -138,26 +103,26 @@ def receive_push(db, hub_id, link, envelope, changes, wall=wall_ms, policy=None)
     try:
         start, end = push_span(envelope, changes)
     except TooManyChanges as exc:
-        raise SyncRefused(413, "too_large", str(exc)) from None
+        raise SyncRefused(413, codes.TOO_LARGE, str(exc)) from None
     except BadEnvelope as exc:
-        raise SyncRefused(400, "bad_batch", str(exc)) from None
-    with writing(db, hub_id, wall) as writer:
-        cursor = db.execute("SELECT push_cursor FROM nodes WHERE node_id = ?", [link["node_id"]]).fetchone()[0]
+        raise SyncRefused(400, codes.BAD_BATCH, str(exc)) from None
+    with writing(db, hub_node_id, wall) as writer:
+        cursor = db.execute("SELECT push_cursor FROM nodes WHERE node_id = ?", [link["link_id"]]).fetchone()[0]
         if start > cursor:
-            raise SyncRefused(409, "gap", f"batch starts after {start} but the hub holds up to {cursor}",
+            raise SyncRefused(409, codes.GAP, f"batch starts after {start} but the hub holds up to {cursor}",
                               cursor=cursor)
         fresh = _not_held_yet(db, changes)
         accepted, refused = screen(db, link["area"], fresh, OPS, policy)
         restamps = _restamp(db, writer.clock, accepted, wall)
-        applied = apply_changes(writer, accepted, link["node_id"])
-        refusals = [hold(db, link["node_id"], change, why) for change, why in refused]
+        applied = apply_changes(writer, accepted, link["link_id"])
+        refusals = [hold(db, link["link_id"], change, why) for change, why in refused]
         cursor = max(cursor, end)
         ack = {"cursor": cursor, "applied": applied, "received": len(changes), "restamped": restamps,
                "refused": refusals}
         # Kept with the commit: a node whose answer was lost asks for it (last_push) instead of
         # sending the whole batch again over a slow link.
         db.execute("UPDATE nodes SET push_cursor = ?, restamped = restamped + ?, last_push = ? WHERE node_id = ?",
-                   [cursor, len(restamps), json.dumps({"start": start, "end": end, "ack": ack}), link["node_id"]])
+                   [cursor, len(restamps), json.dumps({"start": start, "end": end, "ack": ack}), link["link_id"]])
     return ack
 
 
@@ -214,7 +179,7 @@ def serve_pull(db, link, cursor, limit):
     try:
         cur = db.execute(f"SELECT seq, tbl, row_id, version, op, data, area, prev_area, base FROM _changes "
                          f"WHERE seq > ? AND (src IS NULL OR src != ?) AND {scope} ORDER BY seq LIMIT ?",
-                         [cursor, link["node_id"], *params, limit])
+                         [cursor, link["link_id"], *params, limit])
         rows = cur.fetchall()
         more = len(rows) == limit
         last = rows[-1][0] if more else db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]
@@ -257,7 +222,7 @@ def nodes_status(db, not_seen_days=3):
     return out
 
 
-def release_held(db, hub_id, quarantine_id, by, policy=None, wall=wall_ms):
+def release_held(db, hub_node_id, quarantine_id, by, policy=None, wall=wall_ms):
     """Check a quarantined change again and apply it; return None, or the Refusal that still holds.
 
     A release is no way around the checks: it is for a change refused for a reason since fixed
@@ -267,7 +232,7 @@ def release_held(db, hub_id, quarantine_id, by, policy=None, wall=wall_ms):
     if entry is None or entry["state"] != HELD:
         raise KeyError(quarantine_id)
     row = db.execute("SELECT area FROM nodes WHERE node_id = ?", [entry["node_id"]]).fetchone()
-    with writing(db, hub_id, wall) as writer:
+    with writing(db, hub_node_id, wall) as writer:
         if row is None:  # held at a village from its hub: checked against the scope the hub granted
             accepted, refused = screen(db, get_meta(db, SCOPE, ""), [entry["change"]], PULLED_OPS, policy,
                                        upward=False)

@@ -2,13 +2,16 @@
 
 Every answer of the hub carries a fresh single-use nonce (X-Sync-Nonce), its wall time
 (X-Sync-Time, ms) and its clock (X-Sync-Clock, hex); the client keeps the nonce for its next
-request and exposes the time and clock for the caller to merge.
+request and returns the time and clock with each answer (`HubReply`) for the caller to merge.
 """
 import json
 import secrets
+from dataclasses import dataclass
+from typing import Any, Optional
 
 import requests
 
+from sync import codes
 from sync.auth import sign
 from sync.clock import wall_ms
 
@@ -19,7 +22,7 @@ JSON_TYPE = "application/json"
 class TransportError(Exception):
     """The hub could not be reached or refused the request."""
 
-    def __init__(self, message, status=None, code="unreachable", **extra):
+    def __init__(self, message, status=None, code=codes.UNREACHABLE, **extra):
         super().__init__(message)
         self.message, self.status, self.code, self.extra = message, status, code, extra
 
@@ -30,6 +33,21 @@ class Unreachable(TransportError):
 
 class Refused(TransportError):
     """The hub answered with an error (the one JSON error shape)."""
+
+
+@dataclass(frozen=True)
+class HubReply:
+    """One answer of the hub: its body (a dict, or a batch's bytes), its wall time (ms) and its clock."""
+
+    body: Any
+    hub_time: Optional[int] = None
+    hub_clock: Optional[int] = None
+
+
+def _reply(response, body):
+    """Return `body` with the wall time and clock the hub sent in `response`'s headers."""
+    sent_time, sent_clock = response.headers.get("X-Sync-Time"), response.headers.get("X-Sync-Clock")
+    return HubReply(body, int(sent_time) if sent_time else None, int(sent_clock, 16) if sent_clock else None)
 
 
 def _json(response):
@@ -50,29 +68,28 @@ class HubClient:
         # Passed with each request: a session-wide setting loses to REQUESTS_CA_BUNDLE.
         self.verify = ca_file or True
         self.nonce = None
-        self.last_push = None  # what the hub last committed of our pushes, as its last ping said
-        self.hub_time = self.hub_clock = None
         self.bytes_sent = self.bytes_received = 0
 
     def ping(self):
-        """Ask the hub for a nonce and its time: the cheap reachability probe.
+        """Ask the hub for a nonce and its time: the cheap reachability probe; return a HubReply.
 
         Once enrolled, the ping is signed (over a nonce of our own: a ping changes nothing),
-        and the hub answers with what it last committed of our pushes (kept in `last_push`).
+        and the hub answers with what it last committed of our pushes (the body's `last_push`).
         """
         headers = None
         if self.node_id and self.secret:
             nonce = "ping-" + secrets.token_urlsafe(12)
             headers = {"X-Sync-Node": self.node_id, "X-Sync-Nonce": nonce,
                        "X-Sync-Signature": sign(self.secret, "GET", "/sync/ping", b"", nonce, self.node_id)}
-        answer = _json(self._request("GET", "/sync/ping", headers=headers))
-        self.last_push = answer.get("last_push")
-        return answer
+        response = self._request("GET", "/sync/ping", headers=headers)
+        return _reply(response, _json(response))
 
     def prepare(self):
-        """Make sure the next signed request has a nonce, pinging for one when it has none."""
-        if self.nonce is None:
-            self.ping()
+        """Make sure the next signed request has a nonce, pinging for one when it has none.
+
+        Return the ping's HubReply when there was one, else None.
+        """
+        return self.ping() if self.nonce is None else None
 
     def enroll(self, code, enroller, claim):
         """Exchange a one-time code for this node's credentials (a dict); `claim` proves a retry is ours."""
@@ -80,13 +97,15 @@ class HubClient:
         return _json(self._request("POST", "/sync/enroll", body, JSON_TYPE))
 
     def push(self, payload):
-        """Send one encoded batch; return the hub's acknowledgement (a dict)."""
-        return _json(self._signed("POST", "/sync/push", payload, BATCH_TYPE))
+        """Send one encoded batch; return a HubReply whose body is the hub's acknowledgement (a dict)."""
+        response = self._signed("POST", "/sync/push", payload, BATCH_TYPE)
+        return _reply(response, _json(response))
 
     def pull(self, cursor, limit):
-        """Ask for up to `limit` changes after hub seq `cursor`; return the encoded batch."""
+        """Ask for up to `limit` changes after hub seq `cursor`; return a HubReply of the encoded batch."""
         body = json.dumps({"cursor": cursor, "limit": limit}).encode()
-        return self._signed("POST", "/sync/pull", body, JSON_TYPE).content
+        response = self._signed("POST", "/sync/pull", body, JSON_TYPE)
+        return _reply(response, response.content)
 
     def _signed(self, method, path, body, content_type):
         """Send a signed request; on a stale nonce, retry once with the fresh one."""
@@ -98,7 +117,7 @@ class HubClient:
             try:
                 return self._request(method, path, body, content_type, headers)
             except Refused as exc:
-                if exc.code != "stale_nonce" or attempt:
+                if exc.code != codes.STALE_NONCE or attempt:
                     raise
         raise AssertionError("unreachable")
 
@@ -111,7 +130,7 @@ class HubClient:
                                             timeout=(10, self.timeout), verify=self.verify)
             content = response.content
         except requests.exceptions.SSLError as exc:
-            raise Refused(f"the hub's certificate could not be verified: {exc}", code="tls") from None
+            raise Refused(f"the hub's certificate could not be verified: {exc}", code=codes.TLS) from None
         except (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError) as exc:
             raise Unreachable(f"the hub at {self.url} did not answer: {exc.__class__.__name__}",
                               timeout=isinstance(exc, requests.Timeout)) from None
@@ -120,18 +139,11 @@ class HubClient:
         expected = response.headers.get("Content-Length")
         if expected is not None and expected.isdigit() and int(expected) != len(content):
             raise Unreachable(f"the answer of the hub at {self.url} was cut short")
-        self._note(response)
+        # Every answer carries the next nonce, errors too.
+        self.nonce = response.headers.get("X-Sync-Nonce") or self.nonce
         if response.status_code >= 400:
             raise self._refusal(response)
         return response
-
-    def _note(self, response):
-        """Keep the nonce, time and clock the hub sent with its answer."""
-        self.nonce = response.headers.get("X-Sync-Nonce") or self.nonce
-        if response.headers.get("X-Sync-Time"):
-            self.hub_time = int(response.headers["X-Sync-Time"])
-        if response.headers.get("X-Sync-Clock"):
-            self.hub_clock = int(response.headers["X-Sync-Clock"], 16)
 
     def _refusal(self, response):
         try:
@@ -144,4 +156,4 @@ class HubClient:
                 return Unreachable(f"the hub at {self.url} is unavailable (HTTP {response.status_code})",
                                    response.status_code)
             return Refused(f"the hub answered HTTP {response.status_code}", response.status_code,
-                           "too_large" if response.status_code == 413 else "http_error")
+                           codes.TOO_LARGE if response.status_code == 413 else codes.HTTP_ERROR)

@@ -1,7 +1,10 @@
 """Helpers of the sync tests: a hub served over real HTTP, enrolled villages, record comparison."""
 import json
 
+import requests
 from conftest import Village
+
+from sync.auth import sign
 from sync.scope import in_scope
 from village import create_app
 from village.records import core
@@ -30,6 +33,13 @@ def enrolled_pair(make_node, serve, **village):
     node, db = make_node(**village)
     link = enroll(hub, server, node)
     return hub, hub_db, server, node, db, link
+
+
+def signed_post(client, path, body, nonce):
+    """POST `body` to the hub as `client`'s node would, signed over `nonce`; return the response."""
+    headers = {"X-Sync-Node": client.node_id, "X-Sync-Nonce": nonce, "Content-Type": "application/x-village-batch",
+               "X-Sync-Signature": sign(client.secret, "POST", path, body, nonce, client.node_id)}
+    return requests.post(client.url + path, data=body, headers=headers, timeout=10)
 
 
 def sync(node):

@@ -5,8 +5,8 @@ import pytest
 
 from conftest import Village
 from sync.bundle_file import MAGIC
-from sync.jobs import PULL_CURSOR, PUSH_CURSOR, pending_count
-from sync.meta import get_meta
+from sync.jobs import pending_count
+from sync.meta import PULL_CURSOR, PUSH_CURSOR, get_meta
 from sync_helpers import add_households, assert_same, edit, enrolled_pair, snapshot
 from village.records import core
 

@@ -237,8 +237,8 @@ def test_sync_now_reports_what_was_sent(clerk, monkeypatch):
     from village.ops import sync as syncing
 
     calls = []
-    monkeypatch.setattr(syncing, "run_sync", lambda node: calls.append(node) or {"ok": True, "pushed": 3, "pulled": 2,
-                                                                                   "code": None, "error": None})
+    monkeypatch.setattr(syncing, "run_sync",
+                        lambda node: calls.append(node) or syncing.SyncResult(ok=True, pushed=3, pulled=2))
     page = clerk.post("/clerk/sync", follow_redirects=True).get_data(as_text=True)
     assert len(calls) == 1 and "3 changes sent, 2 received" in page
 

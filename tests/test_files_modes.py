@@ -71,7 +71,7 @@ def test_backups_and_exports_are_private(village, tmp_path):
 
 def test_nightly_backups_and_their_folder_are_private(village):
     from village.node import load_node, open_db
-    from village.ops.scheduler import nightly_backup
+    from village.ops.backups import nightly_backup
 
     node = load_node(village.data_dir)
     db = open_db(node)

@@ -42,7 +42,7 @@ def walk_app(node, db, monkeypatch):
     try:
         from village.ops import sync as syncing
 
-        monkeypatch.setattr(syncing, "run_sync", lambda node: {"ok": True, "pushed": 0, "pulled": 0})  # no network
+        monkeypatch.setattr(syncing, "run_sync", lambda node: syncing.SyncResult(ok=True))  # no network
     except ImportError:
         pass
     with core.write(db, node) as w:

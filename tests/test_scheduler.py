@@ -10,9 +10,10 @@ import time
 
 import pytest
 
-from sync.meta import set_meta
+from sync.meta import HUB_URL, set_meta
 from sync.store import transaction
 from tests.conftest import COUNTY_AREA, free_port
+from village.ops import backups, sync_loop
 from village.ops import scheduler as sch
 from village.records import core
 
@@ -21,24 +22,24 @@ UTC = datetime.timezone.utc
 
 @pytest.mark.parametrize("failures, ceiling", [(0, 0), (1, 30), (2, 60), (3, 120), (6, 960), (7, 1800), (50, 1800)])
 def test_backoff_ceiling_doubles_and_is_capped(failures, ceiling):
-    assert sch.backoff_ceiling(failures, base=30, cap=1800) == ceiling
+    assert sync_loop.backoff_ceiling(failures, base=30, cap=1800) == ceiling
 
 
 def test_backoff_delay_is_full_jitter_within_bounds():
     rand = random.Random(7).random
     for failures in range(1, 12):
-        ceiling = sch.backoff_ceiling(failures, 30, 1800)
-        draws = [sch.backoff_delay(failures, 30, 1800, rand) for _ in range(400)]
+        ceiling = sync_loop.backoff_ceiling(failures, 30, 1800)
+        draws = [sync_loop.backoff_delay(failures, 30, 1800, rand) for _ in range(400)]
         assert all(0 <= d < ceiling for d in draws)
         # Full jitter: the draws cover the whole range, not a narrow band near the ceiling.
         assert min(draws) < 0.1 * ceiling and max(draws) > 0.9 * ceiling
-    assert sch.backoff_delay(3, 30, 1800, rand=lambda: 0.5) == 60
+    assert sync_loop.backoff_delay(3, 30, 1800, rand=lambda: 0.5) == 60
 
 
 @pytest.mark.parametrize("before, now, prompt", [(False, True, True), (None, True, False), (True, True, False),
                                                  (False, False, False), (True, False, False)])
 def test_link_came_back(before, now, prompt):
-    assert sch.link_came_back(before, now) is prompt
+    assert sync_loop.link_came_back(before, now) is prompt
 
 
 class Link:
@@ -57,7 +58,7 @@ class Link:
 
 
 def test_sync_loop_runs_on_interval_backs_off_and_retries_when_the_link_returns():
-    loop = sch.SyncLoop(interval=300, cap=1800, base=30, rand=lambda: 1.0)
+    loop = sync_loop.SyncLoop(interval=300, cap=1800, base=30, rand=lambda: 1.0)
     link = Link(up=True)
     assert loop.tick(0, link.sync, link.probe) == "synced"
     assert loop.tick(299, link.sync, link.probe) == "idle" and link.probes == 0
@@ -74,7 +75,7 @@ def test_sync_loop_runs_on_interval_backs_off_and_retries_when_the_link_returns(
 
 
 def test_sync_loop_does_not_hammer_a_hub_that_answers_but_refuses():
-    loop = sch.SyncLoop(interval=300, cap=1800, base=30, rand=lambda: 1.0)
+    loop = sync_loop.SyncLoop(interval=300, cap=1800, base=30, rand=lambda: 1.0)
     link = Link(up=True)
     refusing = lambda: False  # noqa: E731 - the hub answers TCP but the round fails
     assert loop.tick(0, refusing, link.probe) == "failed"
@@ -83,22 +84,22 @@ def test_sync_loop_does_not_hammer_a_hub_that_answers_but_refuses():
 
 
 def test_hub_address():
-    assert sch.hub_address("https://hub.example:8443/x") == ("hub.example", 8443)
-    assert sch.hub_address("http://10.0.0.1") == ("10.0.0.1", 80)
-    assert sch.hub_address("https://hub.example") == ("hub.example", 443)
+    assert sync_loop.hub_address("https://hub.example:8443/x") == ("hub.example", 8443)
+    assert sync_loop.hub_address("http://10.0.0.1") == ("10.0.0.1", 80)
+    assert sync_loop.hub_address("https://hub.example") == ("hub.example", 443)
 
 
 def test_reachable_against_a_real_listener():
     port = free_port()
-    assert not sch.reachable(f"http://127.0.0.1:{port}/", timeout=1)
+    assert not sync_loop.reachable(f"http://127.0.0.1:{port}/", timeout=1)
     with socket.create_server(("127.0.0.1", port)):
-        assert sch.reachable(f"http://127.0.0.1:{port}/", timeout=1)
-    assert not sch.reachable("", timeout=1)
+        assert sync_loop.reachable(f"http://127.0.0.1:{port}/", timeout=1)
+    assert not sync_loop.reachable("", timeout=1)
 
 
 HOLD_LOCK = """
 import sys
-from village.ops.scheduler import DataDirLock
+from village.ops.datadir_lock import DataDirLock
 lock = DataDirLock(sys.argv[1])
 print("held" if lock.acquire() else "refused", flush=True)
 sys.stdin.readline()
@@ -189,7 +190,7 @@ def wait_for(condition, seconds):
 def test_probe_triggers_a_prompt_sync_when_the_hub_appears(node, db):
     hub = LateHub()
     with transaction(db):
-        set_meta(db, sch.HUB_URL_KEY, hub.url)
+        set_meta(db, HUB_URL, hub.url)
     jobs = sch.NodeScheduler(node, tick_seconds=0.1, sync=hub.sync)
     jobs.loop.rand = lambda: 1.0  # the first backoff is a full 30 s: only the probe can beat it
     assert jobs.start()
@@ -217,8 +218,8 @@ def test_sync_job_does_nothing_before_enrollment(node):
 def test_backup_rotation_keeps_the_newest_n(node, db):
     node.settings["backup_keep"] = 3
     start = datetime.datetime(2026, 3, 1, 2, 30, tzinfo=UTC)
-    made = [sch.nightly_backup(db, node, now=start + datetime.timedelta(days=d)) for d in range(5)]
-    kept = sorted((node.data_dir / sch.BACKUP_DIR).iterdir())
+    made = [backups.nightly_backup(db, node, now=start + datetime.timedelta(days=d)) for d in range(5)]
+    kept = sorted((node.data_dir / backups.BACKUP_DIR).iterdir())
     assert kept == made[-3:]
     import sqlite3
 
@@ -239,21 +240,21 @@ NOON = datetime.datetime(2026, 3, 2, 12, tzinfo=UTC)
     (NOON + 24 * 365 * H, NOON, 12, True),  # the clock went back years
 ])
 def test_backup_due(newest, now, hour, due):
-    assert sch.backup_due(newest, now, hour) is due
+    assert backups.backup_due(newest, now, hour) is due
 
 
 def test_backup_if_due_takes_one_a_day(node, db):
-    first = sch.backup_if_due(db, node, now=NOON)
-    assert first is not None and sch.newest_backup(first.parent) == NOON
-    assert sch.backup_if_due(db, node, now=NOON + 2 * H) is None
-    assert sch.backup_if_due(db, node, now=NOON + 27 * H) is not None
+    first = backups.backup_if_due(db, node, now=NOON)
+    assert first is not None and backups.newest_backup(first.parent) == NOON
+    assert backups.backup_if_due(db, node, now=NOON + 2 * H) is None
+    assert backups.backup_if_due(db, node, now=NOON + 27 * H) is not None
 
 
 def test_rotation_ignores_other_files(tmp_path):
     (tmp_path / "notes.txt").write_text("keep me")
     for name in ("village-1.db", "village-2.db", "village-3.db"):
         (tmp_path / name).write_bytes(b"")
-    assert [p.name for p in sch.rotate_backups(tmp_path, 1)] == ["village-1.db", "village-2.db"]
+    assert [p.name for p in backups.rotate_backups(tmp_path, 1)] == ["village-1.db", "village-2.db"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt", "village-3.db"]
 
 
@@ -372,3 +373,28 @@ def test_scheduled_sync_reaches_the_hub_when_the_link_comes_back(make_node, serv
         jobs.shutdown()
         proxy.stop()
     assert assert_same(village_db, hub_db, village.area) == 40
+
+
+def test_the_sync_job_opens_the_database_once_not_at_every_tick(node, db, monkeypatch):
+    from village.node import open_db as real_open_db
+
+    with transaction(db):
+        set_meta(db, HUB_URL, "http://127.0.0.1:9")
+    opened, rounds = [], []
+    monkeypatch.setattr(sch, "open_db", lambda n: opened.append(n) or real_open_db(n))
+    jobs = sch.NodeScheduler(node, sync=lambda: rounds.append(jobs.sync_db()) or True, probe=lambda: True)
+    try:
+        for _ in range(5):
+            jobs.sync_tick()
+            jobs.loop.next_at = 0  # due again at once
+    finally:
+        jobs.shutdown()
+    assert len(opened) == 1 and len(rounds) == 5 and len({id(d) for d in rounds}) == 1
+
+
+def test_a_round_on_a_given_connection_opens_no_other(node, db, monkeypatch):
+    from village.ops import sync as syncing
+
+    monkeypatch.setattr(syncing, "open_db", lambda n: (_ for _ in ()).throw(AssertionError("opened again")))
+    result = syncing.run_sync(node, db=db)
+    assert (result.ok, result.code) == (False, "not_enrolled")

@@ -8,7 +8,7 @@ from sync_helpers import add_households, assert_same, edit, enrolled_pair
 from sync.batch import decode
 from sync.clock import physical_ms, split_version, wall_ms
 from sync.jobs import sync_once
-from sync.meta import get_meta, set_meta
+from sync.meta import HUB_URL, PUSH_CURSOR, get_meta, set_meta
 from sync.store import transaction
 from village.records import core
 from village.ops.sync import hub_client, run_sync
@@ -16,13 +16,13 @@ from village.ops.sync import hub_client, run_sync
 
 def _through(db, proxy):
     with transaction(db):
-        set_meta(db, "sync.hub_url", proxy.url)
+        set_meta(db, HUB_URL, proxy.url)
 
 
 def _sync_until_in_sync(node, rounds=60):
     for _ in range(rounds):
         result = run_sync(node)
-        if result["ok"]:
+        if result.ok:
             return result
     raise AssertionError(f"not in sync after {rounds} rounds: {result}")
 
@@ -68,7 +68,7 @@ def test_a_batch_whose_answer_was_lost_is_not_sent_again(make_node, serve):
         client.push = push_whose_answer_is_lost
         counts = sync_once(db, village.node_id, client)
         assert proxy.counters["dropped_response"] >= 2  # several batches, every answer lost
-    assert counts["pending"] == 0 and counts["pushed"] == waiting
+    assert counts.pending == 0 and counts.pushed == waiting
     assert len(sent) == waiting == len({change["version"] for change in sent})  # each change crossed once
     assert hub_db.execute("SELECT COUNT(*) FROM _changes").fetchone()[0] == waiting
     mine = core.get(db, "households", ids[0])
@@ -89,7 +89,7 @@ def test_syncing_process_killed_at_random_moments(make_node, serve, tmp_path):
     assert kills >= 1
     assert hub_db.execute("SELECT COUNT(*), COUNT(DISTINCT version) FROM _changes").fetchone() == (6000, 6000)
     assert assert_same(db, hub_db, village.area) == 6000
-    assert get_meta(db, "sync.push_cursor") == str(db.execute("SELECT MAX(seq) FROM _changes").fetchone()[0])
+    assert get_meta(db, PUSH_CURSOR) == str(db.execute("SELECT MAX(seq) FROM _changes").fetchone()[0])
 
 
 def test_twenty_thousand_records_through_a_broken_link_with_the_syncer_killed(make_node, serve):

@@ -3,7 +3,8 @@ import json
 
 import requests
 from conftest import VILLAGE_AREA, Village
-from sync_helpers import add_households, assert_same, edit, enroll, enrolled_pair, serve_hub, snapshot, sync
+from sync_helpers import (add_households, assert_same, edit, enroll, enrolled_pair, serve_hub, signed_post, snapshot,
+                          sync)
 
 from sync.auth import sign
 from sync.batch import decode, encode
@@ -52,28 +53,22 @@ def test_update_and_delete_travel_both_ways(make_node, serve):
     assert_same(db, hub_db, village.area)
 
 
-def _signed_post(client, path, body, nonce):
-    headers = {"X-Sync-Node": client.node_id, "X-Sync-Nonce": nonce, "Content-Type": "application/x-village-batch",
-               "X-Sync-Signature": sign(client.secret, "POST", path, body, nonce, client.node_id)}
-    return requests.post(client.url + path, data=body, headers=headers, timeout=10)
-
-
 def test_replayed_request_is_refused(make_node, serve):
     hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     add_households(db, village, 2)
     client = hub_client(village, db)
     body = encode({"start": 0, "end": 999}, pending(db, 0, 100))
     nonce = client.ping() and client.nonce
-    first = _signed_post(client, "/sync/push", body, nonce)
+    first = signed_post(client, "/sync/push", body, nonce)
     assert first.status_code == 200, first.text
-    again = _signed_post(client, "/sync/push", body, nonce)
+    again = signed_post(client, "/sync/push", body, nonce)
     assert again.status_code == 401
     assert again.json()["error"]["code"] == "stale_nonce"
     assert again.headers["X-Sync-Nonce"]  # a fresh nonce to retry with
-    made_up = _signed_post(client, "/sync/push", body, "nonce-the-hub-never-issued")
+    made_up = signed_post(client, "/sync/push", body, "nonce-the-hub-never-issued")
     assert made_up.status_code == 401
     assert hub_db.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 2
-    assert run_sync(village)["ok"]
+    assert run_sync(village).ok
     assert_same(db, hub_db, village.area)
 
 
@@ -83,9 +78,9 @@ def test_replayed_batch_is_acknowledged_not_applied_twice(make_node, serve):
     client = hub_client(village, db)
     changes = pending(db, 0, 100)
     payload = encode({"start": 0, "end": changes[-1]["seq"]}, changes)
-    first = client.push(payload)
+    first = client.push(payload).body
     before = hub_db.execute("SELECT COUNT(*) FROM _changes").fetchone()[0]
-    second = client.push(payload)  # the answer to the first was "lost": the node sends it again
+    second = client.push(payload).body  # the answer to the first was "lost": the node sends it again
     assert (first["applied"], second["applied"]) == (10, 0)
     assert second["cursor"] == first["cursor"] == changes[-1]["seq"]
     assert hub_db.execute("SELECT COUNT(*) FROM _changes").fetchone()[0] == before
@@ -98,11 +93,10 @@ def test_a_signed_ping_tells_only_its_own_node_what_the_hub_last_committed(make_
     hub, hub_db, server, village, db, link = enrolled_pair(make_node, serve)
     add_households(db, village, 5)
     client = hub_client(village, db)
-    assert client.ping()["last_push"] is None  # nothing pushed yet
+    assert client.ping().body["last_push"] is None  # nothing pushed yet
     changes = pending(db, 0, 100)
-    ack = client.push(encode({"start": 0, "end": changes[-1]["seq"]}, changes))
-    client.ping()
-    assert client.last_push == {"start": 0, "end": changes[-1]["seq"], "ack": ack}
+    ack = client.push(encode({"start": 0, "end": changes[-1]["seq"]}, changes)).body
+    assert client.ping().body["last_push"] == {"start": 0, "end": changes[-1]["seq"], "ack": ack}
     # Unsigned, or signed with another secret, a ping answers but tells nothing of the node's pushes.
     assert "last_push" not in requests.get(server.url + "/sync/ping", timeout=10).json()
     forged = {"X-Sync-Node": link, "X-Sync-Nonce": "ping-x",
@@ -111,7 +105,7 @@ def test_a_signed_ping_tells_only_its_own_node_what_the_hub_last_committed(make_
     assert answer.status_code == 200 and "last_push" not in answer.json()
     revoked = Village(hub.data_dir)("node", "revoke", link)
     assert revoked.exit_code == 0, revoked.output
-    assert "last_push" not in client.ping()
+    assert "last_push" not in client.ping().body
 
 
 def test_wrong_and_revoked_credentials(make_node, serve):
@@ -128,7 +122,7 @@ def test_wrong_and_revoked_credentials(make_node, serve):
     revoked = Village(hub.data_dir)("node", "revoke", link)
     assert revoked.exit_code == 0, revoked.output
     client = hub_client(village, db)
-    response = _signed_post(client, "/sync/pull", b"{}", client.ping() and client.nonce)
+    response = signed_post(client, "/sync/pull", b"{}", client.ping() and client.nonce)
     assert response.status_code == 403
     assert response.json() == {"error": {"code": "revoked", "message": response.json()["error"]["message"]}}
     assert sync(village).exit_code == 4
@@ -164,7 +158,7 @@ def test_gap_answers_the_cursor_and_the_node_rewinds(make_node, serve):
     with transaction(db):  # the node believes the hub holds its first 4 changes; it does not
         set_meta(db, "sync.push_cursor", "4")
     result = run_sync(village)
-    assert result["ok"], result
+    assert result.ok, result
     assert_same(db, hub_db, village.area)
 
 
@@ -203,10 +197,10 @@ def test_pull_batches_resume_after_their_cursor(make_node, serve):
     hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     add_households(hub_db, hub, 50)
     client = hub_client(village, db)
-    envelope, changes = decode(client.pull(0, 30))
+    envelope, changes = decode(client.pull(0, 30).body)
     assert envelope["more"] and len(changes) == 30
-    envelope2, rest = decode(client.pull(envelope["last"], 1000))
+    envelope2, rest = decode(client.pull(envelope["last"], 1000).body)
     assert not envelope2["more"] and len(rest) == 70
-    assert run_sync(village)["pulled"] == 100
-    assert run_sync(village)["pulled"] == 0
+    assert run_sync(village).pulled == 100
+    assert run_sync(village).pulled == 0
     assert_same(db, hub_db, village.area)

@@ -70,13 +70,13 @@ def test_village_clock_reset_to_1970_after_syncing(make_node, serve):
     epoch = lambda: 0  # noqa: E731 - the machine lost its clock after a power cut
     edit(db, village, "households", ids[0], notes="after the power cut", wall=epoch)
     edit(hub_db, hub, "households", ids[1], notes="county edit")
-    assert run_sync(village, wall=epoch)["ok"]
+    assert run_sync(village, wall=epoch).ok
     assert core.get(hub_db, "households", ids[0])["notes"] == "after the power cut"
     # Having heard the hub's time, the node's next stamps are near the real time again.
     edit(db, village, "households", ids[0], notes="later", wall=epoch)
     stamp = physical_ms(split_version(core.get(db, "households", ids[0])["_version"])[0])
     assert abs(stamp - time.time() * 1000) < 60_000
-    assert run_sync(village, wall=epoch)["ok"]
+    assert run_sync(village, wall=epoch).ok
     assert_same(db, hub_db, village.area)
 
 
@@ -84,10 +84,10 @@ def test_village_clock_ten_years_ahead_does_not_win(make_node, serve):
     hub, hub_db, village, db, ids = _pair(make_node, serve)
     future = lambda: int(time.time() * 1000) + TEN_YEARS_MS  # noqa: E731
     edit(db, village, "households", ids[0], notes="from the future", wall=future)
-    assert run_sync(village, wall=future)["ok"]
+    assert run_sync(village, wall=future).ok
     time.sleep(0.002)
     edit(hub_db, hub, "households", ids[0], notes="county, later in real time")
-    assert run_sync(village, wall=future)["ok"]
+    assert run_sync(village, wall=future).ok
     for database in (db, hub_db):
         row = core.get(database, "households", ids[0])
         assert row["notes"] == "county, later in real time"
@@ -97,7 +97,7 @@ def test_village_clock_ten_years_ahead_does_not_win(make_node, serve):
     assert len(flagged) == 1 and flagged[0]["restamped"] == 1
     # The node's own later edits are stamped near the real time again and do win.
     edit(db, village, "households", ids[0], notes="village, latest", wall=future)
-    assert run_sync(village, wall=future)["ok"]
+    assert run_sync(village, wall=future).ok
     assert core.get(hub_db, "households", ids[0])["notes"] == "village, latest"
     assert_same(db, hub_db, village.area)
 

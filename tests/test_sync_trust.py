@@ -44,7 +44,7 @@ def push_raw(village, db, changes, start=0, end=None):
     """Push hand-made changes as the enrolled village (signed, with a fresh nonce); return the ack."""
     client = hub_client(village, db)
     client.prepare()
-    return client.push(encode({"start": start, "end": end if end is not None else start}, changes))
+    return client.push(encode({"start": start, "end": end if end is not None else start}, changes)).body
 
 
 def change(village, table, row_id, data, area=VILLAGE_AREA, op="put", n=1):

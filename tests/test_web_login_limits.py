@@ -2,7 +2,7 @@
 import re
 
 import pytest
-from clerk_helpers import PASSWORD, login
+from clerk_helpers import PASSWORD
 
 from village.web import throttle
 from village.audit import MAX_TEXT

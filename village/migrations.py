@@ -1,8 +1,14 @@
-"""The only place the schema changes: sqlite-utils Migrations, applied in order."""
+"""The only place the schema changes: sqlite-utils Migrations, the sync engine's set first.
+
+The sync engine's tables are the engine's own (`sync.migrations`). Until it owned them, the
+migrations m001, m003, m004, m006 and m007 below made them too: those keep their names, so a
+database that ran them is recognised, and `LEGACY_SYNC_STEPS` says what they made, so that a
+backup of that time can be checked against what the program of that time made.
+"""
+import sqlite_utils
 from sqlite_utils import Migrations
 
-from sync.quarantine import install as install_quarantine
-from sync.store import install as install_sync_tables
+from sync import migrations as sync_schema
 from village.errors import Problem
 from village.records.schema import SQL_TYPES, TABLES
 
@@ -31,8 +37,7 @@ class SchemaTooNew(Problem):
 
 @migrations()
 def m001_records(db):
-    """Create the sync tables and every record table of SPEC 3."""
-    install_sync_tables(db)
+    """Create every record table of SPEC 3."""
     for table, specs in TABLES.items():
         columns = {"id": str, "area": str}
         columns.update({f.name: SQL_TYPES[f.kind] for f in specs})
@@ -57,40 +62,14 @@ def m002_local_tables(db):
                    "BEGIN SELECT RAISE(ABORT, 'audit log is append-only'); END")
 
 
-def known_names():
-    """Return the names of every migration this program knows."""
-    return [m.name for m in migrations._migrations]
-
-
-def migrate(db):
-    """Bring the schema up to date; raise SchemaTooNew if it is ahead of this program."""
-    applied = [m.name for m in migrations.applied(db)]
-    unknown = [name for name in applied if name not in known_names()]
-    if unknown:
-        raise SchemaTooNew(unknown[0])
-    if len(applied) < len(known_names()):
-        migrations.apply(db)
-
-
 @migrations()
 def m003_sync_nodes(db):
-    """Create the hub's tables of enrolled nodes and of the nonces it has handed out."""
-    db["nodes"].create({"node_id": str, "name": str, "area": str, "code_hash": str, "secret": str,
-                        "enrolled_by": str, "created_at": str, "enrolled_at": str, "revoked_at": str,
-                        "push_cursor": int, "last_seen": str, "clock_skew_ms": int, "restamped": int},
-                       pk="node_id", not_null={"name", "area", "code_hash", "secret", "created_at"},
-                       defaults={"push_cursor": 0, "restamped": 0})
-    db["nodes"].create_index(["code_hash"], unique=True)
-    # Nonces are single-use: a request carrying one the hub does not hold is a replay.
-    db["sync_nonces"].create({"nonce": str, "issued_ms": int}, pk="nonce", not_null={"issued_ms"})
-    # A change stamped far in the future is re-stamped once; a replay must get the same stamp.
-    db["sync_restamps"].create({"old_version": str, "new_version": str}, pk="old_version", not_null={"new_version"})
+    """Nothing now: the sync engine's s002_nodes makes its tables of nodes, nonces and re-stamps."""
 
 
 @migrations()
 def m004_change_base(db):
-    """Record, with each change, the field versions its writer had seen (to tell conflicts apart)."""
-    db.execute("ALTER TABLE _changes ADD COLUMN base TEXT")
+    """Nothing now: the sync engine's s001_changes gives each change its base."""
 
 
 @migrations()
@@ -102,8 +81,7 @@ def m005_audit_indexes(db):
 
 @migrations()
 def m006_last_push(db):
-    """Keep, per enrolled node, the hub's answer to its last push: an answer lost on the way can be asked again."""
-    db.execute("ALTER TABLE nodes ADD COLUMN last_push TEXT")
+    """Nothing now: the sync engine's s002_nodes keeps each node's last push."""
 
 
 @migrations()
@@ -120,9 +98,67 @@ def m008_accounts(db):
 
 @migrations()
 def m007_trust(db):
-    """Hold changes a receiving tier refused, remember those refused of this node's own, retire codes."""
-    install_quarantine(db)
-    # An enrollment code's answer is given again only to the first sender's claim (hashed).
-    db.execute("ALTER TABLE nodes ADD COLUMN enroll_claim TEXT")
-    # Nonces are now sealed by the hub's key and this table holds only used ones.
-    db.execute("DELETE FROM sync_nonces")
+    """Nothing now: the sync engine's s002_nodes and s003_refusals make what this made."""
+
+
+# What m001, m003, m004, m006 and m007 made of the sync engine's tables, in that order, before
+# the engine owned them: only to tell what a backup of that time should hold.
+LEGACY_SYNC_STEPS = {
+    "m001_records": (sync_schema.change_tables,),
+    "m003_sync_nodes": (sync_schema.node_tables,),
+    "m004_change_base": (sync_schema.change_base,),
+    "m006_last_push": (sync_schema.node_last_push,),
+    "m007_trust": (sync_schema.refusal_tables, sync_schema.node_enroll_claim),
+}
+SETS = (sync_schema.migrations, migrations)  # applied in this order: the engine's tables first
+
+
+def _all(migration_set):
+    """Return every migration of a set, in order (all are pending on an empty database)."""
+    return migration_set.pending(sqlite_utils.Database(memory=True))
+
+
+def known_names():
+    """Return the names of every migration this program knows, of every set."""
+    return [m.name for migration_set in SETS for m in _all(migration_set)]
+
+
+def applied_names(db):
+    """Return the names of the migrations applied to `db`, of every set this program knows."""
+    return [m.name for migration_set in SETS for m in migration_set.applied(db)]
+
+
+def newer_names(db):
+    """Return the migrations applied to `db` that this program does not know (a newer program's)."""
+    known = set(known_names())
+    newer = []
+    for migration_set in SETS:
+        newer += [m.name for m in migration_set.applied(db) if m.name not in known]
+    return newer
+
+
+def migrate(db):
+    """Bring the schema up to date, the sync engine's set first; raise SchemaTooNew if it is ahead."""
+    newer = newer_names(db)
+    if newer:
+        raise SchemaTooNew(newer[0])
+    for migration_set in SETS:
+        if migration_set.pending(db):
+            migration_set.apply(db)
+
+
+def replay(names):
+    """Return an in-memory database holding what the migrations `names` make (to compare a backup with)."""
+    fresh = sqlite_utils.Database(memory=True)
+    migrations.ensure_migrations_table(fresh)
+    # A backup from before the engine owned its tables ran none of its set: the village's
+    # migrations of that time made them.
+    legacy = not any(m.name in names for m in _all(sync_schema.migrations))
+    for migration_set in SETS:
+        for migration in _all(migration_set):
+            if migration.name in names:
+                steps = LEGACY_SYNC_STEPS.get(migration.name, ()) if legacy else ()
+                with fresh.atomic():
+                    for step in (*steps, migration.fn):
+                        step(fresh)
+    return fresh

@@ -2,13 +2,15 @@
 import json
 import logging
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
 
+from sync import codes
 from sync.auth import issue_nonce, nonce_key
 from sync.batch import BadBatch, decode, encode
 from sync.changelog import UnknownTable
 from sync.clock import Clock, wall_ms
-from sync.server import SyncRefused, authenticate, enroll, identify, last_push, receive_push, serve_pull
+from sync.links import admitted, authenticate, identify, verify
+from sync.server import SyncRefused, enroll, last_push, receive_push, serve_pull
 from sync.screen import whole_number
 from sync.store import transaction
 from village.web.db import get_db
@@ -43,7 +45,7 @@ def refused(exc):
 @bp.errorhandler(UnknownTable)
 def bad_batch(exc):
     """Answer an unreadable batch, or one naming a table or field this hub does not sync."""
-    return json_error(400, "bad_batch", f"the batch could not be read or applied: {exc}")
+    return json_error(400, codes.BAD_BATCH, f"the batch could not be read or applied: {exc}")
 
 
 @bp.after_request
@@ -66,18 +68,22 @@ def _nonce_key(db):
 
 def _body():
     if (request.content_length or 0) > MAX_BODY:
-        raise SyncRefused(413, "too_large", "the batch is too large; send smaller batches")
+        raise SyncRefused(413, codes.TOO_LARGE, "the batch is too large; send smaller batches")
     return request.get_data(cache=True)
 
 
-def _caller():
-    """Return the enrolled node that signed this request (raise SyncRefused otherwise)."""
+def _signed():
+    """Return (link id, signature, method, path, body, nonce) of this request, as `sync.server` checks them."""
+    headers = request.headers
+    return (headers.get("X-Sync-Node"), headers.get("X-Sync-Signature"), request.method, request.path, _body(),
+            headers.get("X-Sync-Nonce"))
+
+
+def _node_wall():
+    """Return the wall time (ms) the caller sent, or None."""
     sent_time = request.headers.get("X-Sync-Time", "")
     # A wall time is 13 digits; anything longer is not one (and would not fit a column).
-    node_wall = int(sent_time) if sent_time.isdigit() and len(sent_time) <= 15 else None
-    g.sync_node = authenticate(get_db(), request.headers.get("X-Sync-Node"), request.headers.get("X-Sync-Signature"),
-                               request.method, request.path, _body(), request.headers.get("X-Sync-Nonce"), node_wall)
-    return g.sync_node
+    return int(sent_time) if sent_time.isdigit() and len(sent_time) <= 15 else None
 
 
 @bp.get("/ping")
@@ -103,12 +109,12 @@ def enroll_node():
     ip, limit = request.remote_addr or "-", current_app.extensions["enroll_limit"]
     if not limit.allow(ip):
         log.warning("enrollment refused: too many attempts from %s", ip)
-        raise SyncRefused(429, "slow_down", "too many enrollment attempts from this address; wait a minute")
+        raise SyncRefused(429, codes.SLOW_DOWN, "too many enrollment attempts from this address; wait a minute")
     try:
         asked = json.loads(_body())
         code, enroller, claim = str(asked["code"])[:64], str(asked["node_id"])[:64], asked.get("claim")
     except (ValueError, KeyError, TypeError, AttributeError):
-        raise SyncRefused(400, "bad_request", "send {\"code\": ..., \"node_id\": ..., \"claim\": ...}") from None
+        raise SyncRefused(400, codes.BAD_REQUEST, "send {\"code\": ..., \"node_id\": ..., \"claim\": ...}") from None
     hub = current_app.config["NODE"]
     try:
         answer = enroll(get_db(), code, enroller, claim)
@@ -123,22 +129,27 @@ def enroll_node():
 
 @bp.post("/push")
 def push():
-    """Apply one batch of the caller's changes, commit, then acknowledge."""
-    link = _caller()
-    envelope, changes = decode(_body())
-    ack = receive_push(get_db(), current_app.config["NODE"].node_id, link, envelope, changes, policy=trust.policy)
+    """Apply one batch of the caller's changes, commit, then acknowledge.
+
+    One write transaction: the request's nonce is consumed together with the apply.
+    """
+    db, signed = get_db(), _signed()
+    link = verify(db, *signed)
+    with admitted(db, link, signed[-1], _node_wall()):
+        envelope, changes = decode(_body())
+        ack = receive_push(db, current_app.config["NODE"].node_id, link, envelope, changes, policy=trust.policy)
     return jsonify(ack)
 
 
 @bp.post("/pull")
 def pull():
     """Send the changes in the caller's scope after its cursor."""
-    link = _caller()
+    link = authenticate(get_db(), *_signed(), _node_wall())
     try:
         asked = json.loads(_body())
         cursor = whole_number(asked["cursor"], "cursor")
         limit = min(whole_number(asked.get("limit", 1000), "limit", low=1), MAX_PULL)
     except (ValueError, KeyError, TypeError, AttributeError):
-        raise SyncRefused(400, "bad_request", "send {\"cursor\": whole number, \"limit\": whole number}") from None
+        raise SyncRefused(400, codes.BAD_REQUEST, "send {\"cursor\": whole number, \"limit\": whole number}") from None
     envelope, changes = serve_pull(get_db(), link, cursor, limit)
     return Response(encode(envelope, changes), mimetype="application/x-village-batch")

@@ -3,6 +3,7 @@ from flask import Blueprint, current_app, flash, redirect, render_template, requ
 from flask_babel import gettext as _
 
 from village.audit import record as audit
+from sync import codes
 from village.errors import sync_problem
 from village.web.auth import role_required
 from village.web.i18n import gettext
@@ -64,10 +65,10 @@ def _run_sync(db, node, syncing):
     try:
         result = syncing.run_sync(node)
     except Exception as exc:  # noqa: BLE001 -- whatever breaks is shown to the clerk; the page stays up
-        result = {"ok": False, "code": "failed", "error": str(exc), "pending": None}
-    audit(db, g.user, "sync.now", node.node_id, "ok" if result["ok"] else f"{result.get('code')}: {result.get('error')}")
-    if result["ok"]:
+        result = syncing.SyncResult(code=codes.FAILED, error=str(exc))
+    audit(db, g.user, "sync.now", node.node_id, "ok" if result.ok else f"{result.code}: {result.error}")
+    if result.ok:
         flash(_("Sync finished: %(sent)d changes sent, %(received)d received.",
-                sent=result.get("pushed", 0), received=result.get("pulled", 0)), "info")
+                sent=result.pushed, received=result.pulled), "info")
     else:
-        flash(sync_problem(result["code"], result["error"], result["pending"]).say(gettext), "error")
+        flash(sync_problem(result.code, result.error, result.pending).say(gettext), "error")

@@ -84,7 +84,6 @@ def sync_command(data_dir):
     from village.ops.sync import run_sync
 
     node, db = open_node(data_dir)
-    db.close()
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
     with Progress(*columns, console=Console(stderr=True), disable=not sys.stderr.isatty(), transient=True) as bar:
         tasks = {}
@@ -94,12 +93,15 @@ def sync_command(data_dir):
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        result = run_sync(node, progress)
-    if result["ok"]:
+        try:
+            result = run_sync(node, progress, db=db)
+        finally:
+            db.close()
+    if result.ok:
         click.echo(say(node.lang, N_("In sync: sent %(pushed)s changes, received %(pulled)s."),
-                       pushed=result["pushed"], pulled=result["pulled"]))
+                       pushed=result.pushed, pulled=result.pulled))
         return
-    raise sync_problem(result["code"], result["error"], result["pending"])
+    raise sync_problem(result.code, result.error, result.pending)
 
 
 @click.command()

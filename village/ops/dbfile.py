@@ -30,7 +30,7 @@ OS_CODES = {errno.ENOSPC: FULL, errno.EDQUOT: FULL, errno.EROFS: READ_ONLY, errn
 
 def newest_backup(data_dir):
     """Return the newest backup file in `<data_dir>/backups`, or a placeholder for the message."""
-    from village.ops.scheduler import BACKUP_DIR, BACKUP_PREFIX, BACKUP_SUFFIX
+    from village.ops.backups import BACKUP_DIR, BACKUP_PREFIX, BACKUP_SUFFIX
 
     found = sorted(Path(data_dir, BACKUP_DIR).glob(f"{BACKUP_PREFIX}*{BACKUP_SUFFIX}"))
     return str(found[-1]) if found else BACKUP_PLACEHOLDER

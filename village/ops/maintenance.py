@@ -5,13 +5,14 @@ from pathlib import Path
 
 from sync.clock import split_version
 from sync.files import sync_to_disk, write_new
-from sync.meta import get_meta
+from sync.meta import HLC, get_meta
 from sync.scope import in_scope
 from village.errors import Problem
 from village.ops.dbfile import CORRUPT_CODES, explain
 from village.filemodes import PRIVATE_UMASK, loose_modes, out_file_problem
 from village.i18n_markers import N_
 from village.records.schema import TABLES
+from village.node import NODE_ID_KEY
 
 MAX_PROBLEMS = 50
 
@@ -57,11 +58,11 @@ def check(db, node):
     for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check").fetchall()[:20]:
         problems.append((N_("%(table)s row %(row)s refers to a missing %(parent)s record."),
                          {"table": table, "row": rowid, "parent": parent}))
-    owner = get_meta(db, "node.id")
+    owner = get_meta(db, NODE_ID_KEY)
     if owner and owner != node.node_id:
         problems.append((N_("The database belongs to node %(owner)s, not to this node %(node)s: it was copied "
                             "from another node. Restore this node's own backup."), {"owner": owner, "node": node.node_id}))
-    hlc = int(get_meta(db, "hlc", "0"))
+    hlc = int(get_meta(db, HLC, "0"))
     own = db.execute("SELECT MAX(version) FROM _changes WHERE version LIKE ?", [f"%-{node.node_id}"]).fetchone()[0]
     if own and split_version(own)[0] > hlc:
         problems.append((N_("The stored clock is behind this node's own newest change."), {}))

@@ -15,11 +15,11 @@ from urllib.parse import quote
 import sqlite_utils
 
 from sync.files import sync_to_disk, write_new
-from sync.meta import get_meta, set_meta
+from sync.meta import HLC, SECRET, get_meta, set_meta
 from sync.store import transaction
 from village.errors import Problem
 from village.ops.dbfile import CORRUPT_CODES, EMPTY, MISSING, explain, file_problem
-from village.migrations import known_names, migrate, migrations
+from village.migrations import applied_names, migrate, newer_names, replay
 from village.node import NODE_ID_KEY
 
 RESTORING = ".restoring"
@@ -30,10 +30,11 @@ SIDE_FILES = ("-wal", "-shm", "-journal")
 SEQ_JUMP = 1 << 32
 
 
+
 @contextlib.contextmanager
 def _node_quiet(node):
     """Hold the server's and the sync's locks: nobody may use the database while it is swapped."""
-    from village.ops.scheduler import DataDirLock
+    from village.ops.datadir_lock import DataDirLock
     from village.ops.sync import SyncBusy, round_lock
 
     lock = DataDirLock(node.data_dir)
@@ -67,14 +68,14 @@ def restore(node, source, force=False):
 def _prepare(node, source, copy_path, force):
     copy = _copy(source, copy_path)
     try:
-        names = [m.name for m in migrations.applied(copy)]
+        names = applied_names(copy)
         if copy.execute("PRAGMA integrity_check").fetchone()[0] != "ok" or not names:
             raise Problem("restore.damaged", path=str(source))
-        newer = [n for n in names if n not in known_names()]
+        newer = newer_names(copy)
         if newer:
             raise Problem("restore.newer", path=str(source), name=newer[0])
         owner = _owner(copy)
-        if not force and owner != node.node_id and (owner or get_meta(copy, "sync.secret")):
+        if not force and owner != node.node_id and (owner or get_meta(copy, SECRET)):
             raise Problem("restore.foreign" if owner else "restore.unknown_owner", path=str(source), owner=owner,
                                    node=node.node_id)
         alien = unknown_schema(copy, names)
@@ -142,13 +143,7 @@ def schema_shape(db):
 
 def unknown_schema(db, names):
     """Return the schema objects of `db` that the migrations `names` do not make ([] when none)."""
-    fresh = sqlite_utils.Database(memory=True)
-    migrations.ensure_migrations_table(fresh)
-    for migration in migrations._migrations:
-        if migration.name in names:
-            with fresh.atomic():
-                migration.fn(fresh)
-                migrations._record_applied(fresh, migration.name)
+    fresh = replay(names)
     expected, found = schema_shape(fresh), schema_shape(db)
     fresh.close()
     alien = []
@@ -170,7 +165,7 @@ def _current_clock(db_path):
     try:
         conn = sqlite3.connect(f"file:{quote(str(Path(db_path).absolute()))}?mode=ro", uri=True)
         try:
-            hlc = conn.execute("SELECT value FROM _sync_meta WHERE key = 'hlc'").fetchone()
+            hlc = conn.execute("SELECT value FROM _sync_meta WHERE key = ?", [HLC]).fetchone()
             seq = conn.execute("SELECT MAX(seq) FROM sqlite_sequence WHERE name = '_changes'").fetchone()[0]
             return int(hlc[0]) if hlc else 0, seq or 0
         finally:
@@ -184,7 +179,7 @@ def _carry_forward(db, clock, node):
     restored_seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]
     hlc, seq = clock if clock else (0, restored_seq + SEQ_JUMP)
     with transaction(db):
-        set_meta(db, "hlc", str(max(hlc, int(get_meta(db, "hlc", "0")))))
+        set_meta(db, HLC, str(max(hlc, int(get_meta(db, HLC, "0")))))
         set_meta(db, NODE_ID_KEY, node.node_id)
         db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = '_changes'", [seq])
         db.execute("INSERT INTO sqlite_sequence (name, seq) SELECT '_changes', ? WHERE NOT EXISTS "

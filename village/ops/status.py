@@ -1,7 +1,8 @@
 """What `village status` and the clerk pages report about a node."""
 from sync.changelog import last_seq
 from sync.jobs import pending_count
-from sync.meta import all_meta, get_meta
+from sync.meta import (CLOCK_OFFSET, HUB_URL, LAST_ERROR, LAST_SUCCESS, LINK_ID, LINK_PREFIX, PULL_CURSOR, PUSH_CURSOR,
+                       all_meta, get_meta)
 from sync.quarantine import held_counts, refusal_count, refusals
 from sync.server import nodes_status
 from village.records.schema import TABLES
@@ -16,12 +17,12 @@ def node_status(db, node):
 
 def sync_status(db, node):
     """Return how the node's sync stands; at a hub, also each enrolled node's health."""
-    meta = all_meta(db, "sync.")
+    meta = all_meta(db, LINK_PREFIX)
     sync = {"pending": pending_count(db), "last_seq": last_seq(db),
-            "push_cursor": int(meta.get("sync.push_cursor", 0)), "pull_cursor": int(meta.get("sync.pull_cursor", 0)),
-            "last_success": meta.get("sync.last_success"), "last_error": meta.get("sync.last_error"),
-            "hub_url": meta.get("sync.hub_url"), "enrolled_as": meta.get("sync.link_id"),
-            "clock_offset_ms": int(get_meta(db, "clock_offset_ms", "0")),
+            "push_cursor": int(meta.get(PUSH_CURSOR, 0)), "pull_cursor": int(meta.get(PULL_CURSOR, 0)),
+            "last_success": meta.get(LAST_SUCCESS), "last_error": meta.get(LAST_ERROR),
+            "hub_url": meta.get(HUB_URL), "enrolled_as": meta.get(LINK_ID),
+            "clock_offset_ms": int(get_meta(db, CLOCK_OFFSET, "0")),
             # What the hub refused of ours (kept here, never sent again) and what we hold of others'.
             "refused": refusal_count(db),
             "refusals": [{k: r[k] for k in ("tbl", "row_id", "code", "message", "problems", "refused_at")}

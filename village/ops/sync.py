@@ -2,10 +2,15 @@
 import contextlib
 import fcntl
 import secrets
+from dataclasses import dataclass, field
+from typing import Optional
 
+from sync import codes
 from sync.clock import utc_text, wall_ms
-from sync.jobs import SCOPE, pending_count, sync_once
-from sync.meta import all_meta, get_meta, set_meta
+from sync.jobs import pending_count, sync_once
+from sync.meta import (CREDENTIALS, ENROLL_CLAIM, HUB_NAME, HUB_NODE_ID, HUB_SEALING_KEY, HUB_URL, LAST_ERROR,
+                       LAST_SUCCESS, LINK_ID, LINK_PREFIX, PULL_CURSOR, PUSH_CURSOR, SCOPE, SECRET, all_meta, delete_meta,
+                       get_meta, set_meta)
 from sync.scope import inside
 from sync.store import transaction
 from sync.transport import HubClient, Refused, TransportError, Unreachable
@@ -14,12 +19,28 @@ from village.node import open_db
 from village.records import trust
 
 LOCK_FILE = "sync.lock"
-CREDENTIALS = ("sync.hub_url", "sync.link_id", "sync.secret")
-CLAIM_KEY = "sync.enroll_claim"
 
 
 class SyncBusy(Exception):
     """Another sync round is running on this data directory."""
+
+
+@dataclass(frozen=True)
+class SyncResult:
+    """How one sync round ended; `code` is None (codes.OK) or one of the names in `sync.codes`.
+
+    `ok` is True only when the round ended fully in sync; `pending` is None when unknown.
+    """
+
+    ok: bool = False
+    code: Optional[str] = codes.OK
+    pushed: int = 0
+    pulled: int = 0
+    pending: Optional[int] = None
+    error: Optional[str] = None
+    bytes_sent: int = 0
+    bytes_received: int = 0
+    refused: list = field(default_factory=list)  # the changes of ours the hub refused this round
 
 
 @contextlib.contextmanager
@@ -38,67 +59,50 @@ def round_lock(node):
 
 def hub_client(node, db, wall=wall_ms):
     """Return a HubClient with the node's stored credentials, or None when not enrolled."""
-    meta = all_meta(db, "sync.")
+    meta = all_meta(db, LINK_PREFIX)
     if not all(meta.get(key) for key in CREDENTIALS):
         return None
-    return HubClient(meta["sync.hub_url"], meta["sync.link_id"], meta["sync.secret"],
-                     ca_file=node.setting("hub_ca_file") or None, wall=wall)
+    return HubClient(meta[HUB_URL], meta[LINK_ID], meta[SECRET], ca_file=node.setting("hub_ca_file") or None, wall=wall)
 
 
-def run_sync(node, progress=None, wall=wall_ms):
-    """Run one full sync round; return {"ok", "pushed", "pulled", "pending", "error", "code"}.
+def run_sync(node, progress=None, wall=wall_ms, db=None):
+    """Run one full sync round on `db` (opened here when None); return a SyncResult.
 
-    `ok` is True only when the round ended fully in sync. Never raises for a network or hub
-    problem: it is reported in the result and in the node's status (sync.last_error).
+    Never raises for a network or hub problem: it is reported in the result and in the node's
+    status (sync.last_error). A caller that keeps the database open (the scheduler, the CLI)
+    passes it, so it is not opened and its schema not checked again for every round.
     """
-    result = {"ok": False, "pushed": 0, "pulled": 0, "pending": None, "error": None, "code": None}
     try:
         with round_lock(node):
+            if db is not None:
+                return _round(node, db, progress, wall)
             db = open_db(node)
             try:
-                return _round(node, db, result, progress, wall)
+                return _round(node, db, progress, wall)
             finally:
                 db.close()
     except SyncBusy:
-        result.update(code="busy", error="another sync round is running on this node")
-        return result
+        return SyncResult(code=codes.BUSY, error="another sync round is running on this node")
 
 
-def _round(node, db, result, progress, wall):
+def _round(node, db, progress, wall):
     client = hub_client(node, db, wall)
     if client is None:
-        result.update(code="not_enrolled", error="this node is not enrolled at a hub", pending=pending_count(db))
-        return result
+        return SyncResult(code=codes.NOT_ENROLLED, error="this node is not enrolled at a hub",
+                          pending=pending_count(db))
     try:
         counts = sync_once(db, node.node_id, client, progress, wall, policy=trust.policy)
     except TransportError as exc:
-        result.update(code=exc.code, error=exc.message, pending=pending_count(db))
         with transaction(db):
-            set_meta(db, "sync.last_error", f"{utc_text()} {exc.code}: {exc.message}")
-        return result
-    result.update(counts, ok=counts["pending"] == 0, bytes_sent=client.bytes_sent,
-                  bytes_received=client.bytes_received)
+            set_meta(db, LAST_ERROR, f"{utc_text()} {exc.code}: {exc.message}")
+        return SyncResult(code=exc.code, error=exc.message, pending=pending_count(db),
+                          bytes_sent=client.bytes_sent, bytes_received=client.bytes_received)
     with transaction(db):
-        set_meta(db, "sync.last_success", utc_text())
-        db.execute("DELETE FROM _sync_meta WHERE key = 'sync.last_error'")
-    return result
+        set_meta(db, LAST_SUCCESS, utc_text())
+        delete_meta(db, LAST_ERROR)
+    return SyncResult(ok=counts.pending == 0, pushed=counts.pushed, pulled=counts.pulled, pending=counts.pending,
+                      bytes_sent=client.bytes_sent, bytes_received=client.bytes_received, refused=counts.refused)
 
-
-
-def probe(node):
-    """Return True when the node's hub answers (the cheap reachability probe)."""
-    db = open_db(node)
-    try:
-        client = hub_client(node, db)
-    finally:
-        db.close()
-    if client is None:
-        return False
-    try:
-        client.ping()
-        return True
-    except TransportError:
-        return False
 
 
 def enroll(node, db, hub_url, code, insecure=False):
@@ -111,8 +115,8 @@ def enroll(node, db, hub_url, code, insecure=False):
     client = HubClient(hub_url, ca_file=node.setting("hub_ca_file") or None)
     with transaction(db):
         # Kept until enrolled: a retry after a lost answer proves with it that it is the first sender.
-        claim = get_meta(db, CLAIM_KEY) or secrets.token_urlsafe(24)
-        set_meta(db, CLAIM_KEY, claim)
+        claim = get_meta(db, ENROLL_CLAIM) or secrets.token_urlsafe(24)
+        set_meta(db, ENROLL_CLAIM, claim)
     try:
         answer = client.enroll(code, node.node_id, claim)
     except Unreachable as exc:
@@ -122,13 +126,13 @@ def enroll(node, db, hub_url, code, insecure=False):
     if not inside(node.area, answer["area"]):
         raise Problem("enroll.wrong_area", granted=answer["area"], area=node.area)
     with transaction(db):
-        if get_meta(db, "sync.link_id") != answer["node_id"]:
+        if get_meta(db, LINK_ID) != answer["node_id"]:
             # A new link starts from nothing: the new hub holds none of our changes yet.
-            for key in ("sync.push_cursor", "sync.pull_cursor"):
+            for key in (PUSH_CURSOR, PULL_CURSOR):
                 set_meta(db, key, "0")
-        for key, value in (("sync.hub_url", hub_url.rstrip("/")), ("sync.link_id", answer["node_id"]),
-                           ("sync.secret", answer["secret"]), ("sync.hub_node_id", answer["hub_node_id"]),
-                           ("sync.hub_name", answer.get("hub_name", "")), (SCOPE, answer["area"]),
-                           ("sync.hub_sealing_key", str(answer.get("hub_sealing_key") or ""))):
+        for key, value in ((HUB_URL, hub_url.rstrip("/")), (LINK_ID, answer["node_id"]),
+                           (SECRET, answer["secret"]), (HUB_NODE_ID, answer["hub_node_id"]),
+                           (HUB_NAME, answer.get("hub_name", "")), (SCOPE, answer["area"]),
+                           (HUB_SEALING_KEY, str(answer.get("hub_sealing_key") or ""))):
             set_meta(db, key, value)
     return answer
