@@ -14,9 +14,9 @@ from village.ops.dbfile import explain, file_problem
 from village.filemodes import make_private_dir, private_umask, tighten
 from village.i18n_markers import N_
 from village.migrations import migrate
+from village.settings import DEFAULT_LANGUAGE, LANGUAGES
 
 ROLES = ("village", "county")
-LANGS = ("en", "zh_Hans", "ug")
 IDENTITY_FILE = "village.json"
 DB_FILE = "village.db"
 # Besides these, `village check` reports any file in the data directory that others may read.
@@ -66,12 +66,12 @@ def check_area(area):
     return area
 
 
-def init_node(data_dir, role, name, area, lang="zh_Hans"):
+def init_node(data_dir, role, name, area, lang=DEFAULT_LANGUAGE):
     """Create the identity file of a new node in `data_dir`; refuse an existing one."""
     data_dir = Path(data_dir)
     if role not in ROLES:
         raise NodeError(N_("The role must be village or county, not “%(role)s”."), role=role)
-    if lang not in LANGS:
+    if lang not in LANGUAGES:
         raise NodeError(N_("The language must be one of en, zh_Hans, ug, not “%(lang)s”."), lang=lang)
     if not name or not name.strip():
         raise NodeError(N_("Give the node a name."))

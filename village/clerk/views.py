@@ -7,11 +7,12 @@ from village.web.auth import role_required
 from village.clerk.labels import init_templates
 from village.web.db import get_db
 from village.records import core
+from village.users import roles_for
 
 bp = Blueprint("clerk", __name__, url_prefix="/clerk")
 bp.record_once(init_templates)
 
-CLERKS = ("clerk", "admin")
+CLERKS = roles_for("clerk")
 PAGE_SIZE = 25
 # One range query per indexed column, joined by UNION, so every branch uses its index
 # (a LIKE or an OR across columns would scan the whole table).

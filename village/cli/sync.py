@@ -7,6 +7,7 @@ import click
 from village.cli.common import Problem, data_option, handled, open_node, say
 from village.i18n_markers import N_
 from village.node import NodeError, check_area
+from village.records.schema import PRIORITIES
 
 # Exit codes of `village sync`, for scripts: 0 fully in sync, else what went wrong.
 EXIT_NOT_IN_SYNC, EXIT_UNREACHABLE, EXIT_REFUSED, EXIT_BUSY = 1, 3, 4, 5
@@ -138,7 +139,7 @@ def _sync_problem(lang, result):
 @data_option
 @click.option("--title", required=True)
 @click.option("--body", default="")
-@click.option("--priority", type=click.Choice(["normal", "urgent", "emergency"]), default="normal", show_default=True)
+@click.option("--priority", type=click.Choice(PRIORITIES), default="normal", show_default=True)
 @click.option("--area", help="The area path it is addressed to (default: this node's whole area).")
 @click.option("--expires", help="When it stops showing, ISO 8601 (e.g. 2026-06-01T18:00:00+08:00).")
 @handled

@@ -32,12 +32,10 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure))
 
 
-@bp.record_once
-def _install(state):
-    # Cookie flags hold for every page of the node, so they are set with the login blueprint.
-    state.app.session_interface = SessionInterface()
-    state.app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
-    state.app.jinja_env.globals["clerk_user"] = lambda: current_user()[0]
+def init_app(app):
+    """Give `app` its session cookies (flags from settings.WEB_CONFIG) and templates the signed-in user."""
+    app.session_interface = SessionInterface()
+    app.jinja_env.globals["clerk_user"] = lambda: current_user()[0]
 
 
 def client_ip():
