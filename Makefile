@@ -2,7 +2,6 @@
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-LANGS  := zh_Hans ug
 DEMO_DATA ?= demo-data
 
 .PHONY: demo test catalogs extract browsers bench clean
@@ -13,13 +12,10 @@ $(STAMP): pyproject.toml setup.py
 	$(PY) -m pip install -q -e '.[test]'
 	touch $(STAMP)
 
-# Compile locales/<lang>/LC_MESSAGES/messages.po into the package (the wheel build does the same).
+# Compile locales/<lang>/LC_MESSAGES/messages.po into the package with setup.py's compile_catalogs
+# (what a wheel's build runs). Optional in a source tree: without it the .po files are read at start.
 catalogs: $(STAMP)
-	@for l in $(LANGS); do \
-	  mkdir -p village/translations/$$l/LC_MESSAGES; \
-	  $(VENV)/bin/pybabel compile -i locales/$$l/LC_MESSAGES/messages.po \
-	    -o village/translations/$$l/LC_MESSAGES/messages.mo || exit 1; \
-	done
+	$(PY) setup.py -q catalogs
 
 # Refresh the catalogs after changing marked strings: then translate, then `make catalogs`.
 extract: $(STAMP)
