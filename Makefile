@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_DATA ?= demo-data
 
-.PHONY: demo test catalogs extract browsers bench clean
+.PHONY: demo test test-fast catalogs extract browsers bench clean
 
 $(STAMP): pyproject.toml setup.py
 	python3 -m venv $(VENV)
@@ -32,6 +32,10 @@ demo: $(STAMP) catalogs
 
 test: $(STAMP) catalogs browsers
 	$(PY) -m pytest -q
+
+# The tests a developer runs while working, in well under a minute: all but those marked slow.
+test-fast: $(STAMP)
+	$(PY) -m pytest -q -m "not slow"
 
 # SPEC 8 measurements in one run (not part of `make test`): writes docs/benchmarks.md and bench/results.json.
 bench: $(STAMP) catalogs

@@ -1,17 +1,47 @@
-"""Shared fixtures: fresh nodes, the app, its test client, the CLI, live servers and Chromium."""
+"""Shared fixtures: fresh nodes, the app, its test client, the CLI, live servers and Chromium.
+
+Also which tests are slow: `pytest -m "not slow"` runs the others in well under a minute.
+"""
 import os
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from clerk_helpers import PASSWORD, login
 
 from village import create_app
+from village import users as user_accounts
 from village.cli import main
 from village.node import open_db
 from village.node import init_node
 from village.users import add_user
+
+# Slow by nature: a real browser, processes started and killed, servers of several processes.
+SLOW_FIXTURES = {"browser", "page"}
+SLOW_FILES = {"test_durability.py", "test_sync_faults.py", "test_serve.py"}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the browser tests and the files of killed or multi-process runs as slow."""
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or Path(str(item.fspath)).name in SLOW_FILES:
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """Hash passwords in this process with argon2's cheapest parameters.
+
+    The real ones cost about a second per login here, and most page tests log in: the tests
+    check what a password lets in, not how slowly it is hashed. A `village` run in a
+    subprocess (and the node itself) keeps the real parameters.
+    """
+    from argon2 import PasswordHasher
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(user_accounts, "_hasher", lambda: cheap)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
