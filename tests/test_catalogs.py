@@ -108,6 +108,7 @@ def run_python(code_dir, cwd, *args):
                           env={"PYTHONPATH": str(code_dir), "PATH": "/usr/bin:/bin", "HOME": str(cwd)})
 
 
+@pytest.mark.slow  # runs the package in other processes
 def test_a_source_tree_without_compiled_catalogs_shows_chinese(tmp_path):
     tree = source_copy(tmp_path / "tree")
     shown = run_python(tree, tree, "-c", SHOW_PAGES, str(tmp_path / "data"))
@@ -117,6 +118,7 @@ def test_a_source_tree_without_compiled_catalogs_shows_chinese(tmp_path):
     assert "用户名或密码不对。" in shown.stdout  # a view's (flask_babel.gettext) string
 
 
+@pytest.mark.slow  # runs the package in other processes
 def test_a_built_package_carries_its_catalogs(tmp_path):
     """What a wheel holds: setup.py's build compiles the catalogs; no locales/ is installed."""
     tree = source_copy(tmp_path / "tree")
@@ -130,6 +132,7 @@ def test_a_built_package_carries_its_catalogs(tmp_path):
     assert "用户名" in shown.stdout and "用户名或密码不对。" in shown.stdout
 
 
+@pytest.mark.slow  # runs the package in other processes
 def test_a_missing_catalog_stops_the_node_with_a_clear_message(tmp_path):
     tree = source_copy(tmp_path / "tree", with_locales=("zh_Hans",))
     data = str(tmp_path / "data")
