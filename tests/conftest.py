@@ -1,17 +1,85 @@
-"""Shared fixtures: fresh nodes, the app, its test client, the CLI, live servers and Chromium."""
+"""Shared fixtures: fresh nodes, the app, its test client, the CLI, live servers and Chromium.
+
+Also which tests are slow: `pytest -m "not slow"` runs the others in well under a minute.
+"""
 import os
 import socket
 import threading
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from jinja2 import BytecodeCache
 from clerk_helpers import PASSWORD, login
 
 from village import create_app
+from village import users as user_accounts
 from village.cli import main
 from village.node import open_db
 from village.node import init_node
 from village.users import add_user
+
+# Slow by nature: a real browser, processes started (and killed), servers of several processes,
+# seconds of traffic through a throttled link, gigabytes of data. A test file may also mark its
+# own tests with @pytest.mark.slow.
+SLOW_FIXTURES = {"browser", "page"}
+SLOW_FILES = {"test_durability.py", "test_sync_faults.py", "test_serve.py"}
+SLOW_TESTS = {
+    "test_scheduler.py::test_lock_refuses_a_second_scheduler_in_another_process",
+    "test_scheduler.py::test_second_server_on_one_data_dir_serves_pages_but_runs_no_jobs",
+    "test_recovery_disk.py::test_a_read_only_data_directory_is_said_plainly",
+    "test_files_bundles.py::test_a_2gb_file_is_refused_from_its_size_without_being_read",
+    "test_faultproxy.py::test_bandwidth_limit_holds_within_20_percent",
+}
+
+
+def pytest_collection_modifyitems(items):
+    """Mark the browser tests, killed or multi-process runs and big-data tests as slow."""
+    for item in items:
+        file = Path(str(item.fspath)).name
+        if (SLOW_FIXTURES & set(getattr(item, "fixturenames", ())) or file in SLOW_FILES
+                or f"{file}::{getattr(item, 'originalname', item.name)}" in SLOW_TESTS):
+            item.add_marker(pytest.mark.slow)
+
+
+class MemoryBytecodeCache(BytecodeCache):
+    """Compiled templates kept in memory, shared by every app the tests make."""
+
+    def __init__(self):
+        self.store = {}
+
+    def load_bytecode(self, bucket):
+        """Fill `bucket` from memory when this template was compiled before."""
+        if bucket.key in self.store:
+            bucket.bytecode_from_string(self.store[bucket.key])
+
+    def dump_bytecode(self, bucket):
+        """Keep the template just compiled."""
+        self.store[bucket.key] = bucket.bytecode_to_string()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compiled_templates_once():
+    """Compile each template once per test run rather than once per app (the node compiles at start)."""
+    from flask import Flask
+
+    Flask.jinja_options = {**Flask.jinja_options, "bytecode_cache": MemoryBytecodeCache()}
+    yield
+    Flask.jinja_options = {k: v for k, v in Flask.jinja_options.items() if k != "bytecode_cache"}
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(monkeypatch):
+    """Hash passwords in this process with argon2's cheapest parameters.
+
+    The real ones cost about a second per login here, and most page tests log in: the tests
+    check what a password lets in, not how slowly it is hashed. A `village` run in a
+    subprocess (and the node itself) keeps the real parameters.
+    """
+    from argon2 import PasswordHasher
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    monkeypatch.setattr(user_accounts, "_hasher", lambda: cheap)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",

@@ -1,9 +1,12 @@
-"""Clerk login and the session: cookies, CSRF, idle logout, logout, redirects."""
+"""The one /login for every role and the session: landing pages, cookies, CSRF, idle logout, logout, redirects."""
 import re
 import time
 
 import pytest
 from clerk_helpers import PASSWORD, audit_actions, login
+
+from village import create_app
+from village.users import add_user
 
 
 def session_row(db, username="clerk1"):
@@ -56,7 +59,7 @@ def test_post_without_csrf_token_is_refused(app, users):
 def test_idle_clerk_is_logged_out(clerk, db):
     db.execute("UPDATE web_sessions SET last_seen = ?", [time.time() - 11 * 60])  # the idle limit is 10 minutes
     response = clerk.get("/clerk/households")
-    assert response.status_code == 302 and "/clerk/login" in response.headers["Location"]
+    assert response.status_code == 302 and response.headers["Location"].startswith("/login?next=")
     assert clerk.get("/clerk/households").status_code == 302
     assert "logout.idle" in audit_actions(db)
     assert session_row(db) is None  # ended at the node, not only forgotten by this browser
@@ -89,3 +92,50 @@ def test_open_redirect_refused(open_app, users):
     response = open_app.test_client().post("/clerk/login", data={"username": "clerk1", "password": PASSWORD,
                                                                 "next": "//evil.example/x"})
     assert response.headers["Location"].endswith("/clerk/households")
+
+
+@pytest.mark.parametrize("role, home, shown", [
+    ("clerk", "/clerk/households", "农户"),
+    ("fieldworker", "/field/", "本节点已设置好外勤应用。"),
+    ("county", "/county/", "本节点已设置好县级页面。"),
+    ("admin", "/clerk/households", "农户"),
+])
+def test_one_login_lands_every_role_on_its_own_home(make_node, role, home, shown):
+    node, db = make_node(lang="zh_Hans")
+    add_user(db, "user1", role, PASSWORD)
+    client = create_app({"NODE": node, "TESTING": True, "WTF_CSRF_ENABLED": False}).test_client()
+    assert "登录" in client.get("/login").get_data(as_text=True)
+    response = client.post("/login", data={"username": "user1", "password": PASSWORD})
+    assert response.status_code == 302 and response.headers["Location"] == home
+    page = client.get(home)
+    assert page.status_code == 200 and shown in page.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role, refused", [("fieldworker", "/county/"), ("county", "/field/"),
+                                           ("county", "/clerk/households"), ("clerk", "/field/")])
+def test_a_role_cannot_open_another_roles_home(make_node, role, refused):
+    node, db = make_node()
+    add_user(db, "user1", role, PASSWORD)
+    client = create_app({"NODE": node, "TESTING": True, "WTF_CSRF_ENABLED": False}).test_client()
+    client.post("/login", data={"username": "user1", "password": PASSWORD})
+    assert client.get(refused).status_code == 403
+
+
+def test_a_field_worker_signs_out_from_the_field_home(make_node):
+    node, db = make_node()
+    add_user(db, "field1", "fieldworker", PASSWORD)
+    client = create_app({"NODE": node, "TESTING": True, "WTF_CSRF_ENABLED": False}).test_client()
+    client.post("/login", data={"username": "field1", "password": PASSWORD})
+    page = client.get("/field/").get_data(as_text=True)
+    assert 'action="/logout"' in page and "field1" in page
+    assert client.post("/logout").headers["Location"] == "/login"
+    assert client.get("/field/").headers["Location"].startswith("/login?next=")
+    assert "logout" in audit_actions(db)
+
+
+def test_the_former_clerk_login_address_still_works(open_app, users):
+    client = open_app.test_client()
+    form = client.get("/clerk/login?next=/clerk/sync").get_data(as_text=True)
+    assert 'action="/login"' in form and 'name="next" value="/clerk/sync"' in form
+    assert login(client).headers["Location"] == "/clerk/households"  # a POST to /clerk/login
+    assert client.post("/clerk/logout").headers["Location"] == "/login"

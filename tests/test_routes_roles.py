@@ -3,6 +3,8 @@
 Every endpoint must have a line in POLICY (by endpoint, or by blueprint name): a new route
 without one fails this test, so nobody adds a page without deciding who may see it.
 """
+from urllib.parse import urlsplit
+
 import pytest
 from clerk_helpers import PASSWORD, login
 
@@ -12,11 +14,15 @@ from village.records.services import change_status, submit
 from village.users import add_user
 from village.signing import sign
 
-ROLES = (None, "clerk", "fieldworker", "admin")
+ROLES = (None, "clerk", "fieldworker", "county", "admin")
 PUBLIC = "public"  # anyone, no login (the kiosk is shared; certificates are checked by anyone)
 CLERKS = "clerks"  # clerk and admin; a fieldworker works in the field app, not on clerk pages
+FIELD = "field"  # field worker and admin
+COUNTY = "county"  # county staff and admin
 LOGIN = "login"  # the login form itself: open to all; a wrong password answers 401
 NODES = "nodes"  # other nodes with their own credentials: a browser session gives no access
+# Who may open the pages of each signed-in policy (written out here, not read from the code).
+SIGNED_IN = {CLERKS: ("clerk", "admin"), FIELD: ("fieldworker", "admin"), COUNTY: ("county", "admin")}
 
 POLICY = {
     "static": PUBLIC,
@@ -26,6 +32,8 @@ POLICY = {
     "clerk": CLERKS,
     "clerk_records": CLERKS,
     "clerk_queues": CLERKS,
+    "field": FIELD,
+    "county": COUNTY,
     "sync.ping": PUBLIC,
     "sync": NODES,
 }
@@ -91,24 +99,28 @@ def missing_headers(response):
     return missing
 
 
+def to_login(location):
+    return urlsplit(location).path in ("/login", "/clerk/login")
+
+
 def allowed(status, location):
-    return status not in (401, 403) and "/clerk/login" not in location
+    return status not in (401, 403) and not to_login(location)
 
 
 def check(policy, role, status, location, method):
     """Return None when the outcome matches the policy, else what went wrong."""
     if policy == PUBLIC and not allowed(status, location):
         return f"public route refused ({status})"
-    if policy == CLERKS:
-        if role in ("clerk", "admin") and not allowed(status, location):
+    if policy in SIGNED_IN:
+        if role in SIGNED_IN[policy] and not allowed(status, location):
             return f"refused to {role} ({status})"
         # The walk points every id at a real record, so a page that is not found is a bug.
-        if role in ("clerk", "admin") and method == "GET" and status not in (200, 302):
+        if role in SIGNED_IN[policy] and method == "GET" and status not in (200, 302):
             return f"GET gave {status} to {role}"
-        if role is None and not (status == 302 and "/clerk/login" in location):
-            return f"anonymous not sent to login ({status})"
-        if role == "fieldworker" and status != 403:
-            return f"fieldworker not refused ({status})"
+        if role is None and not (status == 302 and urlsplit(location).path == "/login"):
+            return f"anonymous not sent to /login ({status} {location})"
+        if role is not None and role not in SIGNED_IN[policy] and status != 403:
+            return f"{role} not refused ({status})"
     if policy == LOGIN and status == 403:
         return "login refused"
     if policy == NODES and role is not None and 200 <= status < 400:
@@ -125,7 +137,7 @@ def test_every_route_with_every_role(walk_app, role):
         assert login(client, f"{role}1").status_code == 302
     problems, walked = [], 0
     # Logging out last, so the session lasts the whole walk.
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint == "auth.logout"):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint in ("auth.logout", "auth.clerk_logout")):
         policy = policy_of(rule.endpoint)
         if policy is None:
             problems.append(f"{rule.rule} ({rule.endpoint}): no access policy; add it to POLICY")
@@ -145,7 +157,18 @@ def test_every_route_with_every_role(walk_app, role):
     assert not problems, "\n".join(problems)
 
 
-def test_every_clerk_view_has_the_role_check(app):
+def test_every_signed_in_view_has_the_role_check(app):
+    checked = 0
     for endpoint, view in app.view_functions.items():
-        if policy_of(endpoint) == CLERKS:
-            assert getattr(view, "roles", None) == ("clerk", "admin"), endpoint
+        if policy_of(endpoint) in SIGNED_IN:
+            assert getattr(view, "roles", None) == SIGNED_IN[policy_of(endpoint)], endpoint
+            checked += 1
+    assert checked > 10
+
+
+def test_a_route_without_a_policy_is_caught(walk_app):
+    """A new page nobody decided on fails the walk (here: one added to a copy of the app)."""
+    app, _known = walk_app
+    app.add_url_rule("/field/new-page", "field_extra.page", lambda: "x")
+    unpoliced = [rule.rule for rule in app.url_map.iter_rules() if policy_of(rule.endpoint) is None]
+    assert unpoliced == ["/field/new-page"]

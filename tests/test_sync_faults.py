@@ -1,5 +1,4 @@
 """Sync through a link that breaks a third of its exchanges, and a syncing process killed -9."""
-import random
 
 from faultproxy import FaultProxy
 from powercut import run_and_cut
@@ -17,6 +16,21 @@ from village.ops.sync import hub_client, run_sync
 def _through(db, proxy):
     with transaction(db):
         set_meta(db, HUB_URL, proxy.url)
+
+
+# Where `village sync` is killed: after the hub committed a batch, before the village recorded
+# its answer (the n-th acknowledgement), and inside the transaction that applies a pull.
+ACKED_NOT_RECORDED = "sync.jobs:acknowledge:{n}"
+APPLYING_PULL = "sync.jobs:apply_pulled:1"
+
+
+def _cut_at(node, point, tries=30):
+    """Run `village sync` until a run is killed at `point` (a broken link may end a round before it)."""
+    for _ in range(tries):
+        killed, _code = run_and_cut(node.data_dir, ["sync"], at=point)
+        if killed:
+            return 1
+    raise AssertionError(f"village sync never reached {point} in {tries} runs")
 
 
 def _sync_until_in_sync(node, rounds=60):
@@ -76,17 +90,16 @@ def test_a_batch_whose_answer_was_lost_is_not_sent_again(make_node, serve):
     assert assert_same(db, hub_db, village.area) == 4000
 
 
-def test_syncing_process_killed_at_random_moments(make_node, serve, tmp_path):
+def test_syncing_process_killed_at_chosen_moments(make_node, serve, tmp_path):
     hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
     add_households(db, village, 3000)
-    rnd = random.Random(3)
     kills = 0
     with FaultProxy(server.port, seed=11, cut_response=0.2, drop_response=0.1, bandwidth=400_000) as proxy:
         _through(db, proxy)
-        for _ in range(4):
-            kills += run_and_cut(village.data_dir, ["sync"], rnd, 0.2, 1.2)[0]
+        for point in (ACKED_NOT_RECORDED.format(n=1), ACKED_NOT_RECORDED.format(n=2), APPLYING_PULL):
+            kills += _cut_at(village, point)
         _sync_until_in_sync(village)
-    assert kills >= 1
+    assert kills == 3
     assert hub_db.execute("SELECT COUNT(*), COUNT(DISTINCT version) FROM _changes").fetchone() == (6000, 6000)
     assert assert_same(db, hub_db, village.area) == 6000
     assert get_meta(db, PUSH_CURSOR) == str(db.execute("SELECT MAX(seq) FROM _changes").fetchone()[0])
@@ -98,21 +111,17 @@ def test_twenty_thousand_records_through_a_broken_link_with_the_syncer_killed(ma
     add_households(db, village, 10_000)
     total = db.execute("SELECT COUNT(*) FROM _changes").fetchone()[0]
     assert total == 20_000
-    rnd = random.Random(20)
     kills = 0
     third = {"cut_request": 1 / 9, "cut_response": 1 / 9, "drop_response": 1 / 9}
     # A link of 200 kB/s: a round takes seconds, so the kills land in the middle of one.
     with FaultProxy(server.port, seed=23, bandwidth=200_000, **third) as proxy:
         _through(db, proxy)
         # A round stops at the first broken exchange; a clerk (or the scheduler) starts another.
-        for _ in range(200):
-            killed, code = run_and_cut(village.data_dir, ["sync"], rnd, 0.2, 1.0)
-            kills += killed
-            if kills >= 4 or code == 0:
-                break
+        for n in (1, 2, 1, 3):
+            kills += _cut_at(village, ACKED_NOT_RECORDED.format(n=n))
         _sync_until_in_sync(village, rounds=200)
         broken = sum(proxy.counters[f] for f in ("cut_request", "cut_response", "dropped_response"))
         assert broken >= proxy.counters["exchanges"] / 5
-    assert kills >= 3
+    assert kills == 4
     assert hub_db.execute("SELECT COUNT(*), COUNT(DISTINCT version) FROM _changes").fetchone() == (total, total)
     assert assert_same(db, hub_db, village.area) == total

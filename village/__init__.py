@@ -9,21 +9,22 @@ def create_app(config=None):
 
     from village import web
     from village.node import load_node
+    from village.settings import secret_key
 
     app = Flask(__name__)
     app.config.update(config or {})
     if "NODE" not in app.config:
         app.config["NODE"] = load_node(app.config.get("DATA_DIR"))
-    node = app.config["NODE"]
-    if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = node.setting("secret_key") or node.secret_key
+    app.config["SECRET_KEY"] = secret_key(app.config["NODE"])
     web.init_app(app)
 
     from village.api import sync as sync_api
     from village.clerk import queues, records, views as clerk
+    from village.county import views as county
+    from village.field import views as field
     from village.kiosk import verify, views as kiosk
     from village.web import auth
 
-    for module in (kiosk, auth, clerk, records, queues, verify, sync_api):
+    for module in (kiosk, auth, clerk, records, queues, field, county, verify, sync_api):
         app.register_blueprint(module.bp)
     return app

@@ -54,8 +54,10 @@ REGISTRY = {
     "node.damaged": _e(500, N_("%(path)s is damaged (%(error)s); restore it from a backup.")),
     "node.bad_area": _e(400, N_("“%(area)s” is not an area code path; write it like 52/5201/520102/001.")),
     "node.bad_role": _e(400, N_("The role must be village or county, not “%(role)s”.")),
-    "node.bad_lang": _e(400, N_("The language must be one of en, zh_Hans, ug, not “%(lang)s”.")),
+    "node.bad_lang": _e(400, N_("The language must be one of %(langs)s, not “%(lang)s”.")),
     "node.no_name": _e(400, N_("Give the node a name.")),
+    "node.no_catalog": _e(500, N_("No translation catalog for %(langs)s: the pages would show in English. "
+                                  "Install the package again, or run `make catalogs` in the source tree.")),
     # The database file (village/ops/dbfile.py tells them apart).
     "db.missing": _e(500, N_("The database %(path)s is missing, but this data directory holds a node. Nothing was "
                              "created. Restore a backup: village restore %(backup)s")),

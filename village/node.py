@@ -14,9 +14,9 @@ from village.errors import Problem
 from village.ops.dbfile import explain, file_problem
 from village.filemodes import make_private_dir, private_umask, tighten
 from village.migrations import migrate
+from village.settings import DEFAULT_LANGUAGE, LANGUAGES
 
 ROLES = ("village", "county")
-LANGS = ("en", "zh_Hans", "ug")
 IDENTITY_FILE = "village.json"
 DB_FILE = "village.db"
 # Besides these, `village check` reports any file in the data directory that others may read.
@@ -58,13 +58,13 @@ def check_area(area):
     return area
 
 
-def init_node(data_dir, role, name, area, lang="zh_Hans"):
+def init_node(data_dir, role, name, area, lang=DEFAULT_LANGUAGE):
     """Create the identity file of a new node in `data_dir`; refuse an existing one."""
     data_dir = Path(data_dir)
     if role not in ROLES:
         raise Problem("node.bad_role", role=role)
-    if lang not in LANGS:
-        raise Problem("node.bad_lang", lang=lang)
+    if lang not in LANGUAGES:
+        raise Problem("node.bad_lang", lang=lang, langs=", ".join(LANGUAGES))
     if not name or not name.strip():
         raise Problem("node.no_name")
     area = check_area(area)

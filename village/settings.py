@@ -1,7 +1,8 @@
 """Every setting once: name, type, default, environment variable and what it does.
 
 A setting's value comes from its environment variable, else from the `settings` object in
-the node's `village.json`, else from its default.
+the node's `village.json`, else from its default. The languages a node can speak and the
+web app's fixed Flask configuration are declared here too: each is read from here only.
 """
 import os
 from dataclasses import dataclass
@@ -27,11 +28,20 @@ SETTINGS = (
     Setting("not_seen_days", int, 3, "VILLAGE_NOT_SEEN_DAYS", "A hub reports villages not seen for this many days."),
     Setting("backup_keep", int, 7, "VILLAGE_BACKUP_KEEP", "How many nightly backups to keep."),
     Setting("serve_workers", int, 0, "VILLAGE_SERVE_WORKERS", "Serving processes of `village serve` (0: one per core, at most 2)."),
-    Setting("secret_key", str, "", "VILLAGE_SECRET_KEY", "Key for session cookies (default: made at init, kept in the data dir)."),
+    Setting("secret_key", str, "", "VILLAGE_SECRET_KEY", "Key that signs session cookies (default: the one made at init, kept in village.json)."),
     Setting("public_base_url", str, "", "VILLAGE_PUBLIC_BASE_URL", "Address people reach this node at, e.g. http://192.168.1.10:8080: certificate QR codes link there (never to the Host a request named)."),
     Setting("status_lookups_per_minute", int, 10, "VILLAGE_STATUS_LOOKUPS_PER_MINUTE", "Ticket lookups one address may make per minute (guessing tickets is slowed)."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
+
+# The languages a node can be set to and a visitor can switch to, each named in itself.
+LANGUAGES = {"zh_Hans": "中文", "ug": "ئۇيغۇرچە", "en": "English"}
+SOURCE_LANGUAGE = "en"  # the language of the code's strings: it needs no catalog
+DEFAULT_LANGUAGE = "zh_Hans"  # of a new node, unless `village init --lang` says otherwise
+RTL_LANGUAGES = ("ug",)
+# Flask configuration every node runs with. Session cookies: never readable by scripts, never
+# sent with another site's forms; Secure whenever the page came over https (web.auth).
+WEB_CONFIG = {"SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax"}
 
 
 def value(name, overrides=None):
@@ -43,3 +53,8 @@ def value(name, overrides=None):
     if raw is None:
         return setting.default
     return setting.type(raw)
+
+
+def secret_key(node):
+    """Return the key that signs `node`'s session cookies: the setting, else the one made at init."""
+    return value("secret_key", node.settings) or node.secret_key

@@ -4,13 +4,30 @@ import hashlib
 import re
 import secrets
 import time
+from dataclasses import dataclass
 
 from sync.clock import utc_text
 from sync.store import transaction
 from village.audit import record as audit
 from village.errors import Problem
 
-ROLES = ("clerk", "fieldworker", "admin")
+
+@dataclass(frozen=True)
+class Role:
+    """What the users of one role may open, and the page the shared /login lands them on."""
+
+    home: str  # endpoint of their home page
+    surfaces: tuple  # the surfaces (clerk, field, county) whose pages they may open
+
+
+# Every role a user can have, declared once: `village user add --role`, the login and every
+# page's role check read this table.
+ROLES = {
+    "clerk": Role("clerk.households", ("clerk",)),
+    "fieldworker": Role("field.home", ("field",)),
+    "county": Role("county.home", ("county",)),
+    "admin": Role("clerk.households", ("clerk", "field", "county")),
+}
 USERNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{2,40}$")
 MIN_PASSWORD = 8
 
@@ -22,6 +39,11 @@ def _hasher():
     from argon2 import PasswordHasher
 
     return PasswordHasher()
+
+
+def roles_for(surface):
+    """Return the names of the roles that may open the pages of `surface`, in declaration order."""
+    return tuple(name for name, role in ROLES.items() if surface in role.surfaces)
 
 
 def _check_role(role):

@@ -11,11 +11,12 @@ from village.clerk.labels import init_templates
 from village.web.db import get_db
 from village.records import households as register
 from village.web.forms import record_or_404
+from village.users import roles_for
 
 bp = Blueprint("clerk", __name__, url_prefix="/clerk")
 bp.record_once(init_templates)
 
-CLERKS = ("clerk", "admin")
+CLERKS = roles_for("clerk")
 
 
 @bp.get("/")

@@ -6,17 +6,18 @@ import click
 from village.cli.common import data_option, handled, open_node, say
 from village.i18n_markers import N_
 from village.errors import Problem
-from village.node import init_node, load_node, open_db
+from village.node import ROLES, init_node, load_node, open_db
+from village.settings import DEFAULT_LANGUAGE, LANGUAGES
 
 DEMO_CLERK = ("clerk", "village-demo")  # a demo village only: printed when it starts
 
 
 @click.command()
 @data_option
-@click.option("--role", type=click.Choice(["village", "county"]), required=True)
+@click.option("--role", type=click.Choice(ROLES), required=True)
 @click.option("--name", required=True, help="The village's or county's name, e.g. 红星村.")
 @click.option("--area", required=True, help="Administrative-area code path, e.g. 52/5201/520102/001.")
-@click.option("--lang", default="zh_Hans", type=click.Choice(["zh_Hans", "ug", "en"]), show_default=True)
+@click.option("--lang", default=DEFAULT_LANGUAGE, type=click.Choice(LANGUAGES), show_default=True)
 @handled
 def init(data_dir, role, name, area, lang):
     """Create a new node in the data directory."""

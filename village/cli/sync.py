@@ -8,6 +8,7 @@ from village.cli.common import data_option, handled, open_node, say
 from village.errors import Problem, sync_problem
 from village.i18n_markers import N_
 from village.node import check_area
+from village.records.schema import PRIORITIES
 
 
 @click.group("node")
@@ -108,7 +109,7 @@ def sync_command(data_dir):
 @data_option
 @click.option("--title", required=True)
 @click.option("--body", default="")
-@click.option("--priority", type=click.Choice(["normal", "urgent", "emergency"]), default="normal", show_default=True)
+@click.option("--priority", type=click.Choice(PRIORITIES), default="normal", show_default=True)
 @click.option("--area", help="The area path it is addressed to (default: this node's whole area).")
 @click.option("--expires", help="When it stops showing, ISO 8601 (e.g. 2026-06-01T18:00:00+08:00).")
 @handled

@@ -1,1 +1,1 @@
-"""The county pages (/county/).."""
+"""The county pages (/county/)."""

@@ -1,1 +1,1 @@
-"""The field app for tablets (/field/).."""
+"""The field app for tablets (/field/)."""

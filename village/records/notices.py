@@ -4,8 +4,10 @@ import json
 
 from sync.clock import utc_text
 from village.records import core
+from village.records.schema import PRIORITIES
 
-PRIORITY_ORDER = {"emergency": 0, "urgent": 1, "normal": 2}
+# Most urgent first: PRIORITIES runs from the least urgent up.
+PRIORITY_ORDER = {name: rank for rank, name in enumerate(reversed(PRIORITIES))}
 
 
 def _ancestors_and_self(path):

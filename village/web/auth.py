@@ -1,4 +1,4 @@
-"""Clerk login and logout, the user loaded from the database on every request, rate limits, idle logout."""
+"""One /login for every role, logout, the user loaded from the database on every request, rate limits, idle logout."""
 import functools
 import sqlite3
 import time
@@ -12,9 +12,9 @@ from flask_babel import gettext as _
 from village.web import throttle
 from village.audit import record as audit
 from village.web.db import get_db
-from village.users import check_password, end_session, session_user, start_session, touch_session
+from village.users import ROLES, check_password, end_session, session_user, start_session, touch_session
 
-bp = Blueprint("auth", __name__, url_prefix="/clerk")
+bp = Blueprint("auth", __name__)
 
 # How stale "last seen" may get before a request rewrites it: a write on every page would cost
 # more than the page, and idle logout counts in minutes.
@@ -32,12 +32,10 @@ class SessionInterface(SecureCookieSessionInterface):
         return bool(app.config["SESSION_COOKIE_SECURE"] or (has_request_context() and request.is_secure))
 
 
-@bp.record_once
-def _install(state):
-    # Cookie flags hold for every page of the node, so they are set with the login blueprint.
-    state.app.session_interface = SessionInterface()
-    state.app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax")
-    state.app.jinja_env.globals["clerk_user"] = lambda: current_user()[0]
+def init_app(app):
+    """Give `app` its session cookies (flags from settings.WEB_CONFIG) and templates the signed-in user."""
+    app.session_interface = SessionInterface()
+    app.jinja_env.globals["clerk_user"] = lambda: current_user()[0]
 
 
 def client_ip():
@@ -120,8 +118,13 @@ def role_required(*roles):
     return decorate
 
 
-def safe_next(target):
-    """Return `target` if it is a path on this node, else the household register.
+def home_of(role):
+    """Return the address of the home page the shared login lands `role` on."""
+    return url_for(ROLES[role].home)
+
+
+def safe_next(target, role):
+    """Return `target` if it is a path on this node, else the home page of `role`.
 
     Browsers drop tabs and newlines from URLs and read a backslash as a slash, so
     "/\\t/evil.example" or "/\\\\evil.example" would leave the node: only a plain path passes.
@@ -131,16 +134,17 @@ def safe_next(target):
         parts = urlsplit(target)
         if not parts.scheme and not parts.netloc:
             return target
-    return url_for("clerk.households")
+    return home_of(role)
 
 
 def _login_form(status, **values):
-    return render_template("clerk/login.html", next=request.values.get("next", ""), **values), status
+    return render_template("auth/login.html", next=request.values.get("next", ""), **values), status
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@bp.route("/clerk/login", methods=["GET", "POST"], endpoint="clerk_login")  # the former address: bookmarks, scripts
 def login():
-    """Show the login form; on POST check the password, slowing down repeated failures."""
+    """Show the login form of every role; on POST check the password, slowing down repeated failures."""
     if request.method == "GET":
         return _login_form(200)
     db, ip = get_db(), client_ip()
@@ -163,12 +167,13 @@ def login():
     if lang:
         session["lang"] = lang
     audit(db, username, "login", username, ip)
-    return redirect(safe_next(request.form.get("next")))
+    return redirect(safe_next(request.form.get("next"), role))
 
 
 @bp.post("/logout")
+@bp.post("/clerk/logout", endpoint="clerk_logout")  # the former address, for pages still open
 def logout():
-    """End the clerk's session here and for every copy of its cookie."""
+    """End the user's session here and for every copy of its cookie."""
     _end_current_session("logout")
     flash(_("You are logged out."), "info")
     return redirect(url_for("auth.login"))

@@ -1,12 +1,12 @@
 """Flask-Babel wiring: the language of each request, from the switch or the node's default."""
 import datetime
 
-from flask import current_app, g, request, session
+from flask import current_app, g, has_request_context, request, session
 import flask_babel
-from flask_babel import Babel
+from flask_babel import Babel, Domain
 from flask_babel.speaklater import LazyString
 
-from village.i18n import LANGUAGES, RTL, TRANSLATIONS_DIR, pick_language, translations
+from village.i18n import LANGUAGES, RTL, pick_language, require_catalogs, translations
 
 
 def current_language():
@@ -40,14 +40,28 @@ def lazy_gettext(string, **variables):
     return LazyString(gettext, string, **variables)
 
 
+class CatalogDomain(Domain):
+    """Flask-Babel's gettext in views, answered from the catalogs village.i18n finds.
+
+    Flask-Babel on its own reads only compiled catalogs in one directory: an editable install
+    without them would show every page in English.
+    """
+
+    def get_translations(self):
+        """Return the catalog of this request's language (none outside a request)."""
+        return request_translations() if has_request_context() else super().get_translations()
+
+
 def _babel_locale():
     # Babel knows Simplified Chinese as zh_Hans_CN's parent "zh_Hans".
     return current_language()
 
 
 def init_app(app):
-    """Set up Flask-Babel and put the language facts into every template."""
-    Babel(app, locale_selector=_babel_locale, default_translation_directories=str(TRANSLATIONS_DIR))
+    """Set up Flask-Babel and put the language facts into every template; refuse a missing catalog."""
+    require_catalogs()
+    babel = Babel(app, locale_selector=_babel_locale)
+    babel.domain_instance = CatalogDomain()
     # Templates look the catalog up once per request (see request_translations).
     app.jinja_env.install_gettext_callables(
         gettext=gettext,
