@@ -9,7 +9,7 @@ import contextlib
 import json
 
 from sync.clock import Clock, make_version, split_version, utc_text, wall_ms
-from sync.store import transaction
+from sync.store import dicts, first, transaction
 
 SYNC_COLUMNS = ("_version", "_origin", "_deleted", "_fv")
 DELETED = "_deleted"
@@ -49,8 +49,7 @@ class Writer:
     def get(self, table, row_id):
         """Return the stored row as a dict (tombstones included), or None."""
         cur = self.db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [row_id])
-        row = cur.fetchone()
-        return None if row is None else dict(zip([d[0] for d in cur.description], row))
+        return first(cur)
 
     def put(self, table, row_id, fields, existing=UNREAD):
         """Create or update a row with `fields` (changed fields only); return the version.
@@ -256,14 +255,14 @@ def changes_after(db, seq, limit=1000, exclude_src=None):
         "WHERE seq > ? AND (src IS NULL OR src IS NOT ?) ORDER BY seq LIMIT ?",
         [seq, exclude_src, limit],
     )
-    names = [d[0] for d in cur.description]
-    out = []
-    for row in cur:
-        change = dict(zip(names, row))
-        change["data"] = json.loads(change["data"])
-        change["base"] = json.loads(change["base"]) if change["base"] else None
-        out.append(change)
-    return out
+    return [decoded(change) for change in dicts(cur)]
+
+
+def decoded(change):
+    """Return a change-log row (a dict) with its data and base read from their JSON text."""
+    change["data"] = json.loads(change["data"])
+    change["base"] = json.loads(change["base"]) if change["base"] else None
+    return change
 
 
 def last_seq(db):

@@ -11,14 +11,13 @@ from sync import codes
 from sync.auth import consume_nonce, nonce_key, signature_ok
 from sync.clock import utc_text, wall_ms
 from sync.server import SyncRefused
-from sync.store import transaction
+from sync.store import first, transaction
 
 
 def get_link(db, link_id):
     """Return the hub's row of one enrollment as a dict (its link id also under "link_id"), or None."""
     cur = db.execute("SELECT *, node_id AS link_id FROM nodes WHERE node_id = ?", [link_id or ""])
-    row = cur.fetchone()
-    return None if row is None else dict(zip([d[0] for d in cur.description], row))
+    return first(cur)
 
 
 def _signer(db, link_id, signature, method, path, body, nonce):

@@ -13,6 +13,7 @@ import json
 from dataclasses import dataclass, field
 
 from sync.clock import utc_text
+from sync.store import dicts, first
 
 HELD, RELEASED, DISCARDED = "held", "released", "discarded"
 
@@ -49,8 +50,7 @@ def held(db, state=HELD, node_id=None, limit=500):
     """Return quarantined changes (newest first) as dicts, optionally of one sender."""
     sql = "SELECT * FROM sync_quarantine WHERE state = ?" + (" AND node_id = ?" if node_id else "")
     cur = db.execute(sql + " ORDER BY id DESC LIMIT ?", [state, *([node_id] if node_id else []), limit])
-    names = [d[0] for d in cur.description]
-    return [_decoded(dict(zip(names, row))) for row in cur.fetchall()]
+    return [_decoded(row) for row in dicts(cur)]
 
 
 def _decoded(row):
@@ -62,8 +62,8 @@ def _decoded(row):
 def get_held(db, quarantine_id):
     """Return one quarantined change by id, or None."""
     cur = db.execute("SELECT * FROM sync_quarantine WHERE id = ?", [quarantine_id])
-    row = cur.fetchone()
-    return None if row is None else _decoded(dict(zip([d[0] for d in cur.description], row)))
+    row = first(cur)
+    return None if row is None else _decoded(row)
 
 
 def decide(db, quarantine_id, state, by):
@@ -94,12 +94,9 @@ def remember_refusals(db, refused):
 def refusals(db, limit=200):
     """Return the sender's refused changes, newest first, with their problems decoded."""
     cur = db.execute("SELECT * FROM sync_refusals ORDER BY refused_at DESC, version LIMIT ?", [limit])
-    names = [d[0] for d in cur.description]
-    out = []
-    for row in cur.fetchall():
-        entry = dict(zip(names, row))
+    out = list(dicts(cur))
+    for entry in out:
         entry["problems"] = json.loads(entry["problems"]) if entry["problems"] else []
-        out.append(entry)
     return out
 
 

@@ -13,6 +13,7 @@ from sync.batch import EVICT
 from sync.changelog import UnknownTable, Writer
 from sync.quarantine import Refusal
 from sync.scope import in_scope, inside
+from sync.store import dicts
 
 MAX_CHANGES = 20_000  # per batch: a node's batches are far smaller (see jobs.Sizer)
 MAX_SEQ = 2 ** 63 - 1
@@ -130,8 +131,7 @@ def stored_rows(db, changes):
         for i in range(0, len(ids), 500):
             chunk = ids[i:i + 500]
             cur = db.execute(f"SELECT * FROM [{table}] WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
-            names = [d[0] for d in cur.description]
-            found.update(((table, row[0]), dict(zip(names, row))) for row in cur.fetchall())
+            found.update(((table, row["id"]), row) for row in dicts(cur))
     return found
 
 

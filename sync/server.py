@@ -16,7 +16,7 @@ import secrets
 from sync import codes
 from sync.auth import CLAIM_WINDOW_S, claim_hash, code_hash, new_code, new_secret
 from sync.batch import EVICT, apply_changes
-from sync.changelog import writing
+from sync.changelog import decoded, writing
 from sync.clock import (
     FUTURE_LIMIT_MS,
     make_version,
@@ -31,7 +31,7 @@ from sync.meta import SCOPE, get_meta
 from sync.quarantine import DISCARDED, HELD, RELEASED, decide, get_held, hold
 from sync.scope import in_scope, inside
 from sync.screen import BadEnvelope, TooManyChanges, push_span, screen
-from sync.store import transaction
+from sync.store import dicts, transaction
 
 OPS = ("put", "del")
 
@@ -192,8 +192,8 @@ def serve_pull(db, link, cursor, limit):
         elif prev_area is not None and not in_scope(prev_area, path):
             # Moved into this scope: the node has never seen the record, send its whole history.
             changes += _history(db, tbl, row_id, seq)
-        changes.append({"tbl": tbl, "row_id": row_id, "version": version, "op": op, "data": json.loads(data),
-                        "area": area, "prev_area": prev_area, "base": json.loads(base) if base else None})
+        changes.append(decoded({"tbl": tbl, "row_id": row_id, "version": version, "op": op, "data": data,
+                                "area": area, "prev_area": prev_area, "base": base}))
     return {"last": max(last, cursor), "more": more}, changes
 
 
@@ -201,19 +201,16 @@ def _history(db, table, row_id, before_seq):
     """Return the earlier changes of one record, oldest first (applying them again is harmless)."""
     cur = db.execute("SELECT tbl, row_id, version, op, data, area, prev_area, base FROM _changes "
                      "WHERE tbl = ? AND row_id = ? AND seq < ? ORDER BY seq", [table, row_id, before_seq])
-    return [{"tbl": t, "row_id": r, "version": v, "op": o, "data": json.loads(d), "area": a, "prev_area": p,
-             "base": json.loads(b) if b else None} for t, r, v, o, d, a, p, b in cur.fetchall()]
+    return [decoded(change) for change in dicts(cur)]
 
 
 def nodes_status(db, not_seen_days=3):
     """Return each enrolled node's last contact, clock skew and cursor, for `village status`."""
     cur = db.execute("SELECT node_id, name, area, enrolled_by, enrolled_at, revoked_at, push_cursor, last_seen, "
                      "clock_skew_ms, restamped FROM nodes ORDER BY area, name")
-    names = [d[0] for d in cur.description]
     now = utc_now()
     out = []
-    for row in cur.fetchall():
-        info = dict(zip(names, row))
+    for info in dicts(cur):
         seen = info["last_seen"] and datetime.datetime.fromisoformat(info["last_seen"])
         info["not_seen"] = bool(info["enrolled_at"]) and not info["revoked_at"] and (
             not seen or (now - seen).days >= not_seen_days)

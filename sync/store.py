@@ -48,3 +48,15 @@ def transaction(db, retries=5):
         raise
     conn.execute("COMMIT")
 
+
+def dicts(cursor):
+    """Yield the rows of an executed cursor as dicts keyed by column name."""
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row))
+
+
+def first(cursor):
+    """Return the first row of an executed cursor as a dict, or None."""
+    return next(dicts(cursor), None)
+

@@ -4,6 +4,7 @@ import uuid
 
 from sync.changelog import writing
 from sync.scope import inside
+from sync.store import dicts
 from village.audit import record as audit
 from village.i18n_markers import N_
 from village.records.schema import fields
@@ -18,13 +19,6 @@ def new_id():
 def row_exists(db, table, row_id):
     """Return True when `table` holds a live (not deleted) record with `row_id`."""
     return db.execute(f"SELECT 1 FROM [{table}] WHERE id = ? AND _deleted = 0", [row_id]).fetchone() is not None
-
-
-def dicts(cursor):
-    """Yield the rows of an executed cursor as dicts keyed by column name."""
-    names = [d[0] for d in cursor.description]
-    for row in cursor:
-        yield dict(zip(names, row))
 
 
 def get(db, table, row_id, include_deleted=False):
