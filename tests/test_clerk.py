@@ -238,9 +238,10 @@ def test_sync_now_reports_what_was_sent(clerk, monkeypatch):
 
     calls = []
     monkeypatch.setattr(syncing, "run_sync",
-                        lambda node: calls.append(node) or syncing.SyncResult(ok=True, pushed=3, pulled=2))
+                        lambda node, db=None: calls.append(db) or syncing.SyncResult(ok=True, pushed=3, pulled=2))
     page = clerk.post("/clerk/sync", follow_redirects=True).get_data(as_text=True)
     assert len(calls) == 1 and "3 changes sent, 2 received" in page
+    assert calls[0] is not None  # the round runs on the request's open database, not one opened anew
 
 
 def test_each_page_speaks_the_language_of_its_own_request(clerk):

@@ -50,7 +50,7 @@ def walk_app(node, db, monkeypatch):
     try:
         from village.ops import sync as syncing
 
-        monkeypatch.setattr(syncing, "run_sync", lambda node: syncing.SyncResult(ok=True))  # no network
+        monkeypatch.setattr(syncing, "run_sync", lambda node, db=None: syncing.SyncResult(ok=True))  # no network
     except ImportError:
         pass
     with core.write(db, node) as w:

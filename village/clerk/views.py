@@ -64,7 +64,7 @@ def _run_sync(db, node, syncing):
     from flask import g
 
     try:
-        result = syncing.run_sync(node)
+        result = syncing.run_sync(node, db=db)  # the request's connection: opened and migrated once
     except Exception as exc:  # noqa: BLE001 -- whatever breaks is shown to the clerk; the page stays up
         result = syncing.SyncResult(code=codes.FAILED, error=str(exc))
     audit(db, g.user, "sync.now", node.node_id, "ok" if result.ok else f"{result.code}: {result.error}")
