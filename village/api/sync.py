@@ -48,6 +48,12 @@ def bad_batch(exc):
     return json_error(400, codes.BAD_BATCH, f"the batch could not be read or applied: {exc}")
 
 
+@bp.before_request
+def limit_body():
+    """Hold a sync request to MAX_BODY: larger than a page's limit (the app's MAX_CONTENT_LENGTH)."""
+    request.max_content_length = MAX_BODY
+
+
 @bp.after_request
 def stamp(response):
     """Give every answer a fresh nonce, the hub's wall time and its clock."""

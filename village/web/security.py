@@ -1,7 +1,7 @@
 """What every response of the node gets: security headers and size limits (errors: village/web/errors.py)."""
 import re
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 
 # No inline script or style anywhere: a script smuggled into a page as text cannot run.
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; "
@@ -25,14 +25,6 @@ def add_headers(response):
     return response
 
 
-def limit_body():
-    """Hold pages to MAX_PAGE_BODY (the app's MAX_CONTENT_LENGTH); /sync/ to its own, larger, limit."""
-    if request.path.startswith("/sync/"):
-        from village.api.sync import MAX_BODY
-
-        request.max_content_length = MAX_BODY
-
-
 def public_url(endpoint, **values):
     """Return the absolute URL of `endpoint` under the `public_base_url` setting, or None when unset.
 
@@ -49,5 +41,4 @@ def init_app(app):
     """Install the headers and the body limit on `app`."""
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit at all
         app.config["MAX_CONTENT_LENGTH"] = MAX_PAGE_BODY
-    app.before_request(limit_body)
     app.after_request(add_headers)
