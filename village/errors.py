@@ -58,7 +58,7 @@ REGISTRY = {
     "node.no_name": _e(400, N_("Give the node a name.")),
     "node.no_catalog": _e(500, N_("No translation catalog for %(langs)s: the pages would show in English. "
                                   "Install the package again, or run `make catalogs` in the source tree.")),
-    # The database file (village/ops/dbfile.py tells them apart).
+    # The database file (village/dbfile.py tells them apart).
     "db.missing": _e(500, N_("The database %(path)s is missing, but this data directory holds a node. Nothing was "
                              "created. Restore a backup: village restore %(backup)s")),
     "db.empty": _e(500, N_("The database %(path)s is empty (0 bytes): its records are lost. Nothing was recreated. "

@@ -11,7 +11,7 @@ from sync.files import write_private
 from sync.meta import get_meta, set_meta
 from sync.store import connect, transaction
 from village.errors import Problem
-from village.ops.dbfile import explain, file_problem
+from village.dbfile import explain, file_problem
 from village.filemodes import make_private_dir, private_umask, tighten
 from village.migrations import migrate
 from village.settings import DEFAULT_LANGUAGE, LANGUAGES

@@ -11,7 +11,7 @@ from village.errors import EXIT_PROBLEM, Problem
 from village.filemodes import private_umask
 from village.i18n import translations
 from village.node import DB_FILE, load_node, open_db
-from village.ops.dbfile import explain
+from village.dbfile import explain
 
 
 class Said(click.ClickException):

@@ -8,7 +8,7 @@ from sync.files import sync_to_disk, write_new
 from sync.meta import HLC, get_meta
 from sync.scope import in_scope
 from village.errors import Problem
-from village.ops.dbfile import CORRUPT_CODES, explain
+from village.dbfile import CORRUPT_CODES, explain
 from village.filemodes import PRIVATE_UMASK, loose_modes, out_file_problem
 from village.i18n_markers import N_
 from village.records.schema import TABLES

@@ -18,7 +18,7 @@ from sync.files import sync_to_disk, write_new
 from sync.meta import HLC, SECRET, get_meta, set_meta
 from sync.store import transaction
 from village.errors import Problem
-from village.ops.dbfile import CORRUPT_CODES, EMPTY, MISSING, explain, file_problem
+from village.dbfile import CORRUPT_CODES, EMPTY, MISSING, explain, file_problem
 from village.migrations import applied_names, migrate, newer_names, replay
 from village.node import NODE_ID_KEY
 
