@@ -151,3 +151,26 @@ def test_control_characters_and_bidi_overrides_are_removed_and_digits_made_ascii
     assert stored["notes"] == "line one\nline two"
     assert stored["phone"] == "13800123456"
     assert stored["id_number"] == "52010219800101123X"
+
+
+# Values a received change may carry: the fast path for values already in stored form must give
+# exactly what the full check gives, for each of them (taken as is, converted, or refused alike).
+EDGE_VALUES = ["张志英", "e\u0301", "\u00e9", "a\x00b", "tab\there", "line\nbreak", "\u202eevil", " ", "", "x" * 201,
+               "x" * 200, 0, -1, 3, 200, 201, 2 ** 53, 2 ** 60, 0.0, 3.76, -0.5, 1e7, 1e8, float("inf"),
+               float("nan"), True, None, "3", "3.5", "dry", "mountain", ["a"], {"a": 1}]
+
+
+@pytest.mark.parametrize("table", ["households", "plots", "livestock", "service_requests"])
+def test_values_in_stored_form_are_taken_exactly_as_the_full_check_would(table):
+    from village.records import validate
+    specs = validate.fields(table)
+    _specs, _required, _defaults, fast = validate._plan(table)
+    assert fast, "some fields have a fast path"
+    for name, test in fast.items():
+        for raw in EDGE_VALUES:
+            try:
+                full = ("ok", validate._checked(specs[name], raw, None))
+            except ValueError as exc:
+                full = ("refused", exc.args[0])
+            if test(raw):
+                assert full == ("ok", raw) and type(full[1]) is type(raw), (name, raw, full)

@@ -177,11 +177,35 @@ def _default(spec):
 
 @functools.lru_cache(maxsize=None)
 def _plan(table):
-    """Return (fields, required names, {name: stored default}) of a table, worked out once."""
+    """Return (fields, required names, {name: stored default}, {name: fast test}) of a table, worked out once.
+
+    A field has a fast test when a value already in its stored form can be taken as it is (no
+    reference to look up, no shape to check): the test answers whether `raw` is such a value.
+    """
     specs = fields(table)
     required = tuple(name for name, spec in specs.items() if spec.required)
     defaults = {name: _default(spec) for name, spec in specs.items() if not spec.required and spec.default is not None}
-    return specs, required, defaults
+    fast = {name: _stored_form_test(spec) for name, spec in specs.items()
+            if not spec.ref and not spec.shape and spec.kind in ("text", "choice", "int", "float")}
+    return specs, required, defaults, fast
+
+
+def _stored_form_test(spec):
+    """Return a function telling whether a value is already what `spec` stores (checking it again changes nothing)."""
+    longest, required, dirty, low, high = spec.max_chars, spec.required, _DIRTY.search, spec.minimum, spec.maximum
+    if spec.kind == "text":
+        return lambda raw: (type(raw) is str and len(raw) <= longest and not dirty(raw)
+                            and (raw.isascii() or unicodedata.is_normalized("NFC", raw))
+                            and (not required or raw.strip() != ""))
+    if spec.kind == "choice":
+        return lambda raw: type(raw) is str and raw in spec.choices
+    low = -INT_LIMIT if low is None else low
+    high = INT_LIMIT if high is None else high
+    # A float kind takes finite floats only (inf - inf and nan - nan are nan, never 0.0).
+    number = int if spec.kind == "int" else float
+    if spec.exclusive_min:
+        return lambda raw: type(raw) is number and raw - raw == 0 and low < raw <= high
+    return lambda raw: type(raw) is number and raw - raw == 0 and low <= raw <= high
 
 
 def clean(table, values, existing=None, ref_exists=None, node_area=None):
@@ -191,12 +215,16 @@ def clean(table, values, existing=None, ref_exists=None, node_area=None):
     keep their stored value and are not returned. `ref_exists(table, id)` answers whether a
     referenced record exists; `node_area` is the node's own code path.
     """
-    specs, required, defaults = _plan(table)
+    specs, required, defaults, fast = _plan(table)
     problems, out = [], {}
     # Only the values given are looked at: a received change carries a few of a table's fields,
-    # and this runs for every change a hub applies.
+    # and this runs for every change a hub applies (most values arrive in their stored form).
     for name, raw in values.items():
         spec = specs.get(name)
+        stored_form = fast.get(name)
+        if stored_form is not None and stored_form(raw):
+            out[name] = raw
+            continue
         if spec is None:
             if name not in ("id", "area"):
                 problems.append((name, N_("There is no field called “%(field)s” in %(table)s."),
