@@ -74,7 +74,7 @@ def test_bad_values_are_refused_with_the_field_named(node_db, table, values, bad
     ("livestock", {"household_id": "$hh", "species": "牛", "count": "3"}),
     ("service_requests", {"ticket": "S-0000-0001", "applicant_name": "张", "kind": "subsidy"}),
     ("grievances", {"ticket": "G-0000-0001", "category": "water", "description": "水浑", "reporter": ""}),
-    ("visits", {"household_id": "$hh", "visitor": "刘", "kind": "poverty_monitoring", "visited_on": "2026-01-01", "answers": {"income": 1}}),
+    ("visits", {"household_id": "$hh", "visitor": "刘", "kind": "poverty_monitoring", "visited_on": "2026-01-01", "answers": {"income_per_person": 1, "school_secure": True, "risks": ["illness"]}}),
     ("announcements", {"title": {"zh_Hans": "通知"}, "priority": "urgent", "expires_at": "2030-01-01T00:00"}),
     ("market_prices", {"commodity": "稻谷", "unit": "公斤", "price": "2.8", "observed_on": "2026-01-01"}),
 ])

@@ -10,7 +10,7 @@ from sqlite_utils import Migrations
 
 from sync import migrations as sync_schema
 from village.errors import Problem
-from village.records.schema import SQL_TYPES, TABLES
+from village.records.schema import MONITORING_MIGRATION, NEW_TABLES, SQL_TYPES, TABLES
 
 migrations = Migrations("village")
 
@@ -25,6 +25,11 @@ INDEXES = {
     "visits": (["household_id"],),
     "announcements": (["area"],),
     "market_prices": (["observed_on"],),
+    "monitor_cases": (["household_id"], ["status"]),
+    "measures": (["case_id"],),
+    "elder_profiles": (["person_id"],),
+    "monitor_thresholds": (["year", "province"],),
+    "attachments": (["owner_id"], ["sha256"]),
 }
 
 
@@ -37,16 +42,24 @@ class SchemaTooNew(Problem):
 
 @migrations()
 def m001_records(db):
-    """Create every record table of SPEC 3."""
-    for table, specs in TABLES.items():
-        columns = {"id": str, "area": str}
-        columns.update({f.name: SQL_TYPES[f.kind] for f in specs})
-        columns.update({"_version": str, "_origin": str, "_deleted": int, "_fv": str})
-        foreign_keys = [(f.name, f.ref, "id") for f in specs if f.ref]
-        db[table].create(columns, pk="id", not_null={"area", "_version", "_origin", "_fv"},
-                         defaults={"_deleted": 0}, foreign_keys=foreign_keys)
-        for cols in INDEXES.get(table, ()):
-            db[table].create_index(cols)
+    """Create the record tables of SPEC 3 as first released (later ones and fields: their own migration)."""
+    later = {table for tables in NEW_TABLES.values() for table in tables}
+    for table in TABLES:
+        if table not in later:
+            _create_table(db, table, "")
+
+
+def _create_table(db, table, since):
+    """Create record table `table` with the fields a migration `since` gave it, and its indexes."""
+    specs = [f for f in TABLES[table] if f.since == since]
+    columns = {"id": str, "area": str}
+    columns.update({f.name: SQL_TYPES[f.kind] for f in specs})
+    columns.update({"_version": str, "_origin": str, "_deleted": int, "_fv": str})
+    foreign_keys = [(f.name, f.ref, "id") for f in specs if f.ref]
+    db[table].create(columns, pk="id", not_null={"area", "_version", "_origin", "_fv"},
+                     defaults={"_deleted": 0}, foreign_keys=foreign_keys)
+    for cols in INDEXES.get(table, ()):
+        db[table].create_index(cols)
 
 
 @migrations()
@@ -99,6 +112,21 @@ def m008_accounts(db):
 @migrations()
 def m007_trust(db):
     """Nothing now: the sync engine's s002_nodes and s003_refusals make what this made."""
+
+
+@migrations()
+def m009_monitoring(db):
+    """Create the monitoring and elderly-care tables and the fields they need in older tables (SPEC 3)."""
+    for table in NEW_TABLES[MONITORING_MIGRATION]:
+        _create_table(db, table, "")
+    for table, specs in TABLES.items():
+        for spec in specs:
+            if spec.since == MONITORING_MIGRATION:
+                # A reference column added later carries no foreign key (SQLite cannot add one):
+                # references are checked by the write path and on receipt.
+                db[table].add_column(spec.name, SQL_TYPES[spec.kind])
+    db["visits"].create_index(["case_id"])
+    db["visits"].create_index(["elder_id"])
 
 
 # What m001, m003, m004, m006 and m007 made of the sync engine's tables, in that order, before

@@ -1,11 +1,14 @@
 """What the clerk pages call each table, field and choice, translated when shown."""
-from village.records.workflows import workflow
+from village.records import terms
+from village.records.workflows import FLOWS
 from village.web.i18n import gettext, lazy_gettext as _l
 
 TABLE_LABELS = {
     "households": _l("Household"), "persons": _l("Member"), "plots": _l("Plot"), "plantings": _l("Planting"),
     "livestock": _l("Livestock"), "service_requests": _l("Service request"), "grievances": _l("Grievance"),
     "visits": _l("Visit"), "announcements": _l("Announcement"), "market_prices": _l("Market price"),
+    "monitor_cases": _l("Monitoring case"), "measures": _l("Support measure"), "elder_profiles": _l("Elder profile"),
+    "monitor_thresholds": _l("Monitoring threshold"), "attachments": _l("Evidence file"),
 }
 
 FIELD_LABELS = {
@@ -22,6 +25,27 @@ FIELD_LABELS = {
     "status": _l("Status"), "category": _l("Category"), "description": _l("Description"),
     "location": _l("Location"), "reporter": _l("Reporter"), "id": _l("Record"), "area": _l("Area"),
     "household_id": _l("Household"), "plot_id": _l("Plot"),
+    "poverty_exit_year": _l("Year left poverty"), "labour_capacity": _l("Labour capacity"), "health": _l("Health"),
+    "school_stage": _l("School stage"), "work": _l("Work"), "benefits": _l("Benefits received"),
+    "mode": _l("How the visit was made"), "case_id": _l("Monitoring case"), "elder_id": _l("Elder profile"),
+    "referral": _l("Referred to"), "next_due": _l("Next visit due"), "visitor": _l("Visitor"),
+    "visited_on": _l("Visited on"), "answers": _l("Checklist"), "risk_level": _l("Risk"), "follow_up": _l("Follow-up"),
+    "programme": _l("Programme"), "risks": _l("Risks"), "channel": _l("Where the lead came from"),
+    "lead_on": _l("Lead recorded on"), "income_per_person": _l("Income per person (yuan a year)"),
+    "major_spending": _l("Large unavoidable spending (yuan)"), "school_secure": _l("Schooling secure"),
+    "medical_secure": _l("Medical care secure"), "housing_secure": _l("Housing safe"),
+    "water_secure": _l("Drinking water safe"), "consent_on": _l("Consent signed on"),
+    "consent_file": _l("Signed consent form"), "deliberation_on": _l("Deliberation held on"),
+    "notice_from": _l("Notice posted from"), "notice_to": _l("Notice posted until"),
+    "township_by": _l("Township reviewer"), "township_on": _l("Township review on"),
+    "county_by": _l("County decision by"), "county_on": _l("County decision on"), "steps": _l("Steps"),
+    "elimination_type": _l("Elimination type"), "eliminated_on": _l("Eliminated on"), "reason": _l("Reason"),
+    "type": _l("Measure"), "start_on": _l("Starts on"), "end_on": _l("Ends on"), "contact": _l("Contact person"),
+    "amount": _l("Amount (yuan)"), "person_id": _l("Person"), "tier": _l("Care tier"), "reasons": _l("Reasons"),
+    "contacts": _l("Contacts"), "next_visit_due": _l("Next visit due"), "year": _l("Year"),
+    "province": _l("Province"), "yuan_per_person": _l("Yuan per person a year"), "owner_table": _l("Belongs to"),
+    "owner_id": _l("Belongs to record"), "sha256": _l("Fingerprint"), "size": _l("Size (bytes)"),
+    "mime": _l("File type"), "taken_on": _l("Taken on"),
 }
 
 CHOICE_LABELS = {
@@ -37,17 +61,19 @@ CHOICE_LABELS = {
     "land_certificate": _l("land certificate"),
     # grievance categories
     "road": _l("road"), "water": _l("water"), "power": _l("power"), "health": _l("health"), "land": _l("land"),
+    # the monitoring and care lists, declared with their words in records.terms
+    **{value: _l(words) for values in terms.ALL for value, words in values.items()},
 }
 
 def status_label(table, name):
     """Return the clerk's word for status `name` of a `table` record, translated (the name if unknown)."""
-    step = workflow(table).step(name)
+    step = FLOWS[table].step(name)
     return gettext(step.label) if step else name
 
 
 def action_label(table, name):
     """Return the clerk's button that moves a `table` record into status `name`, translated."""
-    step = workflow(table).step(name)
+    step = FLOWS[table].step(name)
     return gettext(step.action) if step and step.action else status_label(table, name)
 
 

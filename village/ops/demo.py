@@ -72,9 +72,10 @@ def populate(db, node, households=200, seed=7):
             if rng.random() < .3:
                 core.save(w, node, "visits", {
                     "household_id": hh, "visitor": "驻村工作队 " + _name(rng),
-                    "kind": rng.choice(["poverty_monitoring", "elderly_care", "plot_inspection"]),
+                    "kind": "poverty_monitoring",
                     "visited_on": (today - datetime.timedelta(days=rng.randint(1, 90))).isoformat(),
-                    "answers": {"income_stable": rng.random() < .8, "medical_expense": rng.randint(0, 20000)},
+                    "answers": {"income_per_person": rng.randint(6000, 20000), "major_spending": rng.randint(0, 20000),
+                                "medical_secure": rng.random() < .8},
                     "risk_level": rng.choices(["none", "low", "medium", "high"], [60, 20, 15, 5])[0],
                     "follow_up": rng.choice(["", "下月回访", "协助申请医疗救助"])})
                 counts["visits"] += 1

@@ -7,6 +7,7 @@ from sync.scope import inside
 from sync.store import dicts
 from village.audit import record as audit
 from village.i18n_markers import N_
+from village.records.monitoring import TIERS_OF_ROLE, guard_problems
 from village.records.schema import fields
 from village.records.validate import ValidationError, clean
 
@@ -74,7 +75,11 @@ def save(writer, node, table, values, row_id=None, actor=None):
     elif not inside(existing["area"], node.area):
         raise ValidationError([("area", N_("This record belongs to area %(area)s, outside this node."),
                                 {"area": existing["area"]})])
-    check_unique(db, table, row_id, {**(existing or {}), **cleaned})
+    row = {**(existing or {}), **cleaned, "id": row_id}
+    check_unique(db, table, row_id, row)
+    problems = guard_problems(db, table, TIERS_OF_ROLE.get(node.role, ()), existing, row)
+    if problems:
+        raise ValidationError(problems)
     if existing is not None:
         cleaned = {k: v for k, v in cleaned.items() if not _same(existing.get(k), v)}
     saved = Saved(row_id, tuple(cleaned), existing is None)

@@ -1,9 +1,11 @@
 """Every synced record table of SPEC 3: its fields, their types and their rules."""
+import dataclasses
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from village.errors import Problem
-from village.records.workflows import GRIEVANCES, REQUESTS
+from village.records import terms
+from village.records.workflows import CASES, GRIEVANCES, REQUESTS
 
 
 @dataclass(frozen=True)
@@ -23,6 +25,7 @@ class Field:
     max_length: int = 0  # characters (JSON: of its text); 0: the kind's default in MAX_LENGTH
     multiline: bool = False  # keeps line breaks and tabs; other control characters are always removed
     shape: str = ""  # "phone" or "id_number": any script's digits made ASCII, then the shape checked
+    since: str = ""  # the migration that added it to a table older than it ("": the table's own)
 
     max_chars: int = field(init=False, repr=False, compare=False)  # max_length, or the kind's default
 
@@ -49,6 +52,14 @@ VISIT_KINDS = ("poverty_monitoring", "elderly_care", "plot_inspection")
 RISK_LEVELS = ("none", "low", "medium", "high")
 PRIORITIES = ("normal", "urgent", "emergency")
 SEXES = ("female", "male")
+MONITORING_MIGRATION = "m009_monitoring"
+MIMES = ("image/jpeg", "image/png", "application/pdf")
+EVIDENCE_OWNERS = ("monitor_cases", "visits", "measures", "elder_profiles")
+
+
+def _added(*specs):
+    """Return fields added to an existing table by the monitoring migration."""
+    return tuple(dataclasses.replace(spec, since=MONITORING_MIGRATION) for spec in specs)
 
 TABLES = {
     "households": (
@@ -60,6 +71,7 @@ TABLES = {
         Field("members", "int", minimum=0, maximum=200),
         Field("monitoring_status", "choice", choices=MONITORING, default="none"),
         Field("notes", max_length=LONG_TEXT, multiline=True),
+        *_added(Field("poverty_exit_year", "int", minimum=2013, maximum=2100)),
     ),
     "persons": (
         Field("household_id", required=True, ref="households"),
@@ -72,6 +84,11 @@ TABLES = {
         Field("lives_alone", "bool", default=False),
         Field("disability"),
         Field("notes", max_length=LONG_TEXT, multiline=True),
+        *_added(Field("labour_capacity", "choice", choices=tuple(terms.LABOUR)),
+                Field("health", "choice", choices=tuple(terms.HEALTH)),
+                Field("school_stage", "choice", choices=tuple(terms.SCHOOL_STAGES)),
+                Field("work", "choice", choices=tuple(terms.WORK)),
+                Field("benefits", "json", default=(), max_length=2000)),
     ),
     "plots": (
         Field("household_id", required=True, ref="households"),
@@ -128,6 +145,11 @@ TABLES = {
         Field("risk_level", "choice", choices=RISK_LEVELS, default="none"),
         Field("follow_up", max_length=LONG_TEXT, multiline=True),
         Field("notes", max_length=LONG_TEXT, multiline=True),
+        *_added(Field("mode", "choice", choices=tuple(terms.VISIT_MODES), default="at_home"),
+                Field("case_id", ref="monitor_cases"),
+                Field("elder_id", ref="elder_profiles"),
+                Field("referral", max_length=500),
+                Field("next_due", "date")),
     ),
     "announcements": (
         Field("title", "json", required=True, max_length=2000),
@@ -144,13 +166,76 @@ TABLES = {
         Field("market"),
         Field("observed_on", "date", required=True),
     ),
+    "monitor_cases": (
+        Field("household_id", required=True, ref="households"),
+        Field("programme", "choice", choices=tuple(terms.PROGRAMMES), default="return_poverty"),
+        Field("category", "choice", choices=tuple(terms.CATEGORIES)),
+        Field("risks", "json", default=(), max_length=1000),
+        Field("channel", "choice", required=True, choices=tuple(terms.CHANNELS)),
+        Field("lead_on", "date", required=True),
+        Field("income_per_person", "float", minimum=0, maximum=1e9),
+        Field("major_spending", "float", minimum=0, maximum=1e9),
+        Field("school_secure", "bool"),
+        Field("medical_secure", "bool"),
+        Field("housing_secure", "bool"),
+        Field("water_secure", "bool"),
+        Field("consent_on", "date"),
+        Field("consent_file", ref="attachments"),
+        Field("deliberation_on", "date"),
+        Field("notice_from", "date"),
+        Field("notice_to", "date"),
+        Field("township_by"),
+        Field("township_on", "date"),
+        Field("county_by"),
+        Field("county_on", "date"),
+        Field("status", "choice", choices=CASES.statuses, default=CASES.first),
+        Field(CASES.history, "json", default=(), max_length=64_000),
+        Field("elimination_type", "choice", choices=tuple(terms.ELIMINATIONS)),
+        Field("eliminated_on", "date"),
+        Field("reason", max_length=LONG_TEXT, multiline=True),
+        Field("notes", max_length=LONG_TEXT, multiline=True),
+    ),
+    "measures": (
+        Field("case_id", required=True, ref="monitor_cases"),
+        Field("type", "choice", required=True, choices=tuple(terms.MEASURE_TYPES)),
+        Field("start_on", "date", required=True),
+        Field("end_on", "date"),
+        Field("contact"),
+        Field("amount", "float", minimum=0, maximum=1e9),
+        Field("notes", max_length=LONG_TEXT, multiline=True),
+    ),
+    "elder_profiles": (
+        Field("person_id", required=True, ref="persons"),
+        Field("tier", "choice", required=True, choices=tuple(terms.TIERS)),
+        Field("reasons", max_length=LONG_TEXT, multiline=True),
+        Field("contacts", sensitive=True, max_length=500),
+        Field("next_visit_due", "date"),
+        Field("notes", max_length=LONG_TEXT, multiline=True),
+    ),
+    "monitor_thresholds": (
+        Field("year", "int", required=True, minimum=2000, maximum=2100),
+        Field("province", required=True, max_length=12),
+        Field("yuan_per_person", "float", required=True, minimum=0, exclusive_min=True, maximum=1e6),
+    ),
+    "attachments": (
+        Field("owner_table", "choice", required=True, choices=EVIDENCE_OWNERS),
+        Field("owner_id", required=True, max_length=64),
+        Field("kind", "choice", required=True, choices=tuple(terms.EVIDENCE_KINDS)),
+        Field("sha256", required=True, max_length=64),
+        Field("size", "int", required=True, minimum=0, maximum=20 * 1024 * 1024),
+        Field("mime", "choice", required=True, choices=MIMES),
+        Field("name", max_length=200),
+        Field("taken_on", "date"),
+    ),
 }
+# Tables the monitoring migration added (the others are made by the first migration).
+NEW_TABLES = {MONITORING_MIGRATION: ("attachments", "monitor_cases", "measures", "elder_profiles", "monitor_thresholds")}
 
 # Tables written only at a hub (county, province) and shown in villages: they reach a village
 # only downward, and a push that carries one is refused. Every other table is born in villages
 # (and on their tablets) and flows up; a hub's own edits of it (a county decision, a resolved
 # conflict) flow down.
-DOWNSTREAM = frozenset({"announcements", "market_prices"})
+DOWNSTREAM = frozenset({"announcements", "market_prices", "monitor_thresholds"})
 
 SQL_TYPES = {"text": str, "choice": str, "date": str, "datetime": str, "json": str, "int": int, "bool": int, "float": float}
 

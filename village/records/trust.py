@@ -5,6 +5,7 @@ changes' shape and that the sender's path holds the record's stored and declared
 """
 from sync.quarantine import Refusal
 from village.records.core import UNIQUE_IN_AREA, check_unique, taken_error
+from village.records.monitoring import DOWNWARD_TIERS, UPWARD_TIERS, guard_problems
 from village.records.schema import DOWNSTREAM, TABLES, fields
 from village.records.validate import ValidationError, clean
 
@@ -59,7 +60,8 @@ def policy(db, sender_area, changes, upward, stored):
             batch.gone.add((table, change["row_id"]))
             continue
         key = (table, change["row_id"])
-        refusal = _check_put(change, batch.rows.get(key, stored.get(key)), batch, sender_area if upward else None)
+        refusal = _check_put(change, batch.rows.get(key, stored.get(key)), batch, sender_area if upward else None,
+                             UPWARD_TIERS if upward else DOWNWARD_TIERS)
         if refusal:
             verdicts[i] = refusal
     return verdicts
@@ -87,13 +89,16 @@ def _referenced(db, changes, chunk=500):
     return held
 
 
-def _check_put(change, existing, batch, sender_area):
-    """Validate one received put like a local write; fix its values to their stored form."""
+def _check_put(change, existing, batch, sender_area, tiers):
+    """Validate one received put like a local write (guards included); fix its values to their stored form."""
     table, data = change["tbl"], change["data"]
     try:
         cleaned = clean(table, data, existing, batch.exists, sender_area)
-        row = {**(existing or {}), **cleaned, "area": change["area"]}
+        row = {**(existing or {}), **cleaned, "area": change["area"], "id": change["row_id"]}
         batch.clash(table, change["row_id"], row)
+        problems = guard_problems(batch.db, table, tiers, existing, row, batch.rows)
+        if problems:
+            raise ValidationError(problems)
     except ValidationError as exc:
         return Refusal("invalid", f"{table} {change['row_id']}: {exc}"[:500], exc.problems)
     for key in data:

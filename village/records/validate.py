@@ -8,8 +8,9 @@ import unicodedata
 from sync.scope import inside
 from village.errors import Problem
 from village.i18n_markers import N_
+from village.records.row_checks import monitoring_checks
 from village.records.schema import INT_LIMIT, fields
-from village.records.workflows import WORKFLOWS
+from village.records.workflows import FLOWS
 
 # Control characters (C0, DEL, C1) and the bidi embeddings, overrides and isolates that can make
 # a name print reversed or hide text on a certificate. Marks (LRM, RLM) stay: Uyghur needs them.
@@ -285,13 +286,16 @@ def _entry_list_problem(table, name, text):
 
 def _cross_checks(table, row):
     problems = []
-    flow = WORKFLOWS.get(table)
+    flow = FLOWS.get(table)
     if flow and row.get(flow.history) is not None:
         problems += _entry_list_problem(table, flow.history, row[flow.history])
     return problems + _pair_checks(table, row)
 
 
 def _pair_checks(table, row):
+    monitoring = monitoring_checks(table, row)
+    if monitoring:
+        return monitoring
     if table == "plantings" and row.get("planted_on") and row.get("harvested_on"):
         if row["harvested_on"] < row["planted_on"]:
             return [("harvested_on", N_("The harvest date is before the planting date."), {})]

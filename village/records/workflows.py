@@ -21,6 +21,9 @@ class Step:
     label: str  # the clerk's word for the status
     public: str  # what a resident reads at the kiosk
     action: str = ""  # the clerk's button that moves a record into this status ("" for the first)
+    tier: str = "village"  # who moves a record into this status: village, township or county
+    needs: tuple = ()  # fields a record must hold once it has passed through this status
+    evidence: tuple = ()  # kinds of evidence file (records.terms.EVIDENCE_KINDS) this step is shown with
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,48 @@ GRIEVANCES = Workflow(
         Step("closed", (), N_("closed"), N_("Closed"), N_("Close")),
     ))
 
-WORKFLOWS = MappingProxyType({wf.table: wf for wf in (REQUESTS, GRIEVANCES)})
+WORKFLOWS = MappingProxyType({wf.table: wf for wf in (REQUESTS, GRIEVANCES)})  # those with tickets
+
+
+def _case_step(name, next_, label, action, tier="village", needs=(), evidence=()):
+    return Step(name, next_, label, label, action, tier, needs, evidence)
+
+
+_UNDECIDED = ("not_included",)
+# Identification (DOMAIN 1): steps 1-6 at the village, 7 at the township, 8-9 at the county;
+# then follow-ups, and elimination proposed by the village and approved by the county.
+CASES = Workflow(
+    table="monitor_cases", queue="cases", prefix="", history="steps",
+    steps=(
+        _case_step("lead", ("home_check", *_UNDECIDED), N_("lead recorded"), "", needs=("lead_on",)),
+        _case_step("home_check", ("consent", *_UNDECIDED), N_("home check done"), N_("Record the home check"),
+                   evidence=("photo",)),
+        _case_step("consent", ("data_matching", *_UNDECIDED), N_("consent signed"), N_("Record the signed consent"),
+                   needs=("consent_on", "consent_file"), evidence=("consent_scan",)),
+        _case_step("data_matching", ("deliberation", *_UNDECIDED), N_("data matched"), N_("Record the data matching")),
+        _case_step("deliberation", ("notice", *_UNDECIDED), N_("village deliberation held"),
+                   N_("Record the deliberation"), needs=("deliberation_on",), evidence=("minutes", "attendance", "photo")),
+        _case_step("notice", ("township_reviewed", "returned", *_UNDECIDED), N_("public notice posted"),
+                   N_("Post the public notice"), needs=("notice_from", "notice_to"), evidence=("notice_photo",)),
+        _case_step("township_reviewed", ("monitored", "returned", *_UNDECIDED), N_("township reviewed"),
+                   N_("Township review: pass"), "township", needs=("township_on", "township_by")),
+        _case_step("returned", ("deliberation",), N_("returned to the village"), N_("Return to the village"),
+                   "township", needs=("reason",)),
+        _case_step("monitored", ("elimination_checked",), N_("monitored"), N_("County decision: monitor"), "county",
+                   needs=("county_on", "county_by", "category")),
+        _case_step("not_included", (), N_("not included"), N_("County decision: not included"), "county",
+                   needs=("county_on", "county_by")),
+        _case_step("elimination_checked", ("elimination_deliberated",), N_("elimination: home check done"),
+                   N_("Propose elimination: home check"), evidence=("photo",)),
+        _case_step("elimination_deliberated", ("elimination_notice",), N_("elimination: deliberation held"),
+                   N_("Record the elimination deliberation"), evidence=("minutes",)),
+        _case_step("elimination_notice", ("eliminated", "monitored"), N_("elimination: notice posted"),
+                   N_("Post the elimination notice"), needs=("notice_from", "notice_to"), evidence=("notice_photo",)),
+        _case_step("eliminated", ("reopened",), N_("risk eliminated"), N_("County approval: eliminate"), "county",
+                   needs=("elimination_type", "eliminated_on")),
+        _case_step("reopened", ("home_check",), N_("reopened"), N_("Reopen: risk returned")),
+    ))
+FLOWS = MappingProxyType({wf.table: wf for wf in (REQUESTS, GRIEVANCES, CASES)})  # every workflow
 
 
 def workflow(table):
