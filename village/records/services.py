@@ -1,13 +1,15 @@
-"""Service requests and grievances: tickets and their status workflows."""
-from sync.clock import utc_text
+"""Service requests, grievances and monitoring cases: tickets and their status workflows."""
+import datetime
 import json
 import secrets
+
+from sync.clock import utc_text
 
 from village.audit import record as audit
 from village.i18n_markers import N_
 from village.records import core
 from village.records.validate import Term, ValidationError
-from village.records.workflows import WORKFLOWS, by_prefix, workflow
+from village.records.workflows import FLOWS, WORKFLOWS, by_prefix, workflow
 
 
 def new_ticket(db, table):
@@ -53,12 +55,14 @@ def find_ticket(db, ticket):
     return None, None
 
 
-def change_status(writer, node, table, row_id, status, actor, note=""):
-    """Move a request or grievance to `status` along its workflow, recording who, when and why.
+def change_status(writer, node, table, row_id, status, actor, note="", values=None, today=None):
+    """Move a record to `status` along its workflow, recording who, when and why; return what save returned.
 
-    The record's history keeps the move; the audit log names the actor and the new status.
+    `values` are fields recorded with the move (a notice's dates, an elimination's type); the
+    fields the step stamps are filled in with the actor and `today`. The record's history keeps
+    the move; the audit log names the actor and the new status. The table's guards apply.
     """
-    flow = workflow(table)
+    flow = FLOWS[table]
     record = core.get(writer.db, table, row_id)
     if record is None:
         raise ValidationError([("id", N_("There is no record %(id)s in %(table)s."), {"id": row_id, "table": table})])
@@ -67,8 +71,12 @@ def change_status(writer, node, table, row_id, status, actor, note=""):
                                 {"from": _word(flow, record["status"]), "to": _word(flow, status)})])
     history = json.loads(record[flow.history] or "[]")
     history.append({"status": status, "by": actor, "at": utc_text(), "note": note})
-    core.save(writer, node, table, {"status": status, flow.history: history}, row_id=row_id)
+    day = (today or datetime.date.today()).isoformat()
+    stamped = {name: actor if name.endswith("_by") else day for name in flow.step(status).stamps}
+    saved = core.save(writer, node, table, {**stamped, **(values or {}), "status": status, flow.history: history},
+                      row_id=row_id)
     audit(writer.db, actor, f"{table}.status", row_id, status)
+    return saved
 
 
 def _word(flow, status):

@@ -24,6 +24,7 @@ class Step:
     tier: str = "village"  # who moves a record into this status: village, township or county
     needs: tuple = ()  # fields a record must hold once it has passed through this status
     evidence: tuple = ()  # kinds of evidence file (records.terms.EVIDENCE_KINDS) this step is shown with
+    stamps: tuple = ()  # fields the move fills in: "..._by" with who moved it, "..._on" with the day
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,8 @@ GRIEVANCES = Workflow(
 WORKFLOWS = MappingProxyType({wf.table: wf for wf in (REQUESTS, GRIEVANCES)})  # those with tickets
 
 
-def _case_step(name, next_, label, action, tier="village", needs=(), evidence=()):
-    return Step(name, next_, label, label, action, tier, needs, evidence)
+def _case_step(name, next_, label, action, tier="village", needs=(), evidence=(), stamps=()):
+    return Step(name, next_, label, label, action, tier, needs, evidence, stamps)
 
 
 _UNDECIDED = ("not_included",)
@@ -112,13 +113,14 @@ CASES = Workflow(
         _case_step("notice", ("township_reviewed", "returned", *_UNDECIDED), N_("public notice posted"),
                    N_("Post the public notice"), needs=("notice_from", "notice_to"), evidence=("notice_photo",)),
         _case_step("township_reviewed", ("monitored", "returned", *_UNDECIDED), N_("township reviewed"),
-                   N_("Township review: pass"), "township", needs=("township_on", "township_by")),
+                   N_("Township review: pass"), "township", needs=("township_on", "township_by"),
+                   stamps=("township_by", "township_on")),
         _case_step("returned", ("deliberation",), N_("returned to the village"), N_("Return to the village"),
                    "township", needs=("reason",)),
         _case_step("monitored", ("elimination_checked",), N_("monitored"), N_("County decision: monitor"), "county",
-                   needs=("county_on", "county_by", "category")),
+                   needs=("county_on", "county_by", "category"), stamps=("county_by", "county_on")),
         _case_step("not_included", (), N_("not included"), N_("County decision: not included"), "county",
-                   needs=("county_on", "county_by")),
+                   needs=("county_on", "county_by"), stamps=("county_by", "county_on")),
         _case_step("elimination_checked", ("elimination_deliberated",), N_("elimination: home check done"),
                    N_("Propose elimination: home check"), evidence=("photo",)),
         _case_step("elimination_deliberated", ("elimination_notice",), N_("elimination: deliberation held"),
@@ -126,7 +128,7 @@ CASES = Workflow(
         _case_step("elimination_notice", ("eliminated", "monitored"), N_("elimination: notice posted"),
                    N_("Post the elimination notice"), needs=("notice_from", "notice_to"), evidence=("notice_photo",)),
         _case_step("eliminated", ("reopened",), N_("risk eliminated"), N_("County approval: eliminate"), "county",
-                   needs=("elimination_type", "eliminated_on")),
+                   needs=("elimination_type", "eliminated_on"), stamps=("eliminated_on",)),
         _case_step("reopened", ("home_check",), N_("reopened"), N_("Reopen: risk returned")),
     ))
 FLOWS = MappingProxyType({wf.table: wf for wf in (REQUESTS, GRIEVANCES, CASES)})  # every workflow
