@@ -70,11 +70,12 @@ def _stderr_console():
 @click.option("--out", type=click.Path(dir_okay=False), help="Write to this file instead of the screen.")
 @handled
 def export(data_dir, table, fmt, out):
-    """Export TABLE (or `conflicts`) as CSV, JSON or XLSX."""
-    from village.records.schema import fields
+    """Export TABLE (or the report `conflicts` or `monitored`) as CSV, JSON or XLSX."""
     from village.records.files import export_rows, write_csv, write_json, write_xlsx
+    from village.records.reports import LANGUAGE, REPORTS
+    from village.records.schema import fields
 
-    if table != "conflicts":
+    if table not in REPORTS:
         fields(table)
     node, db = open_node(data_dir)
     if fmt == "xlsx" and not out:
@@ -83,9 +84,9 @@ def export(data_dir, table, fmt, out):
         _check_folder(out)
     # A value stored as bytes that are not UTF-8 (written by another program) is shown, not fatal.
     db.conn.text_factory = functools.partial(str, encoding="utf-8", errors="replace")
-    columns, records = export_rows(db, table)
+    gettext = translations(LANGUAGE.get(table, node.lang)).gettext
+    columns, records = export_rows(db, table, gettext)
     if fmt == "xlsx":
-        gettext = translations(node.lang).gettext
         _write_file(out, "wb", lambda handle: write_xlsx(columns, records, handle, gettext))
         return
     writer = write_csv if fmt == "csv" else write_json

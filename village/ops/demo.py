@@ -1,8 +1,9 @@
-"""A realistic demo village: households, people, fields, animals, requests, notices and prices."""
+"""A realistic demo village: families, fields, animals, requests, notices, prices, monitoring and care."""
 import datetime
 import random
 
 from sync.clock import utc_now
+from village.ops.demo_care import populate_care
 from village.records import core
 from village.records.services import change_status, submit
 from village.records.workflows import GRIEVANCES, REQUESTS
@@ -12,7 +13,9 @@ GIVEN = "建国秀英明华丽娟志强桂兰德福玉梅金凤海燕文军淑�
 CROPS = [("水稻", "paddy", "杂交稻"), ("玉米", "dry", "黄玉米"), ("茶叶", "tea", "福鼎白茶"),
          ("柑橘", "orchard", "脐橙"), ("马铃薯", "dry", "合作88"), ("油菜", "dry", "甘蓝型")]
 SPECIES = ["猪", "牛", "羊", "鸡", "鸭"]
-RELATIONS = ["配偶", "子女", "父母", "孙子女", "兄弟姐妹"]
+SEXES = ["female", "male"]
+SCHOOL_AGES = [(2, "not_in_school"), (5, "preschool"), (11, "primary"), (14, "junior"), (17, "senior"),
+               (21, "higher")]
 
 
 def _name(rng):
@@ -23,30 +26,69 @@ def _id_number(rng, birth):
     return f"520102{birth:%Y%m%d}{rng.randrange(1000):03d}{rng.choice('0123456789X')}"
 
 
+def _born(rng, year):
+    return datetime.date(year, rng.randint(1, 12), rng.randint(1, 28))
+
+
+def _family(rng, today):
+    """Return [(relation, birth date, sex)] of a household, the head first, with ages that fit together."""
+    head_year = rng.randint(1944, 1992)
+    head_sex = rng.choices(["male", "female"], [80, 20])[0]
+    other = "female" if head_sex == "male" else "male"
+    family = [("户主", _born(rng, head_year), head_sex)]
+    if rng.random() < .85:
+        family.append(("配偶", _born(rng, head_year + rng.randint(-3, 5)), other))
+    for _ in range(rng.choice((0, 1, 2, 2, 3))):
+        year = head_year + rng.randint(21, 38)
+        if year < today.year:
+            family.append(("子女", _born(rng, year), rng.choice(["female", "male"])))
+    children = [birth.year for relation, birth, _sex in family if relation == "子女"]
+    if children and min(children) + 22 < today.year and rng.random() < .4:
+        family.append(("孙子女", _born(rng, rng.randint(min(children) + 22, today.year - 1)), rng.choice(SEXES)))
+    if head_year >= 1968 and rng.random() < .5:
+        family.append(("父母", _born(rng, head_year - rng.randint(22, 34)), rng.choice(SEXES)))
+    return family
+
+
+def _situation(rng, birth, today):
+    """Return a person's labour capacity, health, school stage and work, as their age makes likely."""
+    age = (today - birth).days // 365
+    school = next((stage for upto, stage in SCHOOL_AGES if age <= upto), "not_in_school")
+    if age < 16 or age >= 75:
+        labour = "no_labour"
+    else:
+        labour = rng.choices(["full", "partial", "no_labour"], [80, 15, 5] if age < 60 else [20, 60, 20])[0]
+    work = "no_work" if labour == "no_labour" or school != "not_in_school" else \
+        rng.choice(["farming", "farming", "local_work", "migrant_work", "self_employed"])
+    health = rng.choices(["healthy", "chronic", "serious"], [85, 12, 3] if age < 60 else [50, 40, 10])[0]
+    return {"labour_capacity": labour, "school_stage": school, "work": work, "health": health}
+
+
 def populate(db, node, households=200, seed=7):
     """Fill `node`'s database with a demo village; return how many records of each kind."""
     rng = random.Random(seed)
     today = datetime.date.today()
     counts = dict.fromkeys(["households", "persons", "plots", "plantings", "livestock", "service_requests",
-                            "grievances", "visits", "announcements", "market_prices"], 0)
+                            "grievances", "visits", "announcements", "market_prices", "monitor_cases", "measures",
+                            "elder_profiles"], 0)
     with core.write(db, node) as w:
         for n in range(1, households + 1):
             head = _name(rng)
-            members = rng.randint(1, 6)
+            family = _family(rng, today)
             hh = core.save(w, node, "households", {
                 "code": f"HX{n:04d}", "head_name": head, "phone": f"13{rng.randrange(10**9):09d}",
-                "id_number": _id_number(rng, datetime.date(rng.randint(1940, 1995), rng.randint(1, 12), rng.randint(1, 28))),
-                "address": f"红星村{rng.randint(1, 8)}组{rng.randint(1, 60)}号", "members": members,
+                "id_number": _id_number(rng, family[0][1]),
+                "address": f"红星村{rng.randint(1, 8)}组{rng.randint(1, 60)}号", "members": len(family),
                 "monitoring_status": rng.choices(["none", "watch", "at_risk", "supported"], [80, 10, 5, 5])[0],
                 "notes": ""})
             counts["households"] += 1
-            for m in range(members):
-                birth = datetime.date(rng.randint(1940, 2020), rng.randint(1, 12), rng.randint(1, 28))
+            for m, (relation, birth, sex) in enumerate(family):
                 core.save(w, node, "persons", {
                     "household_id": hh, "name": head if m == 0 else head[0] + "".join(rng.sample(GIVEN, 2)),
-                    "sex": rng.choice(["female", "male"]), "birth_date": birth.isoformat(),
-                    "id_number": _id_number(rng, birth), "relation": "户主" if m == 0 else rng.choice(RELATIONS),
-                    "lives_alone": members == 1, "disability": rng.choices(["", "肢体残疾", "视力残疾"], [90, 5, 5])[0]})
+                    "sex": sex, "birth_date": birth.isoformat(), "id_number": _id_number(rng, birth),
+                    "relation": relation, "lives_alone": len(family) == 1,
+                    "disability": rng.choices(["", "肢体残疾", "视力残疾"], [90, 5, 5])[0],
+                    **_situation(rng, birth, today)})
                 counts["persons"] += 1
             for p in range(rng.randint(1, 3)):
                 crop, land, variety = rng.choice(CROPS)
@@ -119,4 +161,5 @@ def populate(db, node, households=200, seed=7):
                     "commodity": commodity, "unit": unit, "price": round(rng.uniform(low, high), 2), "currency": "CNY",
                     "market": "花溪农贸市场", "observed_on": (today - datetime.timedelta(days=days)).isoformat()})
                 counts["market_prices"] += 1
+        populate_care(w, node, rng, today, counts)
     return counts

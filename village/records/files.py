@@ -8,6 +8,7 @@ from zipfile import ZIP_DEFLATED, ZipFile
 
 from village.i18n_markers import N_
 from village.records import core
+from village.records.reports import REPORTS
 from village.records.schema import TABLES, column_names, fields
 from village.records.validate import UNSAFE, ValidationError
 
@@ -16,8 +17,6 @@ MAX_REPORTED = 50
 # well below the csv module's own limit (128 KB), past which it cannot go on reading the file.
 MAX_CELL = max(spec.limit() for table in TABLES for spec in fields(table).values())
 ENCODINGS = ("utf-8-sig", "gb18030")  # UTF-8 with or without BOM; GB18030 is what Chinese Excel saves
-CONFLICT_COLUMNS = ["id", "tbl", "row_id", "field", "kept_value", "kept_version", "lost_value", "lost_version",
-                    "recorded_at", "resolved_at", "resolved_by"]
 # OWASP CSV injection: a cell led by one of these is a formula to Excel and LibreOffice.
 FORMULA_LEAD = ("=", "+", "-", "@", "\t", "\r")
 # Control characters XML (so XLSX) cannot hold, C1 controls, and bidi embeddings, overrides and
@@ -164,18 +163,17 @@ def _save_row(writer, node, table, header, raw, number, seen):
     return []
 
 
-def export_rows(db, table):
-    """Return (columns, iterator of records) for `table`, or for `conflicts`, as stored.
+def export_rows(db, table, gettext=lambda message: message):
+    """Return (columns, iterator of records) for `table`, or for a report (records.reports.REPORTS), as stored.
 
     Values are read leniently, so that a damaged value a peer stored (JSON that does not
     parse, a blob, an infinite number) is exported as it is rather than stopping the export.
     """
-    if table == "conflicts":
-        columns, kinds = CONFLICT_COLUMNS, {}
-        sql = f"SELECT {', '.join(CONFLICT_COLUMNS)} FROM _conflicts ORDER BY id"
-    else:
-        columns, kinds = column_names(table), {name: spec.kind for name, spec in fields(table).items()}
-        sql = f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table}] WHERE _deleted = 0 ORDER BY rowid"
+    if table in REPORTS:
+        columns, records = REPORTS[table](db, gettext)
+        return columns, ({c: _stored(None, v) for c, v in record.items()} for record in records)
+    columns, kinds = column_names(table), {name: spec.kind for name, spec in fields(table).items()}
+    sql = f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table}] WHERE _deleted = 0 ORDER BY rowid"
     cursor = db.execute(sql)
     return columns, ({c: _stored(kinds.get(c), v) for c, v in zip(columns, row)} for row in cursor)
 

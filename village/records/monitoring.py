@@ -82,15 +82,17 @@ def case_problems(facts, tiers, existing, row, today):
             return [(missing[0], N_("A case that is “%(status)s” needs this: it is recorded at the step “%(step)s”."),
                      {"status": _word(new), "step": _word(status)})]
     problems += _notice_problems(row, old, new, today)
-    if new == "eliminated" and old != "eliminated":
+    if new == "eliminated" and old not in (None, "eliminated"):
+        # The act of elimination is judged; a county entering a case eliminated in the past is not.
         problems += _elimination_problems(facts, row, today)
     return problems
 
 
 def _move_problems(tiers, old, new, created):
     if created:
-        # A new case starts as a lead; a county recording a case of the past may enter it at its step.
-        steps = [new] if "county" in tiers else [CASES.first, *(CASES.path_to(new) or [])]
+        # A village enters a case through its own steps; a county may enter one at any step (a
+        # department's data alert, or a case of the past), its needs checked like any other.
+        steps = [] if "county" in tiers else [CASES.first, *(CASES.path_to(new) or [])]
     elif old == new:
         return []
     elif new not in CASES.next_steps(old):

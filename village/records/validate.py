@@ -80,8 +80,8 @@ class ValidationError(Problem, ValueError):
 
 def _coerce(spec, raw):
     """Return `raw` as the field's type, or raise ValueError with a (message, params) pair."""
-    if raw is None or (raw == "" and spec.kind != "text"):
-        return None
+    if raw is None or (raw == "" and (spec.kind != "text" or spec.ref)):
+        return None  # an empty cell or field: no value (and, for a reference, no record referred to)
     kind = spec.kind
     if type(raw) is int and kind == "int" and -INT_LIMIT <= raw <= INT_LIMIT:
         return raw  # the common cases of received values, already in their stored form
