@@ -12,12 +12,14 @@ from village.api import access, payload
 from village.api.problems import init_blueprint
 from village.audit import record as audit
 from village.errors import Problem
+from village.i18n_markers import N_
 from village.records import core, idempotency, listing
 from village.records.households import delete_with_descendants
 from village.records.privacy import masked
 from village.records.schema import TABLES, fields
 from village.records.services import change_status, submit
 from village.records.tokens import actor_of
+from village.records.validate import ValidationError
 from village.records.workflows import WORKFLOWS
 from village.web.db import get_db
 
@@ -123,6 +125,20 @@ def _new_record(writer, node, table, values, actor):
     return core.save(writer, node, table, values, actor=actor)
 
 
+def _refs_visible(db, table, values):
+    """Refuse a reference to a record the token does not see: nothing is hung under another area's record."""
+    problems = []
+    for name, spec in fields(table).items():
+        value = values.get(name)
+        if spec.ref and isinstance(value, str) and value:
+            row = core.get(db, spec.ref, value)
+            if row is None or not listing.sees(spec.ref, g.token["area"], row["area"]):
+                problems.append((name, N_("No %(table)s record has the id “%(value)s”."),
+                                 {"table": spec.ref, "value": value[:200]}))
+    if problems:
+        raise ValidationError(problems)
+
+
 @bp.post("/" + TABLE)
 def create(table):
     """Create a record; with an Idempotency-Key, a retry gets the first answer and makes nothing."""
@@ -139,6 +155,7 @@ def create(table):
             response = answer(table, kept[1], kept[0])
             response.headers["Idempotent-Replayed"] = "true"
             return response
+        _refs_visible(db, table, values)
         row_id = _new_record(w, node, table, values, actor_of(token))
         record = shown(table, listing.exported(table, core.get(db, table, row_id)))
         if key:
@@ -170,6 +187,7 @@ def update(table, row_id):
     node, db = access.writer_node(g.token), get_db()
     with core.write(db, node) as w:
         _for_write(db, table, row_id, "update")
+        _refs_visible(db, table, values)
         core.save(w, node, table, values, row_id=row_id, actor=actor_of(g.token))
         record = listing.exported(table, core.get(db, table, row_id))
     return answer(table, shown(table, record))
