@@ -9,6 +9,7 @@ from village.errors import REGISTRY
 from village.records.listing import MAX_LIMIT
 from village.records.schema import INT_LIMIT, TABLES, fields
 from village.records.tokens import AREA_RE
+from village.records.validate import SHAPES
 from village.records.workflows import WORKFLOWS
 
 BASE = {"text": "string", "choice": "string", "date": "string", "datetime": "string", "int": "integer",
@@ -48,6 +49,8 @@ def value_schema(spec, writing=False):
         return schema
     if spec.kind == "text":
         schema["maxLength"] = spec.max_chars
+        if spec.shape:
+            schema["pattern"] = SHAPES[spec.shape][0].pattern  # the stored form; other scripts' digits pass too
         if spec.required:
             schema.update(minLength=1, pattern=r"\S")
     if spec.kind in ("int", "float"):
@@ -93,11 +96,22 @@ def _errors(*statuses):
     return {str(s): {"$ref": f"#/components/responses/E{s}"} for s in codes}
 
 
+def _links(table):
+    """Return the OpenAPI links from a record just answered to what can be done with it next."""
+    ids = {"row_id": "$response.body#/id"}
+    links = {"read": {"operationId": f"read_{table}", "parameters": ids}}
+    for name in ("update", "delete", *(("move",) if table in WORKFLOWS else ())):
+        links[name] = {"operationId": f"{name}_{table}",
+                       "parameters": {**ids, "header.If-Match": "$response.header.ETag"}}
+    return links
+
+
 def _record_answer(table, status_text, description):
     headers = {"ETag": {"schema": {"type": "string"}, "required": True, "description": "The record's version."}}
     if status_text == "201":
         headers["Location"] = {"schema": {"type": "string"}, "required": True}
-    return {status_text: {"description": description, "headers": headers, "content": _json(_ref(table))}}
+    return {status_text: {"description": description, "headers": headers, "content": _json(_ref(table)),
+                          "links": _links(table)}}
 
 
 ROW_ID = {"name": "row_id", "in": "path", "required": True, "schema": {"type": "string", "maxLength": 200}}
