@@ -5,7 +5,9 @@ there has its operations here (and in /api/openapi.json) with no more code. Ever
 through records.core.save/delete with the token's area, so the validators and the area checks
 are those of the pages and of sync; every write is audited under the user and the token's name.
 """
-from flask import Blueprint, g, jsonify, request, url_for
+import json
+
+from flask import Blueprint, current_app, g, jsonify, request, url_for
 
 from sync.clock import utc_text
 from village.api import access, payload
@@ -36,6 +38,16 @@ AREA_CHARS = set("0123456789/")
 def shown(table, record):
     """Return `record` as this request's token may read it (sensitive fields masked unless its role sees them)."""
     return record if access.sees_sensitive(g.token) else masked(table, record)
+
+
+def _listed(page):
+    """Answer a page of records: JSON as it comes (jsonify's sorting of keys was a fifth of a list's time)."""
+    return current_app.response_class(json.dumps(page, ensure_ascii=False, separators=(",", ":")),
+                                      mimetype="application/json")
+
+
+def _shown_all(table, records):
+    return records if access.sees_sensitive(g.token) else [masked(table, r) for r in records]
 
 
 def answer(table, record, status=200):
@@ -92,10 +104,10 @@ def list_records(table):
             raise Problem("api.bad_query", name=extra[0])
         since = _whole("changed_since", 0, 0, 2 ** 63 - 1)
         items, cursor, more = listing.changes(db, table, area, since, limit)
-        return jsonify({"items": [shown(table, r) for r in items], "changed_since": cursor, "more": more})
+        return _listed({"items": _shown_all(table, items), "changed_since": cursor, "more": more})
     after = request.args.get("cursor", "")
     items, next_cursor = listing.page(db, table, area, _filters(table), after[:200], limit)
-    return jsonify({"items": [shown(table, r) for r in items], "next_cursor": next_cursor})
+    return _listed({"items": _shown_all(table, items), "next_cursor": next_cursor})
 
 
 def _visible(db, table, row_id):

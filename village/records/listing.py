@@ -3,6 +3,9 @@
 Both stay right while others write: a page starts after the last id seen (no offset to shift),
 and following the change log by its sequence number meets every change once, in order.
 """
+import functools
+import json
+
 from sync.scope import in_scope, inside
 from sync.store import dicts
 from village.records import core
@@ -37,12 +40,37 @@ def page(db, table, area, equal=None, after="", limit=100):
     if after:
         where += " AND id > ?"
         params.append(after)
-    cursor = db.execute(f"SELECT * FROM [{table}] WHERE _deleted = 0 AND {where} ORDER BY id LIMIT ?",
-                        [*params, limit + 1])
-    found = [exported(table, row) for row in dicts(cursor)]
+    names, decode = _shape(table)
+    cursor = db.execute(f"SELECT {', '.join(f'[{n}]' for n in names)} FROM [{table}] WHERE _deleted = 0 AND {where} "
+                        "ORDER BY id LIMIT ?", [*params, limit + 1])
+    found = [decode(dict(zip(names, row))) for row in cursor]
     more = len(found) > limit
     found = found[:limit]
     return found, (found[-1]["id"] if more else None)
+
+
+@functools.lru_cache(maxsize=None)
+def _shape(table):
+    """Return (the columns a program reads, a function giving a row of them its exported types), made once.
+
+    The same result as `exported`, without its per-field loop: a page of 100 records is most of a
+    list's cost.
+    """
+    specs = fields(table)
+    names = ("id", "area", *specs, "_version", "_deleted")
+    as_json = tuple(n for n, spec in specs.items() if spec.kind == "json")
+    as_bool = tuple(n for n, spec in specs.items() if spec.kind == "bool")
+
+    def decode(record):
+        for name in as_json:
+            if record[name] is not None:
+                record[name] = json.loads(record[name])
+        for name in (*as_bool, "_deleted"):
+            if record[name] is not None:
+                record[name] = bool(record[name])
+        return record
+
+    return names, decode
 
 
 def changes(db, table, area, since=0, limit=100):
