@@ -103,7 +103,7 @@ def token_for(db, secret, now=None):
     if not isinstance(secret, str) or not secret.startswith(PREFIX) or len(secret) > 200:
         return None
     row = next(dicts(db.execute(
-        f"SELECT t.id, t.name, t.username, t.role, t.area, t.expires_at, t.revoked_at, u.role AS held, u.disabled "
+        "SELECT t.id, t.name, t.username, t.role, t.area, t.expires_at, t.revoked_at, u.role AS held, u.disabled "
         "FROM api_tokens t JOIN users u ON u.username = t.username WHERE t.token_hash = ?", [digest(secret)])), None)
     now = now or datetime.datetime.now(datetime.timezone.utc)
     if row is None or row["revoked_at"] or row["disabled"] or now >= datetime.datetime.fromisoformat(row["expires_at"]):
