@@ -22,14 +22,17 @@ def percentile(samples, q):
 class Client:
     """One browser-like client: a keep-alive connection to `base` that keeps its cookies."""
 
-    def __init__(self, base, cookies=None):
+    def __init__(self, base, cookies=None, headers=None):
         parts = urlsplit(base)
         self.conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
         self.cookies = dict(cookies or {})
+        self.headers = dict(headers or {})  # e.g. an API token's Authorization
 
     def get(self, path):
         """GET `path`; return (status, body bytes)."""
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
+        headers = dict(self.headers)
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
         self.conn.request("GET", path, headers=headers)
         response = self.conn.getresponse()
         body = response.read()
@@ -41,7 +44,7 @@ class Client:
         self.conn.close()
 
 
-def measure(base, paths, clients=10, per_client=50, jars=None):
+def measure(base, paths, clients=10, per_client=50, jars=None, headers=None):
     """Fetch each page `per_client` times from each of `clients` threads; return {name: stats}.
 
     `paths` maps a page name to a path or to a list of paths taken in turn (e.g. several
@@ -56,7 +59,7 @@ def measure(base, paths, clients=10, per_client=50, jars=None):
         lock = threading.Lock()
 
         def client(offset):
-            browser = Client(base, jars[offset])
+            browser = Client(base, jars[offset], headers)
             local = []
             try:
                 for i in range(per_client):
@@ -67,7 +70,7 @@ def measure(base, paths, clients=10, per_client=50, jars=None):
                     except (OSError, http.client.HTTPException) as exc:
                         status = exc.__class__.__name__
                         browser.close()
-                        browser = Client(base, browser.cookies)
+                        browser = Client(base, browser.cookies, headers)
                     local.append((time.perf_counter() - started) * 1000)
                     if status != 200:
                         errors.append(f"{path}: {status}")

@@ -21,8 +21,10 @@ FIELD = "field"  # field worker and admin
 COUNTY = "county"  # county staff and admin
 LOGIN = "login"  # the login form itself: open to all; a wrong password answers 401
 NODES = "nodes"  # other nodes with their own credentials: a browser session gives no access
+ADMIN = "admin"  # admin only (API tokens)
 # Who may open the pages of each signed-in policy (written out here, not read from the code).
-SIGNED_IN = {CLERKS: ("clerk", "admin"), FIELD: ("fieldworker", "admin"), COUNTY: ("county", "admin")}
+SIGNED_IN = {CLERKS: ("clerk", "admin"), FIELD: ("fieldworker", "admin"), COUNTY: ("county", "admin"),
+             ADMIN: ("admin",)}
 
 POLICY = {
     "static": PUBLIC,
@@ -36,6 +38,9 @@ POLICY = {
     "county": COUNTY,
     "sync.ping": PUBLIC,
     "sync": NODES,
+    "api_docs": PUBLIC,  # the API's description: no record in it
+    "api": NODES,  # programs with an API token: a browser session gives no access
+    "admin": ADMIN,
 }
 
 
@@ -76,7 +81,7 @@ def url_args(rule, known):
             values[name] = known["request"] if "kind" in rule.arguments or "requests" in rule.rule else known["household"]
         else:
             values[name] = known.get(name, "x")
-    if values.get("table") not in (None, "households"):
+    if values.get("table") not in (None, "households") and "households" in rule._converters["table"].items:
         values["table"] = "households"
     return values
 

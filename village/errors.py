@@ -186,6 +186,33 @@ REGISTRY = {
     "bundle.reply_failed": _e(503, N_("The bundle was imported, but the reply could not be written to %(path)s "
                                       "(%(detail)s). Import the same bundle again with --reply in a place that can "
                                       "be written: nothing is applied twice.")),
+    # The JSON API under /api/ (docs/api.md) and its tokens.
+    "api.unauthorized": _e(401, N_("Send a valid API token in the header Authorization: Bearer vt_… (an admin "
+                                   "makes one with: village token add). This one is missing, revoked or expired.")),
+    "api.forbidden": _e(403, N_("A token of role %(role)s may not %(action)s %(table)s.")),
+    "api.outside_area": _e(403, N_("Area %(area)s is outside this token's area %(scope)s.")),
+    "api.if_match_required": _e(428, N_("Send If-Match with the record's ETag (read the record first), so that a "
+                                        "change made meanwhile is not overwritten. Nothing was saved.")),
+    "api.stale": _e(412, N_("The record changed since you read it (its ETag is now %(etag)s); nothing was saved. "
+                            "Read it again and make your change on what it holds now.")),
+    "api.idempotency_mismatch": _e(422, N_("This Idempotency-Key was already used for another request; nothing was "
+                                           "saved. Use a new key for a new record.")),
+    "api.bad_idempotency_key": _e(400, N_("An Idempotency-Key is 1 to %(max)s printable characters.")),
+    "api.bad_body": _e(400, N_("Send one JSON object as the request body, with Content-Type: application/json.")),
+    "api.bad_query": _e(400, N_("The query parameter “%(name)s” is not valid here; see /api/openapi.json.")),
+    "api.bad_transition": _e(409, N_("A record that is “%(from)s” cannot become “%(to)s”; it may become: %(next)s. "
+                                     "Nothing was saved.")),
+    "api.slow_down": _e(429, N_("Too many requests with this token (at most %(n)s a minute); wait a minute.")),
+    "token.bad_name": _e(400, N_("A token's name is 2 to 60 letters, digits, dots, dashes or underscores.")),
+    "token.bad_days": _e(400, N_("A token lasts 1 to %(max)s days.")),
+    "token.exists": _e(409, N_("There is already a token called %(name)s; choose another name.")),
+    "token.missing": _e(404, N_("There is no token %(name)s that is not revoked already. See them with: village "
+                                "token list")),
+    "token.user_disabled": _e(409, N_("User %(name)s is disabled; enable the user before making a token.")),
+    "token.role_above_user": _e(403, N_("User %(name)s is %(held)s: only an admin's token may have another role "
+                                        "(%(role)s).")),
+    "token.outside_area": _e(400, N_("Area “%(area)s” is not an area code path inside this node's area "
+                                     "%(node)s.")),
 }
 
 

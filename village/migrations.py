@@ -190,3 +190,19 @@ def replay(names):
                     for step in (*steps, migration.fn):
                         step(fresh)
     return fresh
+
+
+@migrations()
+def m030_api_tokens(db):
+    """Create the JSON API's tokens and the answers kept for its Idempotency-Key header."""
+    # A token is kept as the SHA-256 of its secret: the table holds nothing that opens the API.
+    db["api_tokens"].create({"id": str, "name": str, "username": str, "role": str, "area": str, "token_hash": str,
+                             "created_at": str, "expires_at": str, "revoked_at": str},
+                            pk="id", not_null={"name", "username", "role", "area", "token_hash", "created_at",
+                                               "expires_at"})
+    db["api_tokens"].create_index(["token_hash"], unique=True)
+    db["api_tokens"].create_index(["name"], unique=True)
+    db["api_idempotency"].create({"token_id": str, "key": str, "fingerprint": str, "status": int, "body": str,
+                                  "created_at": float}, pk=("token_id", "key"),
+                                 not_null={"fingerprint", "status", "body", "created_at"})
+    db["api_idempotency"].create_index(["created_at"])

@@ -1,5 +1,6 @@
 """What the clerk pages call each table, field and choice, translated when shown."""
 from village.records import terms
+from village.records.privacy import mask
 from village.records.workflows import FLOWS
 from village.web.i18n import gettext, lazy_gettext as _l
 
@@ -85,18 +86,6 @@ def choice_label(value):
 def field_label(name):
     """Return the translated label of field `name`."""
     return FIELD_LABELS.get(name, name)
-
-
-def mask(value):
-    """Hide the middle of a sensitive value for lists: 13812345678 -> 138****5678."""
-    if not value:
-        return ""
-    text = str(value)
-    if len(text) <= 4:
-        return "*" * len(text)
-    if len(text) < 8:
-        return "*" * (len(text) - 2) + text[-2:]
-    return text[:3] + "*" * (len(text) - 7) + text[-4:]
 
 
 # Why the hub (or this node) refused a change it received: the codes of sync.screen and records.trust.

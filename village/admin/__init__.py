@@ -1,0 +1,1 @@
+"""Pages only an admin opens."""
