@@ -31,6 +31,7 @@ SETTINGS = (
     Setting("secret_key", str, "", "VILLAGE_SECRET_KEY", "Key that signs session cookies (default: the one made at init, kept in village.json)."),
     Setting("public_base_url", str, "", "VILLAGE_PUBLIC_BASE_URL", "Address people reach this node at, e.g. http://192.168.1.10:8080: certificate QR codes link there (never to the Host a request named)."),
     Setting("status_lookups_per_minute", int, 10, "VILLAGE_STATUS_LOOKUPS_PER_MINUTE", "Ticket lookups one address may make per minute (guessing tickets is slowed)."),
+    Setting("speech_engine", str, "espeak-ng", "VILLAGE_SPEECH_ENGINE", "Command that speaks the kiosk's read-aloud audio (empty: no speech)."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 
