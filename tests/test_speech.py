@@ -6,12 +6,14 @@ import sys
 import wave
 
 import pytest
+from clerk_helpers import PASSWORD, login
 
 from village import create_app
 from village.ops.demo import populate
 from village.ops.speech import CACHE_FOLDER, MAX_CHARS, VOICES, Engine, fix_wav_sizes, prepare, prune
 from village.records import core
 from village.records.services import change_status, submit
+from village.users import add_user
 
 ESPEAK = shutil.which("espeak-ng")
 # A real espeak-ng behind a wrapper that writes down each run: how the tests see the engine run or not.
@@ -159,3 +161,19 @@ def test_the_cache_keeps_only_the_newest_files(tmp_path):
         os.utime(tmp_path / f"{i}.wav", (1000 + i, 1000 + i))
     prune(tmp_path, 2)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["3.wav", "4.wav"]
+
+
+@pytest.mark.parametrize("engine, speaks", [(ESPEAK, True), ("/nonexistent/espeak-ng", False), ("", False)])
+def test_a_node_without_speech_shows_no_speaker_button_and_tells_the_clerk(make_node, engine, speaks):
+    node, db = make_node()
+    populate(db, node, households=2)
+    node.settings["speech_engine"] = engine
+    client = create_app({"NODE": node, "TESTING": True, "WTF_CSRF_ENABLED": False}).test_client()
+    for path in ("/", "/request", "/status", "/grievance"):
+        html = client.get(path + "?lang=en").get_data(as_text=True)
+        assert ("data-speak=" in html) == speaks and ("kiosk/speech.js" in html) == speaks, path
+        assert "elder-switch" in html  # elder mode works with or without speech
+    add_user(db, "clerk1", "clerk", PASSWORD)
+    login(client)
+    status = client.get("/clerk/sync?lang=en").get_data(as_text=True)
+    assert ("Speech is not available" in status) != speaks

@@ -26,8 +26,9 @@
   }
 
   // Play `urls` one after the other; the promise fails when the browser refuses to play.
-  function play(urls, button) {
+  function play(urls, button, byResident) {
     halt();
+    asked = byResident;
     queue = urls.slice(1);
     playing = button;
     mark(button, true);
@@ -45,14 +46,18 @@
     }
   });
   audio.addEventListener("error", finished);
-  // Someone listening is not idle: the kiosk must not go home in the middle of a notice.
-  audio.addEventListener("timeupdate", function () { window.dispatchEvent(new Event("kiosk-busy")); });
+  // Someone who asked to listen is not idle: the kiosk must not go home in the middle of a notice.
+  // (An alert read out on its own keeps nobody's session alive.)
+  var asked = false;
+  audio.addEventListener("timeupdate", function () {
+    if (asked) { window.dispatchEvent(new Event("kiosk-busy")); }
+  });
 
   function readBack(button) {
     var input = document.getElementById(button.dataset.readback);
     var keys = (input ? input.value.toUpperCase() : "").replace(/[^0-9A-Z]/g, "").split("");
     if (!keys.length) { return; }
-    play(keys.map(function (key) { return button.dataset.keyUrl.replace("KEY", key); }), button).catch(function () {});
+    play(keys.map(function (key) { return button.dataset.keyUrl.replace("KEY", key); }), button, true).catch(function () {});
   }
 
   document.addEventListener("click", function (event) {
@@ -63,7 +68,7 @@
     } else if (button.dataset.readback) {
       readBack(button);
     } else if (button.dataset.speak) {
-      play([button.dataset.speak], button).catch(function () {});
+      play([button.dataset.speak], button, true).catch(function () {});
     }
   });
 
@@ -77,7 +82,7 @@
   })[0];
   if (fresh) {
     var button = fresh.querySelector("button.speak");
-    play([button.dataset.speak], button).then(function () {
+    play([button.dataset.speak], button, false).then(function () {
       var spoken = spokenAlerts().concat([fresh.dataset.alert]).slice(-50);
       try { localStorage.setItem(SPOKEN_ALERTS, JSON.stringify(spoken)); } catch (e) { /* full: read again */ }
     }, function () {});
