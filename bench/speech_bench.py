@@ -7,7 +7,6 @@ as a Raspberry Pi's single busy core would be). `make bench` can call `speech(wo
 import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time

@@ -5,38 +5,17 @@ The numbers are the MIIT 2021 elderly-friendly ones (../shared/DOMAIN.md section
 """
 import re
 import time
-from pathlib import Path
 
 import pytest
 from browser_helpers import watch_csp
+import test_kiosk_browser as kiosk_tests
 from test_kiosk_browser import LANGS, kiosk_pages
 
-from village import create_app
-from village.ops.demo import populate
-from village.records import core
-from village.records.services import change_status, submit
-
-SCREENSHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
+SCREENSHOTS = kiosk_tests.SCREENSHOTS
 TOUCH_PX, TEXT_PX, LINE_HEIGHT = 60, 24, 1.3
 
 
-class Village:
-    """A served village node with the demo notices, alert and prices, and one ticket under review."""
-
-    def __init__(self, node, db, server):
-        self.node, self.db, self.url = node, db, server.url
-        with core.write(db, node) as w:
-            row, self.ticket = submit(w, node, "service_requests", {
-                "kind": "land_certificate", "applicant_name": "张三", "applicant_phone": "13800001111"})
-            change_status(w, node, "service_requests", row, "in_review", "clerk", "")
-
-
-@pytest.fixture
-def kiosk(make_node, serve):
-    node, db = make_node(lang="zh_Hans")
-    populate(db, node, households=10)
-    node.settings["status_lookups_per_minute"] = 1000
-    return Village(node, db, serve(create_app({"NODE": node})))
+kiosk = kiosk_tests.kiosk  # the fixture: a served demo village with one ticket under review
 
 
 @pytest.fixture(scope="module")
