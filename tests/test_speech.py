@@ -105,6 +105,7 @@ def test_the_node_speaks_nothing_it_does_not_hold(village, path):
     assert runs() == [] and not (node.data_dir / CACHE_FOLDER).exists()
 
 
+@pytest.mark.slow  # 1,500 requests
 def test_an_attacker_cannot_fill_the_disk_or_the_cpu_with_text_of_their_own(village):
     """Thousands of made-up addresses and query strings: no engine run, no cached file, nothing spoken."""
     node, _db, client, ticket, runs = village
