@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_DATA ?= demo-data
 
-.PHONY: demo test test-fast catalogs extract browsers bench clean
+.PHONY: demo test test-fast catalogs extract browsers speech bench clean
 
 $(STAMP): pyproject.toml setup.py
 	python3 -m venv $(VENV)
@@ -27,10 +27,15 @@ browsers:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk fonts-noto-core; }
 
-demo: $(STAMP) catalogs
+# Debian's espeak-ng: the kiosk's read-aloud, made offline on the node (Mandarin, Uyghur, English voices).
+speech:
+	@command -v espeak-ng >/dev/null 2>&1 || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q espeak-ng; }
+
+demo: $(STAMP) catalogs speech
 	$(VENV)/bin/village demo --data $(DEMO_DATA) --port 8080
 
-test: $(STAMP) catalogs browsers
+test: $(STAMP) catalogs browsers speech
 	$(PY) -m pytest -q
 
 # The tests a developer runs while working, in well under a minute: all but those marked slow.

@@ -44,6 +44,8 @@ REGISTRY = {
                     title=N_("That was too much to send")),
     "storage_unavailable": _e(503, N_("The service point could not store what you sent, so nothing was saved. "
                                       "Please tell the clerk."), title=N_("This could not be saved")),
+    "speech_unavailable": _e(503, N_("Read-aloud is not available at this service point. Please ask the clerk."),
+                             title=N_("Read-aloud is not available")),
     "http_error": _e(400, N_("This request was refused (HTTP %(status)s).")),
     "internal": _e(500, N_("The service point could not show this page. Please try again, or tell the clerk.")),
     "invalid": _e(422, N_("These values cannot be saved: %(problems)s")),

@@ -50,6 +50,7 @@ def household(row_id):
 def sync():
     """Show the node's sync status; on POST, sync with the hub now."""
     from village.ops import sync as syncing
+    from village.ops.speech import node_engine
     from village.ops.status import node_status
 
     node = current_app.config["NODE"]
@@ -57,7 +58,7 @@ def sync():
     if request.method == "POST":
         _run_sync(db, node, syncing)
         return redirect(url_for("clerk.sync"))
-    return render_template("clerk/sync.html", status=node_status(db, node))
+    return render_template("clerk/sync.html", status=node_status(db, node), speech=node_engine(node).available())
 
 
 def _run_sync(db, node, syncing):

@@ -1,15 +1,13 @@
 """The kiosk: what a resident sees at the service point, with no login."""
 import json
-import sqlite3
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext
 
-from village.kiosk import labels as kiosk_labels
-from village.web import throttle
-from village.web.auth import client_ip
+from village.kiosk import labels as kiosk_labels, speech
 from village.web.db import get_db
 from village.kiosk.forms import SHOWN_AS, submit_form
+from village.kiosk.lookups import lookup_allowed
 from village.records.households import code_letters
 from village.records.notices import current_announcements, latest_prices, localized
 from village.records.services import find_ticket, normalise_ticket
@@ -21,7 +19,9 @@ from village.web.qr import qr_svg
 from village.web.security import public_url
 
 bp = Blueprint("kiosk", __name__)
+bp.register_blueprint(speech.bp)  # /speak/...: the kiosk's audio, public like its pages
 FORMS = {"service_requests": "kiosk/request.html", "grievances": "kiosk/grievance.html"}
+ELDER_IDLE_FACTOR = 3  # elder mode: more time to read before the kiosk goes home (and leaves elder mode)
 
 
 def _announcements():
@@ -34,13 +34,23 @@ def _announcements():
     return g.kiosk_announcements
 
 
+@bp.before_request
+def remember_elder_mode():
+    """Switch elder mode (长辈版) on or off with ?elder=1 or ?elder=0, like the language: kept in the session."""
+    asked = request.args.get("elder")
+    if asked in ("0", "1"):
+        session["elder"] = asked == "1"
+
+
 @bp.context_processor
 def kiosk_facts():
-    """Give every kiosk page its idle time, the labels of stored choices, the emergencies and the ticket keys."""
+    """Give every kiosk page its idle time, labels, emergencies, ticket keys, elder mode and speech."""
     node = current_app.config["NODE"]
     emergencies = [a for a in _announcements() if a["priority"] == "emergency"]
-    return {"idle_seconds": node.setting("kiosk_idle_seconds"), "labels": kiosk_labels, "emergencies": emergencies,
-            "ticket_keys": [flow.prefix for flow in WORKFLOWS.values()] + ["-"]}
+    elder = bool(session.get("elder"))
+    idle = node.setting("kiosk_idle_seconds") * (ELDER_IDLE_FACTOR if elder else 1)
+    return {"idle_seconds": idle, "labels": kiosk_labels, "emergencies": emergencies, "elder": elder,
+            "speech": speech.speech_on(), "ticket_keys": [flow.prefix for flow in WORKFLOWS.values()] + ["-"]}
 
 
 @bp.get("/")
@@ -53,8 +63,9 @@ def home():
 
 @bp.get("/reset")
 def reset():
-    """Forget the last resident's language and go home: where the idle timer sends the kiosk."""
+    """Forget the last resident's language and elder mode, and go home: where the idle timer sends the kiosk."""
     session.pop("lang", None)
+    session.pop("elder", None)
     return redirect(url_for(".home"))
 
 
@@ -84,15 +95,6 @@ def _submission(table):
         422 if problems else 200
 
 
-def _lookup_allowed():
-    """Count one ticket lookup from this address; return False when it made too many this minute."""
-    limit = current_app.config["NODE"].setting("status_lookups_per_minute")
-    try:
-        return throttle.allow(get_db(), f"status|{client_ip()}", limit)
-    except sqlite3.OperationalError:
-        return True  # a full disk or read-only data dir must not stop residents reading their tickets
-
-
 def _too_many_lookups(typed):
     problem = gettext("This screen has looked up many tickets in a short time. Wait a minute and try again.")
     return render_template("kiosk/status.html", typed=typed, problems={"ticket": [problem]}), 429
@@ -101,7 +103,7 @@ def _too_many_lookups(typed):
 @bp.get("/ticket/<ticket>")
 def ticket(ticket):
     """Show a new ticket in very large type with a QR code and a print button: the receipt."""
-    if not _lookup_allowed():
+    if not lookup_allowed():
         return _too_many_lookups(ticket)
     table, record = find_ticket(get_db(), ticket)
     if record is None:
@@ -133,7 +135,7 @@ def status():
         return render_template("kiosk/status.html", typed="", problems={})
     if not typed.strip():
         problem = gettext("Type the ticket number printed on your receipt.")
-    elif not _lookup_allowed():
+    elif not lookup_allowed():
         return _too_many_lookups(typed)
     else:
         table, record = find_ticket(get_db(), typed)

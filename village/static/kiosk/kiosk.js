@@ -21,7 +21,8 @@
     timer = setTimeout(goHome, idleMs);
   }
 
-  ["pointerdown", "keydown", "input", "touchstart", "wheel", "scroll"].forEach(function (name) {
+  // "kiosk-busy": speech.js while a resident listens to something read aloud.
+  ["pointerdown", "keydown", "input", "touchstart", "wheel", "scroll", "kiosk-busy"].forEach(function (name) {
     window.addEventListener(name, restart, { passive: true, capture: true });
   });
   // A page shown again from the back/forward cache must not show the last resident's answers.
