@@ -51,13 +51,16 @@ def sync():
     """Show the node's sync status; on POST, sync with the hub now."""
     from village.ops import sync as syncing
     from village.ops.status import node_status
+    from village.records.evidence import missing
 
     node = current_app.config["NODE"]
     db = get_db()
     if request.method == "POST":
         _run_sync(db, node, syncing)
         return redirect(url_for("clerk.sync"))
-    return render_template("clerk/sync.html", status=node_status(db, node))
+    status = node_status(db, node)
+    return render_template("clerk/sync.html", status=status,
+                           missing=missing(db) if status["sync"]["files_missing"] else [])
 
 
 def _run_sync(db, node, syncing):
