@@ -31,7 +31,7 @@ def index_blob(db, sha, size, sent=False):
 
 def mark_sent(db, shas):
     """Note that the hub holds the blobs `shas`."""
-    db.executemany("UPDATE sync_blobs SET sent_at = ? WHERE sha256 = ? AND sent_at IS NULL",
+    db.conn.executemany("UPDATE sync_blobs SET sent_at = ? WHERE sha256 = ? AND sent_at IS NULL",
                    [(utc_text(), sha) for sha in shas])
 
 
@@ -69,7 +69,7 @@ def send_files(db, client, store, progress=None):
         lost = [sha for sha, _size in batch if not store.has(sha)]
         if lost:  # gone from the disk: the record shows the file as missing, never sent as nothing
             with transaction(db):
-                db.executemany("DELETE FROM sync_blobs WHERE sha256 = ?", [(sha,) for sha in lost])
+                db.conn.executemany("DELETE FROM sync_blobs WHERE sha256 = ?", [(sha,) for sha in lost])
         asked = {sha: size for sha, size in batch if sha not in lost}
         if not asked:
             continue

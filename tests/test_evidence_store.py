@@ -3,6 +3,7 @@ import hashlib
 import io
 import stat
 
+import evidence_helpers as helpers
 import pytest
 from PIL import Image
 
@@ -11,35 +12,18 @@ from village.ops.status import node_status
 from village.records import core, evidence
 from village.records.validate import ValidationError
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def picture(fmt="JPEG", size=(64, 48), noise=False):
-    """Return the bytes of a real picture (with noise, it does not compress: a large file)."""
-    if noise:
-        import os
-        image = Image.frombytes("RGB", size, os.urandom(size[0] * size[1] * 3))
-    else:
-        image = Image.new("RGB", size, (200, 80, 30))
-    out = io.BytesIO()
-    image.save(out, fmt, **({"quality": 95} if fmt == "JPEG" else {}))
-    return out.getvalue()
+PDF, picture = helpers.PDF, helpers.picture
 
 
 @pytest.fixture
 def case(make_node):
     """A village node with one monitoring case; return (node, db, case id)."""
     node, db = make_node()
-    with core.write(db, node) as writer:
-        hh = core.save(writer, node, "households", {"code": "H1", "head_name": "王芳"})
-        case_id = core.save(writer, node, "monitor_cases", {"household_id": hh, "channel": "self_report",
-                                                            "lead_on": "2026-05-01"})
-    return node, db, case_id
+    return node, db, helpers.new_case(db, node)
 
 
 def attach(node, db, owner, data, mime="application/pdf", kind="consent_scan", name="consent.pdf"):
-    with core.write(db, node) as writer:
-        return evidence.attach(writer, node, "monitor_cases", owner, kind, data, name, mime)
+    return helpers.attach(db, node, owner, data, kind, mime, name)
 
 
 def test_attach_stores_the_file_by_sha256_and_saves_its_record(case):
