@@ -7,7 +7,7 @@ the record's own checks. Every piece is checked (its blob name, size and offset,
 before a byte is written, and a blob is published only once its whole hashes to its name.
 """
 from sync import codes
-from sync.blobs import BlobProblem, is_sha256
+from sync.blobs import BlobProblem, digest, is_sha256
 from sync.filelane import MAX_BLOB, MAX_PIECE, index_blob, valid_ask
 from sync.server import SyncRefused
 from sync.store import transaction
@@ -66,3 +66,23 @@ def receive_piece(db, store, sha, size, offset, data, accepts):
         with transaction(db):
             index_blob(db, sha, size)
     return {"received": held, "done": held == size}
+
+
+def take_files(db, store, listed, blobs, accepts):
+    """Keep the blobs a bundle carried, each checked as over HTTP; return (shas held now, how many refused).
+
+    `listed` is the bundle's [[sha, size]], `blobs` their bytes in that order. A blob is kept
+    only when its bytes hash to its name, have its size, and a record held here names it.
+    """
+    held, refused = [], 0
+    for (sha, size), data in zip(listed, blobs):
+        if store.has(sha):
+            held.append(sha)
+        elif len(data) == size and digest(data) == sha and accepts(db, sha, size):
+            store.put(data)
+            with transaction(db):
+                index_blob(db, sha, size)
+            held.append(sha)
+        else:
+            refused += 1
+    return held, refused

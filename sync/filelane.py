@@ -137,3 +137,17 @@ def valid_ask(items):
             return None
         asked.append((item[0], item[1]))
     return asked
+
+
+def waiting_files(db, store, budget, limit=1000):
+    """Return ([[sha, size]], [bytes]) of waiting blobs that fit in `budget` bytes, oldest first (for a bundle)."""
+    listed, blobs = [], []
+    rows = db.execute("SELECT sha256, size FROM sync_blobs WHERE sent_at IS NULL ORDER BY stored_at, sha256")
+    for sha, size in rows:
+        if len(listed) >= limit or budget <= 0:
+            break
+        if size <= budget and store.has(sha):
+            listed.append([sha, size])
+            blobs.append(store.read(sha))
+            budget -= size
+    return listed, blobs
