@@ -155,3 +155,17 @@ def test_a_blob_in_pieces_is_published_only_when_whole_and_right(tmp_path):
     with pytest.raises(BlobProblem) as mismatch:
         store.append(bad, 5, 0, b"wrong")
     assert mismatch.value.code == "mismatch" and not store.has(bad) and store.received(bad) == 0
+
+
+def test_the_clerks_sync_page_shows_files_waiting_and_missing(clerk, node, db):
+    case_id = helpers.new_case(db, node)
+    attach(node, db, case_id, PDF)
+    with core.write(db, node) as writer:
+        core.save(writer, node, "attachments", {"owner_table": "monitor_cases", "owner_id": case_id,
+                                                "kind": "minutes", "sha256": "cd" * 32, "size": 10,
+                                                "mime": "application/pdf", "name": "minutes-may.pdf"})
+    page = clerk.get("/clerk/sync").get_data(as_text=True)
+    waiting = page.split("Evidence files waiting to be sent</dt><dd>")[1]
+    assert waiting.startswith("1<")
+    assert "Evidence files missing" in page and "1 evidence records name a file" in page
+    assert "deliberation minutes" in page and "minutes-may.pdf" in page and case_id in page
