@@ -118,3 +118,16 @@ def test_an_unsigned_or_forged_piece_is_refused(link):
                                  client.node_id)})
     assert forged.status_code == 401
     assert files_at(hub) == []
+
+
+@pytest.mark.parametrize("size, offset", [("x", "0"), ("5", "-1"), ("٥", "0"), ("1" * 16, "0")])
+def test_a_size_or_offset_that_is_no_whole_number_is_refused(link, size, offset):
+    hub, client, _pdf = link
+    sha = "ab" * 32
+    client.prepare()
+    nonce, path = client.nonce, f"/sync/files/{sha}/{size}/{offset}"
+    answer = requests.post(client.url + path, data=b"%PDF-", timeout=10, headers={
+        "X-Sync-Node": client.node_id, "X-Sync-Nonce": nonce,
+        "X-Sync-Signature": sign(client.secret, "POST", path, b"%PDF-", nonce, client.node_id)})
+    assert answer.status_code == 400 and answer.json()["error"]["code"] == codes.BAD_REQUEST
+    assert files_at(hub) == []

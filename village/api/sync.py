@@ -174,9 +174,12 @@ def files_have():
     return jsonify(files_status(get_db(), evidence.store(node), items, evidence.named))
 
 
-@bp.post("/files/<sha>/<int:size>/<int:offset>")
+@bp.post("/files/<sha>/<size>/<offset>")
 def file_piece(sha, size, offset):
     """Take one piece of a file: bytes `offset`.. of the file `sha` of `size` bytes (the body)."""
+    if not all(text.isascii() and text.isdigit() and len(text) <= 15 for text in (size, offset)):
+        raise SyncRefused(400, codes.BAD_REQUEST, "a file's size and a piece's offset are whole numbers")
+    size, offset = int(size), int(offset)
     check_piece(sha, size, offset, request.content_length or 0)  # before a byte of it is read
     link = authenticate(get_db(), *_signed(), _node_wall())
     node = current_app.config["NODE"]
