@@ -8,7 +8,7 @@ before a byte is written, and a blob is published only once its whole hashes to 
 """
 from sync import codes
 from sync.blobs import BlobProblem, digest, is_sha256
-from sync.filelane import MAX_BLOB, MAX_PIECE, index_blob, valid_ask
+from sync.filelane import MAX_BLOB, MAX_PIECE, PIECE, index_blob, valid_ask
 from sync.server import SyncRefused
 from sync.store import transaction
 
@@ -66,6 +66,18 @@ def receive_piece(db, store, sha, size, offset, data, accepts):
         with transaction(db):
             index_blob(db, sha, size)
     return {"received": held, "done": held == size}
+
+
+def serve_piece(db, store, link, sha, size, offset, readable):
+    """Return up to PIECE bytes of blob `sha` from `offset`, for a node whose scope holds a record naming it.
+
+    `readable(db, area, sha, size)`: whether a record in scope of `area` names the blob (so a
+    village fetches only its own evidence, never another village's).
+    """
+    check_piece(sha, size, offset, 0)
+    if not (store.has(sha) and store.size(sha) == size and readable(db, link["area"], sha, size)):
+        raise SyncRefused(409, codes.FILE_UNKNOWN, "the hub holds no such file for this node")
+    return store.read(sha, offset, PIECE)
 
 
 def take_files(db, store, listed, blobs, accepts):

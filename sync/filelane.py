@@ -10,7 +10,7 @@ what a blob is evidence of: the village side tells the hub what to accept (`sync
 `sync_blobs` indexes the blobs held here; `sent_at` is set once the hub says it holds one.
 """
 from sync import codes
-from sync.blobs import is_sha256
+from sync.blobs import BlobProblem, is_sha256
 from sync.clock import utc_text
 from sync.store import transaction
 from sync.transport import Refused, Unreachable
@@ -124,6 +124,46 @@ def _upload(client, store, sha, size, offset):
             if failures >= RETRIES:
                 raise Unreachable(f"file {sha[:12]}… could not be sent (stopped at byte {offset} of {size})")
         offset = held if 0 <= held <= size else 0
+
+
+def fetch_files(db, client, store, wanted, progress=None):
+    """Fetch from the hub the blobs `wanted` ([(sha, size)]: named by records here, not held); return how many came.
+
+    Each is fetched in pieces from where a broken fetch left it, checked against its name and
+    size like an upload at the hub, and noted as held by the hub too. One the hub lacks as well
+    stays missing (shown as such). Raises TransportError after RETRIES failed pieces in a row.
+    """
+    fetched = 0
+    for sha, size in wanted:
+        if _fetch(client, store, sha, size):
+            with transaction(db):
+                index_blob(db, sha, size, sent=True)
+            fetched += 1
+            if progress:
+                progress("files down", fetched, len(wanted))
+    return fetched
+
+
+def _fetch(client, store, sha, size):
+    """Fetch blob `sha` of `size` bytes into `store`; return True once it is held, False when the hub lacks it."""
+    failures, offset = 0, store.received(sha)
+    while not store.has(sha):
+        before = offset
+        try:
+            data = client.get_piece(sha, size, offset).body
+            offset = store.append(sha, size, offset, data) if len(data) <= MAX_PIECE else offset
+        except Unreachable:
+            pass
+        except BlobProblem as exc:
+            offset = exc.extra.get("offset", store.received(sha))  # a damaged copy is thrown away: from 0
+        except Refused as exc:
+            if exc.code == codes.FILE_UNKNOWN:
+                return False
+            raise
+        failures = 0 if offset > before or store.has(sha) else failures + 1
+        if failures >= RETRIES:
+            raise Unreachable(f"file {sha[:12]}… could not be fetched (stopped at byte {offset} of {size})")
+    return True
 
 
 def valid_ask(items):

@@ -119,6 +119,11 @@ class HubClient:
         response = self._signed("POST", f"/sync/files/{sha}/{size}/{offset}", data, BLOB_TYPE)
         return _reply(response, _json(response))
 
+    def get_piece(self, sha, size, offset):
+        """Fetch bytes `offset`.. of blob `sha` (`size` bytes in all) from the hub; return a HubReply of the bytes."""
+        response = self._signed("POST", f"/sync/files/get/{sha}/{size}/{offset}", b"", BLOB_TYPE)
+        return _reply(response, response.content)
+
     def _signed(self, method, path, body, content_type):
         """Send a signed request; on a stale nonce, retry once with the fresh one."""
         for attempt in range(2):

@@ -3,13 +3,15 @@ import hashlib
 
 import pytest
 from faultproxy import FaultProxy
-from sync_helpers import enrolled_pair, sync
+from sync_helpers import enroll, enrolled_pair, sync
 from evidence_helpers import PDF, attach, big_pdf, files_at, new_case
 
+from sync import codes
 from sync.filelane import PIECE
 from sync.jobs import sync_once
 from sync.meta import HUB_URL, set_meta
 from sync.store import transaction
+from sync.transport import Refused
 from village.ops.status import node_status
 from village.ops.sync import hub_client, run_sync
 from village.records import core, evidence
@@ -108,3 +110,37 @@ def test_a_link_breaking_a_third_of_its_exchanges_loses_and_duplicates_no_file(m
     assert len(files_at(hub)) == len(sent)  # each once, no .part left behind
     assert hub_db.execute("SELECT COUNT(*), COUNT(DISTINCT sha256) FROM sync_blobs").fetchone() == (6, 6)
     assert node_status(db, village)["sync"]["files_waiting"] == 0
+
+
+def test_a_file_added_at_the_hub_comes_down_to_its_village_and_goes_on_after_a_break(make_node, serve):
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
+    case_id = new_case(db, village)
+    assert run_sync(village).ok
+    data = big_pdf(3 * PIECE + 5)
+    row_id = attach(hub_db, hub, case_id, data, "minutes")  # the county's scan of its decision
+    sha = hashlib.sha256(data).hexdigest()
+    # The first piece came before the link broke.
+    evidence.store(village).append(sha, len(data), 0, data[:PIECE])
+    with FaultProxy(server.port) as proxy:
+        through(db, proxy.url)
+        result = run_sync(village)
+    assert result.ok and result.files_received == 1, result
+    assert evidence.read(village, db, row_id)[1] == data
+    assert proxy.counters["bytes_down"] < len(data) - PIECE + 50_000  # the first piece was not fetched again
+    status = node_status(db, village)["sync"]
+    assert (status["files_missing"], status["files_waiting"]) == (0, 0)  # not sent back up either
+    assert run_sync(village).files_received == 0
+
+
+def test_a_village_cannot_fetch_another_villages_file(make_node, serve):
+    hub, hub_db, server, village, db, _link = enrolled_pair(make_node, serve)
+    other, other_db = make_node(area="52/5201/520102/002", subdir="other")
+    enroll(hub, server, other, "邻村")
+    case_id = new_case(db, village)
+    attach(db, village, case_id, PDF)
+    assert run_sync(village).files_sent == 1
+    sha = hashlib.sha256(PDF).hexdigest()
+    with pytest.raises(Refused) as refused:
+        hub_client(other, other_db).get_piece(sha, len(PDF), 0)
+    assert refused.value.code == codes.FILE_UNKNOWN
+    assert hub_client(village, db).get_piece(sha, len(PDF), 0).body == PDF  # its own village may

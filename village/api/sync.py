@@ -9,7 +9,7 @@ from sync.auth import issue_nonce, nonce_key
 from sync.batch import BadBatch, decode, encode
 from sync.changelog import UnknownTable
 from sync.clock import Clock, wall_ms
-from sync.filehub import check_piece, files_status, receive_piece
+from sync.filehub import check_piece, files_status, receive_piece, serve_piece
 from sync.links import admitted, authenticate, identify, verify
 from sync.server import SyncRefused, enroll, last_push, receive_push, serve_pull
 from sync.screen import whole_number
@@ -174,12 +174,27 @@ def files_have():
     return jsonify(files_status(get_db(), evidence.store(node), items, evidence.named))
 
 
+def _whole_numbers(*texts):
+    """Return the path's size and offset as numbers (ASCII digits only), or refuse the request."""
+    if not all(text.isascii() and text.isdigit() and len(text) <= 15 for text in texts):
+        raise SyncRefused(400, codes.BAD_REQUEST, "a file's size and a piece's offset are whole numbers")
+    return [int(text) for text in texts]
+
+
+@bp.post("/files/get/<sha>/<size>/<offset>")
+def file_get(sha, size, offset):
+    """Send one piece of a file named by a record in the caller's scope."""
+    size, offset = _whole_numbers(size, offset)
+    link = authenticate(get_db(), *_signed(), _node_wall())
+    node = current_app.config["NODE"]
+    data = serve_piece(get_db(), evidence.store(node), link, sha, size, offset, evidence.readable)
+    return Response(data, mimetype="application/octet-stream")
+
+
 @bp.post("/files/<sha>/<size>/<offset>")
 def file_piece(sha, size, offset):
     """Take one piece of a file: bytes `offset`.. of the file `sha` of `size` bytes (the body)."""
-    if not all(text.isascii() and text.isdigit() and len(text) <= 15 for text in (size, offset)):
-        raise SyncRefused(400, codes.BAD_REQUEST, "a file's size and a piece's offset are whole numbers")
-    size, offset = int(size), int(offset)
+    size, offset = _whole_numbers(size, offset)
     check_piece(sha, size, offset, request.content_length or 0)  # before a byte of it is read
     link = authenticate(get_db(), *_signed(), _node_wall())
     node = current_app.config["NODE"]

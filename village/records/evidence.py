@@ -10,6 +10,7 @@ import warnings
 
 from sync.blobs import BlobStore
 from sync.filelane import index_blob, waiting_count
+from sync.scope import in_scope
 from village.i18n_markers import N_
 from village.records import core
 from village.records.schema import MIMES, fields
@@ -127,6 +128,17 @@ def named(db, sha, size):
     """
     return db.execute("SELECT 1 FROM attachments WHERE sha256 = ? AND size = ? AND _deleted = 0 LIMIT 1",
                       [sha, size]).fetchone() is not None
+
+
+def readable(db, area, sha, size):
+    """Return True when a live attachments record in scope of a node owning `area` names file `sha` of `size` bytes."""
+    rows = db.execute("SELECT area FROM attachments WHERE sha256 = ? AND size = ? AND _deleted = 0", [sha, size])
+    return any(in_scope(row[0], area) for row in rows)
+
+
+def wanted(db, limit=1000):
+    """Return [(sha256, size)] of files named by records here and not held here: what to fetch from the hub."""
+    return db.execute(f"SELECT DISTINCT a.sha256, a.size {MISSING} LIMIT ?", [limit]).fetchall()
 
 
 MISSING = "FROM attachments a WHERE a._deleted = 0 AND NOT EXISTS (SELECT 1 FROM sync_blobs b WHERE b.sha256 = a.sha256)"
