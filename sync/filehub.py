@@ -25,12 +25,14 @@ def files_status(db, store, items, accepts):
     for sha, size in asked:
         if store.has(sha):
             answer["have"].append(sha)
-            with transaction(db):
-                index_blob(db, sha, store.size(sha))
         elif accepts(db, sha, size):
             answer["want"][sha] = store.received(sha)
         else:
             answer["unknown"].append(sha)
+    if answer["have"]:
+        with transaction(db):  # one commit for them all (an SD card pays for each): index what was not
+            for sha in answer["have"]:
+                index_blob(db, sha, store.size(sha))
     return answer
 
 
