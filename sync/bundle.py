@@ -17,6 +17,9 @@ from sync import codes
 from sync import jobs
 from sync.bundle_file import MAX_BUNDLE_BYTES, PUSH, REPLY, Bundle, BundleRefused, write_bundle
 from sync.batch import encode
+from sync.blobs import is_sha256
+from sync.filehub import take_files
+from sync.filelane import mark_sent, waiting_count, waiting_files
 from sync.changelog import last_seq, writing
 from sync.clock import utc_text, wall_ms
 from sync.meta import HLC, HUB_SEALING_KEY, LINK_ID, PULL_CURSOR, PUSH_CURSOR, SECRET, get_meta, set_meta
@@ -28,6 +31,9 @@ from sync.store import transaction
 BATCH_CHANGES = 5000
 # Room left for the headers and the seal's tags: the payloads of one file stay under this.
 PAYLOAD_BUDGET = MAX_BUNDLE_BYTES - 4 * 1024 * 1024
+# Files in one bundle: the whole bundle is held in memory while it is sealed; the rest of the
+# files go in the next bundle.
+FILES_BUDGET = 96 * 1024 * 1024
 
 
 def _credentials(db):
@@ -39,10 +45,11 @@ def _credentials(db):
 
 # --- at the node ----------------------------------------------------------------------------
 
-def export_bundle(db, out, key):
+def export_bundle(db, out, key, store=None):
     """Write a push bundle of the changes the hub has not acknowledged (as many as fit); return a summary.
 
-    `key` is this node's sealing key: the hub seals its reply to its public half.
+    `key` is this node's sealing key: the hub seals its reply to its public half. With a blob
+    `store`, the files the hub does not hold yet fill what room the changes leave (records first).
     """
     link, secret = _credentials(db)
     hub_key = get_meta(db, HUB_SEALING_KEY)
@@ -63,10 +70,14 @@ def export_bundle(db, out, key):
             break
         payloads.append(payload)
         count, cursor, size = count + len(changes), end, size + len(payload)
+    listed, blobs = waiting_files(db, store, min(FILES_BUDGET, PAYLOAD_BUDGET - size)) \
+        if store is not None and not more else ([], [])
     inner = {"start": start, "end": cursor, "pull_cursor": int(get_meta(db, PULL_CURSOR, "0")),
-             "last_seq": last_seq(db)}
-    write_bundle(out, secret, hub_key, {"kind": PUSH, "link": link, "reply_key": public_text(key)}, inner, payloads)
-    return {"kind": PUSH, "changes": count, "start": start, "end": cursor, "path": str(out), "more": more}
+             "last_seq": last_seq(db), "files": listed}
+    write_bundle(out, secret, hub_key, {"kind": PUSH, "link": link, "reply_key": public_text(key)}, inner,
+                 payloads + blobs)
+    return {"kind": PUSH, "changes": count, "start": start, "end": cursor, "path": str(out), "more": more,
+            "files": len(listed), "files_waiting": waiting_count(db) - len(listed)}
 
 
 def import_reply(db, node_id, bundle, key, policy=None):
@@ -75,9 +86,10 @@ def import_reply(db, node_id, bundle, key, policy=None):
     if bundle.header["link"] != link:
         raise BundleRefused("wrong_node", link=bundle.header["link"])
     bundle.check_signature(secret)
-    inner, batches = bundle.open(key)
+    inner, batches, _files = bundle.open(key)
     try:
         ack, pulled, received = dict(inner["ack"]), 0, 0
+        held = [sha for sha in ack.get("files_held", []) if is_sha256(sha)]
         hub_clock = int(inner.get("clock") or 0) or None
     except (KeyError, TypeError, ValueError):
         raise BundleRefused("damaged", "no acknowledgement in the reply") from None
@@ -88,10 +100,12 @@ def import_reply(db, node_id, bundle, key, policy=None):
             ack["cursor"] = max(int(ack["cursor"]), pushed_to)
         # hub_time stays None: a reply carried for days says nothing about the hub's clock offset.
         jobs.acknowledge(db, node_id, ack, hub_clock, None, wall_ms)
+        mark_sent(db, held)
         for envelope, changes in batches:
             received += len(changes)
             pulled += _apply_pulled(db, node_id, envelope, changes, hub_clock, policy)
-    return {"kind": REPLY, "acknowledged": ack["cursor"], "received": received, "applied": pulled}
+    return {"kind": REPLY, "acknowledged": ack["cursor"], "received": received, "applied": pulled,
+            "files_held": len(held)}
 
 
 def _apply_pulled(db, node_id, envelope, changes, hub_clock, policy=None):
@@ -118,12 +132,16 @@ def _link(db, link_id):
     return link
 
 
-def import_push(db, hub_node_id, bundle, key, reply=None, policy=None):
-    """Apply a node's push bundle at the hub, all of it or nothing, and write the reply bundle."""
+def import_push(db, hub_node_id, bundle, key, reply=None, policy=None, store=None, accepts=None):
+    """Apply a node's push bundle at the hub, all of it or nothing, and write the reply bundle.
+
+    Then, with a blob `store`, keep the files it carries that a record held here names
+    (`accepts`, as over HTTP: `sync.filehub`); the reply says which the hub holds.
+    """
     link = _link(db, bundle.header["link"])
     bundle.check_signature(link["secret"])
     reply_key = bundle.reply_key()
-    inner, batches = bundle.open(key)
+    inner, batches, files = bundle.open(key)
     ack = {"cursor": link["push_cursor"] or 0, "restamped": {}}
     received = applied = 0
     try:
@@ -144,8 +162,10 @@ def import_push(db, hub_node_id, bundle, key, reply=None, policy=None):
             db.execute("UPDATE nodes SET last_seen = ? WHERE node_id = ?", [utc_text(), link["link_id"]])
     except SyncRefused as exc:
         raise BundleRefused(exc.code, exc.message) from None
+    held, refused = take_files(db, store, inner.get("files", []), files, accepts) if store is not None else ([], 0)
+    ack["files_held"] = held
     summary = {"kind": PUSH, "received": received, "applied": applied, "cursor": ack["cursor"],
-               "gap": bool(ack.get("gap")), "reply": None, "sent": 0}
+               "gap": bool(ack.get("gap")), "reply": None, "sent": 0, "files": len(held), "files_refused": refused}
     if reply is not None:
         try:
             summary["sent"] = write_reply(db, link, int(inner.get("pull_cursor", 0)), ack, reply, reply_key)
@@ -173,9 +193,12 @@ def write_reply(db, link, pull_cursor, ack, out, reply_key):
 
 
 
-def import_bundle(db, node_id, path, reply=None, policy=None, key=None):
-    """Import the bundle at `path` (a push at a hub, a reply at a node) with private key `key`; return a summary."""
+def import_bundle(db, node_id, path, reply=None, policy=None, key=None, store=None, accepts=None):
+    """Import the bundle at `path` (a push at a hub, a reply at a node) with private key `key`; return a summary.
+
+    `store` and `accepts`: where a hub keeps the files a push carries, and which it takes.
+    """
     bundle = Bundle(path)
     if bundle.kind == PUSH:
-        return import_push(db, node_id, bundle, key, reply, policy)
+        return import_push(db, node_id, bundle, key, reply, policy, store, accepts)
     return import_reply(db, node_id, bundle, key, policy)

@@ -5,7 +5,8 @@ Layout:
     VILLAGE-BUNDLE/2\\n
     {"kind", "link", "to", "epk", "sizes", "sig", ["reply_key"]}\\n     (one line of JSON, at most 64 KB)
     sealed payload 0: the inner header (JSON: cursors, or the acknowledgement and the hub's clock)
-    sealed payloads 1..n: batches in the one batch format (`sync.batch`)
+    sealed payloads 1..n: batches in the one batch format (`sync.batch`), then the files the
+                          inner header lists under "files" ([sha256, size] each), as they are
 
 The outer header says only where the file goes and how it is cut: `kind`, the sending `link`
 (the node id the hub knows it by), `to` (the fingerprint of the receiver's public key), `epk`
@@ -115,10 +116,12 @@ class Bundle:
             raise BundleRefused("tampered", "the signature does not match the contents")
 
     def open(self, key):
-        """Return (inner header, iterator of decoded batches), opened with private key `key`.
+        """Return (inner header, iterator of decoded batches, iterator of files' bytes), opened with `key`.
 
-        Call only after `check_signature`. The batches are read, opened and decoded one at a
-        time; a payload that does not open raises BundleRefused while they are read.
+        Call only after `check_signature`. The payloads are read, opened (and batches decoded)
+        one at a time; a payload that does not open raises BundleRefused while they are read.
+        The files are the last payloads, as many as the inner header's `files` lists ([sha256,
+        size] each).
         """
         if self.header["to"] != fingerprint(public_text(key)):
             raise BundleRefused("wrong_key", "sealed to another key")
@@ -126,20 +129,22 @@ class Bundle:
             opener = Opener(key, self.header["epk"])
         except SealError as exc:
             raise BundleRefused("damaged", str(exc)) from None
-        payloads = self._payloads(opener)
         try:
-            inner = json.loads(next(payloads))
+            inner = json.loads(next(self._payloads(opener, 0, 1)))
             if not isinstance(inner, dict):
                 raise ValueError("the inner header is not an object")
+            files = _files_listed(inner, len(self.sizes) - 1)
         except ValueError as exc:
             raise BundleRefused("damaged", str(exc)) from None
-        return inner, (_decoded(p) for p in payloads)
+        batches = len(self.sizes) - files
+        return inner, map(_decoded, self._payloads(opener, 1, batches)), self._payloads(opener, batches)
 
-    def _payloads(self, opener):
+    def _payloads(self, opener, first=0, last=None):
+        """Yield the payloads numbered `first` up to `last` (excluded; None: to the end), opened."""
         count = len(self.sizes)
         with open(self.path, "rb") as handle:
-            handle.seek(self.body_at)
-            for index, size in enumerate(self.sizes):
+            handle.seek(self.body_at + sum(self.sizes[:first]))
+            for index, size in enumerate(self.sizes[first:last], start=first):
                 try:
                     yield opener.open(index, count, handle.read(size))
                 except SealError as exc:
@@ -153,6 +158,16 @@ class Bundle:
         except (KeyError, SealError):
             raise BundleRefused("damaged", "no key to seal the reply to") from None
         return key
+
+
+def _files_listed(inner, payloads):
+    """Return how many of the `payloads` are files, as the inner header lists them; raise ValueError if it lies."""
+    listed = inner.get("files", [])
+    if not isinstance(listed, list) or len(listed) > payloads or \
+            any(not (isinstance(f, list) and len(f) == 2 and isinstance(f[0], str) and type(f[1]) is int)
+                for f in listed):
+        raise ValueError("the list of files does not match the payloads")
+    return len(listed)
 
 
 def _decoded(payload):

@@ -25,3 +25,9 @@ BAD_CODE = "bad_code"
 CODE_USED = "code_used"
 OUTSIDE_AREA = "outside_area"
 SLOW_DOWN = "slow_down"
+# The file lane's (sync.filelane, sync.filehub): a piece of a file the hub does not take, and
+# a round whose records are in sync while files still wait to be sent.
+FILE_UNKNOWN = "file_unknown"  # no record held at the hub names this file: it is not stored
+FILE_OFFSET = "file_offset"  # the piece does not start where the hub's copy ends (with "offset")
+FILE_MISMATCH = "file_mismatch"  # the whole file does not hash to its name: thrown away, send again
+FILES_WAITING = "files_waiting"

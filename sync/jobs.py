@@ -7,16 +7,18 @@ rounds is the scheduler's business.
 import concurrent.futures
 import copy
 from dataclasses import dataclass, field
+from typing import Optional
 
 from sync import codes
 from sync.batch import EVICT, BadBatch, apply_changes, decode, encode
 from sync.changelog import changes_after, rewrite_versions, writing
 from sync.clock import split_version, wall_ms
+from sync.filelane import fetch_files, send_files, waiting_count
 from sync.meta import CLOCK_OFFSET, HUB_NODE_ID, PULL_CURSOR, PUSH_CURSOR, SCOPE, get_meta, set_meta
 from sync.quarantine import hold, remember_refusals
 from sync.screen import MAX_CHANGES, screen
 from sync.store import transaction
-from sync.transport import Refused, Unreachable
+from sync.transport import Refused, TransportError, Unreachable
 
 UP = "up"  # src of changes pulled from the hub: never pushed back to it
 PULLED_OPS = ("put", "del", EVICT)
@@ -33,6 +35,10 @@ class Round:
     pulled: int
     pending: int
     refused: list = field(default_factory=list)  # the hub's refusal entries (see sync.quarantine.hold)
+    files_sent: int = 0
+    files_received: int = 0
+    files_waiting: int = 0
+    files_error: Optional[TransportError] = None  # why the file lane stopped (its records went through)
 
 
 class Sizer:
@@ -234,11 +240,13 @@ def _pull_one(client, cursor, limit):
         raise Unreachable("a batch from the hub was damaged on the way") from None
 
 
-def sync_once(db, node_id, client, progress=None, wall=wall_ms, policy=None):
+def sync_once(db, node_id, client, progress=None, wall=wall_ms, policy=None, store=None, wanted=None):
     """Run one full round; return a Round.
 
     Pull only after every push is acknowledged, so that re-stamped versions are rewritten
-    here before changes from the hub are merged against them.
+    here before changes from the hub are merged against them. Then, with a blob `store`, the
+    file lane: records never wait for files, and a broken file lane leaves the records synced.
+    `wanted(db)` names the files records here refer to and this node lacks: they are fetched.
     """
     sizer = Sizer()
     pushed = pulled = 0
@@ -249,5 +257,12 @@ def sync_once(db, node_id, client, progress=None, wall=wall_ms, policy=None):
         pulled += pull_all(db, node_id, client, sizer, progress, wall, policy)
         if not pending_count(db):
             break
-    return Round(pushed, pulled, pending_count(db), refused)
-
+    sent = received = 0
+    files_error = None
+    if store is not None:
+        try:
+            sent = send_files(db, client, store, progress)[0]
+            received = fetch_files(db, client, store, wanted(db), progress) if wanted else 0
+        except TransportError as exc:
+            files_error = exc
+    return Round(pushed, pulled, pending_count(db), refused, sent, received, waiting_count(db), files_error)

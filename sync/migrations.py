@@ -169,3 +169,22 @@ def s002_nodes(db):
 def s003_refusals(db):
     """Create the quarantine of refused changes received and the record of refused changes sent."""
     refusal_tables(db)
+
+
+BLOB_TABLES = """
+CREATE TABLE IF NOT EXISTS sync_blobs (
+    sha256 TEXT PRIMARY KEY,
+    size INTEGER NOT NULL,
+    stored_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX IF NOT EXISTS sync_blobs_waiting ON sync_blobs (stored_at) WHERE sent_at IS NULL;
+"""
+# sync_blobs: the blobs this node holds in its store (sync.blobs); sent_at is when the hub
+# above said it holds the blob too (NULL: waiting to be sent up).
+
+
+@migrations()
+def s004_blobs(db):
+    """Create the index of the blobs (evidence files) this node holds and which its hub holds too."""
+    _run(db, BLOB_TABLES)

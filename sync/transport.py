@@ -17,6 +17,7 @@ from sync.clock import wall_ms
 
 BATCH_TYPE = "application/x-village-batch"
 JSON_TYPE = "application/json"
+BLOB_TYPE = "application/octet-stream"
 
 
 class TransportError(Exception):
@@ -105,6 +106,22 @@ class HubClient:
         """Ask for up to `limit` changes after hub seq `cursor`; return a HubReply of the encoded batch."""
         body = json.dumps({"cursor": cursor, "limit": limit}).encode()
         response = self._signed("POST", "/sync/pull", body, JSON_TYPE)
+        return _reply(response, response.content)
+
+    def files_have(self, items):
+        """Ask which of the blobs `items` [(sha256, size)] the hub holds or wants; return a HubReply of its answer."""
+        body = json.dumps({"files": [list(item) for item in items]}).encode()
+        response = self._signed("POST", "/sync/files/have", body, JSON_TYPE)
+        return _reply(response, _json(response))
+
+    def send_piece(self, sha, size, offset, data):
+        """Send bytes `offset`.. of blob `sha` (`size` bytes in all); return a HubReply of {"received", "done"}."""
+        response = self._signed("POST", f"/sync/files/{sha}/{size}/{offset}", data, BLOB_TYPE)
+        return _reply(response, _json(response))
+
+    def get_piece(self, sha, size, offset):
+        """Fetch bytes `offset`.. of blob `sha` (`size` bytes in all) from the hub; return a HubReply of the bytes."""
+        response = self._signed("POST", f"/sync/files/get/{sha}/{size}/{offset}", b"", BLOB_TYPE)
         return _reply(response, response.content)
 
     def _signed(self, method, path, body, content_type):

@@ -156,6 +156,8 @@ REGISTRY = {
                                "enrollment code and run village enroll again."), EXIT_REFUSED),
     "sync.refused": _e(502, N_("The hub refused the sync (%(code)s: %(error)s). Nothing was lost; tell the county "
                                "staff."), EXIT_REFUSED),
+    "sync.files_waiting": _e(503, N_("The records are in sync, but evidence files still wait to be sent (%(error)s). "
+                                     "They are kept and sent at the next sync."), EXIT_NOT_IN_SYNC),
     "sync.failed": _e(500, N_("Sync failed: %(error)s"), EXIT_REFUSED),
     # USB bundles; bundle.<code> for each code of sync.bundle_file.BundleRefused.
     "bundle.refused": _e(400, N_("The bundle was refused (%(detail)s); nothing was imported.")),

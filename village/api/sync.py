@@ -1,4 +1,4 @@
-"""The hub's sync endpoints under /sync/: ping, enroll, push, pull (see docs/sync.md)."""
+"""The hub's sync endpoints under /sync/: ping, enroll, push, pull, and the file lane's (see docs/sync.md)."""
 import json
 import logging
 
@@ -9,6 +9,7 @@ from sync.auth import issue_nonce, nonce_key
 from sync.batch import BadBatch, decode, encode
 from sync.changelog import UnknownTable
 from sync.clock import Clock, wall_ms
+from sync.filehub import check_piece, files_status, receive_piece, serve_piece
 from sync.links import admitted, authenticate, identify, verify
 from sync.server import SyncRefused, enroll, last_push, receive_push, serve_pull
 from sync.screen import whole_number
@@ -16,7 +17,7 @@ from sync.store import transaction
 from village.web.db import get_db
 from village.web.errors import json_error
 from village.web.ratelimit import FailureLimit
-from village.records import trust
+from village.records import evidence, trust
 from village.web.extensions import csrf
 from village.keys import public_key_text
 
@@ -159,3 +160,45 @@ def pull():
         raise SyncRefused(400, codes.BAD_REQUEST, "send {\"cursor\": whole number, \"limit\": whole number}") from None
     envelope, changes = serve_pull(get_db(), link, cursor, limit)
     return Response(encode(envelope, changes), mimetype="application/x-village-batch")
+
+
+@bp.post("/files/have")
+def files_have():
+    """Say which of the caller's files the hub holds, wants (from which byte) or knows no record of."""
+    authenticate(get_db(), *_signed(), _node_wall())
+    try:
+        items = json.loads(_body())["files"]
+    except (ValueError, KeyError, TypeError):
+        raise SyncRefused(400, codes.BAD_REQUEST, "send {\"files\": [[sha256, size], ...]}") from None
+    node = current_app.config["NODE"]
+    return jsonify(files_status(get_db(), evidence.store(node), items, evidence.named))
+
+
+def _whole_numbers(*texts):
+    """Return the path's size and offset as numbers (ASCII digits only), or refuse the request."""
+    if not all(text.isascii() and text.isdigit() and len(text) <= 15 for text in texts):
+        raise SyncRefused(400, codes.BAD_REQUEST, "a file's size and a piece's offset are whole numbers")
+    return [int(text) for text in texts]
+
+
+@bp.post("/files/get/<sha>/<size>/<offset>")
+def file_get(sha, size, offset):
+    """Send one piece of a file named by a record in the caller's scope."""
+    size, offset = _whole_numbers(size, offset)
+    link = authenticate(get_db(), *_signed(), _node_wall())
+    node = current_app.config["NODE"]
+    data = serve_piece(get_db(), evidence.store(node), link, sha, size, offset, evidence.readable)
+    return Response(data, mimetype="application/octet-stream")
+
+
+@bp.post("/files/<sha>/<size>/<offset>")
+def file_piece(sha, size, offset):
+    """Take one piece of a file: bytes `offset`.. of the file `sha` of `size` bytes (the body)."""
+    size, offset = _whole_numbers(size, offset)
+    check_piece(sha, size, offset, request.content_length or 0)  # before a byte of it is read
+    link = authenticate(get_db(), *_signed(), _node_wall())
+    node = current_app.config["NODE"]
+    answer = receive_piece(get_db(), evidence.store(node), sha, size, offset, _body(), evidence.named)
+    if answer["done"]:
+        log.info("file %s (%s bytes) received from node %s", sha[:12], size, link["link_id"])
+    return jsonify(answer)

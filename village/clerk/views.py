@@ -52,13 +52,16 @@ def sync():
     from village.ops import sync as syncing
     from village.ops.speech import node_engine
     from village.ops.status import node_status
+    from village.records.evidence import missing
 
     node = current_app.config["NODE"]
     db = get_db()
     if request.method == "POST":
         _run_sync(db, node, syncing)
         return redirect(url_for("clerk.sync"))
-    return render_template("clerk/sync.html", status=node_status(db, node), speech=node_engine(node).available())
+    status = node_status(db, node)
+    return render_template("clerk/sync.html", status=status, speech=node_engine(node).available(),
+                           missing=missing(db) if status["sync"]["files_missing"] else [])
 
 
 def _run_sync(db, node, syncing):

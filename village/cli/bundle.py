@@ -27,15 +27,19 @@ def bundle_export(data_dir, out):
     """Write an encrypted, signed bundle of the changes the hub has not acknowledged yet."""
     from sync.bundle import BundleRefused, export_bundle
     from village.keys import sealing_key
+    from village.records import evidence
 
     node, db = open_node(data_dir)
     _check_out(out)
     try:
-        info = export_bundle(db, out, sealing_key(node.data_dir))
+        info = export_bundle(db, out, sealing_key(node.data_dir), evidence.store(node))
     except BundleRefused as exc:
         raise refusal("bundle", exc.code, detail=exc.detail, **exc.params) from None
     click.echo(say(node.lang, N_("Wrote %(n)s changes to %(path)s. Import it at the hub with: "
                                  "village bundle import %(path)s --reply REPLY"), n=info["changes"], path=out))
+    if info["files"] or info["files_waiting"]:
+        click.echo(say(node.lang, N_("It carries %(n)s evidence files; %(more)s more wait for the next bundle."),
+                       n=info["files"], more=info["files_waiting"]))
     if info["more"]:
         click.echo(say(node.lang, N_("More changes wait than one bundle holds: after importing the hub's reply, "
                                      "export another bundle.")), err=True)
@@ -50,13 +54,14 @@ def bundle_import(data_dir, file, reply):
     """Import a bundle: a village's at the hub (writing --reply), or the hub's reply at the village."""
     from sync.bundle import PUSH, BundleRefused, import_bundle
     from village.keys import sealing_key
-    from village.records import trust
+    from village.records import evidence, trust
 
     node, db = open_node(data_dir)
     if reply:
         _check_out(reply)  # before the import: afterwards it has committed
     try:
-        info = import_bundle(db, node.node_id, file, reply, trust.policy, key=sealing_key(node.data_dir))
+        info = import_bundle(db, node.node_id, file, reply, trust.policy, key=sealing_key(node.data_dir),
+                             store=evidence.store(node), accepts=evidence.named)
     except BundleRefused as exc:
         raise refusal("bundle", exc.code, detail=exc.detail, **exc.params) from None
     if info["kind"] != PUSH:
@@ -64,6 +69,10 @@ def bundle_import(data_dir, file, reply):
                                      "received."), cursor=info["acknowledged"], n=info["received"]))
         return
     click.echo(say(node.lang, N_("Imported %(n)s changes (%(new)s new)."), n=info["received"], new=info["applied"]))
+    if info["files"] or info["files_refused"]:
+        click.echo(say(node.lang, N_("Evidence files: %(n)s held here now, %(refused)s refused (no record here names "
+                                     "them, or their bytes are not what their name says)."),
+                       n=info["files"], refused=info["files_refused"]))
     if info["gap"]:
         click.echo(say(node.lang, N_("This hub lacks older changes of that node; the reply asks it to send them "
                                      "again in its next bundle.")), err=True)

@@ -101,6 +101,10 @@ def sync_command(data_dir):
     if result.ok:
         click.echo(say(node.lang, N_("In sync: sent %(pushed)s changes, received %(pulled)s."),
                        pushed=result.pushed, pulled=result.pulled))
+        if result.files_sent or result.files_received or result.files_waiting:
+            click.echo(say(node.lang, N_("Evidence files: %(sent)s sent, %(received)s received, %(waiting)s the hub "
+                                         "does not hold yet."), sent=result.files_sent,
+                           received=result.files_received, waiting=result.files_waiting))
         return
     raise sync_problem(result.code, result.error, result.pending)
 

@@ -5,6 +5,7 @@ from sync.meta import (CLOCK_OFFSET, HUB_URL, LAST_ERROR, LAST_SUCCESS, LINK_ID,
                        all_meta, get_meta)
 from sync.quarantine import held_counts, refusal_count, refusals
 from sync.server import nodes_status
+from village.records.evidence import file_counts
 from village.records.schema import TABLES
 
 
@@ -27,7 +28,9 @@ def sync_status(db, node):
             "refused": refusal_count(db),
             "refusals": [{k: r[k] for k in ("tbl", "row_id", "code", "message", "problems", "refused_at")}
                          for r in refusals(db, 20)],
-            "quarantined": held_counts(db)}
+            "quarantined": held_counts(db),
+            # Evidence files: not yet held by the hub; named by a record here but not held here.
+            **file_counts(db)}
     if node.role == "county":
         sync["nodes"] = nodes_status(db, node.setting("not_seen_days"))
         sync["nodes_not_seen"] = [n["node_id"] for n in sync["nodes"] if n["not_seen"]]

@@ -16,7 +16,7 @@ from sync.store import transaction
 from sync.transport import HubClient, Refused, TransportError, Unreachable
 from village.errors import Problem, refusal
 from village.node import open_db
-from village.records import trust
+from village.records import evidence, trust
 
 LOCK_FILE = "sync.lock"
 
@@ -41,6 +41,9 @@ class SyncResult:
     bytes_sent: int = 0
     bytes_received: int = 0
     refused: list = field(default_factory=list)  # the changes of ours the hub refused this round
+    files_sent: int = 0
+    files_received: int = 0
+    files_waiting: int = 0  # evidence files the hub does not hold yet (sent at a later round)
 
 
 @contextlib.contextmanager
@@ -91,17 +94,26 @@ def _round(node, db, progress, wall):
         return SyncResult(code=codes.NOT_ENROLLED, error="this node is not enrolled at a hub",
                           pending=pending_count(db))
     try:
-        counts = sync_once(db, node.node_id, client, progress, wall, policy=trust.policy)
+        counts = sync_once(db, node.node_id, client, progress, wall, policy=trust.policy, store=evidence.store(node),
+                           wanted=evidence.wanted)
     except TransportError as exc:
         with transaction(db):
             set_meta(db, LAST_ERROR, f"{utc_text()} {exc.code}: {exc.message}")
         return SyncResult(code=exc.code, error=exc.message, pending=pending_count(db),
                           bytes_sent=client.bytes_sent, bytes_received=client.bytes_received)
+    files = counts.files_error
     with transaction(db):
-        set_meta(db, LAST_SUCCESS, utc_text())
-        delete_meta(db, LAST_ERROR)
-    return SyncResult(ok=counts.pending == 0, pushed=counts.pushed, pulled=counts.pulled, pending=counts.pending,
-                      bytes_sent=client.bytes_sent, bytes_received=client.bytes_received, refused=counts.refused)
+        set_meta(db, LAST_SUCCESS, utc_text())  # the records are through, whatever became of the files
+        if files is None:
+            delete_meta(db, LAST_ERROR)
+        else:
+            set_meta(db, LAST_ERROR, f"{utc_text()} {codes.FILES_WAITING}: {files.code}: {files.message}")
+    return SyncResult(ok=counts.pending == 0 and files is None, pushed=counts.pushed, pulled=counts.pulled,
+                      pending=counts.pending, bytes_sent=client.bytes_sent, bytes_received=client.bytes_received,
+                      refused=counts.refused, files_sent=counts.files_sent,
+                      files_received=counts.files_received, files_waiting=counts.files_waiting,
+                      code=codes.FILES_WAITING if files is not None and not counts.pending else codes.OK,
+                      error=files.message if files is not None else None)
 
 
 

@@ -1,0 +1,102 @@
+"""The file lane, hub side: which blobs the hub holds or wants, and taking one piece of a blob.
+
+The hub stores a blob only when a record it holds names it with that size: `accepts(db, sha,
+size)` is the village side's answer (an evidence record, `village.records.evidence.named`). So
+nobody can fill the hub's disk with files no record asks for, and a blob's size is bounded by
+the record's own checks. Every piece is checked (its blob name, size and offset, its length)
+before a byte is written, and a blob is published only once its whole hashes to its name.
+"""
+from sync import codes
+from sync.blobs import BlobProblem, digest, is_sha256
+from sync.filelane import MAX_BLOB, MAX_PIECE, PIECE, index_blob, valid_ask
+from sync.server import SyncRefused
+from sync.store import transaction
+
+
+def files_status(db, store, items, accepts):
+    """Answer a node's question about `items` ([sha256, size] lists): {"have", "want": {sha: offset}, "unknown"}.
+
+    `want` says from which byte to go on (what a broken upload left here).
+    """
+    asked = valid_ask(items)
+    if asked is None:
+        raise SyncRefused(400, codes.BAD_REQUEST, "send {\"files\": [[sha256, size], ...]} (at most 500)")
+    answer = {"have": [], "want": {}, "unknown": []}
+    for sha, size in asked:
+        if store.has(sha):
+            answer["have"].append(sha)
+        elif accepts(db, sha, size):
+            answer["want"][sha] = store.received(sha)
+        else:
+            answer["unknown"].append(sha)
+    if answer["have"]:
+        with transaction(db):  # one commit for them all (an SD card pays for each): index what was not
+            for sha in answer["have"]:
+                index_blob(db, sha, store.size(sha))
+    return answer
+
+
+def check_piece(sha, size, offset, length):
+    """Refuse a piece whose blob name, size, offset or length cannot be right, before it is read."""
+    if not is_sha256(sha):
+        raise SyncRefused(400, codes.BAD_REQUEST, "a file is named by its sha256: 64 lowercase hex digits")
+    if not 0 <= size <= MAX_BLOB or not 0 <= offset <= size:
+        raise SyncRefused(400, codes.BAD_REQUEST, "the file's size or the piece's offset is out of range")
+    if length > MAX_PIECE or offset + length > size:
+        raise SyncRefused(413, codes.TOO_LARGE, f"a piece holds at most {MAX_PIECE} bytes, within the file")
+
+
+def receive_piece(db, store, sha, size, offset, data, accepts):
+    """Take bytes `offset`.. of blob `sha` of `size` bytes; return {"received": bytes held, "done"}.
+
+    Idempotent: a piece sent again after its answer was lost is refused with the offset to go
+    on from (`file_offset`), and a blob held already is acknowledged as done.
+    """
+    check_piece(sha, size, offset, len(data))
+    if store.has(sha):
+        return {"received": size, "done": True}
+    if not accepts(db, sha, size):
+        raise SyncRefused(409, codes.FILE_UNKNOWN, "no record held at the hub names this file with this size")
+    try:
+        held = store.append(sha, size, offset, data)
+    except BlobProblem as exc:
+        if exc.code == "too_long":
+            raise SyncRefused(413, codes.TOO_LARGE, exc.message) from None
+        code = codes.FILE_OFFSET if exc.code == "offset" else codes.FILE_MISMATCH
+        raise SyncRefused(409, code, exc.message, offset=exc.extra.get("offset", 0)) from None
+    if held == size:
+        with transaction(db):
+            index_blob(db, sha, size)
+    return {"received": held, "done": held == size}
+
+
+def serve_piece(db, store, link, sha, size, offset, readable):
+    """Return up to PIECE bytes of blob `sha` from `offset`, for a node whose scope holds a record naming it.
+
+    `readable(db, area, sha, size)`: whether a record in scope of `area` names the blob (so a
+    village fetches only its own evidence, never another village's).
+    """
+    check_piece(sha, size, offset, 0)
+    if not (store.has(sha) and store.size(sha) == size and readable(db, link["area"], sha, size)):
+        raise SyncRefused(409, codes.FILE_UNKNOWN, "the hub holds no such file for this node")
+    return store.read(sha, offset, PIECE)
+
+
+def take_files(db, store, listed, blobs, accepts):
+    """Keep the blobs a bundle carried, each checked as over HTTP; return (shas held now, how many refused).
+
+    `listed` is the bundle's [[sha, size]], `blobs` their bytes in that order. A blob is kept
+    only when its bytes hash to its name, have its size, and a record held here names it.
+    """
+    held, refused = [], 0
+    for (sha, size), data in zip(listed, blobs):
+        if store.has(sha):
+            held.append(sha)
+        elif len(data) == size and digest(data) == sha and accepts(db, sha, size):
+            store.put(data)
+            with transaction(db):
+                index_blob(db, sha, size)
+            held.append(sha)
+        else:
+            refused += 1
+    return held, refused
