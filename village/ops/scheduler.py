@@ -90,7 +90,10 @@ class NodeScheduler:
     def shutdown(self):
         """Stop the jobs, close the sync job's connection and release the data directory's lock."""
         if self.scheduler is not None:
-            self.scheduler.shutdown(wait=False)
+            # Wait for a running job: closing the connection under it, or leaving its thread in
+            # SQLite while the interpreter exits, crashes the process (a round is bounded by the
+            # transport's timeouts).
+            self.scheduler.shutdown(wait=True)
             self.scheduler = None
         with self._db_lock:
             if self._db is not None:
