@@ -19,12 +19,12 @@ def create_app(config=None):
     web.init_app(app)
 
     from village.api import sync as sync_api
-    from village.clerk import queues, records, views as clerk
+    from village.clerk import care, cases, queues, records, views as clerk, visits
     from village.county import views as county
     from village.field import views as field
     from village.kiosk import verify, views as kiosk
     from village.web import auth
 
-    for module in (kiosk, auth, clerk, records, queues, field, county, verify, sync_api):
+    for module in (kiosk, auth, clerk, records, queues, cases, visits, care, field, county, verify, sync_api):
         app.register_blueprint(module.bp)
     return app
