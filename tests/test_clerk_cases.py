@@ -36,14 +36,20 @@ def consent_scan(w, node, case):
                                               "mime": "application/pdf", "name": "承诺书.pdf"})
 
 
-def to_notice(db, node, case, ended_days_ago=1):
-    """Take a case through the village's steps to a 7-day notice that ended `ended_days_ago` days ago."""
+def to_deliberation(db, node, case):
+    """Take a case through the village's steps up to its deliberation, held ten days ago."""
     with core.write(db, node) as w:
         change_status(w, node, "monitor_cases", case, "home_check", "clerk1")
         change_status(w, node, "monitor_cases", case, "consent", "clerk1",
                       values={"consent_on": days_ago(12), "consent_file": consent_scan(w, node, case)})
         change_status(w, node, "monitor_cases", case, "data_matching", "clerk1")
         change_status(w, node, "monitor_cases", case, "deliberation", "clerk1", values={"deliberation_on": days_ago(10)})
+
+
+def to_notice(db, node, case, ended_days_ago=1):
+    """Take a case through the village's steps to a 7-day notice that ended `ended_days_ago` days ago."""
+    to_deliberation(db, node, case)
+    with core.write(db, node) as w:
         change_status(w, node, "monitor_cases", case, "notice", "clerk1",
                       values={"notice_from": days_ago(6 + ended_days_ago), "notice_to": days_ago(ended_days_ago)})
 
@@ -95,13 +101,7 @@ def test_a_clerk_moves_a_case_and_the_step_records_who_and_when(clerk, node, db)
 
 def test_a_refused_move_says_which_rule_in_the_clerks_language_and_keeps_the_form(clerk, node, db):
     _hh, case = a_case(db, node)
-    with core.write(db, node) as w:
-        for step in ("home_check",):
-            change_status(w, node, "monitor_cases", case, step, "clerk1")
-        change_status(w, node, "monitor_cases", case, "consent", "clerk1",
-                      values={"consent_on": days_ago(2), "consent_file": consent_scan(w, node, case)})
-        change_status(w, node, "monitor_cases", case, "data_matching", "clerk1")
-        change_status(w, node, "monitor_cases", case, "deliberation", "clerk1", values={"deliberation_on": days_ago(1)})
+    to_deliberation(db, node, case)
     short = {"status": "notice", "notice_from": days_ago(0), "notice_to": (TODAY + datetime.timedelta(days=2)).isoformat(),
              "note": "张贴于村务公开栏"}
     refused = clerk.post(f"/clerk/cases/{case}/move", data=short)

@@ -5,13 +5,12 @@ from pathlib import Path
 import pytest
 from browser_helpers import watch_csp
 from test_clerk_browser import PASSWORD, log_in
-from test_clerk_cases import a_case, consent_scan, days_ago, to_notice
+from test_clerk_cases import a_case, days_ago, to_deliberation, to_notice
 from test_clerk_care import an_elder
 
 from village import create_app
 from village.ops.demo import populate
 from village.records import core
-from village.records.services import change_status
 from village.users import add_user
 
 SHOTS = Path(__file__).parent.parent / "docs" / "screenshots"
@@ -21,16 +20,6 @@ SMALL_TARGETS = """(least) => [...document.querySelectorAll('a, button, input, s
   .map(el => [el, el.getBoundingClientRect()])
   .filter(([el, r]) => r.height < least || r.width < least)
   .map(([el, r]) => el.outerHTML.slice(0, 80) + ` ${Math.round(r.width)}x${Math.round(r.height)}`)"""
-
-
-def to_deliberation(db, node, case):
-    """Take a case through the village's steps up to its deliberation."""
-    with core.write(db, node) as w:
-        change_status(w, node, "monitor_cases", case, "home_check", "clerk1")
-        change_status(w, node, "monitor_cases", case, "consent", "clerk1",
-                      values={"consent_on": days_ago(5), "consent_file": consent_scan(w, node, case)})
-        change_status(w, node, "monitor_cases", case, "data_matching", "clerk1")
-        change_status(w, node, "monitor_cases", case, "deliberation", "clerk1", values={"deliberation_on": days_ago(1)})
 
 
 @pytest.fixture

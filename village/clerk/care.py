@@ -1,15 +1,14 @@
 """Clerk pages of elderly care (DOMAIN 2): the elders by next visit due, the monthly visit rate, a new profile."""
 import datetime
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
+from village.clerk.childforms import child_form
 from village.clerk.labels import init_templates
-from village.clerk.records import read_form, render_form
 from village.clerk.views import CLERKS
 from village.records import core
 from village.records.care import schedule, visit_rate
-from village.records.validate import ValidationError
 from village.web.auth import role_required
 from village.web.db import get_db
 from village.web.forms import record_or_404
@@ -52,18 +51,10 @@ def elders():
 @role_required(*CLERKS)
 def new_elder(row_id):
     """Show the form of a person's elder profile; on POST save it (a person has at most one)."""
-    db, node = get_db(), current_app.config["NODE"]
+    db = get_db()
     person = record_or_404(db, "persons", row_id)
     if next(core.rows(db, "elder_profiles", "person_id = ?", [row_id], limit=1), None):
         flash(_("%(name)s already has an elder profile.", name=person["name"]), "info")
         return redirect(url_for("clerk_care.elders"))
-    if request.method == "GET":
-        return render_form("elder_profiles", {"next_visit_due": datetime.date.today().isoformat()}, parent=row_id)
-    values = {**read_form("elder_profiles"), "person_id": row_id}
-    try:
-        with core.write(db, node) as w:
-            core.save(w, node, "elder_profiles", values, actor=g.user)
-    except ValidationError as exc:
-        return render_form("elder_profiles", values, exc.problems, parent=row_id, status=400)
-    flash(_("Saved."), "info")
-    return redirect(url_for("clerk_care.elders"))
+    return child_form("elder_profiles", row_id, {"next_visit_due": datetime.date.today().isoformat()},
+                      url_for("clerk_care.elders"))

@@ -10,15 +10,15 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 
 from village.clerk import casefacts
+from village.clerk.childforms import child_form
 from village.clerk.inputs import init_inputs, read_choices, read_values
 from village.clerk.labels import field_label, init_templates
-from village.clerk.records import read_form, render_form
 from village.clerk.views import CLERKS
 from village.records import core
 from village.records.monitoring import TIER_WORDS
 from village.records.services import change_status
-from village.records.validate import ValidationError
 from village.records.terms import RISKS
+from village.records.validate import ValidationError
 from village.records.workflows import CASES
 from village.users import ROLES
 from village.web.auth import role_required
@@ -157,15 +157,6 @@ def _notice(cases_shown):
 @role_required(*CASEWORK)
 def new_measure(row_id):
     """Show the form of a support measure for a case; on POST save it and go back to the case."""
-    db, node = get_db(), current_app.config["NODE"]
-    record_or_404(db, "monitor_cases", row_id)
-    if request.method == "GET":
-        return render_form("measures", {"start_on": today().isoformat()}, parent=row_id)
-    values = {**read_form("measures"), "case_id": row_id}
-    try:
-        with core.write(db, node) as w:
-            core.save(w, node, "measures", values, actor=g.user)
-    except ValidationError as exc:
-        return render_form("measures", values, exc.problems, parent=row_id, status=400)
-    flash(_("Saved."), "info")
-    return redirect(url_for("clerk_cases.case", row_id=row_id))
+    record_or_404(get_db(), "monitor_cases", row_id)
+    return child_form("measures", row_id, {"start_on": today().isoformat()},
+                      url_for("clerk_cases.case", row_id=row_id))
