@@ -129,6 +129,8 @@ def test_a_case_is_moved_by_clicking_and_a_refusal_keeps_the_form(live, page):
     page.set_viewport_size({"width": 1280, "height": 1600})
     page.screenshot(path=str(SHOTS / "clerk-case.png"), full_page=True)
     page.click("text=公示（打印）")
+    page.wait_for_url("**/notice")
+    page.wait_for_load_state("load")  # its style sheets too, before the print media is looked at
     page.emulate_media(media="print")
     assert page.locator("header.top").is_hidden() and page.locator("#print-button").is_hidden()
     assert "M0002" not in page.locator(".public-notice").inner_text()  # the name, not the household code
