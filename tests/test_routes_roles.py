@@ -19,12 +19,13 @@ PUBLIC = "public"  # anyone, no login (the kiosk is shared; certificates are che
 CLERKS = "clerks"  # clerk and admin; a fieldworker works in the field app, not on clerk pages
 FIELD = "field"  # field worker and admin
 COUNTY = "county"  # county staff and admin
+CASEWORK = "casework"  # clerk and admin, and county staff deciding cases on the hub's clerk pages
 LOGIN = "login"  # the login form itself: open to all; a wrong password answers 401
 NODES = "nodes"  # other nodes with their own credentials: a browser session gives no access
 ADMIN = "admin"  # admin only (API tokens)
 # Who may open the pages of each signed-in policy (written out here, not read from the code).
 SIGNED_IN = {CLERKS: ("clerk", "admin"), FIELD: ("fieldworker", "admin"), COUNTY: ("county", "admin"),
-             ADMIN: ("admin",)}
+             ADMIN: ("admin",), CASEWORK: ("clerk", "county", "admin")}
 
 POLICY = {
     "static": PUBLIC,
@@ -34,6 +35,10 @@ POLICY = {
     "clerk": CLERKS,
     "clerk_records": CLERKS,
     "clerk_queues": CLERKS,
+    "clerk_cases": CASEWORK,
+    "clerk_cases.new_case": CLERKS,  # a lead is the village's step
+    "clerk_visits": CLERKS,
+    "clerk_care": CLERKS,
     "field": FIELD,
     "county": COUNTY,
     "sync.ping": PUBLIC,
@@ -64,8 +69,13 @@ def walk_app(node, db, monkeypatch):
                                                            "household_id": hh})
         for step in ("in_review", "approved"):
             change_status(w, node, "service_requests", req, step, "test")
+        person = core.save(w, node, "persons", {"household_id": hh, "name": "王建国"})
+        case = core.save(w, node, "monitor_cases", {"household_id": hh, "channel": "self_report",
+                                                    "lead_on": "2025-03-01"})
+        visit = core.save(w, node, "visits", {"household_id": hh, "visitor": "李", "kind": "elderly_care",
+                                              "visited_on": "2025-03-02"})
     args = {"household": hh, "request": req, "ticket": ticket, "payload": sign(node, {"t": ticket}),
-            "filename": "style.css", "db": db}
+            "filename": "style.css", "db": db, "person": person, "case": case, "visit": visit}
     node.settings["public_base_url"] = "http://village.test"
     return create_app({"NODE": node, "TESTING": True, "WTF_CSRF_ENABLED": False}), args
 
@@ -78,12 +88,24 @@ def url_args(rule, known):
         if hasattr(converter, "items"):
             values[name] = "requests" if "requests" in converter.items else sorted(converter.items)[0]
         elif name == "row_id":
-            values[name] = known["request"] if "kind" in rule.arguments or "requests" in rule.rule else known["household"]
+            values[name] = row_id_for(rule, known)
         else:
             values[name] = known.get(name, "x")
     if values.get("table") not in (None, "households") and "households" in rule._converters["table"].items:
         values["table"] = "households"
     return values
+
+
+ROW_IDS = (("/clerk/cases/", "case"), ("/clerk/visits/", "visit"), ("/clerk/persons/", "person"),
+           ("/clerk/households/", "household"))
+
+
+def row_id_for(rule, known):
+    """Return the id of a real record of the kind the rule's <row_id> names."""
+    key = next((key for prefix, key in ROW_IDS if rule.rule.startswith(prefix)), None)
+    if key:
+        return known[key]
+    return known["request"] if "kind" in rule.arguments or "requests" in rule.rule else known["household"]
 
 
 SECURITY_HEADERS = {"X-Frame-Options": "DENY", "X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
@@ -141,8 +163,10 @@ def test_every_route_with_every_role(walk_app, role):
         add_user(known["db"], f"{role}1", role, PASSWORD)
         assert login(client, f"{role}1").status_code == 302
     problems, walked = [], 0
-    # Logging out last, so the session lasts the whole walk.
-    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.endpoint in ("auth.logout", "auth.clerk_logout")):
+    # Logging out last, so the session lasts the whole walk; deleting the household just before, so
+    # every page of its records (cases, visits, members) is walked while they exist.
+    last = lambda r: (r.endpoint in ("auth.logout", "auth.clerk_logout"), r.endpoint.endswith(".delete"))  # noqa: E731
+    for rule in sorted(app.url_map.iter_rules(), key=last):
         policy = policy_of(rule.endpoint)
         if policy is None:
             problems.append(f"{rule.rule} ({rule.endpoint}): no access policy; add it to POLICY")

@@ -1,4 +1,6 @@
 """Clerk pages: the household register, one household's page, and sync status."""
+import datetime
+
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -7,6 +9,7 @@ from sync import codes
 from village.errors import sync_problem
 from village.web.auth import role_required
 from village.web.i18n import gettext
+from village.clerk.casefacts import household_monitoring
 from village.clerk.labels import init_templates
 from village.web.db import get_db
 from village.records import households as register
@@ -39,10 +42,11 @@ def households():
 @bp.get("/households/<row_id>")
 @role_required(*CLERKS)
 def household(row_id):
-    """Show one household with its members, plots, plantings, livestock and requests."""
+    """Show one household with its members, plots, plantings, livestock, requests, cases and visits."""
     db = get_db()
     hh = record_or_404(db, "households", row_id)
-    return render_template("clerk/household.html", hh=hh, **register.with_records(db, row_id))
+    return render_template("clerk/household.html", hh=hh, **register.with_records(db, row_id),
+                           **household_monitoring(db, row_id, datetime.date.today()))
 
 
 @bp.route("/sync", methods=["GET", "POST"])

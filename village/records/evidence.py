@@ -151,6 +151,17 @@ def missing(db, limit=20):
     return [dict(zip(("id", "owner_table", "owner_id", "kind", "name", "size"), row)) for row in cur]
 
 
+def held(db, hashes):
+    """Return which of the sha256 `hashes` this node holds the file of."""
+    hashes = sorted(set(hashes))
+    found = set()
+    for i in range(0, len(hashes), 500):
+        part = hashes[i:i + 500]
+        found.update(r[0] for r in db.execute(
+            f"SELECT sha256 FROM sync_blobs WHERE sha256 IN ({', '.join('?' * len(part))})", part))
+    return found
+
+
 def file_counts(db):
     """Return {"files_waiting": files not yet held by the hub, "files_missing": records whose file is not here}."""
     return {"files_waiting": waiting_count(db),

@@ -59,7 +59,7 @@ VISIT_MODES = terms(
 
 LABOUR = terms(full=N_("can work"), partial=N_("can work a little"), no_labour=N_("cannot work"))
 HEALTH = terms(healthy=N_("healthy"), chronic=N_("chronic illness"), serious=N_("serious illness"),
-               disabled=N_("disabled"))
+               disabled=N_("living with a disability"))
 SCHOOL_STAGES = terms(
     not_in_school=N_("not in school"), preschool=N_("preschool"), primary=N_("primary school"),
     junior=N_("junior middle school"), senior=N_("senior middle school"), vocational=N_("vocational school"),
