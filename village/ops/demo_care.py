@@ -7,9 +7,8 @@ village by sync.
 """
 import dataclasses
 import datetime
-import hashlib
 
-from village.records import core
+from village.records import core, evidence
 from village.records.services import change_status
 
 LINE = 8_800  # yuan per person a year: the province's line in the demo's years
@@ -70,9 +69,9 @@ def _case(w, node, county, rng, today, hh, plan, lead_ago, counts):
 
 def _step_values(w, node, case, step, today, lead_ago, plan):
     if step == "consent":
-        scan = core.save(w, node, "attachments", {
-            "owner_table": "monitor_cases", "owner_id": case, "kind": "consent_scan", "mime": "application/pdf",
-            "sha256": hashlib.sha256(case.encode()).hexdigest(), "size": 48_213, "name": "承诺授权书.pdf"})
+        # A small stand-in for the scanned form, kept in the node's file store like a real scan.
+        scan = evidence.attach(w, node, "monitor_cases", case, "consent_scan",
+                               f"%PDF-1.4\n% 承诺授权书 {case}\n%%EOF\n".encode(), "承诺授权书.pdf", "application/pdf")
         return {"consent_on": _day(today, lead_ago - 2), "consent_file": scan}
     if step == "deliberation":
         return {"deliberation_on": _day(today, max(lead_ago - 4, 0))}
