@@ -81,3 +81,11 @@ def test_the_monthly_visit_rate_counts_each_elders_due_visits(node_db):
         elder(w, node, "general", visits=(70,))  # quarterly, March ends a quarter: a January visit counts
     assert care.visit_rate(db, "2026-03") == {node.area: (3 + 1 + 0 + 1, 5 + 1 + 1 + 1)}
     assert care.visit_rate(db, "2026-02")[node.area] == (0 + 0 + 1 + 0, 4 + 1 + 1 + 0)
+
+
+def test_an_elder_registered_later_owes_no_visits_in_earlier_months(node_db):
+    node, db = node_db
+    with core.write(db, node) as w:
+        elder(w, node, "key", first_due="2026-03-10")
+    assert care.visit_rate(db, "2026-02") == {}
+    assert care.visit_rate(db, "2026-03") == {node.area: (0, 1)}

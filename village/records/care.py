@@ -87,9 +87,11 @@ def visit_rate(db, month, area=""):
     quarter_start = start.replace(month=start.month - 2) if start.month % 3 == 0 else start
     end = start.replace(day=calendar.monthrange(start.year, start.month)[1])
     rates = {}
-    for elder_id, tier, elder_area in db.execute(
-            "SELECT id, tier, area FROM elder_profiles WHERE _deleted = 0 AND (area = ? OR area LIKE ? || '/%' OR ? = '')",
-            [area, area, area]):
+    for elder_id, tier, elder_area, first_due in db.execute(
+            "SELECT id, tier, area, next_visit_due FROM elder_profiles WHERE _deleted = 0 "
+            "AND (area = ? OR area LIKE ? || '/%' OR ? = '')", [area, area, area]):
+        if first_due and first_due > end.isoformat():
+            continue  # registered later: nothing was due from this elder yet
         due = expected_visits(tier, start)
         since = quarter_start if tier == "general" else start
         done = db.execute("SELECT COUNT(*) FROM visits WHERE elder_id = ? AND _deleted = 0 AND kind = 'elderly_care' "
