@@ -29,6 +29,13 @@ def write_report(r, path):
     rows.append(_row(f"county under load: {load['villages']} villages × {load['records'] // load['villages']} records at once",
                      f"{load['records_per_s']} records/s, p95 {load['p95_sync_s']} s per village", "all exactly once",
                      load["all_applied_exactly_once"] and load["all_ok"]))
+    for lang, sp in r.get("speech", {}).items():
+        if isinstance(sp, dict):
+            rows.append(_row(f"kiosk speech ({lang}, a {sp['chars']}-character notice, one core): first time, max "
+                             f"(median {sp['first_ms_median']} ms)", f"{sp['first_ms_max']} ms", "< 1000 ms",
+                             sp["first_ms_max"] < 1000))
+            rows.append(_row(f"… from the cache, p95 (median {sp['cached_ms_median']} ms)", f"{sp['cached_ms_p95']} ms",
+                             "< 20 ms", sp["cached_ms_p95"] < 20))
     text = f"""# Benchmarks
 
 Measured in one run of `make bench` on {m['date']}: {m['cores']} cores ({m['cpu']}), {m['memory_gb']} GB,

@@ -17,6 +17,7 @@ from pages_bench import pages  # noqa: E402
 from pouch import replicate  # noqa: E402
 from raw_sqlite import raw_insert_rate  # noqa: E402
 from report import write_report  # noqa: E402
+from speech_bench import on_one_core as speech_on_one_core  # noqa: E402
 from sync_bench import county_load, lossy, push  # noqa: E402
 
 AREA = "52/5201/520102/001"
@@ -54,6 +55,7 @@ def main():
     page_results, memory = step("pages at 100,000 households", pages, keep)
     results["pages"], results["memory"] = page_results, memory
     results["county_load"] = step("county under load", county_load, work)
+    results["speech"] = step("kiosk speech on one core", speech_on_one_core)
     (HERE / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     write_report(results, HERE.parent / "docs" / "benchmarks.md")
     shutil.rmtree(work, ignore_errors=True)

@@ -78,6 +78,14 @@ def speech(work):
     return results
 
 
+def on_one_core():
+    """Return speech()'s figures measured in a process pinned to one core (what `make bench` records)."""
+    import subprocess
+
+    out = subprocess.run([sys.executable, __file__, "--json"], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
 def main():
     if os.sched_getaffinity(0) != {0}:
         # One core, as on a Pi: the whole measurement runs again pinned to core 0.
@@ -85,6 +93,8 @@ def main():
     with tempfile.TemporaryDirectory(prefix="speech-bench-") as work:
         result = speech(work)
     print(json.dumps(result, ensure_ascii=False, indent=2))
+    if "--json" in sys.argv:
+        return 0  # for bench/run.py, which reads the JSON alone
     for lang, r in result.items():
         if isinstance(r, dict):
             print(f"{lang}: {r['chars']} characters, first {r['first_ms_median']} ms (max {r['first_ms_max']}, "
