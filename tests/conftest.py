@@ -163,13 +163,15 @@ class LiveServer:
         from waitress.server import create_server
 
         self.port = free_port()
-        self.server = create_server(app, host="127.0.0.1", port=self.port, threads=4)
+        # poll(), not select(): a whole run opens more than 1024 descriptors, past select()'s reach.
+        self.server = create_server(app, host="127.0.0.1", port=self.port, threads=4, asyncore_use_poll=True)
         self.url = f"http://127.0.0.1:{self.port}"
         self.thread = threading.Thread(target=self.server.run, daemon=True)
         self.thread.start()
 
     def stop(self):
         self.server.close()
+        self.server.task_dispatcher.shutdown()  # its worker threads, else left for the rest of the run
 
 
 @pytest.fixture
