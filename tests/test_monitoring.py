@@ -255,3 +255,13 @@ def test_a_village_cannot_take_the_countys_step_by_sync(make_node, serve):
     assert core.get(hub_db, "monitor_cases", case)["status"] == "notice"
     refused = hub_db.execute("SELECT message FROM sync_quarantine WHERE tbl = 'monitor_cases'").fetchall()
     assert refused and any("Only the township" in r[0] for r in refused), result.output
+
+
+def test_a_village_cannot_set_the_poverty_line_by_sync(make_node, serve):
+    hub, hub_db, _server, village, db, _link = enrolled_pair(make_node, serve)
+    with core.write(db, village) as w:  # a village that writes a (low) line into its own database
+        core.save(w, village, "monitor_thresholds", {"year": TODAY.year, "province": "52", "yuan_per_person": 1})
+    sync(village)
+    assert hub_db.execute("SELECT COUNT(*) FROM monitor_thresholds").fetchone()[0] == 0
+    codes = [r[0] for r in hub_db.execute("SELECT code FROM sync_quarantine WHERE tbl = 'monitor_thresholds'")]
+    assert codes == ["not_writable"]

@@ -1,16 +1,16 @@
 """What the clerk's monitoring pages read: cases by step with their clocks, a household's cases and visits,
 the evidence each step expects, the gaps in a case's support and the moves open to this node."""
 import datetime
-import json
 from dataclasses import dataclass
 
 from sync.store import dicts
 from village.i18n_markers import N_
 from village.records import core
 from village.records import evidence as evidence_store
-from village.records.monitoring import NOTICE_DAYS, TIERS_OF_ROLE, Facts, days_left, decision_late
+from village.records.monitoring import (NOTICE_DAYS, TIERS_OF_ROLE, Facts, active, cannot_work, days_left,
+                                       decision_late, on_safety_net)
 from village.records.schema import fields
-from village.records.terms import MEDICAL, SAFETY_NET
+from village.records.terms import MEDICAL
 from village.records.workflows import CASES
 
 CLOSED = ("not_included", "eliminated")  # a case there moves again only when reopened
@@ -77,26 +77,18 @@ def evidence(db, case):
             for status in shown if CASES.step(status).evidence]
 
 
-def _active(measure, today):
-    day = today.isoformat()
-    return measure["start_on"] <= day and (not measure.get("end_on") or measure["end_on"] >= day)
-
-
 def measure_gaps(db, case, measures, today):
     """Return (message, params) warnings of a case's support: illness without medical care, no labour without
     a safety net, measures ending within ENDING_DAYS days."""
-    active = [m for m in measures if _active(m, today)]
-    types = {m["type"] for m in active}
+    current = [m for m in measures if active(m, today)]
     members = Facts(db).members(case["household_id"])
     gaps = []
-    if "illness" in (case.get("risks") or []) and not types & MEDICAL:
+    if "illness" in (case.get("risks") or []) and not {m["type"] for m in current} & MEDICAL:
         gaps.append((N_("An illness risk, but no medical measure."), {}))
-    benefits = {b for m in members for b in json.loads(m.get("benefits") or "[]")}
-    if members and all(m.get("labour_capacity") == "no_labour" for m in members) \
-            and not (types | benefits) & SAFETY_NET:
+    if cannot_work(members) and not on_safety_net(current, members, today):
         gaps.append((N_("Nobody in the household can work, and no safety-net measure supports it."), {}))
     soon = (today + datetime.timedelta(days=ENDING_DAYS)).isoformat()
-    for m in active:
+    for m in current:
         if m.get("end_on") and m["end_on"] <= soon:
             gaps.append((N_("A measure ends on %(date)s, within %(days)s days."), {"date": m["end_on"],
                                                                                      "days": ENDING_DAYS}))

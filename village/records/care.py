@@ -6,7 +6,6 @@ the elder's area) makes every high-tier elder not visited since it began due wit
 """
 import calendar
 import datetime
-import json
 
 from sync.scope import inside
 from sync.store import dicts
@@ -99,9 +98,3 @@ def visit_rate(db, month, area=""):
         got, wanted = rates.get(elder_area, (0, 0))
         rates[elder_area] = (got + min(done, due), wanted + due)
     return rates
-
-
-def checklist_of(visit):
-    """Return a visit's answers as a dict ({} when it has none)."""
-    answers = visit.get("answers")
-    return json.loads(answers) if isinstance(answers, str) else (answers or {})

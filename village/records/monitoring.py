@@ -6,6 +6,7 @@ receives (records.trust), against the facts held there plus those of the batch b
 import datetime
 import json
 
+from sync.store import dicts
 from village.i18n_markers import N_
 from village.records.terms import SAFETY_NET
 from village.records.validate import Term
@@ -30,17 +31,12 @@ class Facts:
         self.db, self.pending = db, pending or {}
 
     def _rows(self, table, column, value):
-        held = {r["id"]: r for r in self._select(f"SELECT * FROM [{table}] WHERE [{column}] = ? AND _deleted = 0",
-                                                 [value])}
+        held = {r["id"]: r for r in dicts(self.db.execute(
+            f"SELECT * FROM [{table}] WHERE [{column}] = ? AND _deleted = 0", [value]))}
         for (tbl, row_id), row in self.pending.items():
             if tbl == table and row.get(column) == value:
                 held[row_id] = row
         return list(held.values())
-
-    def _select(self, sql, params):
-        cursor = self.db.execute(sql, params)
-        names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor]
 
     def members(self, household_id):
         return self._rows("persons", "household_id", household_id)
@@ -123,10 +119,7 @@ def _notice_problems(row, old, new, today):
 
 def _elimination_problems(facts, row, today):
     members = facts.members(row["household_id"])
-    no_labour = bool(members) and all(m.get("labour_capacity") == "no_labour" for m in members)
-    on_safety_net = any(m["type"] in SAFETY_NET and _active(m, today) for m in facts.measures(row["id"])) or any(
-        benefit in SAFETY_NET for m in members for benefit in json.loads(m.get("benefits") or "[]"))
-    if no_labour and on_safety_net:
+    if cannot_work(members) and on_safety_net(facts.measures(row["id"]), members, today):
         return [("status", N_("A household that cannot work and lives on the safety net stays monitored; "
                               "it is never marked eliminated."), {})]
     days, problem = stable_income_days(facts, row)
@@ -138,8 +131,21 @@ def _elimination_problems(facts, row, today):
     return []
 
 
-def _active(measure, today):
-    return measure["start_on"] <= today.isoformat() and (not measure.get("end_on") or measure["end_on"] >= today.isoformat())
+def cannot_work(members):
+    """Return True when a household has members and each is recorded as unable to work."""
+    return bool(members) and all(m.get("labour_capacity") == "no_labour" for m in members)
+
+
+def active(measure, today):
+    """Return True when a support measure runs on `today`."""
+    day = today.isoformat()
+    return measure["start_on"] <= day and (not measure.get("end_on") or measure["end_on"] >= day)
+
+
+def on_safety_net(measures, members, today):
+    """Return True when a current measure or a member's benefit is a safety-net one (records.terms.SAFETY_NET)."""
+    return any(m["type"] in SAFETY_NET and active(m, today) for m in measures) or any(
+        benefit in SAFETY_NET for m in members for benefit in json.loads(m.get("benefits") or "[]"))
 
 
 def province_of(area):

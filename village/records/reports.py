@@ -1,7 +1,7 @@
 """Exports that are not one table: conflicts, and monitored households as the national system takes them."""
 import json
 
-from village.records.terms import CATEGORIES, ELIMINATIONS, MEASURE_TYPES, PROGRAMMES, RISKS
+from village.records.terms import CATEGORIES, CHANNELS, ELIMINATIONS, MEASURE_TYPES, PROGRAMMES, RISKS
 from village.records.workflows import CASES
 
 CONFLICT_COLUMNS = ["id", "tbl", "row_id", "field", "kept_value", "kept_version", "lost_value", "lost_version",
@@ -22,8 +22,6 @@ _CASE_QUERY = (
 
 def monitored_households(db, gettext):
     """Return (columns, records) of the monitored households, one row per case, words in `gettext`'s language."""
-    from village.records.terms import CHANNELS
-
     def word(words, value):
         return gettext(words[value]) if value in words else (value or "")
 
