@@ -1,6 +1,26 @@
-"""The county pages' home: where the shared login lands county staff."""
-from village.i18n_markers import N_
-from village.web.home import home_blueprint
+"""The county section's home (/county/): where the shared login lands county staff."""
+from flask import Blueprint, current_app, g, render_template
 
-bp = home_blueprint("county", N_("County pages"), N_("The county pages are set up on this node. Their reports "
-                                                     "across villages come with a later update."))
+from village.county.areas import chosen_area, trail
+from village.county.nav import NAV
+from village.users import roles_for
+from village.web.auth import role_required
+
+bp = Blueprint("county", __name__, url_prefix="/county")
+COUNTY = roles_for("county")
+
+
+@bp.get("/")
+@role_required(*COUNTY)
+def home():
+    """Show the county overview."""
+    node = current_app.config["NODE"]
+    area = chosen_area(node)
+    return render_template("county/home.html", area=area, trail=trail(area, node.area), user=g.user)
+
+
+@bp.app_context_processor
+def county_menu():
+    """Give templates the county menu: the entries of NAV whose page exists on this node."""
+    return {"county_nav": lambda: [(endpoint, label) for endpoint, label in NAV
+                                   if endpoint in current_app.view_functions]}
