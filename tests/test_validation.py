@@ -157,7 +157,11 @@ def test_control_characters_and_bidi_overrides_are_removed_and_digits_made_ascii
 # exactly what the full check gives, for each of them (taken as is, converted, or refused alike).
 EDGE_VALUES = ["张志英", "e\u0301", "\u00e9", "a\x00b", "tab\there", "line\nbreak", "\u202eevil", " ", "", "x" * 201,
                "x" * 200, 0, -1, 3, 200, 201, 2 ** 53, 2 ** 60, 0.0, 3.76, -0.5, 1e7, 1e8, float("inf"),
-               float("nan"), True, None, "3", "3.5", "dry", "mountain", ["a"], {"a": 1}]
+               float("nan"), True, None, "3", "3.5", "dry", "mountain", ["a"], {"a": 1},
+               # phones and ID numbers (shaped text), and ids a reference carries
+               "13800123456", "138 0012 3456", "+8613800123456", "13800123456\n", " 13800123456", "1234",
+               "123456", "1" * 16, "1" * 23, "+1-2-3-4-5", "１３８００１２３４５６", "52010219800101123X",
+               "52010219800101123x", "520102198001011", "52010219800101123", "6f1c0b1e-4a4e-4c43-9a5e-0d1c2b3a4f5e"]
 
 
 @pytest.mark.parametrize("table", ["households", "plots", "livestock", "service_requests"])

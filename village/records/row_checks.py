@@ -21,21 +21,35 @@ def _list_problem(row, name, allowed, message):
 _SHA256 = re.compile("^[0-9a-f]{64}$")
 
 
-def monitoring_checks(table, row):
-    """Return the problems of the monitoring tables' own values (lists, checklists, date order, fingerprints)."""
-    if table == "monitor_cases":
-        return _list_problem(row, "risks", tuple(terms.RISKS), N_("Risks are a list of: %(choices)s.")) + \
-            _order(row, "notice_from", "notice_to", N_("The notice must end after it starts."))
-    if table == "persons":
-        return _list_problem(row, "benefits", tuple(terms.MEASURE_TYPES), N_("Benefits are a list of: %(choices)s."))
-    if table == "measures":
-        return _order(row, "start_on", "end_on", N_("A measure must end after it starts."))
-    if table == "visits" and row.get("answers") is not None:
-        answers = json.loads(row["answers"]) if isinstance(row["answers"], str) else row["answers"]
-        return checklists.problems(row.get("kind"), answers)
-    if table == "attachments" and row.get("sha256") is not None and not _SHA256.match(str(row["sha256"])):
+def _case(row):
+    return _list_problem(row, "risks", tuple(terms.RISKS), N_("Risks are a list of: %(choices)s.")) + \
+        _order(row, "notice_from", "notice_to", N_("The notice must end after it starts."))
+
+
+def _person(row):
+    return _list_problem(row, "benefits", tuple(terms.MEASURE_TYPES), N_("Benefits are a list of: %(choices)s."))
+
+
+def _measure(row):
+    return _order(row, "start_on", "end_on", N_("A measure must end after it starts."))
+
+
+def _visit(row):
+    if row.get("answers") is None:
+        return []
+    answers = json.loads(row["answers"]) if isinstance(row["answers"], str) else row["answers"]
+    return checklists.problems(row.get("kind"), answers)
+
+
+def _attachment(row):
+    if row.get("sha256") is not None and not _SHA256.match(str(row["sha256"])):
         return [("sha256", N_("A file's fingerprint is 64 hexadecimal digits (sha256)."), {})]
     return []
+
+
+# The monitoring tables' checks of one record's own values (lists, checklists, date order, fingerprints).
+MONITORING_CHECKS = {"monitor_cases": _case, "persons": _person, "measures": _measure, "visits": _visit,
+                     "attachments": _attachment}
 
 
 def _order(row, first, then, message):

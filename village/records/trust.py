@@ -18,6 +18,7 @@ class _Batch:
         self.gone, self.taken = set(), {}
         self.rows = {}  # (table, id) -> the record as earlier changes of this batch leave it
         self.held = _referenced(db, changes)  # (table, id) -> whether a live record is held here
+        self.codes = _codes_held(db, changes)  # (table, value) -> {(area, id)} of live records using it
 
     def exists(self, table, row_id):
         if (table, row_id) in self.gone:
@@ -40,7 +41,11 @@ class _Batch:
         key = (table, row["area"], row[name])
         if self.taken.setdefault(key, row_id) != row_id:
             raise taken_error(name, row[name])
-        check_unique(self.db, table, row_id, row)
+        holders = self.codes.get((table, row[name]))
+        if holders is None:  # a value the batch's data did not carry (kept from the stored row)
+            check_unique(self.db, table, row_id, row)
+        elif any(area == row["area"] and held != row_id for area, held in holders):
+            raise taken_error(name, row[name])
 
 
 def policy(db, sender_area, changes, upward, stored):
@@ -67,17 +72,44 @@ def policy(db, sender_area, changes, upward, stored):
     return verdicts
 
 
+def _codes_held(db, changes, chunk=500):
+    """Return {(table, value): {(area, id)}} of the live records using each code or ticket the batch's puts carry."""
+    wanted = {}
+    for change in changes:
+        name = UNIQUE_IN_AREA.get(change["tbl"])
+        if name and change["op"] == "put" and isinstance(change.get("data"), dict):
+            value = change["data"].get(name)
+            if isinstance(value, str) and value:
+                wanted.setdefault(change["tbl"], set()).add(value)
+    held = {}
+    for table, values in wanted.items():
+        name, values = UNIQUE_IN_AREA[table], sorted(values)
+        held.update(((table, value), set()) for value in values)
+        for i in range(0, len(values), chunk):
+            part = values[i:i + chunk]
+            for row_id, area, value in db.execute(
+                    f"SELECT id, area, [{name}] FROM [{table}] WHERE _deleted = 0 AND [{name}] IN "
+                    f"({', '.join('?' * len(part))})", part):
+                held[(table, value)].add((area, row_id))
+    return held
+
+
+# (field, table it refers to) of each record table: what a received put may point at.
+_REFS = {table: tuple((spec.name, spec.ref) for spec in fields(table).values() if spec.ref) for table in TABLES}
+
+
 def _referenced(db, changes, chunk=500):
     """Return {(table, id): held live here} for every record the batch's puts refer to, in few queries."""
     wanted = {}
     for change in changes:
-        if change["op"] != "put" or not isinstance(change.get("data"), dict):
+        refs = _REFS.get(change["tbl"])
+        if not refs or change["op"] != "put" or not isinstance(change.get("data"), dict):
             continue
-        specs = fields(change["tbl"]) if change["tbl"] in TABLES else {}
-        for name, value in change["data"].items():
-            spec = specs.get(name)
-            if spec is not None and spec.ref and isinstance(value, str) and value:
-                wanted.setdefault(spec.ref, set()).add(value)
+        data = change["data"]
+        for name, ref in refs:
+            value = data.get(name)
+            if isinstance(value, str) and value:
+                wanted.setdefault(ref, set()).add(value)
     held = {}
     for table, ids in wanted.items():
         ids = sorted(ids)

@@ -8,7 +8,7 @@ import unicodedata
 from sync.scope import inside
 from village.errors import Problem
 from village.i18n_markers import N_
-from village.records.row_checks import monitoring_checks
+from village.records.row_checks import MONITORING_CHECKS
 from village.records.schema import INT_LIMIT, fields
 from village.records.workflows import FLOWS
 
@@ -180,24 +180,27 @@ def _default(spec):
 def _plan(table):
     """Return (fields, required names, {name: stored default}, {name: fast test}) of a table, worked out once.
 
-    A field has a fast test when a value already in its stored form can be taken as it is (no
-    reference to look up, no shape to check): the test answers whether `raw` is such a value.
+    A field has a fast test when a value already in its stored form can be taken as it is: the
+    test answers whether `raw` is such a value (a reference still has its record looked up).
     """
     specs = fields(table)
     required = tuple(name for name, spec in specs.items() if spec.required)
     defaults = {name: _default(spec) for name, spec in specs.items() if not spec.required and spec.default is not None}
     fast = {name: _stored_form_test(spec) for name, spec in specs.items()
-            if not spec.ref and not spec.shape and spec.kind in ("text", "choice", "int", "float")}
+            if spec.kind in ("text", "choice", "int", "float") and (spec.kind == "text" or not spec.ref)}
     return specs, required, defaults, fast
 
 
 def _stored_form_test(spec):
     """Return a function telling whether a value is already what `spec` stores (checking it again changes nothing)."""
     longest, required, dirty, low, high = spec.max_chars, spec.required, _DIRTY.search, spec.minimum, spec.maximum
+    ref = bool(spec.ref)  # an empty reference is stored as no value (None), not as ""
+    if spec.kind == "text" and spec.shape:
+        return _shaped_form_test(spec)
     if spec.kind == "text":
         return lambda raw: (type(raw) is str and len(raw) <= longest and not dirty(raw)
                             and (raw.isascii() or unicodedata.is_normalized("NFC", raw))
-                            and (not required or raw.strip() != ""))
+                            and (not (required or ref) or raw.strip() != ""))
     if spec.kind == "choice":
         return lambda raw: type(raw) is str and raw in spec.choices
     low = -INT_LIMIT if low is None else low
@@ -207,6 +210,14 @@ def _stored_form_test(spec):
     if spec.exclusive_min:
         return lambda raw: type(raw) is number and raw - raw == 0 and low < raw <= high
     return lambda raw: type(raw) is number and raw - raw == 0 and low <= raw <= high
+
+
+def _shaped_form_test(spec):
+    """Return the fast test of a phone or ID number: plain ASCII, trimmed, upper case, of its shape."""
+    pattern, longest, phone = SHAPES[spec.shape][0].fullmatch, spec.max_chars, spec.shape == "phone"
+    # What _text would make of such a value is the value itself (NFKC and digits leave ASCII alone).
+    return lambda raw: (type(raw) is str and raw.isascii() and len(raw) <= longest and pattern(raw) is not None
+                        and raw.upper() == raw and (not phone or 5 <= sum(c.isdigit() for c in raw) <= 15))
 
 
 def clean(table, values, existing=None, ref_exists=None, node_area=None):
@@ -224,7 +235,10 @@ def clean(table, values, existing=None, ref_exists=None, node_area=None):
         spec = specs.get(name)
         stored_form = fast.get(name)
         if stored_form is not None and stored_form(raw):
-            out[name] = raw
+            if spec.ref and raw and ref_exists and not ref_exists(spec.ref, raw):
+                problems.append((name, *_no_record(spec, raw)))
+            else:
+                out[name] = raw
             continue
         if spec is None:
             if name not in ("id", "area"):
@@ -245,7 +259,8 @@ def clean(table, values, existing=None, ref_exists=None, node_area=None):
             problems.append(("area", N_("Area “%(area)s” is outside this node's area %(node)s."),
                              {"area": area, "node": node_area}))
         out["area"] = area
-    problems += _cross_checks(table, {**(existing or {}), **out})
+    if table in ROW_CHECKS:
+        problems += _cross_checks(table, {**(existing or {}), **out})
     if problems:
         raise ValidationError(sorted(problems, key=lambda problem: _place(specs, problem[0])))
     return out
@@ -258,6 +273,11 @@ def _place(specs, name):
     return (2, 0, "") if name == "area" else (0, 0, name)
 
 
+def _no_record(spec, value):
+    """Return the (message, params) of a reference to a record that is not held here."""
+    return N_("No %(table)s record has the id “%(value)s”."), {"table": spec.ref, "value": value}
+
+
 def _checked(spec, raw, ref_exists):
     """Return one given value in its stored form, or raise ValueError with (message, params)."""
     value = _coerce(spec, raw)
@@ -267,7 +287,7 @@ def _checked(spec, raw, ref_exists):
     elif spec.minimum is not None or spec.maximum is not None:
         _check_range(spec, value)
     if spec.ref and value and ref_exists and not ref_exists(spec.ref, value):
-        raise ValueError(N_("No %(table)s record has the id “%(value)s”."), {"table": spec.ref, "value": value})
+        raise ValueError(*_no_record(spec, value))
     return value
 
 
@@ -284,26 +304,44 @@ def _entry_list_problem(table, name, text):
     return [] if good else [(name, N_("The history must be a list of entries with a status, who and when."), {})]
 
 
-def _cross_checks(table, row):
-    problems = []
-    flow = FLOWS.get(table)
-    if flow and row.get(flow.history) is not None:
-        problems += _entry_list_problem(table, flow.history, row[flow.history])
-    return problems + _pair_checks(table, row)
+def _history(table):
+    """Return the check that a workflow table's history field is a list of entries."""
+    name = FLOWS[table].history
+
+    def check(row):
+        return _entry_list_problem(table, name, row[name]) if row.get(name) is not None else []
+    return check
 
 
-def _pair_checks(table, row):
-    monitoring = monitoring_checks(table, row)
-    if monitoring:
-        return monitoring
-    if table == "plantings" and row.get("planted_on") and row.get("harvested_on"):
-        if row["harvested_on"] < row["planted_on"]:
-            return [("harvested_on", N_("The harvest date is before the planting date."), {})]
-    if table == "announcements" and row.get("publish_at") and row.get("expires_at"):
-        if row["expires_at"] <= row["publish_at"]:
-            return [("expires_at", N_("The expiry must be after the publishing time."), {})]
-    if table == "announcements" and "title" in row:
+def _planting(row):
+    if row.get("planted_on") and row.get("harvested_on") and row["harvested_on"] < row["planted_on"]:
+        return [("harvested_on", N_("The harvest date is before the planting date."), {})]
+    return []
+
+
+def _announcement(row):
+    if row.get("publish_at") and row.get("expires_at") and row["expires_at"] <= row["publish_at"]:
+        return [("expires_at", N_("The expiry must be after the publishing time."), {})]
+    if "title" in row:
         title = json.loads(row["title"]) if isinstance(row["title"], str) else row["title"]
         if not isinstance(title, dict) or not any(str(v).strip() for v in title.values()):
             return [("title", N_("Give the title as text per language, e.g. {\"en\": \"…\"}."), {})]
     return []
+
+
+def _checks_of_rows():
+    """Return {table: [check(row) -> problems]}: the checks across a record's fields, per table."""
+    checks = {}
+    for table in FLOWS:
+        checks.setdefault(table, []).append(_history(table))
+    for table, check in {**MONITORING_CHECKS, "plantings": _planting, "announcements": _announcement}.items():
+        checks.setdefault(table, []).append(check)
+    return checks
+
+
+# Declared once per table; a table without an entry (households, plots, …) has none to run.
+ROW_CHECKS = _checks_of_rows()
+
+
+def _cross_checks(table, row):
+    return [problem for check in ROW_CHECKS[table] for problem in check(row)]
