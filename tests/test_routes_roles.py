@@ -41,7 +41,8 @@ POLICY = {
     "clerk_care": CLERKS,
     "field": FIELD,
     "county": COUNTY,
-    "county_conflicts": COUNTY,  # county staff resolve conflicts: it is their daily work, not an admin's
+    "county_conflicts": COUNTY,
+    "county_quarantine": COUNTY,  # releasing runs every check again: county staff, like the CLI's operator  # county staff resolve conflicts: it is their daily work, not an admin's
     "sync.ping": PUBLIC,
     "sync": NODES,
     "api_docs": PUBLIC,  # the API's description: no record in it

@@ -8,4 +8,5 @@ from village.i18n_markers import N_
 NAV = (
     ("county.home", N_("Overview")),
     ("county_conflicts.conflicts", N_("Conflicts")),
+    ("county_quarantine.quarantine", N_("Held changes")),
 )
