@@ -44,6 +44,7 @@ POLICY = {
     "county_conflicts": COUNTY,
     "county_quarantine": COUNTY,
     "county_nodes": COUNTY,  # enrolling, renaming and revoking villages is county staff's work
+    "county_report": COUNTY,
     "county_users": ADMIN,  # giving roles and passwords: admin only, or a county user could make itself admin
     "county_audit": ADMIN,  # the log names everyone's logins and addresses  # releasing runs every check again: county staff, like the CLI's operator  # county staff resolve conflicts: it is their daily work, not an admin's
     "sync.ping": PUBLIC,

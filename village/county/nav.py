@@ -9,6 +9,7 @@ NAV = (
     ("county.home", N_("Overview")),
     ("county_conflicts.conflicts", N_("Conflicts")),
     ("county_quarantine.quarantine", N_("Held changes")),
+    ("county_report.report", N_("Monthly report")),
     ("county_nodes.nodes", N_("Villages and enrollment")),
     ("county_users.users", N_("Users")),
     ("county_audit.log", N_("Who did what")),
