@@ -11,7 +11,7 @@ import datetime
 import io
 from dataclasses import dataclass
 
-from flask import request, send_file, url_for
+from flask import current_app, request, url_for
 from flask_babel import to_user_timezone
 
 from village.records.files import shown, xlsx_cell
@@ -67,7 +67,8 @@ def exported(name, columns, rows):
 
 
 def _download(data, mimetype, filename):
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename)
+    response = current_app.response_class(data, mimetype=mimetype)
+    response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'  # names are ASCII: ours
     response.headers["Cache-Control"] = "no-store"  # records of people: not kept by the browser's cache
     return response
 
