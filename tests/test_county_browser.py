@@ -1,11 +1,11 @@
 """The county's conflicts, held changes, villages, users, audit and monthly report in Chromium: axe, print."""
 import re
-import time
 
 import pytest
-from browser_helpers import watch_csp
 from clerk_helpers import PASSWORD
-from sync_helpers import add_households, edit, enroll, serve_hub, sync
+from test_clerk_cases_browser import page  # noqa: F401  (the page, failing on any CSP violation)
+from county_helpers import two_nodes_in_conflict
+from sync_helpers import sync
 
 from sync.changelog import writing
 from village.users import add_user
@@ -16,30 +16,14 @@ OTHER_VILLAGE = "52/5201/520102/002"
 @pytest.fixture
 def live(make_node, serve):
     """A hub with two nodes of one village, a conflict between them and a held change; an admin to log in."""
-    hub, hub_db, server = serve_hub(make_node, serve)
-    office, office_db = make_node(name="红星村委会")
-    clinic, clinic_db = make_node(name="红星村卫生室")
-    enroll(hub, server, office, name="红星村委会")
-    enroll(hub, server, clinic, name="红星村卫生室")
-    [hh] = add_households(office_db, office, 1)
-    assert sync(office).exit_code == 0 and sync(clinic).exit_code == 0
-    edit(office_db, office, "households", hh, members=3)
-    time.sleep(0.002)
-    edit(clinic_db, clinic, "households", hh, members=4)
+    _hub, hub_db, server, villages, _hh = two_nodes_in_conflict(make_node, serve, members=3)
+    clinic, clinic_db = villages["clinic"]
     with writing(clinic_db, clinic.node_id) as writer:  # a tampered node writing past validation
         writer.put("households", "intruder", {"code": "Z9", "head_name": "外人", "area": OTHER_VILLAGE})
-    for node in (office, clinic):
+    for node, _db in villages.values():
         assert sync(node).exit_code == 0
     add_user(hub_db, "admin1", "admin", PASSWORD)
     return server.url, hub_db
-
-
-@pytest.fixture
-def page(page):
-    """The conftest page; the test fails if the Content-Security-Policy blocked anything on it."""
-    blocked = watch_csp(page)
-    yield page
-    assert not blocked, blocked
 
 
 def log_in(page, url, lang):

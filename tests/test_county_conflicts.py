@@ -1,10 +1,8 @@
 """The conflicts inbox: a conflict between two village nodes, resolved at the county, reaches every node."""
-import time
-
 import pytest
 from conftest import VILLAGE_AREA
-from county_helpers import county_client, post_form
-from sync_helpers import add_households, edit, enroll, serve_hub, sync
+from county_helpers import county_client, post_form, two_nodes_in_conflict
+from sync_helpers import sync
 
 from village import create_app
 from village.records import core
@@ -12,23 +10,12 @@ from village.records import core
 
 @pytest.fixture
 def county(make_node, serve):
-    """A hub over real HTTP and two nodes of one village (office and clinic) holding the same household."""
-    hub, hub_db, server = serve_hub(make_node, serve)
-    office, office_db = make_node(name="红星村委会")
-    clinic, clinic_db = make_node(name="红星村卫生室")
-    enroll(hub, server, office, name="红星村委会")
-    enroll(hub, server, clinic, name="红星村卫生室")
-    [hh] = add_households(office_db, office, 1)
-    assert sync(office).exit_code == 0 and sync(clinic).exit_code == 0
-    assert core.get(clinic_db, "households", hh) is not None
-    edit(office_db, office, "households", hh, phone="13800000001", members=3)
-    time.sleep(0.002)
-    edit(clinic_db, clinic, "households", hh, phone="13900000002", members=4)  # later: wins
-    for node in (office, clinic, office):
-        assert sync(node).exit_code == 0
+    """A hub over real HTTP and two nodes of one village (office and clinic) in conflict over a household."""
+    hub, hub_db, _server, villages, hh = two_nodes_in_conflict(make_node, serve)
+    for key in ("office", "clinic", "office"):
+        assert sync(villages[key][0]).exit_code == 0
     app = create_app({"NODE": hub, "TESTING": True})
-    nodes = {"hub": (hub, hub_db), "office": (office, office_db), "clinic": (clinic, clinic_db)}
-    return app, county_client(app, hub_db), nodes, hh
+    return app, county_client(app, hub_db), {"hub": (hub, hub_db), **villages}, hh
 
 
 def _open(db):
