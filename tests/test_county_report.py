@@ -29,7 +29,8 @@ def _village_work(db, node, follow_ups, elderly, closed_requests, with_plots=Fal
                                               "visited_on": TODAY.isoformat()})
         core.save(w, node, "visits", {"household_id": hh, "visitor": "李", "kind": "elderly_care",
                                       "visited_on": LAST_MONTH})  # another month: not counted
-        core.save(w, node, "monitor_cases", {"household_id": hh, "channel": "self_report", "lead_on": TODAY.isoformat()})
+        core.save(w, node, "monitor_cases", {"household_id": hh, "channel": "self_report",
+                                             "lead_on": TODAY.isoformat()})
         for i in range(2):
             row, _ticket = submit(w, node, "service_requests", {"applicant_name": "李", "kind": "subsidy"})
             if i < closed_requests:

@@ -21,7 +21,8 @@ COLUMNS = (Column("at", _l("When"), "datetime"), Column("actor", _l("Who")), Col
 
 def read_filter(args):
     """Return (filter values, {field: problem}) from the query string; a bad day is a problem, not an error page."""
-    values = {"actor": args.get("user", "").strip()[:200] or None, "action": args.get("action", "").strip()[:200] or None}
+    values = {"actor": args.get("user", "").strip()[:200] or None,
+              "action": args.get("action", "").strip()[:200] or None}
     problems = {}
     for name, key in (("since", "from"), ("until", "to")):
         text = args.get(key, "").strip()

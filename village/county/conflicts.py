@@ -22,7 +22,8 @@ TYPED_KINDS = ("text", "int", "float", "date", "datetime", "choice")
 COLUMNS = (
     Column("recorded_at", _l("Recorded"), "datetime"), Column("area", _l("Area"), "id"),
     Column("household", _l("Household")), Column("record", _l("Record")), Column("field", _l("Field")),
-    Column("kept", _l("Value now")), Column("kept_by", _l("Written by")), Column("kept_at", _l("Written at"), "datetime"),
+    Column("kept", _l("Value now")), Column("kept_by", _l("Written by")),
+    Column("kept_at", _l("Written at"), "datetime"),
     Column("lost", _l("Other value")), Column("lost_by", _l("Written by")),
     Column("lost_at", _l("Written at"), "datetime"),
 )
@@ -92,7 +93,8 @@ def resolve(conflict_id):
     try:
         inbox.resolve(db, node, conflict_id, value, g.user)
     except ValidationError as exc:
-        return _page(area, 400, problem_for=conflict_id, errors=[m for ms in problems_by_field(exc.problems).values() for m in ms], typed=typed)
+        messages = [m for ms in problems_by_field(exc.problems).values() for m in ms]
+        return _page(area, 400, problem_for=conflict_id, errors=messages, typed=typed)
     except inbox.AlreadyResolved:
         flash(_("Someone resolved this conflict already; nothing was changed."), "error")
         return redirect(url_for(".conflicts", area=area))
