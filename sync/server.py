@@ -92,6 +92,24 @@ def revoke(db, link_id):
                           [utc_text(), link_id]).rowcount == 1
 
 
+def rename(db, link_id, name):
+    """Give an enrolled node another name (what pages call it); return False when there is no such link."""
+    with transaction(db):
+        return db.execute("UPDATE nodes SET name = ? WHERE node_id = ?", [name, link_id]).rowcount == 1
+
+
+def reissue_code(db, link_id):
+    """Return a new one-time code for a node not enrolled yet (the old one stops working); None otherwise.
+
+    Only the code's hash is kept, so a lost code cannot be shown again: a new one replaces it.
+    """
+    code = new_code()
+    with transaction(db):
+        done = db.execute("UPDATE nodes SET code_hash = ? WHERE node_id = ? AND enrolled_by IS NULL "
+                          "AND revoked_at IS NULL", [code_hash(code), link_id]).rowcount == 1
+    return code if done else None
+
+
 def receive_push(db, hub_node_id, link, envelope, changes, wall=wall_ms, policy=None):
     """Apply one pushed batch in one transaction (the caller's, when one is open); return the acknowledgement.
 

@@ -22,7 +22,7 @@ COUNTY = "county"  # county staff and admin
 CASEWORK = "casework"  # clerk and admin, and county staff deciding cases on the hub's clerk pages
 LOGIN = "login"  # the login form itself: open to all; a wrong password answers 401
 NODES = "nodes"  # other nodes with their own credentials: a browser session gives no access
-ADMIN = "admin"  # admin only (API tokens)
+ADMIN = "admin"  # admin only (API tokens, users and their roles, the audit log)
 # Who may open the pages of each signed-in policy (written out here, not read from the code).
 SIGNED_IN = {CLERKS: ("clerk", "admin"), FIELD: ("fieldworker", "admin"), COUNTY: ("county", "admin"),
              ADMIN: ("admin",), CASEWORK: ("clerk", "county", "admin")}
@@ -41,6 +41,12 @@ POLICY = {
     "clerk_care": CLERKS,
     "field": FIELD,
     "county": COUNTY,
+    "county_conflicts": COUNTY,
+    "county_quarantine": COUNTY,
+    "county_nodes": COUNTY,  # enrolling, renaming and revoking villages is county staff's work
+    "county_report": COUNTY,
+    "county_users": ADMIN,  # giving roles and passwords: admin only, or a county user could make itself admin
+    "county_audit": ADMIN,  # the log names everyone's logins and addresses  # releasing runs every check again: county staff, like the CLI's operator  # county staff resolve conflicts: it is their daily work, not an admin's
     "sync.ping": PUBLIC,
     "sync": NODES,
     "api_docs": PUBLIC,  # the API's description: no record in it
@@ -75,7 +81,8 @@ def walk_app(node, db, monkeypatch):
         visit = core.save(w, node, "visits", {"household_id": hh, "visitor": "李", "kind": "elderly_care",
                                               "visited_on": "2025-03-02"})
     args = {"household": hh, "request": req, "ticket": ticket, "payload": sign(node, {"t": ticket}),
-            "filename": "style.css", "db": db, "person": person, "case": case, "visit": visit}
+            "filename": "style.css", "db": db, "person": person, "case": case, "visit": visit,
+            "conflict_id": 1, "entry": 1}  # a conflict or held change that is not there: the page says so
     node.settings["public_base_url"] = "http://village.test"
     return create_app({"NODE": node, "TESTING": True, "WTF_CSRF_ENABLED": False}), args
 

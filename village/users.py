@@ -107,6 +107,17 @@ def set_role(db, username, role, actor="cli"):
         audit(db, actor, "user.role", username, role)
 
 
+def set_password(db, username, password, actor="cli"):
+    """Give a user a new password; every session the user has open ends (a reset locks out whoever had it)."""
+    if len(password or "") < MIN_PASSWORD:
+        raise Problem("user.short_password", n=MIN_PASSWORD)
+    with transaction(db):
+        _existing(db, username)
+        db.execute("UPDATE users SET password_hash = ? WHERE username = ?", [_hasher().hash(password), username])
+        db.execute("DELETE FROM web_sessions WHERE username = ?", [username])
+        audit(db, actor, "user.password", username, "")
+
+
 def list_users(db):
     """Return every user as a dict: username, role, disabled, created_at, open sessions."""
     rows = db.execute("SELECT u.username, u.role, u.disabled, u.created_at, "

@@ -21,6 +21,9 @@ def home():
 
 @bp.app_context_processor
 def county_menu():
-    """Give templates the county menu: the entries of NAV whose page exists on this node."""
-    return {"county_nav": lambda: [(endpoint, label) for endpoint, label in NAV
-                                   if endpoint in current_app.view_functions]}
+    """Give templates the county menu: the entries of NAV whose page exists here and the user's role may open."""
+    def entries():
+        views = current_app.view_functions
+        return [(endpoint, label) for endpoint, label in NAV
+                if endpoint in views and g.get("role") in getattr(views[endpoint], "roles", (g.get("role"),))]
+    return {"county_nav": entries}

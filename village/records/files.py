@@ -249,7 +249,7 @@ def write_xlsx(columns, records, handle, gettext=lambda message: message):
     try:
         sheet.append(columns)
         for record in records:
-            sheet.append([_xlsx_cell(sheet, record.get(c), gettext) for c in columns])
+            sheet.append([xlsx_cell(sheet, record.get(c), gettext) for c in columns])
         ExcelWriter(book, archive).save()
     except BaseException:
         # On a failure (a full disk) close the half-written parts now, while `handle` is still
@@ -260,7 +260,8 @@ def write_xlsx(columns, records, handle, gettext=lambda message: message):
         raise
 
 
-def _xlsx_cell(sheet, value, gettext):
+def xlsx_cell(sheet, value, gettext):
+    """Return a value as an XLSX cell: text (never a formula, cut to fit), numbers as they are."""
     from openpyxl.cell import WriteOnlyCell
 
     if isinstance(value, (list, dict)):
