@@ -41,6 +41,9 @@ POLICY = {
     "clerk_care": CLERKS,
     "field": FIELD,
     "county": COUNTY,
+    "county_health": COUNTY,
+    "county_completeness": COUNTY,
+    "county_steps": COUNTY,
     "sync.ping": PUBLIC,
     "sync": NODES,
     "api_docs": PUBLIC,  # the API's description: no record in it

@@ -7,4 +7,7 @@ from village.i18n_markers import N_
 
 NAV = (
     ("county.home", N_("Overview")),
+    ("county_health.health", N_("Village stations")),
+    ("county_completeness.matrix", N_("Completeness")),
+    ("county_steps.steps", N_("Monitoring steps")),
 )
