@@ -17,7 +17,7 @@ def _page(area, problem=None, status=200):
     months, rows = completeness.matrix(db, area, completeness.months_back(now().date()), default)
     return render_template("county/completeness.html", area=area, trail=trail(area, node.area, names(db, node)),
                            months=months, rows=rows, measures=completeness.MEASURES, problem=problem,
-                           goal=completeness.goal_for(db, area, default), as_of=rollups.refreshed_at(db)), status
+                           goal=completeness.goal_for(db, area, default), fresh=rollups.refreshed_at(db)), status
 
 
 @bp.get("/completeness")

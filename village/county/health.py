@@ -17,7 +17,7 @@ def _page(template, only_problems):
     if only_problems:
         rows = [r for r in rows if r["problems"]]
     return render_template(template, area=area, trail=trail(area, node.area, names(db, node)), columns=columns,
-                           rows=rows, as_of=max([r["last_seen"] for r in rows if r["last_seen"]], default=None)
+                           rows=rows, fresh=max([r["last_seen"] for r in rows if r["last_seen"]], default=None)
                            or rollups.refreshed_at(db))
 
 

@@ -24,4 +24,4 @@ def steps():
     _months, care = completeness.matrix(db, area, [month], node.setting("county_goal_percent"))
     return render_template("county/steps.html", area=area, trail=trail(area, node.area, names(db, node)),
                            queues=queues, gap_columns=gap_columns, gaps=gaps, care=care, month=month,
-                           as_of=rollups.refreshed_at(db))
+                           fresh=rollups.refreshed_at(db))

@@ -1,7 +1,7 @@
 """The county section's home (/county/): the overview's figures, and the list behind each of them."""
 import datetime
 
-from flask import Blueprint, abort, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request
 
 from village.county.areas import chosen_area, trail
 from village.county.nav import NAV
@@ -37,12 +37,10 @@ def home():
                            figures=figures, ages=[a[0] for a in county.AGES], user=g.user)
 
 
-@bp.get("/lists/<name>")
+@bp.get("/lists/<any(" + ", ".join(f'"{name}"' for name in county.LISTS) + "):name>")
 @role_required(*COUNTY)
 def listing(name):
     """Show the list behind one figure of the overview, for the chosen area (and age bucket)."""
-    if name not in county.LISTS:
-        abort(404)
     node, db, moment = current_app.config["NODE"], get_db(), now()
     area = chosen_area(node)
     bucket = request.args.get("age") if request.args.get("age") in [a[0] for a in county.AGES] else None
