@@ -13,7 +13,7 @@ from village.records.rollups import refreshed_at
 
 AGES = (("0-3", 0, 3), ("4-7", 4, 7), ("8-15", 8, 15), ("16+", 16, None))  # days open
 SYNCED_HOURS = 24
-LIST_LIMIT = 500
+LIST_LIMIT = 100  # rows a list shows: the first ones, the most pressing (each row costs a page its rendering)
 
 
 def within(column, area):
