@@ -29,6 +29,16 @@ def write_report(r, path):
     rows.append(_row(f"county under load: {load['villages']} villages × {load['records'] // load['villages']} records at once",
                      f"{load['records_per_s']} records/s, p95 {load['p95_sync_s']} s per village", "all exactly once",
                      load["all_applied_exactly_once"] and load["all_ok"]))
+    county = r.get("county_pages")
+    if county:
+        for name, s in county["pages"].items():
+            rows.append(_row(f"county page p99 at 10 clients, {county['villages']} villages and {county['records']:,} "
+                             f"records: {name} (p50 {s['p50_ms']} ms, {s['errors']} errors)", f"{s['p99_ms']} ms",
+                             "< 100 ms", s["p99_ms"] < 100 and not s["errors"]))
+        ap = county["apply"]
+        rows.append(_row(f"applying a push of {ap['batch']} changes with the county roll-ups kept, against without "
+                         f"({ap['with_ms']} ms / {ap['without_ms']} ms)", f"{ap['slower_pct']} % slower", "≤ 10 %",
+                         ap["slower_pct"] <= 10))
     for lang, sp in r.get("speech", {}).items():
         if isinstance(sp, dict):
             rows.append(_row(f"kiosk speech ({lang}, a {sp['chars']}-character notice, one core): first time, max "

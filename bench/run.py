@@ -12,6 +12,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+from county_bench import county_pages  # noqa: E402
 from dataset import farm_records  # noqa: E402
 from pages_bench import pages  # noqa: E402
 from pouch import replicate  # noqa: E402
@@ -55,6 +56,7 @@ def main():
     page_results, memory = step("pages at 100,000 households", pages, keep)
     results["pages"], results["memory"] = page_results, memory
     results["county_load"] = step("county under load", county_load, work)
+    results["county_pages"] = step("county pages at 200 villages, 1,000,000 records", county_pages, work)
     results["speech"] = step("kiosk speech on one core", speech_on_one_core)
     (HERE / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     write_report(results, HERE.parent / "docs" / "benchmarks.md")

@@ -14,9 +14,10 @@ from sync.batch import EVICT, BadBatch, apply_changes, decode, encode
 from sync.changelog import changes_after, rewrite_versions, writing
 from sync.clock import split_version, wall_ms
 from sync.filelane import fetch_files, send_files, waiting_count
-from sync.meta import CLOCK_OFFSET, HUB_NODE_ID, PULL_CURSOR, PUSH_CURSOR, SCOPE, get_meta, set_meta
+from sync.meta import CLOCK_OFFSET, HUB_NODE_ID, PULL_CURSOR, PUSH_CURSOR, SCOPE, STATUS_SENT, get_meta, set_meta
 from sync.quarantine import hold, remember_refusals
 from sync.screen import MAX_CHANGES, screen
+from sync.status import checked
 from sync.store import transaction
 from sync.transport import Refused, TransportError, Unreachable
 
@@ -240,13 +241,30 @@ def _pull_one(client, cursor, limit):
         raise Unreachable("a batch from the hub was damaged on the way") from None
 
 
-def sync_once(db, node_id, client, progress=None, wall=wall_ms, policy=None, store=None, wanted=None):
+def send_status(db, node_id, client, report, wall=wall_ms):
+    """Send `report` (a status dict, `sync.status`) in an empty push unless the hub already holds it; return True if sent.
+
+    Sent after the round's records and files, so that what it says waiting is what still waits.
+    """
+    cursor = int(get_meta(db, PUSH_CURSOR, "0"))
+    sent = f"{client.node_id} {checked(report)}"
+    if get_meta(db, STATUS_SENT) == sent:
+        return False
+    reply = client.push(encode({"start": cursor, "end": cursor, "status": report}, []))
+    acknowledge(db, node_id, reply.body, reply.hub_clock, reply.hub_time, wall)
+    with transaction(db):
+        set_meta(db, STATUS_SENT, sent)
+    return True
+
+
+def sync_once(db, node_id, client, progress=None, wall=wall_ms, policy=None, store=None, wanted=None, status=None):
     """Run one full round; return a Round.
 
     Pull only after every push is acknowledged, so that re-stamped versions are rewritten
     here before changes from the hub are merged against them. Then, with a blob `store`, the
     file lane: records never wait for files, and a broken file lane leaves the records synced.
     `wanted(db)` names the files records here refer to and this node lacks: they are fetched.
+    Last, `status(db)` (a report of plain values, see `sync.status`) is sent when it changed.
     """
     sizer = Sizer()
     pushed = pulled = 0
@@ -265,4 +283,9 @@ def sync_once(db, node_id, client, progress=None, wall=wall_ms, policy=None, sto
             received = fetch_files(db, client, store, wanted(db), progress) if wanted else 0
         except TransportError as exc:
             files_error = exc
+    if status is not None and files_error is None:
+        try:
+            send_status(db, node_id, client, status(db), wall)
+        except TransportError:
+            pass  # the records are through; the report is sent again at the next round
     return Round(pushed, pulled, pending_count(db), refused, sent, received, waiting_count(db), files_error)

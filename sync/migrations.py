@@ -188,3 +188,12 @@ CREATE INDEX IF NOT EXISTS sync_blobs_waiting ON sync_blobs (stored_at) WHERE se
 def s004_blobs(db):
     """Create the index of the blobs (evidence files) this node holds and which its hub holds too."""
     _run(db, BLOB_TABLES)
+
+
+@migrations()
+def s005_node_status(db):
+    """Keep, per enrolled node, the last status report it sent with a push, and when; index open conflicts."""
+    _add_column(db, "nodes", "status")
+    _add_column(db, "nodes", "status_at")
+    # A hub counts its unresolved conflicts often; resolved ones pile up and need no look.
+    db.execute("CREATE INDEX IF NOT EXISTS _conflicts_open ON _conflicts (tbl, row_id) WHERE resolved_at IS NULL")

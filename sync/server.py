@@ -30,6 +30,7 @@ from sync.jobs import PULLED_OPS
 from sync.meta import SCOPE, get_meta
 from sync.quarantine import DISCARDED, HELD, RELEASED, decide, get_held, hold
 from sync.scope import in_scope, inside
+from sync.status import BadStatus, checked
 from sync.screen import BadEnvelope, TooManyChanges, push_span, screen
 from sync.store import dicts, transaction
 
@@ -110,18 +111,27 @@ def reissue_code(db, link_id):
     return code if done else None
 
 
-def receive_push(db, hub_node_id, link, envelope, changes, wall=wall_ms, policy=None):
+def receive_push(db, hub_node_id, link, envelope, changes, wall=wall_ms, policy=None, status_check=None,
+                 after_apply=None):
     """Apply one pushed batch in one transaction (the caller's, when one is open); return the acknowledgement.
 
     Raise SyncRefused (nothing applied) on a malformed envelope or a gap after the cursor.
     Each change is checked as strictly as a local write (`sync.screen`, then `policy`): one
     that fails is held in quarantine and listed in the acknowledgement's `refused`, and the
     rest apply. Changes already held are acknowledged again, not applied twice.
+
+    The envelope may carry the node's `status` report (`sync.status`): checked for shape here,
+    then by `status_check(status)` (which returns a problem's text, or None), and kept in the
+    link's row; a bad one refuses the whole push. `after_apply(db, applied changes)` runs in
+    the same transaction once the batch is applied (the receiver's own bookkeeping).
     """
     try:
         start, end = push_span(envelope, changes)
+        status = _status_text(envelope, status_check)
     except TooManyChanges as exc:
         raise SyncRefused(413, codes.TOO_LARGE, str(exc)) from None
+    except BadStatus as exc:
+        raise SyncRefused(400, codes.BAD_STATUS, str(exc)) from None
     except BadEnvelope as exc:
         raise SyncRefused(400, codes.BAD_BATCH, str(exc)) from None
     with writing(db, hub_node_id, wall) as writer:
@@ -134,6 +144,11 @@ def receive_push(db, hub_node_id, link, envelope, changes, wall=wall_ms, policy=
         restamps = _restamp(db, writer.clock, accepted, wall)
         applied = apply_changes(writer, accepted, link["link_id"])
         refusals = [hold(db, link["link_id"], change, why) for change, why in refused]
+        if after_apply is not None:
+            after_apply(db, accepted)
+        if status is not None:
+            db.execute("UPDATE nodes SET status = ?, status_at = ? WHERE node_id = ?",
+                       [status, utc_text(), link["link_id"]])
         cursor = max(cursor, end)
         ack = {"cursor": cursor, "applied": applied, "received": len(changes), "restamped": restamps,
                "refused": refusals}
@@ -142,6 +157,17 @@ def receive_push(db, hub_node_id, link, envelope, changes, wall=wall_ms, policy=
         db.execute("UPDATE nodes SET push_cursor = ?, restamped = restamped + ?, last_push = ? WHERE node_id = ?",
                    [cursor, len(restamps), json.dumps({"start": start, "end": end, "ack": ack}), link["link_id"]])
     return ack
+
+
+def _status_text(envelope, status_check):
+    """Return the envelope's status report as JSON text (None when it carries none); raise BadStatus."""
+    if envelope.get("status") is None:
+        return None
+    text = checked(envelope["status"])
+    problem = status_check(envelope["status"]) if status_check else None
+    if problem:
+        raise BadStatus(problem)
+    return text
 
 
 def _not_held_yet(db, changes):
@@ -237,7 +263,7 @@ def nodes_status(db, not_seen_days=3):
     return out
 
 
-def release_held(db, hub_node_id, quarantine_id, by, policy=None, wall=wall_ms):
+def release_held(db, hub_node_id, quarantine_id, by, policy=None, wall=wall_ms, after_apply=None):
     """Check a quarantined change again and apply it; return None, or the Refusal that still holds.
 
     A release is no way around the checks: it is for a change refused for a reason since fixed
@@ -256,6 +282,8 @@ def release_held(db, hub_node_id, quarantine_id, by, policy=None, wall=wall_ms):
         if refused:
             return refused[0][1]
         apply_changes(writer, accepted, entry["node_id"])
+        if after_apply is not None:
+            after_apply(db, accepted)
         decide(db, quarantine_id, RELEASED, by)
     return None
 

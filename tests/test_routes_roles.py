@@ -41,12 +41,15 @@ POLICY = {
     "clerk_care": CLERKS,
     "field": FIELD,
     "county": COUNTY,
-    "county_conflicts": COUNTY,
-    "county_quarantine": COUNTY,
+    "county_conflicts": COUNTY,  # county staff resolve conflicts: it is their daily work, not an admin's
+    "county_quarantine": COUNTY,  # releasing runs every check again: county staff, like the CLI's operator
     "county_nodes": COUNTY,  # enrolling, renaming and revoking villages is county staff's work
     "county_report": COUNTY,
     "county_users": ADMIN,  # giving roles and passwords: admin only, or a county user could make itself admin
-    "county_audit": ADMIN,  # the log names everyone's logins and addresses  # releasing runs every check again: county staff, like the CLI's operator  # county staff resolve conflicts: it is their daily work, not an admin's
+    "county_audit": ADMIN,  # the log names everyone's logins and addresses
+    "county_health": COUNTY,
+    "county_completeness": COUNTY,
+    "county_steps": COUNTY,
     "sync.ping": PUBLIC,
     "sync": NODES,
     "api_docs": PUBLIC,  # the API's description: no record in it

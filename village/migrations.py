@@ -206,3 +206,18 @@ def m030_api_tokens(db):
                                   "created_at": float}, pk=("token_id", "key"),
                                  not_null={"fingerprint", "status", "body", "created_at"})
     db["api_idempotency"].create_index(["created_at"])
+
+
+@migrations()
+def m040_county_rollups(db):
+    """Create the county's roll-ups (one fact per counted record, monthly completeness) and its goals per area."""
+    # Kept by village.records.rollups from the change log; rebuilt by `village check --repair`.
+    db.execute("CREATE TABLE county_facts (tbl TEXT NOT NULL, row_id TEXT NOT NULL, area TEXT NOT NULL, "
+               "kind TEXT NOT NULL, k1 TEXT, k2 TEXT, day TEXT, PRIMARY KEY (tbl, row_id))")
+    db.execute("CREATE INDEX county_facts_kind ON county_facts (kind, area, day)")
+    db.execute("CREATE TABLE county_rollup_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+    db.execute("CREATE TABLE county_months (area TEXT NOT NULL, month TEXT NOT NULL, measure TEXT NOT NULL, "
+               "due INTEGER NOT NULL, done INTEGER NOT NULL, PRIMARY KEY (area, month, measure))")
+    db.execute("CREATE TABLE county_months_stale (area TEXT NOT NULL, month TEXT NOT NULL, PRIMARY KEY (area, month))")
+    # The county's goal per area (percent of due visits done): this hub's own, never synced.
+    db.execute("CREATE TABLE county_goals (area TEXT PRIMARY KEY, percent INTEGER NOT NULL, set_by TEXT, set_at TEXT)")

@@ -17,7 +17,8 @@ from sync.store import transaction
 from village.web.db import get_db
 from village.web.errors import json_error
 from village.web.ratelimit import FailureLimit
-from village.records import evidence, trust
+from village.ops import station
+from village.records import evidence, rollups, trust
 from village.web.extensions import csrf
 from village.keys import public_key_text
 
@@ -144,7 +145,8 @@ def push():
     link = verify(db, *signed)
     with admitted(db, link, signed[-1], _node_wall()):
         envelope, changes = decode(_body())
-        ack = receive_push(db, current_app.config["NODE"].node_id, link, envelope, changes, policy=trust.policy)
+        ack = receive_push(db, current_app.config["NODE"].node_id, link, envelope, changes, policy=trust.policy,
+                           status_check=station.check_report, after_apply=rollups.after_apply)
     return jsonify(ack)
 
 

@@ -47,13 +47,17 @@ def restore(data_dir, file, force):
 
 @click.command()
 @data_option
+@click.option("--repair", is_flag=True, help="First make the county's roll-ups again from the records.")
 @handled
-def check(data_dir):
+def check(data_dir, repair):
     """Check the node's files and database: modes, integrity, references and the app's own rules."""
-    from village.ops.maintenance import check as run_check
+    from village.ops.maintenance import check as run_check, repair as run_repair
 
     node, db = open_node(data_dir)
     gettext = translations(node.lang).gettext
+    if repair:
+        click.echo(say(node.lang, N_("The county's figures were counted again: %(n)s records counted."),
+                       n=run_repair(db)))
     problems = run_check(db, node)
     click.echo(say(node.lang, N_("Checking %(name)s (%(dir)s):"), name=node.name, dir=str(node.data_dir)))
     for message, params in problems:

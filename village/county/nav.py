@@ -13,4 +13,7 @@ NAV = (
     ("county_nodes.nodes", N_("Villages and enrollment")),
     ("county_users.users", N_("Users")),
     ("county_audit.log", N_("Who did what")),
+    ("county_health.health", N_("Village stations")),
+    ("county_completeness.matrix", N_("Completeness")),
+    ("county_steps.steps", N_("Monitoring steps")),
 )

@@ -1,22 +1,59 @@
-"""The county section's home (/county/): where the shared login lands county staff."""
-from flask import Blueprint, current_app, g, render_template
+"""The county section's home (/county/): the overview's figures, and the list behind each of them."""
+import datetime
+
+from flask import Blueprint, current_app, g, render_template, request
 
 from village.county.areas import chosen_area, trail
 from village.county.nav import NAV
+from village.records import county
+from village.records.notices import localized
 from village.users import roles_for
 from village.web.auth import role_required
+from village.web.db import get_db
+from village.web.i18n import current_language
 
 bp = Blueprint("county", __name__, url_prefix="/county")
 COUNTY = roles_for("county")
 
 
+def now():
+    """Return the present moment (UTC): one place, so every figure on a page reads the same clock."""
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
+def names(db, node):
+    """Return {area path: the name its village enrolled under}, for the drill-down trail."""
+    return {row["area"]: row["name"] for row in county.villages(db, node.area)}
+
+
 @bp.get("/")
 @role_required(*COUNTY)
 def home():
-    """Show the county overview."""
-    node = current_app.config["NODE"]
+    """Show the county overview: each figure for the chosen area, linking to its list."""
+    node, db, moment = current_app.config["NODE"], get_db(), now()
     area = chosen_area(node)
-    return render_template("county/home.html", area=area, trail=trail(area, node.area), user=g.user)
+    figures = county.overview(db, area, moment.date(), moment)
+    return render_template("county/home.html", area=area, trail=trail(area, node.area, names(db, node)),
+                           figures=figures, ages=[a[0] for a in county.AGES], user=g.user)
+
+
+@bp.get("/lists/<any(" + ", ".join(f'"{name}"' for name in county.LISTS) + "):name>")
+@role_required(*COUNTY)
+def listing(name):
+    """Show the list behind one figure of the overview, for the chosen area (and age bucket)."""
+    node, db, moment = current_app.config["NODE"], get_db(), now()
+    area = chosen_area(node)
+    bucket = request.args.get("age") if request.args.get("age") in [a[0] for a in county.AGES] else None
+    title, make = county.LISTS[name]
+    columns, rows = make(db, area, moment.date(), moment, bucket)
+    return render_template("county/list.html", area=area, trail=trail(area, node.area, names(db, node)), name=name,
+                           title=title, columns=columns, rows=rows, bucket=bucket, limit=county.LIST_LIMIT)
+
+
+@bp.app_template_filter("in_language")
+def in_language(text_by_lang):
+    """Show a {language: text} value (an announcement's title) in the page's language."""
+    return localized(text_by_lang, current_language())
 
 
 @bp.app_context_processor

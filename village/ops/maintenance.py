@@ -7,10 +7,12 @@ from sync.clock import split_version
 from sync.files import sync_to_disk, write_new
 from sync.meta import HLC, get_meta
 from sync.scope import in_scope
+from sync.store import transaction
 from village.errors import Problem
 from village.dbfile import CORRUPT_CODES, explain
 from village.filemodes import PRIVATE_UMASK, loose_modes, out_file_problem
 from village.i18n_markers import N_
+from village.records import rollups
 from village.records.schema import TABLES
 from village.node import NODE_ID_KEY
 
@@ -45,6 +47,12 @@ def backup(db, out):
         for leftover in (tmp, Path(f"{tmp}-journal")):
             leftover.unlink(missing_ok=True)
     return out
+
+
+def repair(db):
+    """Make what can be made again from the records (the county's roll-ups); return how many facts were counted."""
+    with transaction(db):
+        return rollups.rebuild(db)
 
 
 # --- village check --------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from sync.store import transaction
 from sync.transport import HubClient, Refused, TransportError, Unreachable
 from village.errors import Problem, refusal
 from village.node import open_db
+from village.ops import station
 from village.records import evidence, trust
 
 LOCK_FILE = "sync.lock"
@@ -95,7 +96,7 @@ def _round(node, db, progress, wall):
                           pending=pending_count(db))
     try:
         counts = sync_once(db, node.node_id, client, progress, wall, policy=trust.policy, store=evidence.store(node),
-                           wanted=evidence.wanted)
+                           wanted=evidence.wanted, status=station.report(node))
     except TransportError as exc:
         with transaction(db):
             set_meta(db, LAST_ERROR, f"{utc_text()} {exc.code}: {exc.message}")

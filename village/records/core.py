@@ -1,4 +1,5 @@
 """Create, update, delete and read records of any table, through the one write path."""
+import contextlib
 import json
 import uuid
 
@@ -7,6 +8,7 @@ from sync.scope import inside
 from sync.store import dicts
 from village.audit import record as audit
 from village.i18n_markers import N_
+from village.records import rollups
 from village.records.monitoring import TIERS_OF_ROLE, guard_problems
 from village.records.schema import fields
 from village.records.validate import ValidationError, clean
@@ -143,9 +145,16 @@ def delete(writer, node, table, row_id, actor=None, note=""):
         audit(writer.db, actor, f"{table}.delete", row_id, note)
 
 
+@contextlib.contextmanager
 def write(db, node):
-    """Open one transaction on `db` for `node`; yields the Writer to pass to save/delete."""
-    return writing(db, node.node_id)
+    """Open one transaction on `db` for `node`; yields the Writer to pass to save/delete.
+
+    At a hub, the county's roll-ups follow the writes in the same transaction.
+    """
+    with writing(db, node.node_id) as writer:
+        yield writer
+        if node.role == "county":
+            rollups.catch_up(db)
 
 
 PAGE_SIZE = 25

@@ -1,0 +1,40 @@
+"""Completeness (/county/completeness): village × month, due visits against done, red below the area's goal."""
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from village.county.areas import chosen_area, trail
+from village.county.views import COUNTY, names, now
+from village.records import completeness, rollups
+from village.web.auth import role_required
+from village.web.db import get_db
+
+bp = Blueprint("county_completeness", __name__, url_prefix="/county")
+
+
+def _page(area, problem=None, status=200):
+    node, db = current_app.config["NODE"], get_db()
+    default = node.setting("county_goal_percent")
+    months, rows = completeness.matrix(db, area, completeness.months_back(now().date()), default)
+    return render_template("county/completeness.html", area=area, trail=trail(area, node.area, names(db, node)),
+                           months=months, rows=rows, measures=completeness.MEASURES, problem=problem,
+                           goal=completeness.goal_for(db, area, default), fresh=rollups.refreshed_at(db)), status
+
+
+@bp.get("/completeness")
+@role_required(*COUNTY)
+def matrix():
+    """Show the village × month matrix of due and done visits for the chosen area."""
+    return _page(chosen_area(current_app.config["NODE"]))
+
+
+@bp.post("/completeness")
+@role_required(*COUNTY)
+def set_goal():
+    """Set the goal (percent of due visits done) of the chosen area; a bad value shows the form again, marked."""
+    area = chosen_area(current_app.config["NODE"])
+    typed = request.form.get("goal", "").strip()
+    if not (typed.isascii() and typed.isdigit() and 0 <= int(typed) <= 100):
+        return _page(area, _("The goal is a whole percent from 0 to 100."), 400)
+    completeness.set_goal(get_db(), area, int(typed), g.user)
+    flash(_("The goal is set to %(n)s %%.", n=int(typed)), "info")
+    return redirect(url_for("county_completeness.matrix", area=area))

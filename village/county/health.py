@@ -1,0 +1,35 @@
+"""Village-station health (/county/health): every village worst first, and the printable list of villages to phone."""
+from flask import Blueprint, current_app, render_template
+
+from village.county.areas import chosen_area, trail
+from village.county.views import COUNTY, names, now
+from village.records import rollups, stations
+from village.web.auth import role_required
+from village.web.db import get_db
+
+bp = Blueprint("county_health", __name__, url_prefix="/county")
+
+
+def _page(template, only_problems):
+    node, db = current_app.config["NODE"], get_db()
+    area = chosen_area(node)
+    columns, rows = stations.health(db, area, now())
+    if only_problems:
+        rows = [r for r in rows if r["problems"]]
+    return render_template(template, area=area, trail=trail(area, node.area, names(db, node)), columns=columns,
+                           rows=rows, fresh=max([r["last_seen"] for r in rows if r["last_seen"]], default=None)
+                           or rollups.refreshed_at(db))
+
+
+@bp.get("/health")
+@role_required(*COUNTY)
+def health():
+    """Show each village station's health, the worst first."""
+    return _page("county/health.html", False)
+
+
+@bp.get("/health/phone")
+@role_required(*COUNTY)
+def phone():
+    """Show the printable list of villages to phone: those with a problem, and why."""
+    return _page("county/phone.html", True)

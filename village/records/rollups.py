@@ -1,0 +1,184 @@
+"""The county's roll-ups: one small fact per record the overview counts, kept up to date as changes land.
+
+The overview and health pages must not read every record per request. Each record that one of
+their figures counts leaves one row in `county_facts` (its area, what it is, a day and up to two
+keys); the pages group those rows. They follow the change log: `catch_up` reads the changes after
+its watermark and brings the facts of the records they touched up to date, in the transaction
+that wrote them (a push's `after_apply`, a write at the hub through `core.write`). `rebuild`
+(`village check --repair`) makes them again from the records; `recount` computes them without
+writing, to compare.
+"""
+import datetime
+import json
+
+from sync.clock import utc_text
+from sync.store import dicts
+from village.records.care import due_date
+
+# Where a request or grievance is still waiting for the village (the others are done).
+OPEN_STATUSES = {"service_requests": ("submitted", "in_review", "approved"),
+                 "grievances": ("open", "in_progress")}
+# A case on its 15-day clock: identified up to the county decision, not yet decided.
+UNDECIDED = ("lead", "home_check", "consent", "data_matching", "deliberation", "notice", "township_reviewed",
+             "returned", "reopened")
+# A monitored household: decided, and not (yet) eliminated.
+MONITORED = ("monitored", "elimination_checked", "elimination_deliberated", "elimination_notice")
+WATCHED = ("service_requests", "grievances", "monitor_cases", "elder_profiles", "visits")
+KINDS = ("service_requests", "grievances", "case_open", "monitored", "elder")
+WATERMARK, REFRESHED = "watermark", "refreshed_at"
+CHUNK = 500
+
+
+def _state(db, key, default=None):
+    row = db.execute("SELECT value FROM county_rollup_state WHERE key = ?", [key]).fetchone()
+    return default if row is None else row[0]
+
+
+def _set_state(db, key, value):
+    db.execute("INSERT INTO county_rollup_state (key, value) VALUES (?, ?) "
+               "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, str(value)])
+
+
+def refreshed_at(db):
+    """Return when the roll-ups were last brought up to date (UTC ISO text), or None."""
+    return _state(db, REFRESHED)
+
+
+def _rows(db, table, ids):
+    """Yield the stored rows (tombstones included) of `table` with these ids."""
+    ids = sorted(ids)
+    for i in range(0, len(ids), CHUNK):
+        part = ids[i:i + CHUNK]
+        yield from dicts(db.execute(f"SELECT * FROM [{table}] WHERE id IN ({', '.join('?' * len(part))})", part))
+
+
+def _submitted_day(row, history):
+    entries = json.loads(row.get(history) or "[]")
+    return entries[0]["at"][:10] if entries and isinstance(entries[0], dict) and entries[0].get("at") else None
+
+
+def fact_of(db, table, row):
+    """Return the fact (kind, k1, k2, day) a live record leaves, or None when no figure counts it."""
+    if row["_deleted"]:
+        return None
+    status = row.get("status")
+    if table in OPEN_STATUSES:
+        history = "history" if table == "service_requests" else "responses"
+        return (table, None, None, _submitted_day(row, history)) if status in OPEN_STATUSES[table] else None
+    if table == "monitor_cases":
+        if status in UNDECIDED and not row.get("county_on"):
+            return ("case_open", None, None, row.get("lead_on"))
+        if status in MONITORED:
+            risks = json.loads(row.get("risks") or "[]")
+            return ("monitored", row.get("category"), risks[0] if risks else None, row.get("county_on"))
+        return None
+    if table == "elder_profiles":
+        return _elder_fact(db, row)
+    return None
+
+
+def _elder_fact(db, row):
+    """Return an elder's fact: ("elder", tier, last care visit, day next due); emergencies are added when read."""
+    last = db.execute("SELECT visited_on, next_due FROM visits WHERE elder_id = ? AND _deleted = 0 "
+                      "AND kind = 'elderly_care' ORDER BY visited_on DESC, rowid DESC LIMIT 1", [row["id"]]).fetchone()
+    last_day = datetime.date.fromisoformat(last[0]) if last else None
+    first = row.get("next_visit_due")
+    created = datetime.date.fromisoformat(first) if first else None
+    if created is None and last_day is None:
+        return ("elder", row["tier"], None, None)  # no first due day set: never counted overdue
+    due = due_date(row["tier"], last_day, last[1] if last else None, created or last_day, [], row["area"])
+    return ("elder", row["tier"], last[0] if last else None, due.isoformat())
+
+
+def _touched(db, after):
+    """Return ({table: ids} touched by changes after seq `after`, the newest seq)."""
+    marks = ", ".join("?" * len(WATCHED))
+    touched = {}
+    for table, row_id in db.execute(f"SELECT tbl, row_id FROM _changes WHERE seq > ? AND tbl IN ({marks})",
+                                    [after, *WATCHED]):
+        touched.setdefault(table, set()).add(row_id)
+    newest = db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]
+    return touched, newest
+
+
+def catch_up(db):
+    """Bring the facts of every record changed since the watermark up to date (inside the caller's transaction).
+
+    Return how many records were looked at.
+    """
+    after = int(_state(db, WATERMARK, "0"))
+    touched, newest = _touched(db, after)
+    if newest == after:
+        return 0
+    visits = touched.pop("visits", set())
+    if visits:  # a care visit moves its elder's due day
+        elders = {r["elder_id"] for r in _rows(db, "visits", visits) if r.get("elder_id")}
+        touched.setdefault("elder_profiles", set()).update(elders)
+        _mark_months(db, _rows(db, "visits", visits))
+    for table in ("monitor_cases", "elder_profiles"):
+        if table in touched:
+            _mark_months(db, _rows(db, table, touched[table]))
+    looked = 0
+    for table, ids in touched.items():
+        puts, gone = [], []
+        for row in _rows(db, table, ids):
+            fact = fact_of(db, table, row)
+            (puts.append((table, row["id"], row["area"], *fact)) if fact else gone.append((table, row["id"])))
+            looked += 1
+        _write(db, puts, gone)
+    _set_state(db, WATERMARK, newest)
+    _set_state(db, REFRESHED, utc_text())
+    return looked
+
+
+def _write(db, puts, gone):
+    db.conn.executemany("INSERT OR REPLACE INTO county_facts (tbl, row_id, area, kind, k1, k2, day) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)", puts)
+    db.conn.executemany("DELETE FROM county_facts WHERE tbl = ? AND row_id = ?", gone)
+
+
+def _mark_months(db, rows):
+    """Mark the completeness months these records count in (their village's this month, a visit's own) as stale."""
+    this_month = datetime.date.today().isoformat()[:7]
+    marks = set()
+    for row in rows:
+        marks.add((row["area"], this_month))
+        if row.get("visited_on"):
+            marks.add((row["area"], row["visited_on"][:7]))
+    db.conn.executemany("INSERT OR IGNORE INTO county_months_stale (area, month) VALUES (?, ?)", sorted(marks))
+
+
+def after_apply(db, changes):
+    """The hub's hook into a push (`sync.server.receive_push`): catch the roll-ups up in its transaction."""
+    catch_up(db)
+
+
+def recount(db):
+    """Return every fact as computed from the records now: {(table, id): (area, kind, k1, k2, day)}."""
+    facts = {}
+    for table in ("service_requests", "grievances", "monitor_cases", "elder_profiles"):
+        for row in dicts(db.execute(f"SELECT * FROM [{table}] WHERE _deleted = 0")):
+            fact = fact_of(db, table, row)
+            if fact:
+                facts[(table, row["id"])] = (row["area"], *fact)
+    return facts
+
+
+def stored(db):
+    """Return the facts held in the roll-up table, shaped as `recount` returns them."""
+    return {(t, i): (a, k, k1, k2, d) for t, i, a, k, k1, k2, d in
+            db.execute("SELECT tbl, row_id, area, kind, k1, k2, day FROM county_facts")}
+
+
+def rebuild(db):
+    """Make the facts again from the records and mark every completeness month stale (`village check --repair`).
+
+    Return how many facts there are now.
+    """
+    facts = recount(db)
+    db.execute("DELETE FROM county_facts")
+    _write(db, [(t, i, *fact) for (t, i), fact in facts.items()], [])
+    db.execute("DELETE FROM county_months")
+    _set_state(db, WATERMARK, db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0])
+    _set_state(db, REFRESHED, utc_text())
+    return len(facts)
