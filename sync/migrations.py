@@ -145,6 +145,11 @@ def node_enroll_claim(db):
     _add_column(db, "nodes", "enroll_claim")
 
 
+def node_kind(db):
+    """Tell the kinds of enrolled links apart: a node of the tier below, or a tablet (LINK_KINDS)."""
+    _add_column(db, "nodes", "kind", "TEXT NOT NULL DEFAULT 'node'")
+
+
 def refusal_tables(db):
     """Make the tables of held (quarantined) changes and of this node's refused ones when missing."""
     _run(db, REFUSAL_TABLES)
@@ -188,3 +193,9 @@ CREATE INDEX IF NOT EXISTS sync_blobs_waiting ON sync_blobs (stored_at) WHERE se
 def s004_blobs(db):
     """Create the index of the blobs (evidence files) this node holds and which its hub holds too."""
     _run(db, BLOB_TABLES)
+
+
+@migrations()
+def s005_link_kinds(db):
+    """Give each enrolled link its kind: a node of the tier below, or a tablet enrolled at a village."""
+    node_kind(db)

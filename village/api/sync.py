@@ -144,7 +144,8 @@ def push():
     link = verify(db, *signed)
     with admitted(db, link, signed[-1], _node_wall()):
         envelope, changes = decode(_body())
-        ack = receive_push(db, current_app.config["NODE"].node_id, link, envelope, changes, policy=trust.policy)
+        ack = receive_push(db, current_app.config["NODE"].node_id, link, envelope, changes,
+                           policy=trust.policy_for(link))
     return jsonify(ack)
 
 
