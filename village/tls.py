@@ -169,11 +169,13 @@ def init_tls(node, new_ca=False):
 
 
 def needs_renewal(node):
-    """Return True when the node's own server certificate is missing or expires within RENEW_DAYS."""
+    """Return True when the node's own server certificate is missing, expires within RENEW_DAYS,
+    or does not name every name and address the node has now (a new LAN address, a new tls_names)."""
     if node.setting("tls_cert_file"):
         return False
     info = cert_info(node)
-    return info is None or info.days_left < RENEW_DAYS
+    names, addresses = node_names(node)
+    return info is None or info.days_left < RENEW_DAYS or not set(names + addresses) <= set(info.subject_names)
 
 
 def served_files(node):
