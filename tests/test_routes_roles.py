@@ -40,6 +40,8 @@ POLICY = {
     "clerk_visits": CLERKS,
     "clerk_care": CLERKS,
     "field": FIELD,
+    "tablets": CLERKS,  # enroll and revoke tablets, the node's CA and how to install it
+    "tablets.ca_certificate": PUBLIC,  # the CA certificate: public, downloaded before the tablet trusts HTTPS
     "county": COUNTY,
     "sync.ping": PUBLIC,
     "sync": NODES,

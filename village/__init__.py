@@ -22,11 +22,12 @@ def create_app(config=None):
     from village.api import records as api_records, reference as api_reference, sync as sync_api
     from village.clerk import care, cases, queues, records, views as clerk, visits
     from village.county import views as county
-    from village.field import views as field
+    from village.field import setup as field_setup, views as field
     from village.kiosk import verify, views as kiosk
     from village.web import auth
 
-    for module in (kiosk, auth, clerk, records, queues, cases, visits, care, field, county, verify, sync_api,
+    for module in (kiosk, auth, clerk, records, queues, cases, visits, care, field, field_setup, county, verify,
+                   sync_api,
                    api_reference, api_records, admin_tokens):
         app.register_blueprint(module.bp)
     return app

@@ -29,7 +29,7 @@ def list_tablets(db):
     """Return the tablets registered here, newest first, with their enrollment and last contact."""
     cur = db.execute("SELECT node_id, name, area, enrolled_by, created_at, enrolled_at, revoked_at, last_seen, "
                      "push_cursor, clock_skew_ms FROM nodes WHERE kind = ? ORDER BY created_at DESC, name", [TABLET])
-    return dicts(cur)
+    return list(dicts(cur))
 
 
 def revoke_tablet(db, link_id):
