@@ -34,7 +34,7 @@ class HttpsServer:
             adapter = BuiltinSSLAdapter(str(cert), str(key))
         except (OSError, ssl.SSLError, ValueError) as exc:
             raise Problem("tls.bad_files", error=str(exc)) from None
-        self.server = wsgi.Server((host, port), app, numthreads=THREADS, server_name=node.name)
+        self.server = wsgi.Server((host, port), app, numthreads=THREADS, server_name="village")
         self.server.ssl_adapter = adapter
         self.server.prepare()  # binds now: a port in use is said at start, not in a thread
         self.port = self.server.bind_addr[1]
