@@ -116,3 +116,15 @@ def test_a_tablet_pulls_its_villages_records(village):
     envelope, changes = decode(client.pull(0, 1000).body)
     assert {c["row_id"] for c in changes if c["tbl"] == "households"} == set(households)
     assert envelope["more"] is False
+
+
+def test_releasing_a_tablets_held_change_checks_it_as_a_tablets_again(village):
+    node, db, server, households = village
+    client, tablet_id = enrolled_tablet(node, server)
+    forbidden = visit_changes(tablet_id, households[0], 1, table="service_requests")
+    forbidden[0]["data"] = {"area": node.area, "applicant_name": "x", "kind": "subsidy", "ticket": "R-1"}
+    client.push(encode({"start": 0, "end": 1}, forbidden))
+    entry = db.execute("SELECT id FROM sync_quarantine").fetchone()[0]
+    released = Village(node.data_dir)("quarantine", "release", str(entry))
+    assert released.exit_code == 1 and "a tablet may not write service_requests" in released.output
+    assert db.execute("SELECT COUNT(*) FROM service_requests").fetchone()[0] == 0
