@@ -26,6 +26,9 @@ extract: $(STAMP)
 browsers:
 	@command -v chromium >/dev/null 2>&1 || { apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium fonts-noto-cjk fonts-noto-core; }
+	@# certutil: the tablet tests trust a node's CA through an NSS database, as a tablet would.
+	@command -v certutil >/dev/null 2>&1 || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q libnss3-tools; }
 
 # Debian's espeak-ng: the kiosk's read-aloud, made offline on the node (Mandarin, Uyghur, English voices).
 speech:

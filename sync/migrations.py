@@ -145,6 +145,11 @@ def node_enroll_claim(db):
     _add_column(db, "nodes", "enroll_claim")
 
 
+def node_kind(db):
+    """Tell the kinds of enrolled links apart: a node of the tier below, or a tablet (LINK_KINDS)."""
+    _add_column(db, "nodes", "kind", "TEXT NOT NULL DEFAULT 'node'")
+
+
 def refusal_tables(db):
     """Make the tables of held (quarantined) changes and of this node's refused ones when missing."""
     _run(db, REFUSAL_TABLES)
@@ -197,3 +202,9 @@ def s005_node_status(db):
     _add_column(db, "nodes", "status_at")
     # A hub counts its unresolved conflicts often; resolved ones pile up and need no look.
     db.execute("CREATE INDEX IF NOT EXISTS _conflicts_open ON _conflicts (tbl, row_id) WHERE resolved_at IS NULL")
+
+
+@migrations()
+def s006_link_kinds(db):
+    """Give each enrolled link its kind: a node of the tier below, or a tablet enrolled at a village."""
+    node_kind(db)

@@ -35,6 +35,9 @@ from sync.screen import BadEnvelope, TooManyChanges, push_span, screen
 from sync.store import dicts, transaction
 
 OPS = ("put", "del")
+# What an enrolled link is: a node of the tier below (a village at its county), or a tablet at its village.
+NODE, TABLET = "node", "tablet"
+LINK_KINDS = (NODE, TABLET)
 
 
 class SyncRefused(Exception):
@@ -46,14 +49,16 @@ class SyncRefused(Exception):
 
 
 
-def add_node(db, name, area, hub_area):
-    """Register a node to enroll under this hub; return (its link id, one-time code)."""
+def add_node(db, name, area, hub_area, kind=NODE):
+    """Register a node (or a tablet) to enroll under this hub; return (its link id, one-time code)."""
     if not inside(area, hub_area):
         raise SyncRefused(400, codes.OUTSIDE_AREA, f"area {area} is not inside this hub's area {hub_area}")
+    if kind not in LINK_KINDS:
+        raise ValueError(kind)
     link_id, code = secrets.token_hex(6), new_code()
     with transaction(db):
-        db.execute("INSERT INTO nodes (node_id, name, area, code_hash, secret, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-                   [link_id, name, area, code_hash(code), new_secret(), utc_text()])
+        db.execute("INSERT INTO nodes (node_id, name, area, code_hash, secret, created_at, kind) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)", [link_id, name, area, code_hash(code), new_secret(), utc_text(), kind])
     return link_id, code
 
 
@@ -251,7 +256,7 @@ def _history(db, table, row_id, before_seq):
 def nodes_status(db, not_seen_days=3):
     """Return each enrolled node's last contact, clock skew and cursor, for `village status`."""
     cur = db.execute("SELECT node_id, name, area, enrolled_by, enrolled_at, revoked_at, push_cursor, last_seen, "
-                     "clock_skew_ms, restamped FROM nodes ORDER BY area, name")
+                     "clock_skew_ms, restamped, kind FROM nodes ORDER BY area, name")
     now = utc_now()
     out = []
     for info in dicts(cur):

@@ -7,7 +7,9 @@ from browser_helpers import watch_csp
 
 from village import create_app
 from village.ops.demo import populate
+from village.ops.tablets import add_tablet
 from village.records import core
+from village.tls import init_tls
 from village.users import add_user
 
 PASSWORD = "correct horse"
@@ -20,6 +22,8 @@ def live(node, db, serve):
     """A demo village served over HTTP, with a clerk account; returns (base url, db, node)."""
     populate(db, node, households=40)
     add_user(db, "clerk1", "clerk", PASSWORD)
+    init_tls(node)  # the Tablets page then shows the node's CA and how to install it
+    add_tablet(node, db, "Tablet 1")
     server = serve(create_app({"NODE": node}))
     node.settings["public_base_url"] = server.url  # where its certificates' QR codes link
     return server.url, db, node
@@ -105,6 +109,7 @@ def clerk_pages(url, db):
         ("grievances", f"{url}/clerk/grievances"),
         ("grievance", f"{url}/clerk/grievances/{grievance['id']}"),
         ("sync", f"{url}/clerk/sync"),
+        ("tablets", f"{url}/clerk/tablets"),
     ]
 
 

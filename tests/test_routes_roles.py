@@ -40,6 +40,8 @@ POLICY = {
     "clerk_visits": CLERKS,
     "clerk_care": CLERKS,
     "field": FIELD,
+    "tablets": CLERKS,  # enroll and revoke tablets, the node's CA and how to install it
+    "tablets.ca_certificate": PUBLIC,  # the CA certificate: public, downloaded before the tablet trusts HTTPS
     "county": COUNTY,
     "county_conflicts": COUNTY,  # county staff resolve conflicts: it is their daily work, not an admin's
     "county_quarantine": COUNTY,  # releasing runs every check again: county staff, like the CLI's operator

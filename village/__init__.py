@@ -25,11 +25,11 @@ def create_app(config=None):
                                 conflicts as county_conflicts, health as county_health, nodes as county_nodes,
                                 quarantine as county_quarantine, report as county_report, steps as county_steps,
                                 users as county_users, views as county)
-    from village.field import views as field
+    from village.field import setup as field_setup, views as field
     from village.kiosk import verify, views as kiosk
     from village.web import auth
 
-    for module in (kiosk, auth, clerk, records, queues, cases, visits, care, field, county, county_health,
+    for module in (kiosk, auth, clerk, records, queues, cases, visits, care, field, field_setup, county, county_health,
                    county_completeness, county_steps, county_conflicts, county_quarantine, county_report,
                    county_nodes, county_users, county_audit, verify, sync_api, api_reference, api_records,
                    admin_tokens):

@@ -125,6 +125,13 @@ REGISTRY = {
     "hub.county_only": _e(409, N_("Only a county hub enrolls nodes; this node is a %(role)s.")),
     "hub.outside_area": _e(400, N_("Area %(area)s is not inside this hub's area %(hub)s.")),
     "hub.no_such_node": _e(404, N_("There is no enrolled node %(id)s that is not revoked already.")),
+    # Tablets enrolled at a village node, and its HTTPS for them.
+    "tablet.village_only": _e(409, N_("Tablets enroll at a village node; this node is a %(role)s.")),
+    "tablet.bad_name": _e(400, N_("Give the tablet a name of at most 80 characters, e.g. “Tablet 3 (Li Na)”.")),
+    "tablet.no_such_tablet": _e(404, N_("There is no tablet %(id)s that is not revoked already. "
+                                        "See the list: village tablet list.")),
+    "tls.bad_files": _e(400, N_("The certificate or key for HTTPS cannot be used (%(error)s). Check tls_cert_file "
+                                "and tls_key_file, or run: village tls init")),
     # Enrolling at a hub; enroll.<code> for each refusal code of the hub.
     "enroll.insecure": _e(400, N_("The hub address %(url)s is not https://, so the node's secret would travel "
                                   "unprotected. Use the hub's https:// address, or add --insecure on a network you "

@@ -32,7 +32,10 @@ SETTINGS = (
     Setting("public_base_url", str, "", "VILLAGE_PUBLIC_BASE_URL", "Address people reach this node at, e.g. http://192.168.1.10:8080: certificate QR codes link there (never to the Host a request named)."),
     Setting("status_lookups_per_minute", int, 10, "VILLAGE_STATUS_LOOKUPS_PER_MINUTE", "Ticket lookups one address may make per minute (guessing tickets is slowed)."),
     Setting("api_requests_per_minute", int, 600, "VILLAGE_API_REQUESTS_PER_MINUTE", "Requests one API token may make per minute, per serving process."),
-    Setting("tls_cert_file", str, "", "VILLAGE_TLS_CERT_FILE", "The node's TLS certificate (PEM): its expiry day is reported to the hub (empty: none)."),
+    Setting("https_port", int, 8443, "VILLAGE_HTTPS_PORT", "Port `village serve` serves HTTPS on, for tablets (0: no HTTPS); HTTP stays on --port for the kiosk."),
+    Setting("tls_names", str, "", "VILLAGE_TLS_NAMES", "Extra names or addresses (comma-separated, e.g. village.lan) the node's certificate and CA cover, besides its host name, host.local and LAN addresses."),
+    Setting("tls_cert_file", str, "", "VILLAGE_TLS_CERT_FILE", "A real certificate chain (PEM) to serve HTTPS with instead of the node's own CA's (e.g. a county with a domain)."),
+    Setting("tls_key_file", str, "", "VILLAGE_TLS_KEY_FILE", "The private key (PEM) of tls_cert_file."),
     Setting("county_goal_percent", int, 90, "VILLAGE_COUNTY_GOAL_PERCENT", "At a hub: the share of due visits done below which the completeness page shows red, where no goal is set for the area."),
     Setting("speech_engine", str, "espeak-ng", "VILLAGE_SPEECH_ENGINE", "Command that speaks the kiosk's read-aloud audio (empty: no speech)."),
 )

@@ -9,15 +9,13 @@ from flask import current_app, g, request
 
 from sync.scope import inside
 from village.errors import Problem
-from village.records.schema import DOWNSTREAM, TABLES
+from village.records.schema import DOWNSTREAM, FIELD_TABLES, TABLES
 from village.records.tokens import token_for
 from village.web.db import get_db
 from village.web.ratelimit import FailureLimit
 
 # Roles that read sensitive fields whole (they edit them on the clerk's forms); others read them masked.
 SEES_SENSITIVE = ("clerk", "admin")
-# What the field app edits (SPEC 6): a field worker's token writes these tables only.
-FIELD_TABLES = ("households", "persons", "plots", "plantings", "livestock", "visits")
 
 
 def writable_tables(role, node_role):

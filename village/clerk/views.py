@@ -57,6 +57,7 @@ def sync():
     from village.ops.speech import node_engine
     from village.ops.status import node_status
     from village.records.evidence import missing
+    from village.tls import cert_info
 
     node = current_app.config["NODE"]
     db = get_db()
@@ -64,7 +65,7 @@ def sync():
         _run_sync(db, node, syncing)
         return redirect(url_for("clerk.sync"))
     status = node_status(db, node)
-    return render_template("clerk/sync.html", status=status, speech=node_engine(node).available(),
+    return render_template("clerk/sync.html", status=status, speech=node_engine(node).available(), tls=cert_info(node),
                            missing=missing(db) if status["sync"]["files_missing"] else [])
 
 

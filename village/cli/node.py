@@ -23,9 +23,14 @@ def init(data_dir, role, name, area, lang):
     """Create a new node in the data directory."""
     if not data_dir:
         raise Problem("node.no_data_dir")
+    from village.tls import init_tls
+
     node = init_node(data_dir, role, name, area, lang)
     click.echo(say(lang, N_("Created %(role)s node “%(name)s” (%(area)s) in %(dir)s; node id %(id)s."),
                    role=role, name=node.name, area=node.area, dir=data_dir, id=node.node_id))
+    info, _made = init_tls(node)  # tablets need HTTPS on the LAN (see docs/field.md)
+    click.echo(say(lang, N_("Server certificate for %(names)s, valid until %(date)s."),
+                   names=", ".join(info.subject_names), date=info.not_after.date().isoformat()))
 
 
 @click.command()
@@ -58,7 +63,10 @@ def demo(data_dir, port, host, no_serve):
     try:
         node = load_node(data_dir)
     except Problem:
+        from village.tls import init_tls
+
         node = init_node(data_dir, "village", "红星村", "52/5201/520102/001", "zh_Hans")
+        init_tls(node)
         db = open_db(node)
         counts = populate(db, node)
         add_user(db, DEMO_CLERK[0], "clerk", DEMO_CLERK[1], actor="demo")

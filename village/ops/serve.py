@@ -4,7 +4,8 @@ Python runs one thread at a time, so one process uses one core however many thre
 `village serve` therefore starts `workers` processes (one per core, at most two, unless the
 `serve_workers` setting says otherwise) that share one listening socket: the kiosk, the clerk
 desk and a tablet's sync can then run on different cores. Only the first process runs the
-scheduled jobs; the others only serve, and stop when it stops.
+scheduled jobs and serves HTTPS for tablets (`village.ops.https`); the others only serve, and
+stop when it stops.
 """
 import os
 import signal
@@ -18,6 +19,7 @@ import waitress.server
 
 from village import create_app
 from village.ops.balance import Balance
+from village.ops.https import start_https
 from village.i18n import translations
 from village.i18n_markers import N_
 
@@ -48,6 +50,7 @@ def run(node, host, port):
     signal.signal(signal.SIGCHLD, lambda _signum, _frame: _reap(workers, balance))
     gettext = translations(node.lang).gettext
     jobs = NodeScheduler(node)
+    https = None
     try:
         if jobs.start():
             print(gettext(N_("Scheduled jobs (sync, backups) run in this server.")), flush=True)
@@ -55,8 +58,13 @@ def run(node, host, port):
             print(gettext(N_("Another server already runs the scheduled jobs of %(dir)s; this one only serves "
                              "pages.")) % {"dir": str(node.data_dir)}, file=sys.stderr, flush=True)
         print(f"Serving {node.name} at http://{host}:{port}/", flush=True)
+        https = start_https(app, node, host, lambda text: print(text, file=sys.stderr, flush=True))  # after the forks: a thread must not be forked
+        if https:
+            print(f"Serving {node.name} for tablets at https://{host}:{https.port}/", flush=True)
         _serve(app, listener, balance, 0)
     finally:
+        if https:
+            https.stop()
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         for pid in list(workers):
             _end(pid)

@@ -34,18 +34,11 @@ def free_disk_mb(path):
 
 
 def cert_expiry(node):
-    """Return the day the node's TLS certificate expires (ISO text), or None when it serves none."""
-    name = node.setting("tls_cert_file")
-    if not name:
-        return None
-    from cryptography import x509
+    """Return the day the certificate the node serves HTTPS with expires (ISO text), or None when it serves none."""
+    from village.tls import cert_info
 
-    try:
-        with open(name, "rb") as handle:
-            cert = x509.load_pem_x509_certificate(handle.read())
-    except (OSError, ValueError):
-        return None  # unreadable: the hub sees no date, and `village check` names the file
-    return cert.not_valid_after_utc.date().isoformat()
+    info = cert_info(node)
+    return info.not_after.date().isoformat() if info else None
 
 
 def report(node):

@@ -236,6 +236,8 @@ NEW_TABLES = {MONITORING_MIGRATION: ("attachments", "monitor_cases", "measures",
 # (and on their tablets) and flows up; a hub's own edits of it (a county decision, a resolved
 # conflict) flow down.
 DOWNSTREAM = frozenset({"announcements", "market_prices", "monitor_thresholds"})
+# What the field app edits (SPEC 6): a field worker's API token and an enrolled tablet write these tables only.
+FIELD_TABLES = ("households", "persons", "plots", "plantings", "livestock", "visits")
 
 SQL_TYPES = {"text": str, "choice": str, "date": str, "datetime": str, "json": str, "int": int, "bool": int, "float": float}
 

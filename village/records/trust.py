@@ -4,9 +4,10 @@ Passed to the sync engine as its policy (see `sync.screen`): the engine has alre
 changes' shape and that the sender's path holds the record's stored and declared areas.
 """
 from sync.quarantine import Refusal
+from sync.server import TABLET
 from village.records.core import UNIQUE_IN_AREA, check_unique, taken_error
 from village.records.monitoring import DOWNWARD_TIERS, UPWARD_TIERS, guard_problems
-from village.records.schema import DOWNSTREAM, TABLES, fields
+from village.records.schema import DOWNSTREAM, FIELD_TABLES, TABLES, fields
 from village.records.validate import ValidationError, clean
 
 
@@ -69,6 +70,25 @@ def policy(db, sender_area, changes, upward, stored):
                              UPWARD_TIERS if upward else DOWNWARD_TIERS)
         if refusal:
             verdicts[i] = refusal
+    return verdicts
+
+
+def policy_for(link):
+    """Return the policy for pushes of `link`: a tablet's may write only what a field worker may write."""
+    return tablet_policy if link.get("kind") == TABLET else policy
+
+
+def tablet_policy(db, sender_area, changes, upward, stored):
+    """Return {position: Refusal}: `policy`'s, and a refusal of every change outside FIELD_TABLES."""
+    verdicts, allowed = {}, []
+    for i, change in enumerate(changes):
+        if change["tbl"] in FIELD_TABLES:
+            allowed.append(i)
+        else:
+            verdicts[i] = Refusal("not_writable", f"a tablet may not write {change['tbl']}: "
+                                                  f"field workers write {', '.join(FIELD_TABLES)}")
+    checked = policy(db, sender_area, [changes[i] for i in allowed], upward, stored)
+    verdicts.update((allowed[j], refusal) for j, refusal in checked.items())
     return verdicts
 
 

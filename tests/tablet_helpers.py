@@ -1,0 +1,32 @@
+"""Helpers of the tablet tests: a tablet added and enrolled at a served village node, its changes."""
+import json
+import secrets
+
+from conftest import VILLAGE_AREA, Village
+
+from sync.clock import Clock, make_version
+from sync.transport import HubClient
+
+
+def add_tablet(node, name="Tablet 1"):
+    """Register a tablet at `node` through the CLI; return its {"tablet_id", "code", ...}."""
+    added = Village(node.data_dir)("tablet", "add", "--name", name, "--json")
+    assert added.exit_code == 0, added.output
+    return json.loads(added.output)
+
+
+def enrolled_tablet(node, server):
+    """Add and enroll a tablet at `node` served by `server`; return (HubClient with its creds, tablet id)."""
+    code = add_tablet(node)["code"]
+    tablet_id = "tab" + secrets.token_hex(8)
+    creds = HubClient(server.url).enroll(code, tablet_id, secrets.token_hex(16))
+    return HubClient(server.url, creds["node_id"], creds["secret"]), tablet_id
+
+
+def visit_changes(tablet_id, household_id, count, area=VILLAGE_AREA, table="visits", start_hlc=None):
+    """Return `count` new-visit changes as a tablet makes them (puts with the area, its own clock)."""
+    clock = Clock(start_hlc or 0)
+    return [{"tbl": table, "op": "put", "row_id": f"{tablet_id}-v{i}", "version": make_version(clock.now(), tablet_id),
+             "area": area, "prev_area": None, "base": None,
+             "data": {"area": area, "household_id": household_id, "visitor": "李娜", "kind": "elderly_care",
+                      "visited_on": "2025-03-02", "notes": f"visit {i}"}} for i in range(count)]

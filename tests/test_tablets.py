@@ -1,0 +1,130 @@
+"""Tablets enrolled at a village node: the node is their hub, with the same protocol and trust checks."""
+import json
+
+import pytest
+from conftest import COUNTY_AREA, Village
+from sync_helpers import add_households, enroll, serve_hub, sync
+from tablet_helpers import add_tablet, enrolled_tablet, visit_changes
+
+from sync.batch import encode
+from sync.transport import Refused
+from village import create_app
+
+
+@pytest.fixture
+def village(make_node, serve):
+    """A village node with households, served over real HTTP; return (node, db, server, household ids)."""
+    node, db = make_node()
+    households = add_households(db, node, 2)
+    return node, db, serve(create_app({"NODE": node, "TESTING": True})), households
+
+
+def visits_at(db, prefix):
+    return db.execute("SELECT COUNT(*) FROM visits WHERE id LIKE ?", [prefix + "%"]).fetchone()[0]
+
+
+def test_tablet_add_list_revoke_from_the_cli(village):
+    node, db, _server, _hh = village
+    added = add_tablet(node, "Tablet 7")
+    assert len(added["code"]) == 14 and added["area"] == node.area
+    listed = json.loads(Village(node.data_dir)("tablet", "list", "--json").output)
+    assert [(t["node_id"], t["name"], t["enrolled_at"]) for t in listed] == [(added["tablet_id"], "Tablet 7", None)]
+    assert Village(node.data_dir)("tablet", "revoke", added["tablet_id"]).exit_code == 0
+    again = Village(node.data_dir)("tablet", "revoke", added["tablet_id"])
+    assert again.exit_code == 1 and "village tablet list" in again.output
+
+
+def test_a_county_hub_enrolls_no_tablets_and_a_tablet_needs_a_name(make_node):
+    hub, _db = make_node(role="county", area=COUNTY_AREA)
+    refused = Village(hub.data_dir)("tablet", "add", "--name", "T")
+    assert refused.exit_code == 1 and "village node" in refused.output
+    village, db = make_node()
+    blank = Village(village.data_dir)("tablet", "add", "--name", "  ")
+    assert blank.exit_code == 1 and db.execute("SELECT COUNT(*) FROM nodes").fetchone()[0] == 0
+
+
+def test_a_village_node_tablet_cannot_be_revoked_as_a_node_of_another_kind(make_node):
+    # `village tablet revoke` revokes tablets only: an id of a village enrolled at a hub is not one.
+    hub, hub_db = make_node(role="county", area=COUNTY_AREA)
+    added = json.loads(Village(hub.data_dir)("node", "add", "--name", "村", "--area", COUNTY_AREA + "/001",
+                                             "--json").output)
+    assert Village(hub.data_dir)("tablet", "revoke", added["node_id"]).exit_code == 1
+    assert hub_db.execute("SELECT revoked_at FROM nodes").fetchone()[0] is None
+
+
+def test_tablet_enrolls_pushes_visits_and_a_retry_applies_nothing_twice(village):
+    node, db, server, households = village
+    client, tablet_id = enrolled_tablet(node, server)
+    batch = encode({"start": 0, "end": 5}, visit_changes(tablet_id, households[0], 5))
+    ack = client.push(batch).body
+    assert (ack["applied"], ack["cursor"], ack["refused"]) == (5, 5, [])
+    again = client.push(batch).body  # the answer was lost: the tablet sends the same batch again
+    assert (again["applied"], again["cursor"]) == (0, 5)
+    assert visits_at(db, tablet_id) == 5
+    row = db.execute("SELECT enrolled_by, push_cursor FROM nodes WHERE kind = 'tablet'").fetchone()
+    assert tuple(row) == (tablet_id, 5)
+
+
+def test_a_tablet_may_not_write_outside_field_tables_or_its_village(village):
+    node, db, server, households = village
+    client, tablet_id = enrolled_tablet(node, server)
+    forbidden = visit_changes(tablet_id, households[0], 1, table="service_requests")
+    forbidden[0]["data"] = {"area": node.area, "applicant_name": "x", "kind": "subsidy"}
+    elsewhere = visit_changes(tablet_id + "x", households[0], 1, area="52/5201/520102/002")
+    good = visit_changes(tablet_id + "g", households[0], 1)
+    changes = forbidden + elsewhere + good
+    ack = client.push(encode({"start": 0, "end": 3}, changes)).body
+    assert ack["applied"] == 1 and sorted(r["code"] for r in ack["refused"]) == ["not_writable", "outside_area"]
+    assert db.execute("SELECT COUNT(*) FROM service_requests").fetchone()[0] == 0
+    held = db.execute("SELECT code FROM sync_quarantine ORDER BY code").fetchall()
+    assert [r[0] for r in held] == ["not_writable", "outside_area"]
+    assert visits_at(db, tablet_id) == 1
+
+
+def test_a_revoked_tablet_is_refused_and_a_bad_signature_too(village):
+    node, db, server, households = village
+    client, tablet_id = enrolled_tablet(node, server)
+    Village(node.data_dir)("tablet", "revoke", client.node_id)
+    with pytest.raises(Refused) as refused:
+        client.push(encode({"start": 0, "end": 1}, visit_changes(tablet_id, households[0], 1)))
+    assert refused.value.code == "revoked" and visits_at(db, tablet_id) == 0
+    client.secret = "0" * 64
+    with pytest.raises(Refused) as forged:
+        client.push(encode({"start": 0, "end": 1}, visit_changes(tablet_id, households[0], 1)))
+    assert forged.value.code == "bad_credentials"
+
+
+def test_a_tablets_visits_reach_the_county_with_the_next_village_sync(make_node, serve):
+    hub, hub_db, hub_server = serve_hub(make_node, serve)
+    node, db = make_node()
+    households = add_households(db, node, 1)
+    enroll(hub, hub_server, node)
+    server = serve(create_app({"NODE": node, "TESTING": True}))
+    client, tablet_id = enrolled_tablet(node, server)
+    client.push(encode({"start": 0, "end": 3}, visit_changes(tablet_id, households[0], 3)))
+    assert sync(node).exit_code == 0
+    assert visits_at(hub_db, tablet_id) == 3
+    assert sync(node).exit_code == 0  # once: the next round sends nothing again
+    assert visits_at(hub_db, tablet_id) == 3
+
+
+def test_a_tablet_pulls_its_villages_records(village):
+    node, db, server, households = village
+    client, _tablet_id = enrolled_tablet(node, server)
+    from sync.batch import decode
+
+    envelope, changes = decode(client.pull(0, 1000).body)
+    assert {c["row_id"] for c in changes if c["tbl"] == "households"} == set(households)
+    assert envelope["more"] is False
+
+
+def test_releasing_a_tablets_held_change_checks_it_as_a_tablets_again(village):
+    node, db, server, households = village
+    client, tablet_id = enrolled_tablet(node, server)
+    forbidden = visit_changes(tablet_id, households[0], 1, table="service_requests")
+    forbidden[0]["data"] = {"area": node.area, "applicant_name": "x", "kind": "subsidy", "ticket": "R-1"}
+    client.push(encode({"start": 0, "end": 1}, forbidden))
+    entry = db.execute("SELECT id FROM sync_quarantine").fetchone()[0]
+    released = Village(node.data_dir)("quarantine", "release", str(entry))
+    assert released.exit_code == 1 and "a tablet may not write service_requests" in released.output
+    assert db.execute("SELECT COUNT(*) FROM service_requests").fetchone()[0] == 0
