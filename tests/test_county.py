@@ -122,6 +122,16 @@ def test_the_village_reports_its_status_and_health_lists_it(county_hub):
     assert "changes quarantined" in rows[0]["problems"]
 
 
+def test_the_village_reports_when_the_certificate_it_serves_expires(county_hub):
+    from village.tls import cert_info, init_tls
+
+    hub, hub_db, node, db, link, made = county_hub
+    init_tls(node)  # the node's own CA and server certificate, as `village tls init` makes them
+    assert sync(node).exit_code == 0  # the report changed, so the round sends it
+    report = json.loads(hub_db.execute("SELECT status FROM nodes WHERE node_id = ?", [link]).fetchone()[0])
+    assert report["cert_expires"] == cert_info(node).not_after.date().isoformat()
+
+
 HOSTILE = [
     {"records_waiting": -1, "files_waiting": 0, "free_disk_mb": 1, "version": "1.0", "cert_expires": None},
     {"records_waiting": True, "files_waiting": 0, "free_disk_mb": 1, "version": "1.0", "cert_expires": None},
