@@ -41,6 +41,9 @@ POLICY = {
     "clerk_care": CLERKS,
     "field": FIELD,
     "county": COUNTY,
+    "county_alerts": COUNTY,
+    "county_prices": COUNTY,
+    "clerk_alerts": CLERKS,
     "sync.ping": PUBLIC,
     "sync": NODES,
     "api_docs": PUBLIC,  # the API's description: no record in it

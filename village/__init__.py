@@ -20,13 +20,13 @@ def create_app(config=None):
 
     from village.admin import tokens as admin_tokens
     from village.api import records as api_records, reference as api_reference, sync as sync_api
-    from village.clerk import care, cases, queues, records, views as clerk, visits
-    from village.county import views as county
+    from village.clerk import alerts as clerk_alerts, care, cases, queues, records, views as clerk, visits
+    from village.county import alerts as county_alerts, prices as county_prices, views as county
     from village.field import views as field
     from village.kiosk import verify, views as kiosk
     from village.web import auth
 
-    for module in (kiosk, auth, clerk, records, queues, cases, visits, care, field, county, verify, sync_api,
-                   api_reference, api_records, admin_tokens):
+    for module in (kiosk, auth, clerk, records, queues, cases, visits, care, clerk_alerts, field, county,
+                   county_alerts, county_prices, verify, sync_api, api_reference, api_records, admin_tokens):
         app.register_blueprint(module.bp)
     return app

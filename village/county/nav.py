@@ -7,4 +7,6 @@ from village.i18n_markers import N_
 
 NAV = (
     ("county.home", N_("Overview")),
+    ("county_alerts.alerts", N_("Alerts")),
+    ("county_prices.prices", N_("Market prices")),
 )

@@ -20,32 +20,33 @@ def alerts_in_scope(db, area, include_withdrawn=False):
     return [row for row in rows if in_scope(row["area"], area)]
 
 
-def note(db, node, stage, announcement_ids=None, actor=None):
-    """Write `stage` (one of STAGES) now into this village's receipts of its alerts; return how many changed.
+def note(db, node, stage, alerts=None, actor=None):
+    """Write `stage` (one of STAGES) now into this village's receipts of `alerts` (default: all held); return how many changed.
 
-    Only the given announcements when `announcement_ids` is given; a stage already noted keeps
-    its first time. Only a village writes receipts: a hub's own pages report nothing back.
+    A stage already noted keeps its first time, and a stage implies those before it. Only a
+    village writes receipts: a hub's own pages report nothing back.
     """
     if node.role != "village":
         return 0
-    wanted = None if announcement_ids is None else set(announcement_ids)
-    todo = [a for a in alerts_in_scope(db, node.area) if wanted is None or a["id"] in wanted]
+    alerts = alerts_in_scope(db, node.area) if alerts is None else alerts
+    todo = []
+    for alert in alerts:
+        row_id = receipt_id(alert["cap_id"], node.area)
+        held = core.get(db, "alert_receipts", row_id) or {}
+        values = {name: None for name in STAGES[:STAGES.index(stage) + 1] if not held.get(name)}
+        if values:
+            todo.append((alert, row_id, values))
     if not todo:
-        return 0
-    changed, now = 0, utc_text()
+        return 0  # the common case (every page of the kiosk asks): read, never a write
+    now = utc_text()
     with core.write(db, node) as writer:
-        for alert in todo:
-            row_id = receipt_id(alert["cap_id"], node.area)
-            held = core.get(db, "alert_receipts", row_id) or {}
-            values = {name: now for name in STAGES[:STAGES.index(stage) + 1] if not held.get(name)}
-            if stage == "acknowledged_at" and values.get(stage) and actor:
+        for alert, row_id, values in todo:
+            values = dict.fromkeys(values, now)
+            if stage == "acknowledged_at" and actor:
                 values["acknowledged_by"] = actor
-            if values:
-                core.save(writer, node, "alert_receipts", {**values, "announcement_id": alert["id"],
-                                                           "cap_id": alert["cap_id"], "area": node.area},
-                          row_id=row_id)
-                changed += 1
-    return changed
+            core.save(writer, node, "alert_receipts", {**values, "announcement_id": alert["id"],
+                                                       "cap_id": alert["cap_id"], "area": node.area}, row_id=row_id)
+    return len(todo)
 
 
 def receipts_of(db, area):
