@@ -98,6 +98,7 @@ REGISTRY = {
     "quarantine.still_refused": _e(409, N_("Change %(id)s is still refused, nothing was applied: %(reason)s")),
     "quarantine.not_held": _e(404, N_("No change numbered %(id)s is held here. See: village quarantine list")),
     # Emergency alerts (village alert import, the county's alert pages).
+    "alert.county_only": _e(409, N_("Only a county hub imports alerts and prices; this node is a %(role)s.")),
     "alert.too_large": _e(413, N_("The file is %(size)s bytes, more than an alert may hold (%(limit)s bytes); it was "
                                   "not read and nothing was imported. Check that this is the alert file.")),
     "alert.malformed": _e(400, N_("The file is not well-formed XML (%(error)s); nothing was imported. Ask the "

@@ -58,7 +58,7 @@ def prices_import(data_dir, file):
 
     node, db = open_node(data_dir)
     if node.role != "county":
-        raise Problem("hub.county_only", role=node.role)
+        raise Problem("alert.county_only", role=node.role)
     try:
         with open(file, "rb") as handle:
             checked = check(db, handle.read(MAX_BYTES + 1))

@@ -42,7 +42,7 @@ def record_id(alert_key, area):
 def import_cap(db, node, data, area=None, actor=None):
     """Parse CAP XML `data` (bytes) and apply it at this hub; return its Outcome, or raise Problem."""
     if node.role != "county":
-        raise Problem("hub.county_only", role=node.role)
+        raise Problem("alert.county_only", role=node.role)
     return apply(db, node, cap.parse(data), check_area(area) if area else None, actor)
 
 
