@@ -144,3 +144,17 @@ def test_an_uploaded_cap_file_is_imported_and_a_hostile_one_is_shown_refused(cou
                            content_type="multipart/form-data", follow_redirects=True)
     assert "Alert published to 52/5201/520102/001" in done.get_data(as_text=True)
     assert core.get(c["hub_db"], "announcements", alerts.record_id(FIRST, RED_STAR)) is not None
+
+
+def test_an_alert_carried_by_usb_bundle_is_reported_delivered_in_the_next_bundle(county, tmp_path):
+    c = county
+    assert Village(c["hub"].data_dir)("alert", "import", str(CAP / "alert.xml")).exit_code == 0
+    village, hub = Village(c["red"].data_dir), Village(c["hub"].data_dir)
+    assert village("bundle", "export", "--out", str(tmp_path / "push.bundle")).exit_code == 0
+    assert hub("bundle", "import", str(tmp_path / "push.bundle"), "--reply", str(tmp_path / "reply.bundle")).exit_code == 0
+    assert village("bundle", "import", str(tmp_path / "reply.bundle")).exit_code == 0
+    assert core.get(c["red_db"], "alert_receipts", receipt_id(FIRST, RED_STAR))["delivered_at"]
+    assert receipt_at_hub(c, FIRST, RED_STAR) is None
+    assert village("bundle", "export", "--out", str(tmp_path / "next.bundle")).exit_code == 0
+    assert hub("bundle", "import", str(tmp_path / "next.bundle")).exit_code == 0
+    assert receipt_at_hub(c, FIRST, RED_STAR)["delivered_at"]

@@ -4,8 +4,6 @@ A village writes its receipt through the one write path when an alert arrives by
 (delivered), when its kiosk shows it (displayed) and when a clerk confirms it (acknowledged);
 the receipt goes up like any record, and the hub checks it (records.receipt_rules).
 """
-import json
-
 from sync.clock import utc_text
 from sync.scope import in_scope, inside
 from village.records import core
@@ -79,8 +77,6 @@ def reach(db, area):
         entry["villages"] = rows
         entry["counts"] = {stage: sum(1 for v in rows if v["receipt"] and v["receipt"].get(stage)) for stage in STAGES}
         entry["not_reached"] = [v for v in rows if not (v["receipt"] and v["receipt"].get("delivered_at"))]
-        entry["instruction"] = entry["instruction"] if not isinstance(entry["instruction"], str) else \
-            json.loads(entry["instruction"])
     return list(out.values())
 
 
