@@ -52,6 +52,9 @@ POLICY = {
     "county_health": COUNTY,
     "county_completeness": COUNTY,
     "county_steps": COUNTY,
+    "county_alerts": COUNTY,
+    "county_prices": COUNTY,
+    "clerk_alerts": CLERKS,
     "sync.ping": PUBLIC,
     "sync": NODES,
     "api_docs": PUBLIC,  # the API's description: no record in it

@@ -20,18 +20,18 @@ def create_app(config=None):
 
     from village.admin import tokens as admin_tokens
     from village.api import records as api_records, reference as api_reference, sync as sync_api
-    from village.clerk import care, cases, queues, records, views as clerk, visits
-    from village.county import (auditlog as county_audit, completeness as county_completeness,
+    from village.clerk import alerts as clerk_alerts, care, cases, queues, records, views as clerk, visits
+    from village.county import (alerts as county_alerts, auditlog as county_audit, completeness as county_completeness,
                                 conflicts as county_conflicts, health as county_health, nodes as county_nodes,
-                                quarantine as county_quarantine, report as county_report, steps as county_steps,
-                                users as county_users, views as county)
+                                prices as county_prices, quarantine as county_quarantine, report as county_report,
+                                steps as county_steps, users as county_users, views as county)
     from village.field import setup as field_setup, views as field
     from village.kiosk import verify, views as kiosk
     from village.web import auth
 
-    for module in (kiosk, auth, clerk, records, queues, cases, visits, care, field, field_setup, county, county_health,
-                   county_completeness, county_steps, county_conflicts, county_quarantine, county_report,
-                   county_nodes, county_users, county_audit, verify, sync_api, api_reference, api_records,
-                   admin_tokens):
+    for module in (kiosk, auth, clerk, records, queues, cases, visits, care, clerk_alerts, field, field_setup, county,
+                   county_health, county_completeness, county_steps, county_alerts, county_prices, county_conflicts,
+                   county_quarantine, county_report, county_nodes, county_users, county_audit, verify, sync_api,
+                   api_reference, api_records, admin_tokens):
         app.register_blueprint(module.bp)
     return app

@@ -97,6 +97,24 @@ REGISTRY = {
     "check.problems": _e(500, N_("%(n)s problems found.")),
     "quarantine.still_refused": _e(409, N_("Change %(id)s is still refused, nothing was applied: %(reason)s")),
     "quarantine.not_held": _e(404, N_("No change numbered %(id)s is held here. See: village quarantine list")),
+    # Emergency alerts (village alert import, the county's alert pages).
+    "alert.county_only": _e(409, N_("Only a county hub imports alerts and prices; this node is a %(role)s.")),
+    "alert.too_large": _e(413, N_("The file is %(size)s bytes, more than an alert may hold (%(limit)s bytes); it was "
+                                  "not read and nothing was imported. Check that this is the alert file.")),
+    "alert.malformed": _e(400, N_("The file is not well-formed XML (%(error)s); nothing was imported. Ask the "
+                                  "sender for the file again.")),
+    "alert.unsafe": _e(400, N_("The file declares a DTD or entities, which an alert never needs (XML attacks use "
+                               "them); it was not read and nothing was imported.")),
+    "alert.not_cap": _e(400, N_("The file is not a CAP 1.2 / GB/T 35965.1 alert (%(what)s is missing or "
+                                "unexpected); nothing was imported.")),
+    "alert.missing": _e(400, N_("The alert has no <%(element)s>; nothing was imported.")),
+    "alert.bad_value": _e(400, N_("The alert's <%(element)s> is “%(value)s”, not one of: %(choices)s. Nothing was "
+                                  "imported.")),
+    "alert.no_reference": _e(400, N_("This %(type)s names no alert in <references>; nothing was imported.")),
+    "alert.unknown_reference": _e(404, N_("This %(type)s refers to %(refs)s, which this hub never imported; import "
+                                          "that alert first. Nothing was changed.")),
+    "alert.outside": _e(400, N_("Alert %(identifier)s names no area of this county (%(hub)s) in its area codes "
+                                "(%(codes)s). Nothing was imported; to send it anyway, give --area PATH.")),
     # User accounts.
     "user.bad_role": _e(400, N_("The role must be one of: %(roles)s.")),
     "user.bad_name": _e(400, N_("A username is 2 to 40 letters, digits, dots, dashes or underscores.")),

@@ -10,7 +10,7 @@ from sqlite_utils import Migrations
 
 from sync import migrations as sync_schema
 from village.errors import Problem
-from village.records.schema import MONITORING_MIGRATION, NEW_TABLES, SQL_TYPES, TABLES
+from village.records.schema import ALERTS_MIGRATION, MONITORING_MIGRATION, NEW_TABLES, SQL_TYPES, TABLES
 
 migrations = Migrations("village")
 
@@ -30,6 +30,7 @@ INDEXES = {
     "elder_profiles": (["person_id"],),
     "monitor_thresholds": (["year", "province"],),
     "attachments": (["owner_id"], ["sha256"]),
+    "alert_receipts": (["cap_id"], ["announcement_id"]),
 }
 
 
@@ -114,17 +115,22 @@ def m007_trust(db):
     """Nothing now: the sync engine's s002_nodes and s003_refusals make what this made."""
 
 
-@migrations()
-def m009_monitoring(db):
-    """Create the monitoring and elderly-care tables and the fields they need in older tables (SPEC 3)."""
-    for table in NEW_TABLES[MONITORING_MIGRATION]:
+def _add_fields(db, since):
+    """Create the tables migration `since` adds, and the fields it adds to older tables."""
+    for table in NEW_TABLES[since]:
         _create_table(db, table, "")
     for table, specs in TABLES.items():
         for spec in specs:
-            if spec.since == MONITORING_MIGRATION:
+            if spec.since == since:
                 # A reference column added later carries no foreign key (SQLite cannot add one):
                 # references are checked by the write path and on receipt.
                 db[table].add_column(spec.name, SQL_TYPES[spec.kind])
+
+
+@migrations()
+def m009_monitoring(db):
+    """Create the monitoring and elderly-care tables and the fields they need in older tables (SPEC 3)."""
+    _add_fields(db, MONITORING_MIGRATION)
     db["visits"].create_index(["case_id"])
     db["visits"].create_index(["elder_id"])
 
@@ -221,3 +227,16 @@ def m040_county_rollups(db):
     db.execute("CREATE TABLE county_months_stale (area TEXT NOT NULL, month TEXT NOT NULL, PRIMARY KEY (area, month))")
     # The county's goal per area (percent of due visits done): this hub's own, never synced.
     db.execute("CREATE TABLE county_goals (area TEXT PRIMARY KEY, percent INTEGER NOT NULL, set_by TEXT, set_at TEXT)")
+
+
+@migrations()
+def m041_alerts_prices(db):
+    """Give announcements their CAP alert fields and prices the official file's; alert receipts; CAP messages seen."""
+    _add_fields(db, ALERTS_MIGRATION)
+    db["announcements"].create_index(["alert_key"])
+    db["market_prices"].create_index(["commodity", "spec", "market", "observed_on"])
+    # The hub's own register of CAP messages it imported (never synced): a message imported
+    # again, even after a later Update replaced what it said, changes nothing.
+    db["cap_messages"].create({"identifier": str, "sender": str, "sent": str, "msg_type": str, "status": str,
+                               "alert_key": str, "imported_at": str, "outcome": str},
+                              pk="identifier", not_null={"msg_type", "imported_at"})

@@ -54,7 +54,7 @@ def bundle_import(data_dir, file, reply):
     """Import a bundle: a village's at the hub (writing --reply), or the hub's reply at the village."""
     from sync.bundle import PUSH, BundleRefused, import_bundle
     from village.keys import sealing_key
-    from village.records import evidence, trust
+    from village.records import evidence, receipts, trust
 
     node, db = open_node(data_dir)
     if reply:
@@ -65,6 +65,7 @@ def bundle_import(data_dir, file, reply):
     except BundleRefused as exc:
         raise refusal("bundle", exc.code, detail=exc.detail, **exc.params) from None
     if info["kind"] != PUSH:
+        receipts.note(db, node, "delivered_at")  # alerts carried by the reply: reported in the next bundle
         click.echo(say(node.lang, N_("Imported the hub's reply: acknowledged up to %(cursor)s, %(n)s changes "
                                      "received."), cursor=info["acknowledged"], n=info["received"]))
         return

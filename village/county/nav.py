@@ -16,4 +16,6 @@ NAV = (
     ("county_health.health", N_("Village stations")),
     ("county_completeness.matrix", N_("Completeness")),
     ("county_steps.steps", N_("Monitoring steps")),
+    ("county_alerts.alerts", N_("Alerts")),
+    ("county_prices.prices", N_("Market prices")),
 )

@@ -74,11 +74,11 @@ def money(price, currency):
 
 
 def notice_text(announcement, lang):
-    """Return what is said for a notice or alert: its title, then its text (an emergency says so first)."""
+    """Return what is said for a notice or alert: its title, what to do, then its text (an emergency says so first)."""
     title = localized(announcement["title"], lang)
     if announcement["priority"] == "emergency":
         title = f"{gettext('Emergency')}: {title}"
-    return sentences(title, localized(announcement["body"], lang))
+    return sentences(title, localized(announcement.get("instruction"), lang), localized(announcement["body"], lang))
 
 
 def prices_text(prices):

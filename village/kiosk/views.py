@@ -9,7 +9,10 @@ from village.web.db import get_db
 from village.kiosk.forms import SHOWN_AS, submit_form
 from village.kiosk.lookups import lookup_allowed
 from village.records.households import code_letters
+from village.records import receipts
 from village.records.notices import current_announcements, latest_prices, localized
+from village.records.prices import stale
+from village.records.terms import ALERT_COLOURS
 from village.records.services import find_ticket, normalise_ticket
 from village.records.workflows import WORKFLOWS, workflow
 from village.records.validate import ValidationError
@@ -29,7 +32,9 @@ def _announcements():
     if "kiosk_announcements" not in g:
         lang = current_language()
         g.kiosk_announcements = [
-            {**a, "title_text": localized(a["title"], lang), "body_text": localized(a["body"], lang)}
+            {**a, "title_text": localized(a["title"], lang), "body_text": localized(a["body"], lang),
+             "instruction_text": localized(a.get("instruction"), lang),
+             "colour": ALERT_COLOURS.get(a.get("severity"), (None, None))}
             for a in current_announcements(get_db(), current_app.config["NODE"].area)]
     return g.kiosk_announcements
 
@@ -55,17 +60,34 @@ def kiosk_facts():
 
 @bp.get("/")
 def home():
-    """Show emergencies across the top, then notices, market prices and what a resident can do here."""
+    """Show an emergency alert not yet closed full screen; else emergencies across the top, notices, prices."""
+    shown = _alerts_shown()
+    seen = session.get("seen_alerts", [])
+    full = next((a for a in shown if a["priority"] == "emergency" and a["id"] not in seen), None)
+    if full is not None:
+        return render_template("kiosk/alert.html", alert=full)
     notices = [a for a in _announcements() if a["priority"] != "emergency"]
     prices = latest_prices(get_db(), current_app.config["NODE"].area)
-    return render_template("kiosk/home.html", notices=notices, prices=prices)
+    return render_template("kiosk/home.html", notices=notices, prices=prices, stale=stale)
+
+
+def _alerts_shown():
+    """Return the alerts the home screen shows, noting in this village's receipts that its kiosk displayed them."""
+    closed = request.args.get("seen")
+    if closed:
+        # Closed for this resident: the idle reset forgets it, so the next one sees it full screen again.
+        session["seen_alerts"] = [*session.get("seen_alerts", [])[-19:], closed[:64]]
+    shown = [a for a in _announcements() if a.get("alert_key")]
+    if shown:
+        receipts.note(get_db(), current_app.config["NODE"], "displayed_at", shown)
+    return shown
 
 
 @bp.get("/reset")
 def reset():
-    """Forget the last resident's language and elder mode, and go home: where the idle timer sends the kiosk."""
-    session.pop("lang", None)
-    session.pop("elder", None)
+    """Forget the last resident's language, elder mode and closed alerts, and go home (the idle timer's target)."""
+    for key in ("lang", "elder", "seen_alerts"):
+        session.pop(key, None)
     return redirect(url_for(".home"))
 
 

@@ -1,5 +1,6 @@
 """A node's sync with its hub, as the CLI, the scheduler and the clerk's button run it."""
 import contextlib
+import dataclasses
 import fcntl
 import secrets
 from dataclasses import dataclass, field
@@ -17,7 +18,7 @@ from sync.transport import HubClient, Refused, TransportError, Unreachable
 from village.errors import Problem, refusal
 from village.node import open_db
 from village.ops import station
-from village.records import evidence, trust
+from village.records import evidence, receipts, trust
 
 LOCK_FILE = "sync.lock"
 
@@ -97,6 +98,13 @@ def _round(node, db, progress, wall):
     try:
         counts = sync_once(db, node.node_id, client, progress, wall, policy=trust.policy, store=evidence.store(node),
                            wanted=evidence.wanted, status=station.report(node))
+        if receipts.note(db, node, "delivered_at"):
+            # Alerts just received: their receipts go up in this round, not minutes later at the next.
+            first = counts
+            counts = sync_once(db, node.node_id, client, progress, wall, policy=trust.policy,
+                               store=evidence.store(node), wanted=evidence.wanted, status=station.report(node))
+            counts = dataclasses.replace(counts, pushed=counts.pushed + first.pushed,
+                                         pulled=counts.pulled + first.pulled, refused=first.refused + counts.refused)
     except TransportError as exc:
         with transaction(db):
             set_meta(db, LAST_ERROR, f"{utc_text()} {exc.code}: {exc.message}")

@@ -8,6 +8,7 @@ import json
 
 from sync.store import dicts
 from village.i18n_markers import N_
+from village.records.receipt_rules import receipt_problems
 from village.records.terms import SAFETY_NET
 from village.records.validate import Term
 from village.records.workflows import CASES
@@ -189,7 +190,7 @@ def days_left(case, today):
     return DECISION_DAYS - (today - _days(case["lead_on"])).days
 
 
-GUARDS = {"monitor_cases": case_problems}
+GUARDS = {"monitor_cases": case_problems, "alert_receipts": receipt_problems}
 
 
 def guard_problems(db, table, tiers, existing, row, pending=None, today=None):

@@ -16,12 +16,16 @@ def _ancestors_and_self(path):
 
 
 def current_announcements(db, area, now=None):
-    """Return announcements addressed to `area`, its ancestors or descendants, not expired, emergencies first."""
+    """Return announcements addressed to `area`, its ancestors or descendants, not expired, emergencies first.
+
+    Of alerts, only `Actual` ones not withdrawn: an exercise or a test is kept, never shown to residents.
+    """
     now = utc_text(now)
     targets = _ancestors_and_self(area)
     marks = ", ".join("?" * len(targets))
     where = (f"(area IN ({marks}) OR area LIKE ?) AND (publish_at IS NULL OR publish_at <= ?) "
-             "AND (expires_at IS NULL OR expires_at > ?)")
+             "AND (expires_at IS NULL OR expires_at > ?) AND (cap_status IS NULL OR cap_status = 'Actual') "
+             "AND (msg_type IS NULL OR msg_type != 'Cancel')")
     found = list(core.rows(db, "announcements", where, [*targets, area + "/%", now, now]))
     found.sort(key=lambda a: (PRIORITY_ORDER.get(a["priority"], 9), -_stamp(a)))
     return found

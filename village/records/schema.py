@@ -53,13 +53,17 @@ RISK_LEVELS = ("none", "low", "medium", "high")
 PRIORITIES = ("normal", "urgent", "emergency")
 SEXES = ("female", "male")
 MONITORING_MIGRATION = "m009_monitoring"
+ALERTS_MIGRATION = "m041_alerts_prices"
+CAP_STATUSES = ("Actual", "Exercise", "System", "Test", "Draft")
+CAP_MSG_TYPES = ("Alert", "Update", "Cancel")
+SEVERITIES = ("Extreme", "Severe", "Moderate", "Minor", "Unknown")
 MIMES = ("image/jpeg", "image/png", "application/pdf")
 EVIDENCE_OWNERS = ("monitor_cases", "visits", "measures", "elder_profiles")
 
 
-def _added(*specs):
-    """Return fields added to an existing table by the monitoring migration."""
-    return tuple(dataclasses.replace(spec, since=MONITORING_MIGRATION) for spec in specs)
+def _added(*specs, since=MONITORING_MIGRATION):
+    """Return fields added to an existing table by a later migration (the monitoring one unless said)."""
+    return tuple(dataclasses.replace(spec, since=since) for spec in specs)
 
 TABLES = {
     "households": (
@@ -157,6 +161,17 @@ TABLES = {
         Field("priority", "choice", choices=PRIORITIES, default="normal"),
         Field("publish_at", "datetime"),
         Field("expires_at", "datetime"),
+        # An emergency alert (CAP 1.2 / GB/T 35965.1): one record per area it reaches, keyed by
+        # the first message's identifier; its Updates and Cancel rewrite the same records.
+        *_added(Field("alert_key", max_length=200),
+                Field("cap_id", max_length=200),
+                Field("cap_status", "choice", choices=CAP_STATUSES),
+                Field("msg_type", "choice", choices=CAP_MSG_TYPES),
+                Field("severity", "choice", choices=SEVERITIES),
+                Field("event", max_length=200),
+                Field("sender", max_length=200),
+                Field("instruction", "json", max_length=20_000),
+                since=ALERTS_MIGRATION),
     ),
     "market_prices": (
         Field("commodity", required=True),
@@ -165,6 +180,14 @@ TABLES = {
         Field("currency", default="CNY"),
         Field("market"),
         Field("observed_on", "date", required=True),
+        # The official price file's other columns (DOMAIN 5): price is its average, per unit.
+        *_added(Field("spec", max_length=100),
+                Field("category", max_length=100),
+                Field("province", max_length=40),
+                Field("origin", max_length=100),
+                Field("min_price", "float", minimum=0, maximum=1e9),
+                Field("max_price", "float", minimum=0, maximum=1e9),
+                since=ALERTS_MIGRATION),
     ),
     "monitor_cases": (
         Field("household_id", required=True, ref="households"),
@@ -227,9 +250,20 @@ TABLES = {
         Field("name", max_length=200),
         Field("taken_on", "date"),
     ),
+    # What a village reports back of an alert: received (synced down), shown on its kiosk, a
+    # clerk's confirmation. One per message (cap_id) and village; born in the village.
+    "alert_receipts": (
+        Field("announcement_id", required=True, ref="announcements"),
+        Field("cap_id", required=True, max_length=200),
+        Field("delivered_at", "datetime"),
+        Field("displayed_at", "datetime"),
+        Field("acknowledged_at", "datetime"),
+        Field("acknowledged_by", max_length=100),
+    ),
 }
 # Tables the monitoring migration added (the others are made by the first migration).
-NEW_TABLES = {MONITORING_MIGRATION: ("attachments", "monitor_cases", "measures", "elder_profiles", "monitor_thresholds")}
+NEW_TABLES = {MONITORING_MIGRATION: ("attachments", "monitor_cases", "measures", "elder_profiles", "monitor_thresholds"),
+              ALERTS_MIGRATION: ("alert_receipts",)}
 
 # Tables written only at a hub (county, province) and shown in villages: they reach a village
 # only downward, and a push that carries one is refused. Every other table is born in villages

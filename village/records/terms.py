@@ -73,6 +73,21 @@ EVIDENCE_KINDS = terms(
     photo=N_("photo"), notice_photo=N_("photo of the posted notice"),
 )
 
+# Emergency alerts (DOMAIN 4): a CAP severity's warning colour (红 橙 黄 蓝), its CSS name and words.
+# An alert of one of these colours fills the kiosk's screen; one of unknown severity is urgent only.
+ALERT_COLOURS = MappingProxyType({
+    "Extreme": ("red", N_("Red warning")), "Severe": ("orange", N_("Orange warning")),
+    "Moderate": ("yellow", N_("Yellow warning")), "Minor": ("blue", N_("Blue warning")),
+})
+CAP_STATUS_WORDS = terms(Actual=N_("actual"), Exercise=N_("exercise"), System=N_("system message"),
+                         Test=N_("test"), Draft=N_("draft"))
+
+# Market prices (DOMAIN 5): what a unit of the official file is worth in 元/公斤, the one unit stored.
+PRICE_UNIT = "元/公斤"
+PRICE_UNITS = MappingProxyType({"元/公斤": 1, "元/千克": 1, "元/kg": 1, "元/斤": 2, "元/500克": 2})
+PRICE_STALE_DAYS = 3  # a price older than this many days is shown as stale
+PRICE_JUMP = 3  # a price more than this many times (or less than 1/this of) the last one is a warning
+
 ALL = (PROGRAMMES, CATEGORIES, RISKS, CHANNELS, MEASURE_TYPES, ELIMINATIONS, TIERS, VISIT_MODES, LABOUR, HEALTH,
        SCHOOL_STAGES, WORK, PLOT_CONDITIONS, EVIDENCE_KINDS)
 

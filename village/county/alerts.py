@@ -1,0 +1,107 @@
+"""County alert pages (/county/alerts): each alert with the villages it has and has not reached, CAP upload, a new alert."""
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+
+from village.county.areas import chosen_area, trail
+from village.county.views import COUNTY
+from village.errors import Problem
+from village.records import alerts as alert_records, cap, receipts
+from village.records.notices import localized
+from village.records.terms import ALERT_COLOURS, CAP_STATUS_WORDS
+from village.records.validate import ValidationError
+from village.web.auth import role_required
+from village.web.db import get_db
+from village.web.forms import problems_by_field
+from village.web.i18n import current_language, gettext
+
+bp = Blueprint("county_alerts", __name__, url_prefix="/county/alerts")
+MAX_HOURS = 7 * 24  # an alert written here lasts at most a week; a longer one is a notice
+
+
+def _page(area, problems=None, form=None, status=200):
+    """Render the alerts page for `area`, with the upload's or the form's problems marked."""
+    node, db, lang = current_app.config["NODE"], get_db(), current_language()
+    shown = receipts.reach(db, area)
+    for alert in shown:
+        alert.update(title_text=localized(alert["title"], lang), instruction_text=localized(alert["instruction"], lang),
+                     colour=ALERT_COLOURS.get(alert["severity"], (None, None)),
+                     status_word=CAP_STATUS_WORDS.get(alert["cap_status"]))
+    names = dict(db.execute("SELECT area, name FROM nodes WHERE revoked_at IS NULL").fetchall())
+    targets = [(p, names.get(p, p)) for p in alert_records.known_paths(db, node)]
+    return render_template("county/alerts.html", area=area, trail=trail(area, node.area, names), alerts=shown,
+                           problems=problems or {}, form=form or {}, targets=targets, levels=ALERT_COLOURS,
+                           max_hours=MAX_HOURS), status
+
+
+@bp.get("/")
+@role_required(*COUNTY)
+def alerts():
+    """List the alerts reaching the chosen area, each with the villages not reached yet first."""
+    return _page(chosen_area(current_app.config["NODE"]))
+
+
+@bp.post("/import")
+@role_required(*COUNTY)
+def import_file():
+    """Import an uploaded CAP / GB/T 35965.1 file; the page again with its problem when refused."""
+    node = current_app.config["NODE"]
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _page(node.area, {"file": [gettext("Choose the alert's XML file.")]}, status=422)
+    data = upload.stream.read(cap.MAX_BYTES + 1)  # a larger file is refused from this much
+    try:
+        outcome = alert_records.import_cap(get_db(), node, data, actor=g.user)
+    except Problem as exc:
+        return _page(node.area, {"file": [exc.say(gettext)]}, status=422)
+    flash(_said(outcome), "info")
+    return redirect(url_for(".alerts"))
+
+
+def _said(outcome):
+    words = {"published": gettext("Alert published to %(areas)s.", areas=", ".join(outcome.areas)),
+             "updated": gettext("Update applied to %(areas)s.", areas=", ".join(outcome.areas)),
+             "cancelled": gettext("Alert withdrawn from %(areas)s.", areas=", ".join(outcome.areas)),
+             "duplicate": gettext("This message was imported before; nothing was changed."),
+             "recorded": gettext("An acknowledgement or error report: recorded, nothing published.")}
+    said = words[outcome.kind]
+    if outcome.status != "Actual" and outcome.kind in ("published", "updated"):
+        said += " " + gettext("It is not an actual alert: villages keep it but residents are not shown it.")
+    return said
+
+
+@bp.post("/new")
+@role_required(*COUNTY)
+def new():
+    """Publish an alert written on this page; the form again with its problems marked."""
+    node, form = current_app.config["NODE"], request.form
+    problems = _form_problems(form, alert_records.known_paths(get_db(), node))
+    if problems:
+        return _page(node.area, problems, form, 422)
+    try:
+        outcome = alert_records.compose(get_db(), node, form["headline"].strip(), form.get("description", "").strip(),
+                                        form.get("instruction", "").strip(), form["severity"], form["area"],
+                                        int(form["hours"]), current_language(), actor=g.user)
+    except ValidationError as exc:
+        return _page(node.area, problems_by_field(exc.problems, {"title": "headline", "body": "description"}),
+                     form, 422)
+    flash(_said(outcome), "info")
+    return redirect(url_for(".alerts"))
+
+
+def _form_problems(form, targets):
+    """Return {field: [message]} for the new-alert form (nothing saved when any)."""
+    problems = {}
+    if not form.get("headline", "").strip():
+        problems["headline"] = [gettext("Write what the alert is about.")]
+    elif len(form["headline"]) > 200:
+        problems["headline"] = [gettext("At most %(n)s characters.", n=200)]
+    for name in ("description", "instruction"):
+        if len(form.get(name, "")) > 2000:
+            problems[name] = [gettext("At most %(n)s characters.", n=2000)]
+    if form.get("severity") not in ALERT_COLOURS:
+        problems["severity"] = [gettext("Choose the warning's colour.")]
+    if form.get("area") not in targets:
+        problems["area"] = [gettext("Choose where to send it.")]
+    hours = form.get("hours", "")
+    if not (hours.isdigit() and 1 <= int(hours) <= MAX_HOURS):
+        problems["hours"] = [gettext("Give a number of hours from 1 to %(max)s.", max=MAX_HOURS)]
+    return problems

@@ -1,0 +1,82 @@
+"""County price pages (/county/prices): the latest prices with their trend lines, and the file import with its preview."""
+import datetime
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+
+from village.county.areas import chosen_area, trail
+from village.county.views import COUNTY
+from village.records import prices as price_records
+from village.records.files import ImportRefused
+from village.records.terms import PRICE_STALE_DAYS
+from village.web.auth import role_required
+from village.web.db import get_db
+from village.web.i18n import gettext
+from village.web.sparkline import sparkline
+
+bp = Blueprint("county_prices", __name__, url_prefix="/county/prices")
+
+
+@bp.get("/")
+@role_required(*COUNTY)
+def prices():
+    """List each commodity's latest price at each market with its trend line; stale prices marked."""
+    node = current_app.config["NODE"]
+    area = chosen_area(node)
+    lines = price_records.series(get_db(), area)
+    for line in lines:
+        line["svg"] = sparkline([p["price"] for p in line["points"]],
+                                gettext("Trend of %(name)s, last %(n)s prices", name=line["commodity"],
+                                        n=len(line["points"])))
+    return render_template("county/prices.html", area=area, trail=trail(area, node.area), lines=lines,
+                           stale_days=PRICE_STALE_DAYS, today=datetime.date.today())
+
+
+@bp.post("/preview")
+@role_required(*COUNTY)
+def preview():
+    """Check an uploaded price file and show every row with its problems; nothing is saved yet."""
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _refused([(None, "", gettext("Choose the price file (CSV)."), {})])
+    return _checked(upload.stream.read(price_records.MAX_BYTES + 1))
+
+
+@bp.post("/publish")
+@role_required(*COUNTY)
+def publish():
+    """Publish the previewed file (sent back as text): checked again, all or nothing."""
+    text = request.form.get("content", "")
+    checked = _check(text.encode("utf-8"))
+    if checked is None or checked.problems:
+        return _checked(text.encode("utf-8"))
+    written = price_records.publish(get_db(), current_app.config["NODE"], checked.rows)
+    flash(gettext("Published %(n)s prices (%(new)s new or changed).", n=len(checked.rows), new=written), "info")
+    return redirect(url_for(".prices"))
+
+
+def _check(data):
+    try:
+        return price_records.check(get_db(), data)
+    except ImportRefused:
+        return None
+
+
+def _checked(data):
+    """Render the preview of price file bytes: its rows, their problems and warnings (422 when any problem)."""
+    try:
+        checked = price_records.check(get_db(), data)
+    except ImportRefused as exc:
+        return _refused(exc.problems)
+    by_row = {}
+    for number, column, message, params in checked.problems + checked.warnings:
+        by_row.setdefault(number, []).append((column, gettext(message) % params))
+    bad = {p[0] for p in checked.problems}
+    return render_template("county/prices_preview.html", checked=checked, by_row=by_row, bad=bad,
+                           file_problems=[]), 422 if checked.problems else 200
+
+
+def _refused(problems):
+    """Render the preview page for a file that could not be read at all."""
+    said = [(gettext("row %(row)s", row=row) + ": " if row else "") + (f"{column}: " if column else "")
+            + gettext(message) % params for row, column, message, params in problems]
+    return render_template("county/prices_preview.html", checked=None, by_row={}, bad=set(), file_problems=said), 422
