@@ -40,6 +40,13 @@ POLICY = {
     "clerk_visits": CLERKS,
     "clerk_care": CLERKS,
     "field": FIELD,
+    # The field app's shell and what its service worker keeps offline: no record and no user in them.
+    "field.home": PUBLIC,
+    "field.worker": PUBLIC,
+    "field.manifest": PUBLIC,
+    "field.forms": PUBLIC,
+    "field.words": PUBLIC,
+    "field.node_key": PUBLIC,  # a public key
     "county": COUNTY,
     "sync.ping": PUBLIC,
     "sync": NODES,

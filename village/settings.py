@@ -32,6 +32,11 @@ SETTINGS = (
     Setting("public_base_url", str, "", "VILLAGE_PUBLIC_BASE_URL", "Address people reach this node at, e.g. http://192.168.1.10:8080: certificate QR codes link there (never to the Host a request named)."),
     Setting("status_lookups_per_minute", int, 10, "VILLAGE_STATUS_LOOKUPS_PER_MINUTE", "Ticket lookups one address may make per minute (guessing tickets is slowed)."),
     Setting("api_requests_per_minute", int, 600, "VILLAGE_API_REQUESTS_PER_MINUTE", "Requests one API token may make per minute, per serving process."),
+    Setting("field_kill_switch", int, 0, "VILLAGE_FIELD_KILL_SWITCH", "1: tablets drop the field app's service worker and cached files at next contact (records kept on them stay)."),
+    Setting("field_offline_days", int, 14, "VILLAGE_FIELD_OFFLINE_DAYS", "Days a field worker may unlock a tablet offline after their last online login."),
+    Setting("field_idle_minutes", int, 5, "VILLAGE_FIELD_IDLE_MINUTES", "Idle time after which the field app locks (the worker unlocks with their password)."),
+    Setting("field_unlock_attempts", int, 5, "VILLAGE_FIELD_UNLOCK_ATTEMPTS", "Wrong passwords after which a tablet refuses offline unlock until the worker logs in online."),
+    Setting("field_pbkdf2_iterations", int, 600_000, "VILLAGE_FIELD_PBKDF2_ITERATIONS", "PBKDF2-SHA256 rounds of the tablet's offline password check and key (measured: bench/field_bench.py)."),
     Setting("speech_engine", str, "espeak-ng", "VILLAGE_SPEECH_ENGINE", "Command that speaks the kiosk's read-aloud audio (empty: no speech)."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
