@@ -40,6 +40,10 @@ class Restartable:
 
     def stop(self):
         if self.server is not None:
+            # The node leaves range: kept-alive connections go too (else a browser's next request waits on them).
+            for channel in list(self.server._map.values()):
+                if channel is not self.server:
+                    channel.close()
             self.server.close()
             self.server.task_dispatcher.shutdown()
             self.server = None

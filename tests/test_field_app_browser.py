@@ -44,7 +44,10 @@ def tablet(browser, tmp_path):
             str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
             viewport={"width": 800, "height": 1280}, has_touch=True)
         opened.append(context)
-        return context, context.pages[0] if context.pages else context.new_page()
+        page = context.pages[0] if context.pages else context.new_page()
+        page.on("console", lambda message: print("console:", message.type, message.text))
+        page.on("pageerror", lambda error: print("pageerror:", error))
+        return context, page
 
     yield launch
     for context in opened:
@@ -55,7 +58,11 @@ def tablet(browser, tmp_path):
 
 
 def ready(page):
-    page.wait_for_selector("body[data-ready=true]")
+    try:
+        page.wait_for_selector("body[data-ready=true]", timeout=10000)
+    except Exception:
+        print("URL", page.url, page.content()[:3000])
+        raise
 
 
 def online_login(page, url, user):
@@ -73,6 +80,7 @@ def enroll(page, url, user):
     page.fill("#c-password", PASSWORD)
     page.click("#confirm button[type=submit]")
     page.wait_for_selector("#mine", state="attached")
+    expect(page.locator("button.row").first).to_be_visible()  # the village's households, after the first sync
 
 
 def unlock(page, user):
@@ -80,6 +88,7 @@ def unlock(page, user):
     page.fill("#u-password", PASSWORD)
     page.click("#unlock button[type=submit]")
     page.wait_for_selector("#mine", state="attached")
+    expect(page.locator("button.row").first).to_be_visible()  # the village's households
 
 
 def sw_ready(page):
@@ -179,7 +188,7 @@ def test_a_second_worker_cannot_read_the_first_workers_records_but_pushes_them(n
     unlock(page, "field2")
     page.click("#sync-now")
     expect(page.locator("#s-unsynced")).to_have_text("0")
-    assert [v["visitor"] for v in core.rows(db, "visits")] == ["field1"]
+    assert [v["visitor"] for v in core.rows(db, "visits", "visitor LIKE 'field%'")] == ["field1"]
 
 
 def test_wrong_passwords_past_the_limit_lock_offline_unlock(node_server, tablet):
@@ -188,13 +197,17 @@ def test_wrong_passwords_past_the_limit_lock_offline_unlock(node_server, tablet)
     page.click("text=Log out")
     page.wait_for_selector("#add-worker")
     node_server.stop()
-    for _ in range(5):
+    for left in (4, 3, 2, 1):
         page.fill("#u-password", "wrong password")
         page.click("#unlock button[type=submit]")
-        page.wait_for_timeout(300)
+        expect(page.locator("#message")).to_have_text(f"Wrong password. {left} tries left.")
+    for _ in range(3):  # in parallel, as fast as a script could: none gets past the limit
+        page.fill("#u-password", "wrong password")
+        page.click("#unlock button[type=submit]")
     page.fill("#u-password", PASSWORD)
     page.click("#unlock button[type=submit]")
-    page.wait_for_timeout(500)
+    expect(page.locator("#message")).to_contain_text("Too many wrong passwords")
+    page.wait_for_timeout(2000)
     assert page.locator("#mine").count() == 0
     assert "Too many wrong passwords" in page.inner_text("#message")
 
@@ -208,7 +221,7 @@ def test_an_update_waits_for_an_empty_outbox(node_server, tablet, monkeypatch, d
     first = page.evaluate(caches)
     node_server.stop()
     capture_visit(page, 1)
-    db.execute("DELETE FROM sessions")  # the online session is gone: nothing can be sent
+    db.execute("DELETE FROM web_sessions")  # the online session is gone: nothing can be sent
     db.commit()
     node_server.start()
     monkeypatch.setattr(assets, "version", lambda node: "v2")
@@ -224,7 +237,7 @@ def test_an_update_waits_for_an_empty_outbox(node_server, tablet, monkeypatch, d
     while page.evaluate(caches) != ["field-v2"] and time.time() < deadline:
         page.wait_for_timeout(200)
     assert page.evaluate(caches) == ["field-v2"]
-    assert len(list(core.rows(db, "visits"))) == 1
+    assert len(list(core.rows(db, "visits", "visitor = 'field1'"))) == 1
 
 
 def test_a_tablet_clock_a_day_off_is_flagged(node_server, tablet):

@@ -72,7 +72,12 @@ async function logout() {
 
 const hooks = {
   confirm: (password) => sync.confirm(password).catch(() => false),
-  unlocked: () => { screens.say(""); syncOnce(); return screens.home(hooks); },
+  unlocked: async () => {
+    screens.say("");
+    await screens.home(hooks);
+    // The first sync may bring the village's households: show them if the worker is still on the home screen.
+    if (await syncOnce() && session.worker() && document.getElementById("mine")) await screens.home(hooks);
+  },
   saved: async () => { await refreshCounts(); syncOnce(); await maybeActivate(); },
   logout,
   exportUnsynced,

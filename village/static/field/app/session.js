@@ -29,21 +29,30 @@ export async function touchOnline(online) {
   if (profile) await put("workers", {...profile, lastOnline: Date.now(), limits: online.limits});
 }
 
-export async function unlock(username, password) {
+let checking = Promise.resolve();
+
+export function unlock(username, password) {
+  // One check at a time: tries made in parallel must not slip past the attempt limit.
+  const result = checking.then(() => check(username, password));
+  checking = result.catch(() => null);
+  return result;
+}
+
+async function check(username, password) {
   // Return {ok} or {error, left}: refused past the attempt limit or the maximum offline age.
   const profile = await get("workers", username);
   if (!profile) return {error: "unknown"};
   const {unlock_attempts: attempts, offline_days: days} = profile.limits;
   if (profile.failures >= attempts) return {error: "attempts"};
   if (Date.now() - profile.lastOnline > days * DAY_MS) return {error: "age", days};
+  // Counted before the slow check, so closing the app during it does not give a free try.
+  await put("workers", {...profile, failures: profile.failures + 1});
   const key = await openProfile(profile, password);
   if (!key) {
-    profile.failures += 1;
-    await put("workers", profile);
-    return profile.failures >= attempts ? {error: "attempts"} : {error: "password", left: attempts - profile.failures};
+    const left = attempts - profile.failures - 1;
+    return left <= 0 ? {error: "attempts"} : {error: "password", left};
   }
-  profile.failures = 0;
-  await put("workers", profile);
+  await put("workers", {...profile, failures: 0});
   start(profile, key);
   return {ok: true};
 }

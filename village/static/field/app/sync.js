@@ -78,5 +78,5 @@ export async function snapshot() {
 
 export async function logout() {
   const form = new URLSearchParams({csrf_token: csrf});
-  await fetch("/logout", {method: "POST", body: form, credentials: "same-origin", redirect: "manual"});
+  await call("/logout", {method: "POST", body: form, redirect: "manual"}, PING_TIMEOUT_MS);
 }
