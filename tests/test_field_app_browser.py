@@ -246,3 +246,42 @@ def test_a_tablet_clock_a_day_off_is_flagged(node_server, tablet):
     enroll(page, node_server.url, "field1")
     page.wait_for_selector("#s-clock:not([hidden])")
     assert "24.0 hours" in page.inner_text("#s-clock")
+
+
+SMALL_TARGETS = """() => [...document.querySelectorAll('a, button, select, textarea, input:not([type=radio]):not([type=checkbox]), label.choice')]
+  .filter(el => el.offsetParent !== null && el.type !== 'hidden')
+  .map(el => [el, el.getBoundingClientRect()])
+  .filter(([el, r]) => r.height < 48 || r.width < 48)
+  .map(([el, r]) => el.outerHTML.slice(0, 80) + ` ${Math.round(r.width)}x${Math.round(r.height)}`)"""
+
+
+@pytest.mark.parametrize("lang", ("zh_Hans", "ug", "en"))
+def test_axe_touch_targets_and_words_in_every_language(node_server, tablet, lang):
+    from axe_playwright_python.sync_playwright import Axe
+
+    context, page = tablet()
+    enroll(page, node_server.url, "field1")
+    page.click(f"#langs button[data-lang={lang}]")
+    expect(page.locator("html")).to_have_attribute("lang", lang.replace("_", "-"))
+    assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ug" else "ltr")
+    problems = []
+    screens = [("home", None), ("visit", "#main .actions button.primary"), ("visit-problems", "#save"),
+               ("household", None)]
+    for name, click in screens:
+        if name == "household":
+            page.locator("#main .actions button").last.click()  # Cancel
+            page.locator("button.row").first.click()
+        elif click:
+            page.click(click)
+        page.wait_for_timeout(200)
+        results = Axe().run(page)
+        if results.violations_count:
+            problems.append(f"{name}: {results.generate_report()}")
+        small = page.evaluate(SMALL_TARGETS)
+        if small:
+            problems.append(f"{name}: touch targets under 48 px: {small}")
+    assert not problems, "\n\n".join(problems)
+    if lang == "en":
+        page.click("text=Back")
+        for action in ("New visit", "Sync now", "Log out", "Export unsynced"):
+            expect(page.get_by_role("button", name=action, exact=True)).to_have_count(1)
