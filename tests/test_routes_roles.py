@@ -42,6 +42,13 @@ POLICY = {
     "field": FIELD,
     "tablets": CLERKS,  # enroll and revoke tablets, the node's CA and how to install it
     "tablets.ca_certificate": PUBLIC,  # the CA certificate: public, downloaded before the tablet trusts HTTPS
+    # The field app's shell and what its service worker keeps offline: no record and no user in them.
+    "field.home": PUBLIC,
+    "field.worker": PUBLIC,
+    "field.manifest": PUBLIC,
+    "field.forms": PUBLIC,
+    "field.words": PUBLIC,
+    "field.node_key": PUBLIC,  # a public key
     "county": COUNTY,
     "county_conflicts": COUNTY,  # county staff resolve conflicts: it is their daily work, not an admin's
     "county_quarantine": COUNTY,  # releasing runs every check again: county staff, like the CLI's operator

@@ -49,6 +49,9 @@ REGISTRY = {
     "http_error": _e(400, N_("This request was refused (HTTP %(status)s).")),
     "internal": _e(500, N_("The service point could not show this page. Please try again, or tell the clerk.")),
     "invalid": _e(422, N_("These values cannot be saved: %(problems)s")),
+    # The field app's own JSON answers (village/field/views.py).
+    "field.wrong_password": _e(422, N_("This password is not the one of your account.")),
+    "field.bad_push": _e(400, N_("Send {\"entries\": [...]}: at most %(max)s sealed outbox entries.")),
     # A node's data directory and identity.
     "node.no_data_dir": _e(400, N_("Say which data directory to use: --data DIR or the VILLAGE_DATA variable.")),
     "node.missing": _e(404, N_("%(dir)s holds no node yet. Run: village init --data %(dir)s …")),

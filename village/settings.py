@@ -37,6 +37,11 @@ SETTINGS = (
     Setting("tls_cert_file", str, "", "VILLAGE_TLS_CERT_FILE", "A real certificate chain (PEM) to serve HTTPS with instead of the node's own CA's (e.g. a county with a domain)."),
     Setting("tls_key_file", str, "", "VILLAGE_TLS_KEY_FILE", "The private key (PEM) of tls_cert_file."),
     Setting("county_goal_percent", int, 90, "VILLAGE_COUNTY_GOAL_PERCENT", "At a hub: the share of due visits done below which the completeness page shows red, where no goal is set for the area."),
+    Setting("field_kill_switch", int, 0, "VILLAGE_FIELD_KILL_SWITCH", "1: tablets drop the field app's service worker and cached files at next contact (records kept on them stay)."),
+    Setting("field_offline_days", int, 14, "VILLAGE_FIELD_OFFLINE_DAYS", "Days a field worker may unlock a tablet offline after their last online login."),
+    Setting("field_idle_minutes", int, 5, "VILLAGE_FIELD_IDLE_MINUTES", "Idle time after which the field app locks (the worker unlocks with their password)."),
+    Setting("field_unlock_attempts", int, 5, "VILLAGE_FIELD_UNLOCK_ATTEMPTS", "Wrong passwords after which a tablet refuses offline unlock until the worker logs in online."),
+    Setting("field_pbkdf2_iterations", int, 600_000, "VILLAGE_FIELD_PBKDF2_ITERATIONS", "PBKDF2-SHA256 rounds of the tablet's offline password check and key (measured: bench/field_bench.py)."),
     Setting("speech_engine", str, "espeak-ng", "VILLAGE_SPEECH_ENGINE", "Command that speaks the kiosk's read-aloud audio (empty: no speech)."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}

@@ -1,6 +1,129 @@
-"""The field app's home page: where the shared login lands a field worker (the app is issue #12)."""
-from village.i18n_markers import N_
-from village.web.home import home_blueprint
+"""The field app (/field/): its shell, service worker, manifest, forms and words, public and cached on tablets;
+the worker's JSON under /field/api/ (who is logged in, password check, outbox, snapshot)."""
+import json
 
-bp = home_blueprint("field", N_("Field app"), N_("The field app is set up on this node. Its pages for household "
-                                                 "visits and plot checks come with a later update."))
+from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
+from flask_wtf.csrf import generate_csrf
+
+from sync.clock import wall_ms
+from village.errors import Problem
+from village.field import assets, outbox
+from village.field.snapshot import snapshot
+from village.keys import public_key_text, sealing_key
+from village.settings import LANGUAGES, RTL_LANGUAGES
+from village.users import check_password, roles_for
+from village.web import throttle
+from village.web.auth import client_ip, role_required
+from village.web.db import get_db
+
+bp = Blueprint("field", __name__, url_prefix="/field")
+FIELD_ROLES = roles_for("field")
+SHELL_FILES = ("app.css", "app.js")
+ICONS = (192, 512)
+
+
+def _node():
+    return current_app.config["NODE"]
+
+
+def _static(path):
+    return url_for("static", filename=path, v=assets.static_hashes()[path])
+
+
+def _json(data):
+    return Response(data, mimetype="application/json")
+
+
+@bp.get("/")
+def home():
+    """Serve the app's shell: no record and no user in it, so the service worker can keep it offline."""
+    node = _node()
+    return render_template("field/shell.html", static=_static, node_lang=node.lang, languages=LANGUAGES,
+                           rtl_languages=RTL_LANGUAGES)
+
+
+@bp.get("/sw.js")
+def worker():
+    """Serve the service worker, with its version and the list of files it keeps offline."""
+    precache = [url_for("field.home"), url_for("field.manifest"), url_for("field.forms")]
+    precache += [url_for("field.words", lang=lang) for lang in LANGUAGES]
+    precache += [_static(path) for path in assets.static_hashes()]
+    body = render_template("field/sw.js", version=assets.version(_node()), precache=json.dumps(precache),
+                           kill=bool(_node().setting("field_kill_switch")))
+    # The browser checks for a new worker at each visit; never from an HTTP cache.
+    return Response(body, mimetype="text/javascript", headers={"Cache-Control": "no-cache"})
+
+
+@bp.get("/manifest.webmanifest")
+def manifest():
+    """Serve the manifest that makes the app installable (name, icons, start page, portrait)."""
+    body = {"name": f"{_node().name}", "short_name": _node().name[:12], "start_url": url_for("field.home"),
+            "scope": url_for("field.home"), "display": "standalone", "orientation": "portrait",
+            "background_color": "#ffffff", "theme_color": "#14532d",
+            "icons": [{"src": _static(f"field/app/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
+                      for size in ICONS]}
+    return Response(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+
+
+@bp.get("/forms.json")
+def forms():
+    """Serve the description of every form, drawn from the record declarations."""
+    return _json(assets.forms_json())
+
+
+@bp.get("/words/<lang>.json")
+def words(lang):
+    """Serve the app's words in `lang`."""
+    if lang not in LANGUAGES:
+        raise Problem("not_found")
+    return _json(assets.words_json(lang))
+
+
+@bp.get("/api/node-key")
+def node_key():
+    """Serve the node's public sealing key: tablets seal their outbox entries to it."""
+    node = _node()
+    return jsonify({"key": public_key_text(node.data_dir), "node_id": node.node_id, "area": node.area})
+
+
+@bp.get("/api/me")
+@role_required(*FIELD_ROLES)
+def me():
+    """Tell the app who is logged in online, with the node's time, the CSRF token and the app's limits."""
+    node = _node()
+    limits = {name: node.setting(f"field_{name}") for name in
+              ("offline_days", "idle_minutes", "unlock_attempts", "pbkdf2_iterations", "kill_switch")}
+    return jsonify({"username": g.user, "role": g.role, "area": node.area, "node_name": node.name,
+                    "time": wall_ms(), "csrf": generate_csrf(), "limits": limits})
+
+
+@bp.post("/api/confirm")
+@role_required(*FIELD_ROLES)
+def confirm():
+    """Check the logged-in worker's password again (before the tablet derives their offline key)."""
+    db, ip = get_db(), client_ip()
+    password = str((request.get_json(silent=True) or {}).get("password", ""))
+    if throttle.login_wait(db, g.user, ip) or check_password(db, g.user, password) is None:
+        throttle.login_failed(db, g.user, ip)
+        raise Problem("field.wrong_password")
+    throttle.login_succeeded(db, g.user, ip)
+    return jsonify({"ok": True, "time": wall_ms()})
+
+
+@bp.post("/api/outbox")
+@role_required(*FIELD_ROLES)
+def push():
+    """Open and save sealed outbox entries (any worker's); answer which were accepted and which refused."""
+    entries = (request.get_json(silent=True) or {}).get("entries") if request.is_json else None
+    if not isinstance(entries, list) or len(entries) > outbox.MAX_ENTRIES:
+        raise Problem("field.bad_push", max=outbox.MAX_ENTRIES)
+    node = _node()
+    answer = outbox.apply(get_db(), node, sealing_key(node.data_dir), entries, g.user)
+    return jsonify({**answer, "time": wall_ms()})
+
+
+@bp.get("/api/snapshot")
+@role_required(*FIELD_ROLES)
+def assignment():
+    """Serve the households, members, plots and plantings the worker may visit (the whole village, for now)."""
+    return jsonify({**snapshot(get_db(), _node()), "time": wall_ms()})

@@ -14,7 +14,7 @@ from village.errors import Problem
 from village.web.i18n import gettext as _
 
 # Everything under these paths answers JSON, errors included (the sync client reads them).
-JSON_PREFIXES = ("/sync/", "/api/")
+JSON_PREFIXES = ("/sync/", "/api/", "/field/api/")
 # The registered code of each HTTP error Flask or Werkzeug raises; any other is "http_error".
 HTTP_CODES = {400: "bad_request", 404: "not_found", 405: "method_not_allowed", 413: "too_large",
               500: "internal"}

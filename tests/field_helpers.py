@@ -1,0 +1,49 @@
+"""Helpers of the field app tests: sealing an outbox entry as a tablet does, a server that can stop and start."""
+import base64
+import json
+import os
+import threading
+
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives import hashes
+
+from village.field.outbox import INFO, _raw
+
+
+def seal(node_key_text, entry_id, payload):
+    """Return the sealed entry a tablet would send for `payload` (the scheme of static/field/app/crypt.js)."""
+    node_key = X25519PublicKey.from_public_bytes(base64.b64decode(node_key_text))
+    ephemeral = X25519PrivateKey.generate()
+    eph_raw = _raw(ephemeral.public_key())
+    key = HKDF(hashes.SHA256(), 32, salt=eph_raw + _raw(node_key), info=INFO).derive(ephemeral.exchange(node_key))
+    iv = os.urandom(12)
+    sealed = AESGCM(key).encrypt(iv, json.dumps(payload).encode(), entry_id.encode())
+    b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
+    return {"id": entry_id, "eph": b64(eph_raw), "iv": b64(iv), "ct": b64(sealed)}
+
+
+class Restartable:
+    """A node's app served by waitress on one fixed port, stopped and started again (the node out of range)."""
+
+    def __init__(self, app, port):
+        self.app, self.port, self.server = app, port, None
+        self.url = f"http://127.0.0.1:{port}"
+
+    def start(self):
+        from waitress.server import create_server
+
+        self.server = create_server(self.app, host="127.0.0.1", port=self.port, threads=4, asyncore_use_poll=True)
+        threading.Thread(target=self.server.run, daemon=True).start()
+        return self
+
+    def stop(self):
+        if self.server is not None:
+            # The node leaves range: kept-alive connections go too (else a browser's next request waits on them).
+            for channel in list(self.server._map.values()):
+                if channel is not self.server:
+                    channel.close()
+            self.server.close()
+            self.server.task_dispatcher.shutdown()
+            self.server = None

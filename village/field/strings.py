@@ -1,0 +1,36 @@
+"""The words of the field app's own screens, marked for the catalogs; the app gets them translated as JSON.
+
+The JavaScript looks each one up by its English text (`t("Save")`); tests/test_field_app.py
+checks that every text the scripts ask for is listed here.
+"""
+from village.i18n_markers import N_
+
+UI = (
+    N_("Field app"), N_("New visit"), N_("Save"), N_("Sync now"), N_("Log out"), N_("Export unsynced"),
+    N_("Unsynced"), N_("Last sync"), N_("never"), N_("Node reachable"), N_("Node not reachable"),
+    N_("Conflicts"), N_("Refused by the node"), N_("Tablet clock is off by %(hours)s hours: set the date and time."),
+    N_("Worker"), N_("Password"), N_("Unlock"), N_("Add a worker (online login)"),
+    N_("Workers on this tablet"), N_("Wrong password. %(left)s tries left."),
+    N_("Too many wrong passwords: log in online on the village Wi-Fi to unlock this tablet again."),
+    N_("Last online login was more than %(days)s days ago: log in online on the village Wi-Fi."),
+    N_("Type your password once more to use this tablet offline."),
+    N_("This password is not the one of your account."),
+    N_("Locked after a time without activity."),
+    N_("Storage kept when space runs low"), N_("Storage may be cleared by the browser when space runs low"),
+    N_("On an iPad, capture only in the app added to the Home Screen: Safari tabs lose their data after 7 days."),
+    N_("Households"), N_("Household"), N_("Kind of visit"), N_("Visit saved on this tablet."),
+    N_("Saved on this tablet."), N_("Please correct the marked fields."), N_("This field is required."),
+    N_("Too long: at most %(max)s characters."), N_("Not a number."), N_("Too small."), N_("Too large."),
+    N_("Not one of the choices."), N_("Take or choose a photo"), N_("Photo kept (%(kb)s KB)."),
+    N_("yes"), N_("no"), N_("not asked"), N_("Cancel"), N_("Back"), N_("Edit"), N_("New household"),
+    N_("New member"), N_("Members"), N_("Plots"), N_("New planting"),
+    N_("My records on this tablet"), N_("Logged out. %(count)s unsynced records are kept on this tablet "
+                                        "and will be sent at the next sync."),
+    N_("Logged out. Everything was synced."),
+    N_("An update of the app is ready. It installs when everything is synced."), N_("Update now"),
+    N_("Syncing…"),
+    N_("Log in online on the village Wi-Fi to send the records."),
+    N_("%(count)s unsynced records written to the file."), N_("Choose…"),
+    N_("The field app is switched off on this node. Your records stay on this tablet."),
+    N_("Status"),
+)

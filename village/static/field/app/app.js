@@ -1,0 +1,130 @@
+// The field app: starts offline from the service worker's cache, shows the status bar at all times, and
+// leads a worker from unlock to capture. See docs/field.md.
+import {loadWords, t, lang} from "./i18n.js";
+import {loadForms} from "./forms.js";
+import * as sync from "./sync.js";
+import * as session from "./session.js";
+import * as screens from "./screens.js";
+import {clockOff, onChange, refreshCounts, state, syncOnce, watch} from "./syncer.js";
+import {activateNow, maybeActivate, register} from "./update.js";
+import {all, getMeta, openStore, pending, setMeta} from "./store.js";
+
+const $ = (id) => document.getElementById(id);
+
+function fmtTime(ms) {
+  return ms ? new Date(ms).toLocaleString(lang.replace("_", "-")) : t("never");
+}
+
+function renderStatus() {
+  $("l-unsynced").textContent = t("Unsynced");
+  $("l-last").textContent = t("Last sync");
+  $("l-node").textContent = t("Status");
+  $("l-conflicts").textContent = t("Conflicts");
+  $("s-unsynced").textContent = String(state.unsynced);
+  $("s-last").textContent = fmtTime(state.lastSync);
+  $("s-node").textContent = state.reachable ? t("Node reachable") : t("Node not reachable");
+  $("s-node").className = state.reachable ? "good" : "bad";
+  $("s-conflicts").textContent = state.refused ? `${state.conflicts} · ${t("Refused by the node")}: ${state.refused}`
+    : String(state.conflicts);
+  $("s-clock").hidden = !clockOff();
+  $("s-clock").textContent = t("Tablet clock is off by %(hours)s hours: set the date and time.",
+                               {hours: (state.skew / 3600000).toFixed(1)});
+  $("sync-now").textContent = state.busy ? t("Syncing…") : t("Sync now");
+  if (state.needsLogin && state.unsynced) screens.say(t("Log in online on the village Wi-Fi to send the records."));
+}
+
+async function askPersistence() {
+  const kept = navigator.storage && navigator.storage.persist ? await navigator.storage.persist() : false;
+  await setMeta("persisted", kept);
+  $("s-storage").textContent = kept ? t("Storage kept when space runs low")
+    : t("Storage may be cleared by the browser when space runs low");
+  const iPad = /iPad|Macintosh/.test(navigator.userAgent) && navigator.maxTouchPoints > 1;
+  if (iPad && !matchMedia("(display-mode: standalone)").matches) {
+    $("s-storage").textContent += " " + t("On an iPad, capture only in the app added to the Home Screen: Safari tabs lose their data after 7 days.");
+  }
+}
+
+function exportUnsynced() {
+  // One file of the sealed outbox: only the node can read it; it applies each record once (by id).
+  pending().then(async (entries) => {
+    const file = {format: "village-field-outbox/1", made_at: Date.now(), node_key: await getMeta("nodeKey"),
+                  entries: entries.map(({id, eph, iv, ct}) => ({id, eph, iv, ct}))};
+    const url = URL.createObjectURL(new Blob([JSON.stringify(file)], {type: "application/json"}));
+    const link = Object.assign(document.createElement("a"), {href: url, download: `unsynced-${Date.now()}.json`});
+    document.body.append(link);
+    link.click();
+    link.remove();
+    setTimeout(() => URL.revokeObjectURL(url), 10000);
+    screens.say(t("%(count)s unsynced records written to the file.", {count: entries.length}));
+  });
+}
+
+async function logout() {
+  // Never deletes unsynced work: try to send it, then lock and keep what is left, and say so.
+  await syncOnce();
+  const left = (await pending()).length;
+  session.lock();
+  try { await sync.logout(); } catch (error) { /* offline: the session ends on the node by itself */ }
+  await start();
+  screens.say(left ? t("Logged out. %(count)s unsynced records are kept on this tablet and will be sent at the next sync.",
+                       {count: left}) : t("Logged out. Everything was synced."));
+}
+
+const hooks = {
+  confirm: (password) => sync.confirm(password).catch(() => false),
+  unlocked: async () => {
+    screens.say("");
+    await screens.home(hooks);
+    // The first sync may bring the village's households: show them if the worker is still on the home screen.
+    if (await syncOnce() && session.worker() && document.getElementById("mine")) await screens.home(hooks);
+  },
+  saved: async () => { await refreshCounts(); syncOnce(); await maybeActivate(); },
+  logout,
+  exportUnsynced,
+};
+
+async function start() {
+  // The first screen: an online login without a profile here asks for the password once more.
+  let online = null;
+  try { online = await sync.me(); } catch (error) { online = null; }
+  const known = online && (await all("workers")).some((w) => w.username === online.username);
+  if (online && !known) return screens.confirmScreen(online, hooks);
+  if (online) await session.touchOnline(online);
+  return screens.lockScreen(hooks);
+}
+
+function switchedOff() {
+  screens.say(t("The field app is switched off on this node. Your records stay on this tablet."));
+}
+
+async function boot() {
+  await loadWords();
+  if (!window.isSecureContext || !globalThis.crypto?.subtle) {
+    return;  // the page's red banner (web/_insecure_banner.html) says why and how to fix it
+  }
+  await Promise.all([loadForms(), openStore()]);
+  for (const button of document.querySelectorAll("#langs button")) {
+    button.addEventListener("click", async () => {
+      await loadWords(button.dataset.lang);
+      renderStatus();
+      session.worker() ? screens.home(hooks) : start();
+    });
+  }
+  onChange(renderStatus);
+  session.watchIdle(() => { start(); screens.say(t("Locked after a time without activity.")); });
+  $("sync-now").addEventListener("click", syncOnce);
+  $("update-now").addEventListener("click", activateNow);
+  await register((waiting) => {
+    $("s-update").hidden = !waiting;
+    $("s-update-text").textContent = t("An update of the app is ready. It installs when everything is synced.");
+    $("update-now").textContent = t("Update now");
+  }, switchedOff).catch(() => null);
+  await Promise.all([askPersistence(), refreshCounts()]);
+  renderStatus();
+  watch();
+  await start();
+  document.body.dataset.ready = "true";
+  syncOnce().then(maybeActivate);
+}
+
+boot();

@@ -1,0 +1,80 @@
+// The tablet's IndexedDB: worker profiles, each worker's encrypted records and photos, the sealed outbox,
+// and small facts (last sync, the node's key). A record and its outbox entry are written in one transaction
+// with durability "strict": both are on disk, or neither.
+const NAME = "village-field";
+const STORES = {workers: "username", records: "id", outbox: "id", snapshots: "owner", photos: "id", meta: "key"};
+let opened = null;
+
+export function openStore() {
+  opened = opened || new Promise((resolve, reject) => {
+    const request = indexedDB.open(NAME, 1);
+    request.onupgradeneeded = () => {
+      for (const [name, keyPath] of Object.entries(STORES)) {
+        const store = request.result.createObjectStore(name, {keyPath});
+        if (name === "records" || name === "photos") store.createIndex("owner", "owner");
+      }
+    };
+    request.onsuccess = () => resolve(request.result);
+    request.onerror = () => reject(request.error);
+  });
+  return opened;
+}
+
+const done = (request) => new Promise((resolve, reject) => {
+  request.onsuccess = () => resolve(request.result);
+  request.onerror = () => reject(request.error);
+});
+
+async function run(names, mode, work) {
+  // Run `work(stores)` in one transaction; resolve with its result once the transaction is committed.
+  const db = await openStore();
+  const tx = db.transaction(names, mode, mode === "readwrite" ? {durability: "strict"} : undefined);
+  const stores = Object.fromEntries([names].flat().map((n) => [n, tx.objectStore(n)]));
+  const result = work(stores);
+  await new Promise((resolve, reject) => {
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error("aborted"));
+  });
+  return result instanceof IDBRequest ? result.result : result;
+}
+
+export const get = (store, key) => run(store, "readonly", (s) => s[store].get(key));
+export const all = (store) => run(store, "readonly", (s) => s[store].getAll());
+export const put = (store, value) => run(store, "readwrite", (s) => s[store].put(value));
+export const count = (store) => run(store, "readonly", (s) => s[store].count());
+export const byOwner = (store, owner) => run(store, "readonly", (s) => s[store].index("owner").getAll(owner));
+
+export async function getMeta(key, fallback = null) {
+  const row = await get("meta", key);
+  return row ? row.value : fallback;
+}
+
+export const setMeta = (key, value) => put("meta", {key, value});
+
+export function saveWithEntry(record, entry, photos = []) {
+  // Write a worker's encrypted record, its sealed outbox entry (and its photos) in one strict transaction.
+  return run(["records", "outbox", "photos"], "readwrite", (s) => {
+    s.records.put(record);
+    s.outbox.put(entry);
+    for (const photo of photos) s.photos.put(photo);
+  });
+}
+
+export async function pending() {
+  // The outbox in the order it was written.
+  return (await all("outbox")).sort((a, b) => a.seq - b.seq);
+}
+
+export function removeEntries(ids) {
+  return run("outbox", "readwrite", (s) => ids.forEach((id) => s.outbox.delete(id)));
+}
+
+export function markRefused(refused) {
+  return run("outbox", "readwrite", (s) => {
+    for (const {id, problems} of refused) {
+      const request = s.outbox.get(id);
+      request.onsuccess = () => request.result && s.outbox.put({...request.result, refused: problems});
+    }
+  });
+}
