@@ -97,7 +97,7 @@ def test_open_redirect_refused(open_app, users):
 @pytest.mark.parametrize("role, home, shown", [
     ("clerk", "/clerk/households", "农户"),
     ("fieldworker", "/field/", 'id="sync-now"'),  # the field app's shell
-    ("county", "/county/", "本节点已设置好县级页面。"),
+    ("county", "/county/", "总览"),  # the county overview
     ("admin", "/clerk/households", "农户"),
 ])
 def test_one_login_lands_every_role_on_its_own_home(make_node, role, home, shown):
