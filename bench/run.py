@@ -12,6 +12,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+from api_bench import api  # noqa: E402
 from dataset import farm_records  # noqa: E402
 from pages_bench import pages  # noqa: E402
 from pouch import replicate  # noqa: E402
@@ -54,6 +55,7 @@ def main():
     results["lossy"] = step("lossy 2G link", lossy, work)
     page_results, memory = step("pages at 100,000 households", pages, keep)
     results["pages"], results["memory"] = page_results, memory
+    results["api"] = step("JSON API at 100,000 households", api, keep)  # the pages' village, built once
     results["county_load"] = step("county under load", county_load, work)
     results["speech"] = step("kiosk speech on one core", speech_on_one_core)
     (HERE / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
