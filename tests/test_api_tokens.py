@@ -109,4 +109,7 @@ def test_the_reference_page_is_served_offline(client):
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "/api/households/{row_id}/transitions" not in text
     assert "/api/service_requests/{row_id}/transitions" in text and "households_new" in text
+    # Each step of a case has its body, linked from the move and described from its declaration.
+    assert '<a href="#schema-monitor_cases_to_monitored">' in text and 'id="schema-monitor_cases_to_monitored"' in text
+    assert "Taken by the county tier. Records category" in text
     assert not re.search(r'(src|href)="https?://', text)
