@@ -90,48 +90,26 @@ def changes(db, table, area, since=0, limit=100, mask=False):
     """
     scope, params = scope_sql(table, area, "c.area")
     prev, prev_params = scope_sql(table, area, "c.prev_area")
-    scanned = db.execute(
-        f"SELECT c.seq, c.row_id FROM _changes c WHERE c.tbl = ? AND c.seq > ? AND ({scope} OR {prev}) "
-        "ORDER BY c.seq LIMIT ?", [table, since, *params, *prev_params, limit]).fetchall()
+    # One query a page: the changes scanned, whether each is its record's newest, and the record as it is.
+    scanned = _with_functions(db).execute(
+        f"SELECT c.seq, c.row_id, c.newest, area, _deleted, _version, "
+        f"CASE WHEN c.newest AND NOT _deleted THEN {json_sql(table, mask)} END "
+        f"FROM (SELECT seq, row_id, seq = (SELECT MAX(seq) FROM _changes l WHERE l.tbl = c.tbl AND l.row_id = c.row_id) "
+        f"AS newest FROM _changes c WHERE c.tbl = ? AND c.seq > ? AND ({scope} OR {prev}) ORDER BY c.seq LIMIT ?) c "
+        f"LEFT JOIN [{table}] ON id = c.row_id ORDER BY c.seq", [table, since, *params, *prev_params, limit]).fetchall()
     if not scanned:
         return [], since, False
-    latest, rows = _latest_of(db, table, scanned), _rows_of(db, table, {row_id for _seq, row_id in scanned}, mask)
-    records = []
-    for seq, row_id in scanned:
-        if latest.get(row_id) == seq:  # else a later change of the same record brings it
-            records.append(_as_of(table, row_id, rows.get(row_id), seq, area))
+    # A change that is not its record's newest is skipped: the later change brings the record.
+    records = [_as_of(table, row_id, row, seq, area) for seq, row_id, newest, *row in scanned if newest]
     return records, scanned[-1][0], len(scanned) == limit
 
 
-def _chunks(ids, size=500):
-    ids = list(ids)
-    return (ids[i:i + size] for i in range(0, len(ids), size))
-
-
-def _latest_of(db, table, scanned):
-    """Return {row id: the sequence number of its newest change} for the records scanned."""
-    latest = {}
-    for part in _chunks({row_id for _seq, row_id in scanned}):
-        latest.update(db.execute(f"SELECT row_id, MAX(seq) FROM _changes WHERE tbl = ? AND row_id IN "
-                                 f"({', '.join('?' * len(part))}) GROUP BY row_id", [table, *part]).fetchall())
-    return latest
-
-
-def _rows_of(db, table, ids, mask):
-    """Return {id: (area, deleted, version, JSON text)} of the rows `ids` of `table`, a few queries in all."""
-    rows = {}
-    for part in _chunks(ids):
-        rows.update((row[0], row[1:]) for row in _with_functions(db).execute(
-            f"SELECT id, area, _deleted, _version, {json_sql(table, mask)} FROM [{table}] "
-            f"WHERE id IN ({', '.join('?' * len(part))})", part))
-    return rows
-
-
 def _as_of(table, row_id, row, seq, area):
-    """Return the record as it stands, with the change's sequence number; a tombstone when gone."""
-    if row is None or row[1] or not sees(table, area, row[0]):
-        return json.dumps({"id": row_id, "area": row[0] if row else None, "_version": row[2] if row else None,
-                           "_deleted": True, "_seq": seq}, ensure_ascii=False, separators=(",", ":"))
+    """Return the record as it stands (area, deleted, version, JSON), with the change's sequence number;
+    a tombstone when it is gone, deleted or out of `area`."""
+    if row[3] is None or not sees(table, area, row[0]):
+        return json.dumps({"id": row_id, "area": row[0], "_version": row[2], "_deleted": True, "_seq": seq},
+                          ensure_ascii=False, separators=(",", ":"))
     return f'{row[3][:-1]},"_seq":{seq}}}'  # the object SQLite wrote, one key more
 
 
