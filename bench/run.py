@@ -12,6 +12,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
+from api_bench import api  # noqa: E402
 from county_bench import county_pages  # noqa: E402
 from dataset import farm_records  # noqa: E402
 from field_bench import field  # noqa: E402
@@ -56,6 +57,7 @@ def main():
     results["lossy"] = step("lossy 2G link", lossy, work)
     page_results, memory = step("pages at 100,000 households", pages, keep)
     results["pages"], results["memory"] = page_results, memory
+    results["api"] = step("JSON API at 100,000 households", api, keep)  # the pages' village, built once
     results["county_load"] = step("county under load", county_load, work)
     results["county_pages"] = step("county pages at 200 villages, 1,000,000 records", county_pages, work)
     results["speech"] = step("kiosk speech on one core", speech_on_one_core)

@@ -10,7 +10,7 @@ from village.api.openapi import document
 from village.node import load_node, open_db
 from village.records.schema import TABLES, fields
 from village.records.tokens import digest
-from village.records.workflows import WORKFLOWS
+from village.records.workflows import FLOWS
 from village.users import add_user
 
 
@@ -87,10 +87,18 @@ def test_the_document_has_every_table_and_workflow_from_their_declarations(clien
             if spec.kind == "choice":
                 assert doc["components"]["schemas"][table]["properties"][name]["enum"][:len(spec.choices)] == \
                     list(spec.choices)
-    for flow in WORKFLOWS.values():
+    for flow in FLOWS.values():  # every workflow's moves, the monitoring case's steps too
         move = doc["paths"][f"/api/{flow.table}/{{row_id}}/transitions"]["post"]
-        assert move["requestBody"]["content"]["application/json"]["schema"]["properties"]["status"]["enum"] == \
-            list(flow.statuses)
+        mapping = move["requestBody"]["content"]["application/json"]["schema"]["discriminator"]["mapping"]
+        assert set(mapping) == {name for step in flow.steps for name in step.next}
+        for status, ref in mapping.items():
+            body, step = doc["components"]["schemas"][ref.rsplit("/", 1)[1]], flow.step(status)
+            assert body["properties"]["status"]["enum"] == [status] and body["required"] == ["status", *step.asks]
+            assert set(body["properties"]) == {"status", "note", *step.asks}
+    decided = doc["components"]["schemas"]["monitor_cases_to_monitored"]
+    assert decided["properties"]["category"]["enum"] == list(fields("monitor_cases")["category"].choices)
+    assert "county tier" in decided["description"] and "county_by" in decided["description"]
+    assert not {"status", "steps", "county_by", "county_on"} & set(doc["components"]["schemas"]["monitor_cases_change"]["properties"])
     new = doc["components"]["schemas"]["households_new"]
     assert new["required"] == ["code", "head_name"] and new["properties"]["members"]["maximum"] == 200
     assert "status" not in doc["components"]["schemas"]["service_requests_change"]["properties"]
@@ -101,4 +109,7 @@ def test_the_reference_page_is_served_offline(client):
     text = page.get_data(as_text=True)
     assert page.status_code == 200 and "/api/households/{row_id}/transitions" not in text
     assert "/api/service_requests/{row_id}/transitions" in text and "households_new" in text
+    # Each step of a case has its body, linked from the move and described from its declaration.
+    assert '<a href="#schema-monitor_cases_to_monitored">' in text and 'id="schema-monitor_cases_to_monitored"' in text
+    assert "Taken by the county tier. Records category" in text
     assert not re.search(r'(src|href)="https?://', text)

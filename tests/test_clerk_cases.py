@@ -116,6 +116,18 @@ def test_a_refused_move_says_which_rule_in_the_clerks_language_and_keeps_the_for
     assert "كەم دېگەندە 5 كۈن" in text_of(in_uyghur)
 
 
+def test_consent_takes_only_this_cases_own_signed_form(clerk, node, db):
+    _hh, case = a_case(db, node)
+    _other_hh, other = a_case(db, node, code="M0002")
+    with core.write(db, node) as w:
+        change_status(w, node, "monitor_cases", case, "home_check", "clerk1")
+        theirs = consent_scan(w, node, other)  # a form posted by hand: the page lists only this case's
+    refused = clerk.post(f"/clerk/cases/{case}/move", data={"status": "consent", "consent_on": days_ago(1),
+                                                            "consent_file": theirs})
+    assert refused.status_code == 409 and "own files of the kind “signed consent form”" in text_of(refused)
+    assert core.get(db, "monitor_cases", case)["status"] == "home_check"
+
+
 def test_a_village_offers_only_its_own_steps(clerk, node, db):
     _hh, case = a_case(db, node)
     to_notice(db, node, case)

@@ -1,16 +1,20 @@
 """The OpenAPI 3.1 document of the JSON API, made from the record declarations so it cannot drift.
 
 Each table of records.schema.TABLES gets its paths and schemas from its Field specs (types,
-choices, limits, required); each workflow of records.workflows gets its transitions operation;
+choices, limits, required); each workflow of records.workflows gets its transitions operation, whose body is the one of
+the step moved into (its Step's tier, the values it records, what it stamps, its evidence);
 each error's code comes from village.errors.REGISTRY. Nothing here is written per table.
 """
-from village.api.payload import filterable, set_by_workflow
+import dataclasses
+
+from village.api.payload import NOTE_CHARS, filterable, set_by_workflow
 from village.errors import REGISTRY
 from village.records.listing import MAX_LIMIT
+from village.records.monitoring import TIERS_OF_ROLE
 from village.records.schema import INT_LIMIT, TABLES, fields
 from village.records.tokens import AREA_RE
 from village.records.validate import SHAPES
-from village.records.workflows import WORKFLOWS
+from village.records.workflows import FLOWS
 
 BASE = {"text": "string", "choice": "string", "date": "string", "datetime": "string", "int": "integer",
         "float": "number", "bool": "boolean"}
@@ -24,8 +28,9 @@ ERRORS = {
     409: "The workflow does not allow this move from the record's status.",
     412: "If-Match does not hold the record's current ETag: it changed since it was read.",
     413: "The body is larger than the node accepts (1 MB).",
-    422: "Values that cannot be saved (each field named in `problems`), or an Idempotency-Key reused for "
-         "another request.",
+    422: "Values that cannot be saved (each field named in `problems`): for a move, also a step this node's "
+         "tier does not take, a value or evidence the step lacks, or a guard of the workflow; or an "
+         "Idempotency-Key reused for another request.",
     428: "If-Match is missing.",
     429: "The token made too many requests this minute; see Retry-After.",
     503: "The node could not store the change (full or read-only disk); nothing was saved.",
@@ -100,7 +105,7 @@ def _links(table):
     """Return the OpenAPI links from a record just answered to what can be done with it next."""
     ids = {"row_id": "$response.body#/id"}
     links = {"read": {"operationId": f"read_{table}", "parameters": ids}}
-    for name in ("update", "delete", *(("move",) if table in WORKFLOWS else ())):
+    for name in ("update", "delete", *(("move",) if table in FLOWS else ())):
         links[name] = {"operationId": f"{name}_{table}",
                        "parameters": {**ids, "header.If-Match": "$response.header.ETag"}}
     return links
@@ -178,18 +183,56 @@ def table_paths(table):
     }
 
 
+def targets(flow):
+    """Return the Steps a record of `flow` may be moved into (every one some status leads to), in order."""
+    reached = {name for step in flow.steps for name in step.next}
+    return [step for step in flow.steps if step.name in reached]
+
+
+def tiered(flow):
+    """Return True when the steps of `flow` are taken at more than one tier (village, township, county)."""
+    return len({step.tier for step in flow.steps}) > 1
+
+
+def move_schema(flow, step):
+    """Return the schema of the body that moves a record of `flow` into `step`: the values the step records."""
+    specs = fields(flow.table)
+    props = {"status": {"type": "string", "enum": [step.name]},
+             "note": {"type": "string", "maxLength": NOTE_CHARS, "description": "Why, kept in the record's history."}}
+    props.update((name, value_schema(dataclasses.replace(specs[name], required=True), writing=True))
+                 for name in step.asks)
+    sources = [other.name for other in flow.steps if step.name in other.next]
+    lines = [f"{step.label[:1].upper()}{step.label[1:]}: from {', '.join(sources)}."]
+    if tiered(flow):
+        lines.append(f"Taken by the {step.tier} tier.")
+    if step.asks:
+        lines.append(f"Records {', '.join(step.asks)}, sent with the move.")
+    if step.stamps:
+        lines.append(f"Fills in {', '.join(step.stamps)} (a …_by field with who moved it, an …_on field with the day).")
+    if step.evidence:
+        lines.append(f"Evidence filed with it (attachments of the record): {', '.join(step.evidence)}"
+                     + ("; a file field names one of those." if any(specs[n].ref for n in step.asks) else "."))
+    return {"type": "object", "title": f"{flow.table} to {step.name}", "description": " ".join(lines),
+            "required": ["status", *step.asks], "properties": props, "additionalProperties": False}
+
+
 def transition_path(flow):
-    """Return the path of a workflow's move: to one of the statuses the record's status allows."""
+    """Return the path of a workflow's move: to one of the statuses the record's status allows, with its values."""
     moves = "; ".join(f"{step.name} → {', '.join(step.next) or '(final)'}" for step in flow.steps)
-    body = {"type": "object", "required": ["status"], "additionalProperties": False, "properties": {
-        "status": {"type": "string", "enum": list(flow.statuses)},
-        "note": {"type": "string", "maxLength": 1000}}}
+    tiers = "; ".join(f"a {role} node takes the {' and '.join(held)} steps" for role, held in TIERS_OF_ROLE.items())
+    tiers = f" Tiers: {tiers}; a step of another tier answers 422 naming the rule." if tiered(flow) else ""
+    mapping = {step.name: f"#/components/schemas/{flow.table}_to_{step.name}" for step in targets(flow)}
+    body = {"oneOf": [{"$ref": ref} for ref in mapping.values()],
+            "discriminator": {"propertyName": "status", "mapping": mapping}}
     return {f"/api/{flow.table}/{{row_id}}/transitions": {"parameters": [ROW_ID], "post": {
         "operationId": f"move_{flow.table}", "tags": [flow.table],
         "summary": f"Move one of {flow.table.replace('_', ' ')} along its workflow",
-        "description": f"Allowed moves: {moves}. A move the record's status does not allow answers 409.",
+        "description": f"Allowed moves: {moves}. A move the record's status does not allow answers 409. The body "
+                       f"is the one of the status moved into, with the values that step records; a value it "
+                       f"lacks, or a guard of the workflow, answers 422 naming the field and the rule.{tiers}",
         "parameters": [IF_MATCH], "requestBody": {"required": True, "content": _json(body)},
-        "responses": {**_record_answer(flow.table, "200", "Moved."), **_errors(400, 403, 404, 409, 412, 413, 428)}}}}
+        "responses": {**_record_answer(flow.table, "200", "Moved."),
+                      **_errors(400, 403, 404, 409, 412, 413, 422, 428)}}}}
 
 
 def _components():
@@ -204,6 +247,8 @@ def _components():
         schemas[table] = record_schema(table)
         schemas[f"{table}_new"] = input_schema(table, new=True)
         schemas[f"{table}_change"] = input_schema(table, new=False)
+    for flow in FLOWS.values():
+        schemas.update((f"{flow.table}_to_{step.name}", move_schema(flow, step)) for step in targets(flow))
     responses = {f"E{status}": {"description": text, "content": _json(_ref("Error")),
                                 **({"headers": ERROR_HEADERS[status]} if status in ERROR_HEADERS else {})}
                  for status, text in ERRORS.items()}
@@ -219,7 +264,7 @@ def document():
         "responses": {"200": {"description": "The OpenAPI document.", "content": _json({"type": "object"})}}}}}
     for table in TABLES:
         paths.update(table_paths(table))
-    for flow in WORKFLOWS.values():
+    for flow in FLOWS.values():
         paths.update(transition_path(flow))
     return {"openapi": "3.1.0",
             "info": {"title": "Village node JSON API", "version": "1",

@@ -11,14 +11,15 @@ from flask import request
 from village.errors import Problem
 from village.i18n_markers import N_
 from village.records.schema import INT_LIMIT, fields
-from village.records.validate import ValidationError
-from village.records.workflows import WORKFLOWS
+from village.records.validate import Term, ValidationError
+from village.records.workflows import FLOWS
 
 # The JSON type each kind of field takes (json: any JSON value).
 JSON_TYPES = {"text": (str,), "choice": (str,), "date": (str,), "datetime": (str,), "int": (int,),
               "float": (int, float), "bool": (bool,), "json": None}
 TYPE_NAMES = {"text": "string", "choice": "string", "date": "string", "datetime": "string", "int": "integer",
               "float": "number", "bool": "boolean"}
+NOTE_CHARS = 1000  # a move's note
 
 
 def body():
@@ -33,11 +34,26 @@ def body():
 
 
 def set_by_workflow(table):
-    """Return the fields of `table` that only its workflow writes (status, history, ticket)."""
-    flow = WORKFLOWS.get(table)
+    """Return the fields of `table` that only its workflow writes: status, history, ticket, and who decided when.
+
+    A step's stamps ("county_by", "county_on", ...) are filled in by the move itself; a client
+    that could write them could sign a decision in the county's name.
+    """
+    flow = FLOWS.get(table)
     if flow is None:
         return ()
-    return tuple(name for name in ("status", flow.history, "ticket") if name in fields(table))
+    stamps = tuple(name for step in flow.steps for name in step.stamps)
+    return tuple(dict.fromkeys(name for name in ("status", flow.history, "ticket", *stamps) if name in fields(table)))
+
+
+def _type_problem(spec, name, value):
+    """Return the problem of `value` not being of field `spec`'s JSON type, or None."""
+    kinds = JSON_TYPES[spec.kind]
+    if value is None or not kinds:
+        return None
+    if not isinstance(value, kinds) or (isinstance(value, bool) and spec.kind != "bool"):
+        return name, N_("This must be of JSON type %(type)s."), {"type": TYPE_NAMES[spec.kind]}
+    return None
 
 
 def checked(table, values):
@@ -53,9 +69,29 @@ def checked(table, values):
                              {"field": name, "table": table}))
         elif name in set_by_workflow(table):
             problems.append((name, N_("Only the workflow sets this field: use the record's transitions."), {}))
-        elif value is not None and JSON_TYPES[spec.kind] and (
-                not isinstance(value, JSON_TYPES[spec.kind]) or (isinstance(value, bool) and spec.kind != "bool")):
-            problems.append((name, N_("This must be of JSON type %(type)s."), {"type": TYPE_NAMES[spec.kind]}))
+        else:
+            problems += filter(None, [_type_problem(spec, name, value)])
+    if problems:
+        raise ValidationError(problems)
+    return values
+
+
+def move(values):
+    """Return (status, note, the step's values) of a move's body; raise Problem (400) when status or note is bad."""
+    status, note = values.get("status"), values.get("note", "")
+    if not isinstance(status, str) or not isinstance(note, str) or len(note) > NOTE_CHARS:
+        raise Problem("api.bad_body")
+    return status, note, {name: value for name, value in values.items() if name not in ("status", "note")}
+
+
+def step_values(table, step, values):
+    """Return `values` when they are exactly what `step` records (Step.asks), each of its JSON type; else raise."""
+    specs, word = fields(table), Term(step.label)
+    problems = [(name, N_("The step “%(step)s” does not record this field."), {"step": word})
+                for name in values if name not in step.asks]
+    problems += [(name, N_("The step “%(step)s” records this: send it with the move."), {"step": word})
+                 for name in step.asks if values.get(name) in (None, "")]
+    problems += filter(None, [_type_problem(specs[name], name, values[name]) for name in step.asks if name in values])
     if problems:
         raise ValidationError(problems)
     return values

@@ -1,15 +1,15 @@
 """The JSON API's records (SPEC 6): list, read, create, update, delete and workflow moves of every table.
 
-Generic over records.schema.TABLES and records.workflows.WORKFLOWS: a table or workflow declared
+Generic over records.schema.TABLES and records.workflows.FLOWS: a table or workflow declared
 there has its operations here (and in /api/openapi.json) with no more code. Every write goes
 through records.core.save/delete with the token's area, so the validators and the area checks
-are those of the pages and of sync; every write is audited under the user and the token's name.
+are those of the pages and of sync; a move goes through records.services.change_status, so it
+meets the guards of the clerk's pages. Every write is audited under the user and the token's name.
 """
 import json
 
 from flask import Blueprint, current_app, g, jsonify, request, url_for
 
-from sync.clock import utc_text
 from village.api import access, payload
 from village.api.problems import init_blueprint
 from village.audit import record as audit
@@ -22,7 +22,7 @@ from village.records.schema import TABLES, fields
 from village.records.services import change_status, submit
 from village.records.tokens import actor_of
 from village.records.validate import ValidationError
-from village.records.workflows import WORKFLOWS
+from village.records.workflows import FLOWS
 from village.web.db import get_db
 
 bp = Blueprint("api", __name__, url_prefix="/api")
@@ -30,7 +30,7 @@ init_blueprint(bp, before=access.authenticate)
 bp.record_once(access.install)
 
 TABLE = f"<any({', '.join(TABLES)}):table>"
-FLOW = f"<any({', '.join(WORKFLOWS)}):table>"
+FLOW = f"<any({', '.join(FLOWS)}):table>"
 DEFAULT_LIMIT = 100
 AREA_CHARS = set("0123456789/")
 
@@ -40,14 +40,10 @@ def shown(table, record):
     return record if access.sees_sensitive(g.token) else masked(table, record)
 
 
-def _listed(page):
-    """Answer a page of records: JSON as it comes (jsonify's sorting of keys was a fifth of a list's time)."""
-    return current_app.response_class(json.dumps(page, ensure_ascii=False, separators=(",", ":")),
-                                      mimetype="application/json")
-
-
-def _shown_all(table, records):
-    return records if access.sees_sensitive(g.token) else [masked(table, r) for r in records]
+def _listed(items, **rest):
+    """Answer a page: the records' JSON as SQLite wrote it (records.listing.json_sql), and the page's other keys."""
+    tail = json.dumps(rest, ensure_ascii=False, separators=(",", ":"))
+    return current_app.response_class('{"items":[' + ",".join(items) + "]," + tail[1:], mimetype="application/json")
 
 
 def answer(table, record, status=200):
@@ -98,16 +94,17 @@ def _filters(table):
 def list_records(table):
     """List records in id order a page at a time, or those changed after a change-log cursor."""
     db, limit, area = get_db(), _whole("limit", DEFAULT_LIMIT, 1, listing.MAX_LIMIT), _area_asked()
+    hidden = not access.sees_sensitive(g.token)
     if "changed_since" in request.args:
         extra = sorted(set(request.args) - {"changed_since", "limit", "area"})
         if extra:
             raise Problem("api.bad_query", name=extra[0])
         since = _whole("changed_since", 0, 0, 2 ** 63 - 1)
-        items, cursor, more = listing.changes(db, table, area, since, limit)
-        return _listed({"items": _shown_all(table, items), "changed_since": cursor, "more": more})
+        items, cursor, more = listing.changes(db, table, area, since, limit, mask=hidden)
+        return _listed(items, changed_since=cursor, more=more)
     after = request.args.get("cursor", "")
-    items, next_cursor = listing.page(db, table, area, _filters(table), after[:200], limit)
-    return _listed({"items": _shown_all(table, items), "next_cursor": next_cursor})
+    items, next_cursor = listing.page(db, table, area, _filters(table), after[:200], limit, mask=hidden)
+    return _listed(items, next_cursor=next_cursor)
 
 
 def _visible(db, table, row_id):
@@ -125,15 +122,14 @@ def read(table, row_id):
 
 
 def _new_record(writer, node, table, values, actor):
-    """Create one record (a workflow's at its first status, with a ticket when it has one); return its id."""
-    flow = WORKFLOWS.get(table)
-    if flow is not None and "ticket" in fields(table):
+    """Create one record (a workflow's at its first status, with a ticket when it has one); return its id.
+
+    A monitoring case starts as its lead, as the clerk's page records one: its history holds the moves after it.
+    """
+    if table in FLOWS and "ticket" in fields(table):
         row_id, _ticket = submit(writer, node, table, values, actor=actor)
         audit(writer.db, actor, f"{table}.create", row_id, ",".join(values))
         return row_id
-    if flow is not None:
-        entry = {"status": flow.first, "by": actor, "at": utc_text(), "note": ""}
-        values = {**values, "status": flow.first, flow.history: [entry]}
     return core.save(writer, node, table, values, actor=actor)
 
 
@@ -217,11 +213,13 @@ def delete(table, row_id):
 
 @bp.post("/" + FLOW + "/<row_id>/transitions")
 def transition(table, row_id):
-    """Move a record one step along its workflow, with a note (If-Match required)."""
-    values, flow = payload.body(), WORKFLOWS[table]
-    status, note = values.get("status"), values.get("note", "")
-    if set(values) - {"status", "note"} or not isinstance(status, str) or not isinstance(note, str) or len(note) > 1000:
-        raise Problem("api.bad_body")
+    """Move a record one step along its workflow, with the values that step records and a note (If-Match required).
+
+    The move meets the guards of the clerk's pages: the step's tier (this node's), what the case
+    must hold by then, its evidence, the notice's days and the rules of elimination.
+    """
+    flow = FLOWS[table]
+    status, note, values = payload.move(payload.body())
     node, db = access.writer_node(g.token), get_db()
     with core.write(db, node) as w:
         record = _for_write(db, table, row_id, "move")
@@ -229,7 +227,8 @@ def transition(table, row_id):
         if status not in allowed:
             raise Problem("api.bad_transition", **{"from": record["status"], "to": status[:40],
                                                    "next": ", ".join(allowed) or "-"})
-        change_status(w, node, table, row_id, status, actor_of(g.token), note)
+        payload.step_values(table, flow.step(status), values)
+        _refs_visible(db, table, values)
+        change_status(w, node, table, row_id, status, actor_of(g.token), note, values)
         record = listing.exported(table, core.get(db, table, row_id))
     return answer(table, shown(table, record))
-

@@ -111,8 +111,7 @@ def moves(case, node_role):
     out = []
     for status in CASES.next_steps(case["status"]):
         step = CASES.step(status)
-        asks = tuple(name for name in step.needs if name not in step.stamps)
-        out.append(Move(status, step.tier, step.tier in tiers, asks))
+        out.append(Move(status, step.tier, step.tier in tiers, step.asks))
     return out
 
 

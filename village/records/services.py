@@ -8,6 +8,8 @@ from sync.clock import utc_text
 from village.audit import record as audit
 from village.i18n_markers import N_
 from village.records import core
+from village.records.schema import fields
+from village.records.terms import EVIDENCE_KINDS
 from village.records.validate import Term, ValidationError
 from village.records.workflows import FLOWS, WORKFLOWS, by_prefix, workflow
 
@@ -69,6 +71,9 @@ def change_status(writer, node, table, row_id, status, actor, note="", values=No
     if status not in flow.next_steps(record["status"]):
         raise ValidationError([("status", N_("A record that is “%(from)s” cannot become “%(to)s”."),
                                 {"from": _word(flow, record["status"]), "to": _word(flow, status)})])
+    problems = _evidence_problems(writer.db, table, row_id, flow.step(status), values or {})
+    if problems:
+        raise ValidationError(problems)
     history = json.loads(record[flow.history] or "[]")
     history.append({"status": status, "by": actor, "at": utc_text(), "note": note})
     day = (today or datetime.date.today()).isoformat()
@@ -77,6 +82,26 @@ def change_status(writer, node, table, row_id, status, actor, note="", values=No
                       row_id=row_id)
     audit(writer.db, actor, f"{table}.status", row_id, status)
     return saved
+
+
+def _evidence_problems(db, table, row_id, step, values):
+    """Return problems of the files a move names: each one this record's own, of a kind its step takes.
+
+    A signed consent form is evidence of this household's consent: another case's scan, or a
+    photo, is refused even though the file exists.
+    """
+    problems = []
+    for name, value in values.items():
+        spec = fields(table).get(name)
+        if spec is None or spec.ref != "attachments" or value in (None, ""):
+            continue
+        found = core.get(db, "attachments", value)
+        if found is None or (found["owner_table"], found["owner_id"]) != (table, row_id) or (
+                step.evidence and found["kind"] not in step.evidence):
+            kind = Term(EVIDENCE_KINDS[step.evidence[0]]) if step.evidence else "-"
+            problems.append((name, N_("Choose one of this record's own files of the kind “%(kind)s”."),
+                             {"kind": kind}))
+    return problems
 
 
 def _word(flow, status):

@@ -26,6 +26,11 @@ class Step:
     evidence: tuple = ()  # kinds of evidence file (records.terms.EVIDENCE_KINDS) this step is shown with
     stamps: tuple = ()  # fields the move fills in: "..._by" with who moved it, "..._on" with the day
 
+    @property
+    def asks(self):
+        """Return the fields whoever takes this step gives with it: what it needs and does not stamp."""
+        return tuple(name for name in self.needs if name not in self.stamps)
+
 
 @dataclass(frozen=True)
 class Workflow:
