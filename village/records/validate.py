@@ -8,9 +8,8 @@ import unicodedata
 from sync.scope import inside
 from village.errors import Problem
 from village.i18n_markers import N_
-from village.records.row_checks import MONITORING_CHECKS
+from village.records.row_checks import ROW_CHECKS, cross_checks
 from village.records.schema import INT_LIMIT, fields
-from village.records.workflows import FLOWS
 
 # Control characters (C0, DEL, C1) and the bidi embeddings, overrides and isolates that can make
 # a name print reversed or hide text on a certificate. Marks (LRM, RLM) stay: Uyghur needs them.
@@ -260,7 +259,7 @@ def clean(table, values, existing=None, ref_exists=None, node_area=None):
                              {"area": area, "node": node_area}))
         out["area"] = area
     if table in ROW_CHECKS:
-        problems += _cross_checks(table, {**(existing or {}), **out})
+        problems += cross_checks(table, {**(existing or {}), **out})
     if problems:
         raise ValidationError(sorted(problems, key=lambda problem: _place(specs, problem[0])))
     return out
@@ -289,59 +288,3 @@ def _checked(spec, raw, ref_exists):
     if spec.ref and value and ref_exists and not ref_exists(spec.ref, value):
         raise ValueError(*_no_record(spec, value))
     return value
-
-
-# The history fields of the workflows: pages read them as lists of entries of these text keys.
-ENTRY_KEYS = {"status", "by", "at", "note"}
-
-
-def _entry_list_problem(table, name, text):
-    """Return a problem when a history field is not a list of {status, by, at, note} text entries."""
-    entries = json.loads(text) if isinstance(text, str) else text
-    good = isinstance(entries, list) and all(
-        isinstance(e, dict) and set(e) <= ENTRY_KEYS and all(isinstance(v, str) for v in e.values())
-        for e in entries)
-    return [] if good else [(name, N_("The history must be a list of entries with a status, who and when."), {})]
-
-
-def _history(table):
-    """Return the check that a workflow table's history field is a list of entries."""
-    name = FLOWS[table].history
-
-    def check(row):
-        return _entry_list_problem(table, name, row[name]) if row.get(name) is not None else []
-    return check
-
-
-def _planting(row):
-    if row.get("planted_on") and row.get("harvested_on") and row["harvested_on"] < row["planted_on"]:
-        return [("harvested_on", N_("The harvest date is before the planting date."), {})]
-    return []
-
-
-def _announcement(row):
-    if row.get("publish_at") and row.get("expires_at") and row["expires_at"] <= row["publish_at"]:
-        return [("expires_at", N_("The expiry must be after the publishing time."), {})]
-    if "title" in row:
-        title = json.loads(row["title"]) if isinstance(row["title"], str) else row["title"]
-        if not isinstance(title, dict) or not any(str(v).strip() for v in title.values()):
-            return [("title", N_("Give the title as text per language, e.g. {\"en\": \"…\"}."), {})]
-    return []
-
-
-def _checks_of_rows():
-    """Return {table: [check(row) -> problems]}: the checks across a record's fields, per table."""
-    checks = {}
-    for table in FLOWS:
-        checks.setdefault(table, []).append(_history(table))
-    for table, check in {**MONITORING_CHECKS, "plantings": _planting, "announcements": _announcement}.items():
-        checks.setdefault(table, []).append(check)
-    return checks
-
-
-# Declared once per table; a table without an entry (households, plots, …) has none to run.
-ROW_CHECKS = _checks_of_rows()
-
-
-def _cross_checks(table, row):
-    return [problem for check in ROW_CHECKS[table] for problem in check(row)]
