@@ -17,7 +17,8 @@ from sync.stores import as_tx
 
 def get_link(db, link_id):
     """Return the hub's row of one enrollment as a dict (its link id also under "link_id"), or None."""
-    return as_tx(db).get_link(link_id)
+    with as_tx(db).snapshot() as tx:
+        return tx.get_link(link_id)
 
 
 def _signer(db, link_id, signature, method, path, body, nonce):

@@ -48,7 +48,8 @@ def hold(db, node_id, change, refusal):
 
 def held(db, state=HELD, node_id=None, limit=500):
     """Return quarantined changes (newest first) as dicts, optionally of one sender."""
-    return [_decoded(row) for row in as_tx(db).held(state, node_id, limit)]
+    with as_tx(db).snapshot() as tx:
+        return [_decoded(row) for row in tx.held(state, node_id, limit)]
 
 
 def _decoded(row):
@@ -59,7 +60,8 @@ def _decoded(row):
 
 def get_held(db, quarantine_id):
     """Return one quarantined change by id, or None."""
-    row = as_tx(db).get_held(quarantine_id)
+    with as_tx(db).snapshot() as tx:
+        row = tx.get_held(quarantine_id)
     return None if row is None else _decoded(row)
 
 

@@ -134,7 +134,7 @@ class PgTx(Tx):
                           "src, b) ON CONFLICT (version) DO NOTHING", columns)
 
     def changes_after(self, seq, limit, exclude_src=None):
-        return self._rows(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes WHERE seq > %s AND src IS DISTINCT FROM %s "
+        return self._rows(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes WHERE seq > %s AND (src IS NULL OR src IS DISTINCT FROM %s) "
                           "ORDER BY seq LIMIT %s", [seq, exclude_src, limit])
 
     def last_seq(self):
@@ -144,7 +144,7 @@ class PgTx(Tx):
         parts = path.split("/")
         ancestors = ["/".join(parts[:i]) for i in range(1, len(parts))]
         below = path + "/%"
-        rows = self._rows(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes WHERE seq > %s AND src IS DISTINCT FROM %s "
+        rows = self._rows(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes WHERE seq > %s AND (src IS NULL OR src IS DISTINCT FROM %s) "
                           "AND (area = %s OR area LIKE %s OR area = ANY(%s) "
                           "OR prev_area = %s OR prev_area LIKE %s OR prev_area = ANY(%s)) ORDER BY seq LIMIT %s",
                           [cursor, exclude_src, path, below, ancestors, path, below, ancestors, limit])
