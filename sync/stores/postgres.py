@@ -83,9 +83,13 @@ class PgTx(Tx):
         return {row["id"]: row for row in self._rows(f"SELECT * FROM {_q(table)} WHERE id = ANY(%s)", [list(ids)])}
 
     def insert_rows(self, table, names, rows):
-        marks = ", ".join(["%s"] * len(names))
-        with self.conn.cursor() as cur:
-            cur.executemany(f"INSERT INTO {_q(table)} ({', '.join(map(_q, names))}) VALUES ({marks})", rows)
+        self._copy(table, names, rows)
+
+    def _copy(self, table, names, rows):
+        # COPY: one stream instead of a statement per row (several times faster for a batch).
+        with self.conn.cursor().copy(f"COPY {_q(table)} ({', '.join(map(_q, names))}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
 
     def update_row(self, table, row_id, values):
         sets = ", ".join(f"{_q(k)} = %s" for k in values)
@@ -122,16 +126,16 @@ class PgTx(Tx):
             return
         entries, self._pending = list(self._pending.values()), {}
         end = self._one("UPDATE hub_counter SET seq = seq + %s WHERE part = %s RETURNING seq", [len(entries), PART])[0]
-        columns = [list(range(end - len(entries) + 1, end + 1))]
-        for key in ("tbl", "row_id", "version", "op", "data", "area", "prev_area", "src", "base"):
-            values = [e.get(key) for e in entries]
-            columns.append([_DUMPS(v) if v is not None else None for v in values] if key in ("data", "base")
-                           else values)
-        # Another hub worker may have logged one of these versions meanwhile: it keeps its seq.
-        self.conn.execute(f"INSERT INTO _changes (seq, {CHANGE_COLUMNS}) SELECT s, t, r, v, o, d::jsonb, a, p, src, "
-                          "b::jsonb FROM unnest(%s::bigint[], %s::text[], %s::text[], %s::text[], %s::text[], "
-                          "%s::text[], %s::text[], %s::text[], %s::text[], %s::text[]) AS u(s, t, r, v, o, d, a, p, "
-                          "src, b) ON CONFLICT (version) DO NOTHING", columns)
+        rows = [[seq, e["tbl"], e["row_id"], e["version"], e["op"], _DUMPS(e["data"]), e["area"], e.get("prev_area"),
+                 e.get("src"), _DUMPS(e["base"]) if e.get("base") else None]
+                for seq, e in zip(range(end - len(entries) + 1, end + 1), entries)]
+        try:
+            with self.conn.transaction():  # a savepoint: a clash below undoes only the COPY
+                self._copy("_changes", ["seq", *CHANGE_COLUMNS.split(", ")], rows)
+        except psycopg.errors.UniqueViolation:
+            # Another hub worker logged one of these versions meanwhile: it keeps its own seq.
+            self.conn.cursor().executemany(f"INSERT INTO _changes (seq, {CHANGE_COLUMNS}) VALUES "
+                                           f"({', '.join(['%s'] * 10)}) ON CONFLICT (version) DO NOTHING", rows)
 
     def changes_after(self, seq, limit, exclude_src=None):
         return self._rows(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes WHERE seq > %s AND (src IS NULL OR src IS DISTINCT FROM %s) "

@@ -120,3 +120,15 @@ def test_the_counter_row_loses_no_change(make_pg_store):
     assert len(committed) == WRITERS * PER_WRITER
     assert not passed, "no seq after the held one may be visible before it commits"
     assert seen == committed == set(range(1, WRITERS * PER_WRITER + 1))  # none lost, no holes
+
+
+def test_one_version_logged_by_two_transactions_at_once_is_kept_once(make_pg_store):
+    store = make_pg_store()
+    entry = {"tbl": "notes", "row_id": "r1", "version": "0000000000000001-n1", "op": "put", "data": {"n": 1},
+             "area": "52", "prev_area": None, "src": "n1", "base": None}
+    with store.transaction() as first:
+        assert first.log_change(dict(entry))
+        with store.transaction() as second:  # another connection, committed first
+            assert second.log_change(dict(entry))
+    with store.snapshot() as tx:
+        assert [(c["seq"], c["version"]) for c in tx.changes_after(0, 10)] == [(1, entry["version"])]
