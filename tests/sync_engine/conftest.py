@@ -47,8 +47,9 @@ def make_store(tmp_path):
 def pg_cluster():
     """A PostgreSQL 15 cluster of this test session (stopped at the end, failed tests or not),
     with a template database holding the engine's tables and the synced table `notes`."""
-    cluster = Cluster().start()
+    cluster = Cluster()
     try:
+        cluster.start()
         cluster.admin(f'CREATE DATABASE "{TEMPLATE}"')
         store = PostgresStore.open(cluster.url(TEMPLATE), max_size=1)
         with store.pool.connection() as conn:
