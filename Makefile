@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 DEMO_DATA ?= demo-data
 
-.PHONY: demo test test-fast catalogs extract browsers speech bench clean
+.PHONY: demo test test-fast catalogs extract browsers speech postgres bench clean
 
 $(STAMP): pyproject.toml setup.py
 	python3 -m venv $(VENV)
@@ -35,14 +35,20 @@ speech:
 	@command -v espeak-ng >/dev/null 2>&1 || { apt-get update -q && \
 	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q espeak-ng; }
 
+# Debian's PostgreSQL 15: the tests start a throwaway cluster of their own (tests/pg_helpers.py),
+# as the postgres user in a temporary directory; no server needs to be running.
+postgres:
+	@test -x /usr/lib/postgresql/15/bin/initdb || { apt-get update -q && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql-15; }
+
 demo: $(STAMP) catalogs speech
 	$(VENV)/bin/village demo --data $(DEMO_DATA) --port 8080
 
-test: $(STAMP) catalogs browsers speech
+test: $(STAMP) catalogs browsers speech postgres
 	$(PY) -m pytest -q
 
 # The tests a developer runs while working, in well under a minute: all but those marked slow.
-test-fast: $(STAMP)
+test-fast: $(STAMP) postgres
 	$(PY) -m pytest -q -m "not slow"
 
 # SPEC 8 measurements in one run (not part of `make test`): writes docs/benchmarks.md and bench/results.json.

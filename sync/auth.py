@@ -11,6 +11,8 @@ import hmac
 import secrets
 import time
 
+from sync.stores import as_tx
+
 NONCE_TTL_MS = 15 * 60 * 1000
 CLAIM_WINDOW_S = 15 * 60  # how long after first use a code's answer can be asked for again
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed
@@ -67,9 +69,7 @@ def consume_nonce(db, key, nonce, now_ms=None):
     issued = int.from_bytes(body[:8], "big")
     if not now_ms - NONCE_TTL_MS <= issued <= now_ms + NONCE_TTL_MS:
         return False
-    db.execute("DELETE FROM sync_nonces WHERE issued_ms < ?", [now_ms - NONCE_TTL_MS])
-    return db.execute("INSERT OR IGNORE INTO sync_nonces (nonce, issued_ms) VALUES (?, ?)",
-                      [nonce, issued]).rowcount == 1
+    return as_tx(db).use_nonce(nonce, issued, now_ms - NONCE_TTL_MS)
 
 
 def new_code():

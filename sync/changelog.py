@@ -5,33 +5,30 @@ A synced table is any table with the columns `id`, `area`, `_version`, `_origin`
 changes merge per field: the higher version (see `sync.clock`) wins, on every node alike.
 """
 import contextlib
-
 import json
 
 from sync.clock import Clock, make_version, split_version, utc_text, wall_ms
-from sync.store import dicts, first, transaction
+from sync.store import transaction
+from sync.stores import as_tx
+from sync.stores.base import UnknownTable
+from sync.stores.sqlite import decoded, dumps as _dumps
 
 SYNC_COLUMNS = ("_version", "_origin", "_deleted", "_fv")
 DELETED = "_deleted"
 UNREAD = object()  # put() reads the stored row itself unless its caller has
-
-
-class UnknownTable(ValueError):
-    """A change names a table or field that is not synced on this node."""
-
-
-_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
-
-
-def _dumps(value):
-    return _ENCODER.encode(value)
+__all__ = ["UnknownTable", "Writer", "changes_after", "decoded", "last_seq", "rewrite_versions", "writing"]
 
 
 class Writer:
-    """Writes rows and their change-log entries inside one open transaction."""
+    """Writes rows and their change-log entries inside one open transaction.
+
+    `db` is what the caller passed (a SQLite database, or a store's Tx); `tx` is it as the
+    engine's store interface (`sync.stores.base.Tx`), where the SQL lives.
+    """
 
     def __init__(self, db, node_id, clock):
         self.db = db
+        self.tx = as_tx(db)
         self.node_id = node_id
         self.clock = clock
         self._columns = {}
@@ -40,7 +37,7 @@ class Writer:
     def columns(self, table):
         """Return the data columns of synced `table` (raise UnknownTable otherwise)."""
         if table not in self._columns:
-            cols = [r[1] for r in self.db.execute(f"PRAGMA table_info([{table}])")] if table.isidentifier() else []
+            cols = self.tx.table_columns(table)
             if not set(SYNC_COLUMNS) <= set(cols):
                 raise UnknownTable(table)
             self._columns[table] = [c for c in cols if c not in SYNC_COLUMNS]
@@ -48,8 +45,7 @@ class Writer:
 
     def get(self, table, row_id):
         """Return the stored row as a dict (tombstones included), or None."""
-        cur = self.db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [row_id])
-        return first(cur)
+        return self.tx.get_row(table, row_id)
 
     def put(self, table, row_id, fields, existing=UNREAD):
         """Create or update a row with `fields` (changed fields only); return the version.
@@ -149,12 +145,7 @@ class Writer:
         return applied
 
     def _known(self, changes):
-        versions, known = [c["version"] for c in changes], set()
-        for i in range(0, len(versions), 500):
-            chunk = versions[i:i + 500]
-            rows = self.db.execute(f"SELECT version FROM _changes WHERE version IN ({', '.join('?' * len(chunk))})", chunk)
-            known.update(r[0] for r in rows)
-        return known
+        return self.tx.known_versions(c["version"] for c in changes)
 
     def _existing(self, changes):
         by_table, found = {}, set()
@@ -162,11 +153,7 @@ class Writer:
             by_table.setdefault(change["tbl"], set()).add(change["row_id"])
         for table, ids in by_table.items():
             self.columns(table)
-            ids = list(ids)
-            for i in range(0, len(ids), 500):
-                chunk = ids[i:i + 500]
-                rows = self.db.execute(f"SELECT id FROM [{table}] WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
-                found.update((table, r[0]) for r in rows)
+            found.update((table, row_id) for row_id in self.tx.rows_by_id(table, ids))
         return found
 
     def _insert_new(self, group, src=None):
@@ -183,23 +170,17 @@ class Writer:
         # Every field of a new row was set by its one change: fill the version into a template
         # (keys are checked column names, plain identifiers: nothing in them needs escaping).
         fv_template = _dumps(dict.fromkeys(keys, 0)).replace(":0", ':"%(v)s"')
-        self.db.conn.executemany(
-            f"INSERT INTO [{table}] ({', '.join(f'[{n}]' for n in names)}) VALUES ({', '.join('?' * len(names))})",
-            [[c["row_id"], *c["data"].values(), c["version"], split_version(c["version"])[1], 0,
-              fv_template % {"v": c["version"]}] for c in group])
-        self.db.conn.executemany(
-            "INSERT INTO _changes (tbl, row_id, version, op, data, area, prev_area, src, base) "
-            "VALUES (?, ?, ?, 'put', ?, ?, ?, ?, ?)",
-            [[table, c["row_id"], c["version"], _dumps(c["data"]), c["area"], c.get("prev_area"), src,
-              _dumps(c["base"]) if c.get("base") else None] for c in group])
+        self.tx.insert_rows(table, names, [[c["row_id"], *c["data"].values(), c["version"],
+                                            split_version(c["version"])[1], 0, fv_template % {"v": c["version"]}]
+                                           for c in group])
+        self.tx.log_changes([dict(c, op="put", src=src) for c in group])
         newest = max(split_version(c["version"])[0] for c in group)
         self.max_skew_ms = max(self.max_skew_ms, self.clock.observe(newest))
         return len(group)
 
     def _base_of(self, version):
         """Return the field versions the writer of `version` had seen ({} when unknown)."""
-        row = self.db.execute("SELECT base FROM _changes WHERE version = ?", [version]).fetchone()
-        return json.loads(row[0]) if row and row[0] else {}
+        return self.tx.base_of(version)
 
     def _store(self, table, row_id, existing, fields, version):
         fv = json.loads(existing["_fv"]) if existing else {}
@@ -208,66 +189,40 @@ class Writer:
         data = {k: v for k, v in fields.items() if k != DELETED}
         if existing is None:
             origin = split_version(version)[1]
-            names = ["id", *data, "_version", "_origin", "_deleted", "_fv"]
-            values = [row_id, *data.values(), row_version, origin, fields.get(DELETED, 0), _dumps(fv)]
-            self.db.execute(
-                f"INSERT INTO [{table}] ({', '.join(f'[{n}]' for n in names)}) VALUES ({', '.join('?' * len(names))})",
-                values,
-            )
+            self.tx.insert_row(table, {"id": row_id, **data, "_version": row_version, "_origin": origin,
+                                       "_deleted": fields.get(DELETED, 0), "_fv": _dumps(fv)})
         else:
             data.update({"_version": row_version, "_fv": _dumps(fv)})
             if DELETED in fields:
                 data[DELETED] = fields[DELETED]
-            sets = ", ".join(f"[{k}] = ?" for k in data)
-            self.db.execute(f"UPDATE [{table}] SET {sets} WHERE id = ?", [*data.values(), row_id])
+            self.tx.update_row(table, row_id, data)
 
     def _log(self, table, row_id, version, op, data, area, prev_area, src, base=None):
-        cur = self.db.execute(
-            "INSERT OR IGNORE INTO _changes (tbl, row_id, version, op, data, area, prev_area, src, base) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [table, row_id, version, op, _dumps(data), area, prev_area, src, _dumps(base) if base else None],
-        )
-        return cur.rowcount == 1
+        return self.tx.log_change({"tbl": table, "row_id": row_id, "version": version, "op": op, "data": data,
+                                   "area": area, "prev_area": prev_area, "src": src, "base": base or None})
 
     def _conflict(self, table, row_id, field, kept, kept_version, lost, lost_version):
-        self.db.execute(
-            "INSERT OR IGNORE INTO _conflicts (tbl, row_id, field, kept_value, kept_version, "
-            "lost_value, lost_version, recorded_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            [table, row_id, field, _dumps(kept), kept_version, _dumps(lost), lost_version,
-             utc_text()],
-        )
+        self.tx.record_conflict((table, row_id, field, kept, kept_version, lost, lost_version, utc_text()))
 
 
 @contextlib.contextmanager
 def writing(db, node_id, wall=wall_ms):
     """Open one transaction and yield a Writer; commit rows, changes and clock together."""
-    with transaction(db):
-        clock = Clock.load(db, wall)
-        writer = Writer(db, node_id, clock)
+    with transaction(db) as tx:
+        clock = Clock.load(tx, wall)
+        writer = Writer(tx, node_id, clock)
         yield writer
-        clock.save(db)
+        clock.save(tx)
 
 
 def changes_after(db, seq, limit=1000, exclude_src=None):
     """Return up to `limit` change-log entries with a sequence number above `seq`, in order."""
-    cur = db.execute(
-        "SELECT seq, tbl, row_id, version, op, data, area, prev_area, src, base FROM _changes "
-        "WHERE seq > ? AND (src IS NULL OR src IS NOT ?) ORDER BY seq LIMIT ?",
-        [seq, exclude_src, limit],
-    )
-    return [decoded(change) for change in dicts(cur)]
-
-
-def decoded(change):
-    """Return a change-log row (a dict) with its data and base read from their JSON text."""
-    change["data"] = json.loads(change["data"])
-    change["base"] = json.loads(change["base"]) if change["base"] else None
-    return change
+    return as_tx(db).changes_after(seq, limit, exclude_src)
 
 
 def last_seq(db):
     """Return the sequence number of the newest change-log entry (0 when empty)."""
-    return db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]
+    return as_tx(db).last_seq()
 
 
 def rewrite_versions(db, mapping):

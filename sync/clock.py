@@ -8,7 +8,8 @@ deterministic last-writer-wins order every node agrees on.
 import datetime
 import time
 
-from sync.meta import CLOCK_OFFSET, HLC, get_meta, set_meta
+from sync.meta import CLOCK_OFFSET, HLC
+from sync.stores import as_tx
 
 COUNTER_BITS = 16
 COUNTER_MASK = (1 << COUNTER_BITS) - 1
@@ -54,22 +55,29 @@ class Clock:
     it before commit: two processes on one database then never hand out the same timestamp.
     """
 
-    def __init__(self, last=0, wall=wall_ms, offset_ms=0):
+    def __init__(self, last=0, wall=wall_ms, offset_ms=0, lock=None):
         self.last = last
         self.wall = wall
         self.offset_ms = offset_ms
+        self._lock = lock
 
     @classmethod
     def load(cls, db, wall=wall_ms):
         """Return the clock persisted in `db`."""
-        return cls(int(get_meta(db, HLC, "0")), wall, int(get_meta(db, CLOCK_OFFSET, "0")))
+        tx = as_tx(db)
+        # Where writers run at once (PostgreSQL), the stored stamp is locked before the first
+        # new stamp, so two transactions never hand out the same one; applying alone locks nothing.
+        return cls(int(tx.get_meta(HLC, "0")), wall, int(tx.get_meta(CLOCK_OFFSET, "0")),
+                   tx.lock_clock if tx.concurrent_writers else None)
 
     def save(self, db):
         """Persist the clock in `db` (call inside the same transaction as the writes)."""
-        set_meta(db, HLC, str(self.last))
+        as_tx(db).save_clock(self.last)
 
     def now(self):
         """Return a new timestamp, greater than every one this clock has seen."""
+        if self._lock:
+            self.last, self._lock = max(self.last, self._lock()), None
         physical = (self.wall() + self.offset_ms) << COUNTER_BITS
         # A wall clock reset to 1970 leaves `last` ahead: the counter moves on from there, so
         # the node's own edits stay in order and never go backwards.

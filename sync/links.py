@@ -11,13 +11,14 @@ from sync import codes
 from sync.auth import consume_nonce, nonce_key, signature_ok
 from sync.clock import utc_text, wall_ms
 from sync.server import SyncRefused
-from sync.store import first, transaction
+from sync.store import transaction
+from sync.stores import as_tx
 
 
 def get_link(db, link_id):
     """Return the hub's row of one enrollment as a dict (its link id also under "link_id"), or None."""
-    cur = db.execute("SELECT *, node_id AS link_id FROM nodes WHERE node_id = ?", [link_id or ""])
-    return first(cur)
+    with as_tx(db).snapshot() as tx:
+        return tx.get_link(link_id)
 
 
 def _signer(db, link_id, signature, method, path, body, nonce):
@@ -56,8 +57,7 @@ def admit(db, link, nonce, node_wall_ms=None):
     if not consume_nonce(db, nonce_key(db), nonce):
         raise SyncRefused(401, codes.STALE_NONCE, "the request's nonce is used or unknown (a replay?)")
     skew = None if node_wall_ms is None else node_wall_ms - wall_ms()
-    db.execute("UPDATE nodes SET last_seen = ?, clock_skew_ms = COALESCE(?, clock_skew_ms) WHERE node_id = ?",
-               [utc_text(), skew, link["link_id"]])
+    as_tx(db).touch_link(link["link_id"], utc_text(), skew)
 
 
 def authenticate(db, link_id, signature, method, path, body, nonce, node_wall_ms=None):

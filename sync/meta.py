@@ -2,6 +2,7 @@
 
 Every key is named here once; code elsewhere uses these names, never the strings.
 """
+from sync.stores import as_tx
 
 HLC = "hlc"  # the last clock stamp this node handed out (sync.clock)
 CLOCK_OFFSET = "clock_offset_ms"  # how far our wall clock is behind the hub's, when it matters
@@ -25,17 +26,12 @@ LINK_PREFIX = "sync."  # every key of the link to the hub starts so (all_meta(db
 
 def get_meta(db, key, default=None):
     """Return the value stored under `key`, or `default`."""
-    row = db.execute("SELECT value FROM _sync_meta WHERE key = ?", [key]).fetchone()
-    return default if row is None else row[0]
+    return as_tx(db).get_meta(key, default)
 
 
 def set_meta(db, key, value):
     """Store `value` (a string) under `key`."""
-    db.execute(
-        "INSERT INTO _sync_meta (key, value) VALUES (?, ?) "
-        "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-        [key, value],
-    )
+    as_tx(db).set_meta(key, value)
 
 
 def delete_meta(db, key):

@@ -13,7 +13,8 @@ import json
 from dataclasses import dataclass, field
 
 from sync.clock import utc_text
-from sync.store import dicts, first
+from sync.store import dicts
+from sync.stores import as_tx
 
 HELD, RELEASED, DISCARDED = "held", "released", "discarded"
 
@@ -38,19 +39,17 @@ def hold(db, node_id, change, refusal):
     """Keep a refused change (inside the caller's transaction); return its acknowledgement entry."""
     version, table, row_id = _text(change.get("version")), _text(change.get("tbl")), _text(change.get("row_id"))
     problems = json.dumps(refusal.problems, ensure_ascii=False, default=str) if refusal.problems else None
-    db.execute("INSERT OR IGNORE INTO sync_quarantine (node_id, version, tbl, row_id, change, code, message, problems, "
-               "received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               [node_id, version, table, row_id, json.dumps(change, ensure_ascii=False, default=str),
-                refusal.code, refusal.message[:MAX_MESSAGE], problems, utc_text()])
+    as_tx(db).hold({"node_id": node_id, "version": version, "tbl": table, "row_id": row_id,
+                    "change": json.dumps(change, ensure_ascii=False, default=str), "code": refusal.code,
+                    "message": refusal.message[:MAX_MESSAGE], "problems": problems, "received_at": utc_text()})
     return {"version": version, "tbl": table, "row_id": row_id, "code": refusal.code,
             "message": refusal.message[:MAX_MESSAGE], "problems": json.loads(problems) if problems else []}
 
 
 def held(db, state=HELD, node_id=None, limit=500):
     """Return quarantined changes (newest first) as dicts, optionally of one sender."""
-    sql = "SELECT * FROM sync_quarantine WHERE state = ?" + (" AND node_id = ?" if node_id else "")
-    cur = db.execute(sql + " ORDER BY id DESC LIMIT ?", [state, *([node_id] if node_id else []), limit])
-    return [_decoded(row) for row in dicts(cur)]
+    with as_tx(db).snapshot() as tx:
+        return [_decoded(row) for row in tx.held(state, node_id, limit)]
 
 
 def _decoded(row):
@@ -61,15 +60,14 @@ def _decoded(row):
 
 def get_held(db, quarantine_id):
     """Return one quarantined change by id, or None."""
-    cur = db.execute("SELECT * FROM sync_quarantine WHERE id = ?", [quarantine_id])
-    row = first(cur)
+    with as_tx(db).snapshot() as tx:
+        row = tx.get_held(quarantine_id)
     return None if row is None else _decoded(row)
 
 
 def decide(db, quarantine_id, state, by):
     """Mark a held change released or discarded (inside the caller's transaction)."""
-    db.execute("UPDATE sync_quarantine SET state = ?, decided_by = ?, decided_at = ? WHERE id = ? AND state = ?",
-               [state, by, utc_text(), quarantine_id, HELD])
+    as_tx(db).decide(quarantine_id, state, by, utc_text())
 
 
 def held_counts(db):

@@ -13,7 +13,7 @@ from sync.batch import EVICT
 from sync.changelog import UnknownTable, Writer
 from sync.quarantine import Refusal
 from sync.scope import in_scope, inside
-from sync.store import dicts
+from sync.stores import as_tx
 
 MAX_CHANGES = 20_000  # per batch: a node's batches are far smaller (see jobs.Sizer)
 MAX_SEQ = 2 ** 63 - 1
@@ -123,15 +123,11 @@ def synced_tables(db):
 
 def stored_rows(db, changes):
     """Return {(table, row_id): row dict} of the records these changes touch that are held here."""
-    by_table, found = {}, {}
+    by_table, found, tx = {}, {}, as_tx(db)
     for change in changes:
         by_table.setdefault(change["tbl"], set()).add(change["row_id"])
     for table, ids in by_table.items():
-        ids = list(ids)
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            cur = db.execute(f"SELECT * FROM [{table}] WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
-            found.update(((table, row["id"]), row) for row in dicts(cur))
+        found.update(((table, row_id), row) for row_id, row in tx.rows_by_id(table, ids).items())
     return found
 
 

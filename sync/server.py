@@ -16,7 +16,7 @@ import secrets
 from sync import codes
 from sync.auth import CLAIM_WINDOW_S, claim_hash, code_hash, new_code, new_secret
 from sync.batch import EVICT, apply_changes
-from sync.changelog import decoded, writing
+from sync.changelog import writing
 from sync.clock import (
     FUTURE_LIMIT_MS,
     make_version,
@@ -33,6 +33,7 @@ from sync.scope import in_scope, inside
 from sync.status import BadStatus, checked
 from sync.screen import BadEnvelope, TooManyChanges, push_span, screen
 from sync.store import dicts, transaction
+from sync.stores import as_tx
 
 OPS = ("put", "del")
 # What an enrolled link is: a node of the tier below (a village at its county), or a tablet at its village.
@@ -56,9 +57,9 @@ def add_node(db, name, area, hub_area, kind=NODE):
     if kind not in LINK_KINDS:
         raise ValueError(kind)
     link_id, code = secrets.token_hex(6), new_code()
-    with transaction(db):
-        db.execute("INSERT INTO nodes (node_id, name, area, code_hash, secret, created_at, kind) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?)", [link_id, name, area, code_hash(code), new_secret(), utc_text(), kind])
+    with transaction(db) as tx:
+        as_tx(tx).add_link({"node_id": link_id, "name": name, "area": area, "code_hash": code_hash(code),
+                            "secret": new_secret(), "created_at": utc_text(), "kind": kind})
     return link_id, code
 
 
@@ -140,27 +141,27 @@ def receive_push(db, hub_node_id, link, envelope, changes, wall=wall_ms, policy=
     except BadEnvelope as exc:
         raise SyncRefused(400, codes.BAD_BATCH, str(exc)) from None
     with writing(db, hub_node_id, wall) as writer:
-        cursor = db.execute("SELECT push_cursor FROM nodes WHERE node_id = ?", [link["link_id"]]).fetchone()[0]
+        db, tx = writer.db, writer.tx
+        # Locked until commit: two pushes of one node wait for each other, other nodes' do not.
+        cursor = tx.lock_push_cursor(link["link_id"])
         if start > cursor:
             raise SyncRefused(409, codes.GAP, f"batch starts after {start} but the hub holds up to {cursor}",
                               cursor=cursor)
-        fresh = _not_held_yet(db, changes)
+        fresh = _not_held_yet(tx, changes)
         accepted, refused = screen(db, link["area"], fresh, OPS, policy)
-        restamps = _restamp(db, writer.clock, accepted, wall)
+        restamps = _restamp(tx, writer.clock, accepted, wall)
         applied = apply_changes(writer, accepted, link["link_id"])
         refusals = [hold(db, link["link_id"], change, why) for change, why in refused]
         if after_apply is not None:
             after_apply(db, accepted)
         if status is not None:
-            db.execute("UPDATE nodes SET status = ?, status_at = ? WHERE node_id = ?",
-                       [status, utc_text(), link["link_id"]])
+            tx.save_status(link["link_id"], status, utc_text())
         cursor = max(cursor, end)
         ack = {"cursor": cursor, "applied": applied, "received": len(changes), "restamped": restamps,
                "refused": refusals}
         # Kept with the commit: a node whose answer was lost asks for it (last_push) instead of
         # sending the whole batch again over a slow link.
-        db.execute("UPDATE nodes SET push_cursor = ?, restamped = restamped + ?, last_push = ? WHERE node_id = ?",
-                   [cursor, len(restamps), json.dumps({"start": start, "end": end, "ack": ack}), link["link_id"]])
+        tx.save_push(link["link_id"], cursor, len(restamps), json.dumps({"start": start, "end": end, "ack": ack}))
     return ack
 
 
@@ -175,14 +176,10 @@ def _status_text(envelope, status_check):
     return text
 
 
-def _not_held_yet(db, changes):
+def _not_held_yet(tx, changes):
     """Return the changes whose versions this hub does not hold (a batch sent again applies nothing twice)."""
     versions = [c.get("version") for c in changes if isinstance(c, dict) and isinstance(c.get("version"), str)]
-    known = set()
-    for i in range(0, len(versions), 500):
-        chunk = versions[i:i + 500]
-        known.update(r[0] for r in db.execute(
-            f"SELECT version FROM _changes WHERE version IN ({', '.join('?' * len(chunk))})", chunk))
+    known = tx.known_versions(versions)
     return [c for c in changes if not (isinstance(c, dict) and c.get("version") in known)]
 
 
@@ -191,7 +188,7 @@ def last_push(link):
     return json.loads(link["last_push"]) if link.get("last_push") else None
 
 
-def _restamp(db, clock, changes, wall):
+def _restamp(tx, clock, changes, wall):
     """Give changes stamped more than FUTURE_LIMIT_MS ahead of the hub the hub's own stamp.
 
     A node whose clock ran years ahead must not win every merge: its changes take the time
@@ -203,10 +200,10 @@ def _restamp(db, clock, changes, wall):
         hlc, node = split_version(change["version"])
         if physical_ms(hlc) <= limit:
             continue
-        row = db.execute("SELECT new_version FROM sync_restamps WHERE old_version = ?", [change["version"]]).fetchone()
-        new = row[0] if row else make_version(clock.now(), node)
-        if row is None:
-            db.execute("INSERT INTO sync_restamps (old_version, new_version) VALUES (?, ?)", [change["version"], new])
+        new = tx.restamp_of(change["version"])
+        if new is None:
+            new = make_version(clock.now(), node)
+            tx.add_restamp(change["version"], new)
         restamps[change["version"]] = new
         change["version"] = new
     return restamps
@@ -219,38 +216,23 @@ def serve_pull(db, link, cursor, limit):
     changes out of its scope too; `more` tells whether to ask again.
     """
     path = link["area"].rstrip("/")
-    parts = path.split("/")
-    ancestors = ["/".join(parts[:i]) for i in range(1, len(parts))]
-    marks = ", ".join("?" * len(ancestors)) or "NULL"
-    scope = f"(area = ? OR area LIKE ? OR area IN ({marks}) OR prev_area = ? OR prev_area LIKE ? OR prev_area IN ({marks}))"
-    params = [path, path + "/%", *ancestors, path, path + "/%", *ancestors]
-    db.execute("BEGIN")  # one snapshot: the rows read and the last seq agree
-    try:
-        cur = db.execute(f"SELECT seq, tbl, row_id, version, op, data, area, prev_area, base FROM _changes "
-                         f"WHERE seq > ? AND (src IS NULL OR src != ?) AND {scope} ORDER BY seq LIMIT ?",
-                         [cursor, link["link_id"], *params, limit])
-        rows = cur.fetchall()
-        more = len(rows) == limit
-        last = rows[-1][0] if more else db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]
-    finally:
-        db.execute("COMMIT")
     changes = []
-    for seq, tbl, row_id, version, op, data, area, prev_area, base in rows:
-        if not in_scope(area, path):
-            op, data, base = EVICT, "{}", None
-        elif prev_area is not None and not in_scope(prev_area, path):
-            # Moved into this scope: the node has never seen the record, send its whole history.
-            changes += _history(db, tbl, row_id, seq)
-        changes.append(decoded({"tbl": tbl, "row_id": row_id, "version": version, "op": op, "data": data,
-                                "area": area, "prev_area": prev_area, "base": base}))
-    return {"last": max(last, cursor), "more": more}, changes
+    with as_tx(db).snapshot() as tx:
+        rows, last = tx.pull(cursor, path, link["link_id"], limit)
+        for row in rows:
+            if not in_scope(row["area"], path):
+                row.update(op=EVICT, data={}, base=None)
+            elif row["prev_area"] is not None and not in_scope(row["prev_area"], path):
+                # Moved into this scope: the node has never seen the record, send its whole history
+                # (applying it again is harmless).
+                changes += [_wire(change) for change in tx.history(row["tbl"], row["row_id"], row["seq"])]
+            changes.append(_wire(row))
+    return {"last": max(last, cursor), "more": len(rows) == limit}, changes
 
 
-def _history(db, table, row_id, before_seq):
-    """Return the earlier changes of one record, oldest first (applying them again is harmless)."""
-    cur = db.execute("SELECT tbl, row_id, version, op, data, area, prev_area, base FROM _changes "
-                     "WHERE tbl = ? AND row_id = ? AND seq < ? ORDER BY seq", [table, row_id, before_seq])
-    return [decoded(change) for change in dicts(cur)]
+def _wire(change):
+    """Return a change-log entry as a pull sends it (without its seq and sender)."""
+    return {key: change[key] for key in ("tbl", "row_id", "version", "op", "data", "area", "prev_area", "base")}
 
 
 def nodes_status(db, not_seen_days=3):

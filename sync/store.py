@@ -27,6 +27,13 @@ def transaction(db, retries=5):
     IMMEDIATE takes the write lock up front, so a reader never has to upgrade mid-way (which
     SQLite answers with "database is locked" regardless of the busy timeout).
     """
+    from sync.stores.base import Store, Tx
+
+    if isinstance(db, (Store, Tx)):
+        # Another engine's store (or a Tx): it opens, joins and commits its own transactions.
+        with db.transaction() as tx:
+            yield tx
+        return
     conn = db.conn
     if conn.in_transaction:
         # Nested use joins the outer transaction; the outer block decides commit or rollback.

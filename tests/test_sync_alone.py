@@ -23,10 +23,11 @@ def imported_modules(path):
     return names
 
 
-@pytest.mark.parametrize("path", sorted((ROOT / "sync").glob("*.py")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", sorted((ROOT / "sync").rglob("*.py")),
+                         ids=lambda p: str(p.relative_to(ROOT / "sync")))
 def test_no_sync_module_imports_village_or_flask(path):
     bad = [name for name in imported_modules(path) if name.split(".")[0] in FORBIDDEN]
-    assert bad == [], f"{path.name} imports {bad}"
+    assert bad == [], f"{path} imports {bad}"
 
 
 def test_the_import_check_sees_a_nested_import(tmp_path):

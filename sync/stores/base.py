@@ -1,0 +1,197 @@
+"""What the sync engine needs from a database: one interface, one implementation per engine.
+
+A *store* is a database the engine keeps its data in; a *Tx* is the store inside one open
+transaction, the object every engine function talks to. The engine's rules (merging per field,
+screening, scopes, cursors) are written once, in `sync.changelog`, `sync.server` and friends;
+only the SQL differs, and it lives in the implementations (`sync.stores.sqlite`,
+`sync.stores.postgres`): upserts, locking, types and JSON are where the engines differ.
+
+A change-log entry is a dict: tbl, row_id, version, op ("put"/"del"), data (dict), area,
+prev_area, src (the peer it came from, None when born here), base (dict or None), and when read
+back, seq. The store assigns seq: in commit order, with no change ever becoming visible
+behind one already visible (a pull by cursor never skips one).
+"""
+import contextlib
+
+from sync.meta import HLC
+
+
+class UnknownTable(ValueError):
+    """A change names a table or field that is not synced on this node."""
+
+
+class Tx:
+    """The store inside one open transaction. Every method runs in that transaction."""
+
+    engine = ""  # "sqlite" or "postgresql"
+    concurrent_writers = False  # True: write transactions run at once (so the clock locks its row)
+
+    @contextlib.contextmanager
+    def transaction(self):
+        """Join this transaction (a nested block commits with the outer one)."""
+        yield self
+
+    @contextlib.contextmanager
+    def snapshot(self):
+        """Read inside this transaction."""
+        yield self
+
+    # Small key/value state (sync.meta) and the clock.
+    def get_meta(self, key, default=None):
+        """Return the value stored under `key`, or `default`."""
+        raise NotImplementedError
+
+    def set_meta(self, key, value):
+        """Store the text `value` under `key`."""
+        raise NotImplementedError
+
+    def lock_clock(self):
+        """Return the stored clock stamp, locked until commit when writers run at once (0 when none)."""
+        return int(self.get_meta(HLC, "0"))
+
+    def save_clock(self, stamp):
+        """Store the clock stamp `stamp`, never moving the stored one backwards."""
+        raise NotImplementedError
+
+    # Synced tables (their rows; the write path in sync.changelog decides what to write).
+    def table_columns(self, table):
+        """Return the column names of `table`, or [] when there is no such table."""
+        raise NotImplementedError
+
+    def get_row(self, table, row_id):
+        """Return one row of `table` as a dict, or None."""
+        raise NotImplementedError
+
+    def rows_by_id(self, table, ids):
+        """Return {id: row dict} of the rows of `table` among `ids` that exist."""
+        raise NotImplementedError
+
+    def insert_row(self, table, values):
+        """Insert one row ({column: value})."""
+        self.insert_rows(table, list(values), [list(values.values())])
+
+    def insert_rows(self, table, names, rows):
+        """Insert many rows, each a list of values in the order of `names`."""
+        raise NotImplementedError
+
+    def update_row(self, table, row_id, values):
+        """Set `values` ({column: value}) on one row."""
+        raise NotImplementedError
+
+    # The change log.
+    def log_change(self, entry):
+        """Append one change-log entry; return False (nothing written) when its version is held already."""
+        raise NotImplementedError
+
+    def log_changes(self, entries):
+        """Append entries whose versions are known to be new here."""
+        raise NotImplementedError
+
+    def known_versions(self, versions):
+        """Return the set of `versions` the change log holds."""
+        raise NotImplementedError
+
+    def base_of(self, version):
+        """Return the field versions the writer of `version` had seen ({} when unknown)."""
+        raise NotImplementedError
+
+    def changes_after(self, seq, limit, exclude_src=None):
+        """Return up to `limit` entries after `seq`, in order, without those from `exclude_src`."""
+        raise NotImplementedError
+
+    def last_seq(self):
+        """Return the newest entry's seq (0 when the log is empty)."""
+        raise NotImplementedError
+
+    def pull(self, cursor, path, exclude_src, limit):
+        """Return (entries, last): those after `cursor` that a node of area `path` receives.
+
+        An entry is received when its area or prev_area is `path`, below it, or one of its
+        ancestors. `last` is the last seq scanned: the node's cursor moves past what it does not
+        receive. Entries and `last` come from one snapshot.
+        """
+        raise NotImplementedError
+
+    def history(self, table, row_id, before_seq):
+        """Return the entries of one record before `before_seq`, oldest first."""
+        raise NotImplementedError
+
+    def record_conflict(self, conflict):
+        """Keep a losing value (tbl, row_id, field, kept_value, kept_version, lost_value, lost_version, recorded_at)."""
+        raise NotImplementedError
+
+    def conflicts(self, limit=500):
+        """Return the recorded conflicts, oldest first, their values decoded."""
+        raise NotImplementedError
+
+    # A hub's links (enrolled nodes), their push cursors, nonces and re-stamps.
+    def add_link(self, link):
+        """Insert a hub's row of one enrollment (a dict of nodes' columns)."""
+        raise NotImplementedError
+
+    def get_link(self, link_id):
+        """Return the hub's row of one enrollment (its id also as "link_id"), or None."""
+        raise NotImplementedError
+
+    def lock_push_cursor(self, link_id):
+        """Return how far the hub applied this link's changes, its row locked until commit."""
+        raise NotImplementedError
+
+    def touch_link(self, link_id, seen_at, skew_ms):
+        """Note a link's last contact and, when known, how far its clock is from ours."""
+        raise NotImplementedError
+
+    def save_push(self, link_id, cursor, restamped, last_push):
+        """Store a link's new push cursor, add to its re-stamp count and keep its last answer."""
+        raise NotImplementedError
+
+    def save_status(self, link_id, status, at):
+        """Keep the status report (JSON text) a link sent with its push, and when it came."""
+        raise NotImplementedError
+
+    def use_nonce(self, nonce, issued_ms, oldest_ms):
+        """Remember `nonce` as used (forgetting those issued before `oldest_ms`); False if used before."""
+        raise NotImplementedError
+
+    def restamp_of(self, old_version):
+        """Return the version given before to a change stamped `old_version`, or None."""
+        raise NotImplementedError
+
+    def add_restamp(self, old_version, new_version):
+        """Remember that a change stamped `old_version` was re-stamped `new_version`."""
+        raise NotImplementedError
+
+    # Quarantine: changes refused from others, held with their reason.
+    def hold(self, held):
+        """Keep one refused change (a dict of sync_quarantine's columns); a change held already stays as it is."""
+        raise NotImplementedError
+
+    def held(self, state, node_id, limit):
+        """Return held changes in `state` (of one sender when `node_id`), newest first, as stored."""
+        raise NotImplementedError
+
+    def get_held(self, quarantine_id):
+        """Return one held change as stored, or None."""
+        raise NotImplementedError
+
+    def decide(self, quarantine_id, state, by, at):
+        """Mark a change still held as `state` (released or discarded) by `by` at `at`."""
+        raise NotImplementedError
+
+
+class Store:
+    """A database the engine keeps its data in; `transaction()` yields a Tx."""
+
+    engine = ""
+
+    def transaction(self):
+        """Return a context manager: one write transaction, committed when the block ends well."""
+        raise NotImplementedError
+
+    def snapshot(self):
+        """Return a context manager: one read-only transaction, its reads from one snapshot."""
+        raise NotImplementedError
+
+    def close(self):
+        """Release the store's connections."""
+        raise NotImplementedError

@@ -1,0 +1,265 @@
+"""The store on PostgreSQL, for a hub: psycopg 3, a connection pool, raw SQL.
+
+Many transactions write at once here, which SQLite never allows, and that is where the traps are:
+
+- Commit order is not sequence order. A SERIAL seq is handed out at insert but seen at commit,
+  so a pull can pass seq 11 while seq 10 is still uncommitted, and never see 10. Here a
+  transaction's change-log entries are kept aside until it is about to commit; then, as its last
+  statements, it takes the next numbers from the counter row (`UPDATE hub_counter ... RETURNING`,
+  which locks that row until commit) and inserts the entries. The next writer waits on that row
+  until this one has committed, and a commit is visible before its locks go, so within the
+  sequence, what is visible is always a prefix: a pull by cursor never skips a change. A
+  rolled-back transaction takes its numbers back with it (no holes either).
+- Two pushes of one node: the node's cursor row is locked (`SELECT ... FOR UPDATE`), not the hub.
+- The clock: a transaction that makes new stamps locks the stored stamp first (`lock_clock`);
+  saving it never moves it backwards.
+"""
+import contextlib
+import json
+import re
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from sync.meta import HLC
+from sync.quarantine import HELD
+from sync.stores.base import Store, Tx
+from sync.stores.pg_migrations import PART, migrate
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+CHANGE_COLUMNS = "tbl, row_id, version, op, data, area, prev_area, src, base"
+_DUMPS = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+
+
+def _q(name):
+    """Return `name` quoted as an identifier (only plain names ever reach SQL here)."""
+    if not _NAME.match(name):
+        raise ValueError(f"not a plain SQL name: {name!r}")
+    return f'"{name}"'
+
+
+class PgTx(Tx):
+    """One connection inside one open transaction."""
+
+    engine = "postgresql"
+    concurrent_writers = True
+
+    def __init__(self, conn):
+        self.conn = conn
+        self._pending = {}  # version -> entry: change-log entries waiting for their seq (see `flush`)
+
+    def _rows(self, sql, params=()):
+        return self.conn.cursor(row_factory=dict_row).execute(sql, params).fetchall()
+
+    def _one(self, sql, params=()):
+        return self.conn.execute(sql, params).fetchone()
+
+    def get_meta(self, key, default=None):
+        row = self._one("SELECT value FROM _sync_meta WHERE key = %s", [key])
+        return default if row is None else row[0]
+
+    def set_meta(self, key, value):
+        self.conn.execute("INSERT INTO _sync_meta (key, value) VALUES (%s, %s) "
+                          "ON CONFLICT (key) DO UPDATE SET value = EXCLUDED.value", [key, value])
+
+    def lock_clock(self):
+        return int(self._one("SELECT value FROM _sync_meta WHERE key = %s FOR UPDATE", [HLC])[0])
+
+    def save_clock(self, stamp):
+        self.conn.execute("UPDATE _sync_meta SET value = GREATEST(value::bigint, %s)::text WHERE key = %s",
+                          [stamp, HLC])
+
+    def table_columns(self, table):
+        return [r[0] for r in self.conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+            "AND table_name = %s ORDER BY ordinal_position", [table])] if _NAME.match(table) else []
+
+    def get_row(self, table, row_id):
+        rows = self._rows(f"SELECT * FROM {_q(table)} WHERE id = %s", [row_id])
+        return rows[0] if rows else None
+
+    def rows_by_id(self, table, ids):
+        return {row["id"]: row for row in self._rows(f"SELECT * FROM {_q(table)} WHERE id = ANY(%s)", [list(ids)])}
+
+    def insert_rows(self, table, names, rows):
+        self._copy(table, names, rows)
+
+    def _copy(self, table, names, rows):
+        # COPY: one stream instead of a statement per row (several times faster for a batch).
+        with self.conn.cursor().copy(f"COPY {_q(table)} ({', '.join(map(_q, names))}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def update_row(self, table, row_id, values):
+        sets = ", ".join(f"{_q(k)} = %s" for k in values)
+        self.conn.execute(f"UPDATE {_q(table)} SET {sets} WHERE id = %s", [*values.values(), row_id])
+
+    def log_change(self, entry):
+        if entry["version"] in self.known_versions([entry["version"]]):
+            return False
+        self._pending[entry["version"]] = entry
+        return True
+
+    def log_changes(self, entries):
+        for entry in entries:
+            self._pending[entry["version"]] = entry
+
+    def known_versions(self, versions):
+        versions = list(versions)
+        known = {v for v in versions if v in self._pending}
+        rows = self.conn.execute("SELECT version FROM _changes WHERE version = ANY(%s)", [versions])
+        return known | {r[0] for r in rows}
+
+    def base_of(self, version):
+        if version in self._pending:
+            return self._pending[version].get("base") or {}
+        row = self._one("SELECT base FROM _changes WHERE version = %s", [version])
+        return (row and row[0]) or {}
+
+    def flush(self):
+        """Number the waiting entries from the counter row (locked until commit) and insert them.
+
+        Run as the last statements before COMMIT, so the counter is held as briefly as can be.
+        """
+        if not self._pending:
+            return
+        entries, self._pending = list(self._pending.values()), {}
+        end = self._one("UPDATE hub_counter SET seq = seq + %s WHERE part = %s RETURNING seq", [len(entries), PART])[0]
+        rows = [[seq, e["tbl"], e["row_id"], e["version"], e["op"], _DUMPS(e["data"]), e["area"], e.get("prev_area"),
+                 e.get("src"), _DUMPS(e["base"]) if e.get("base") else None]
+                for seq, e in zip(range(end - len(entries) + 1, end + 1), entries)]
+        try:
+            with self.conn.transaction():  # a savepoint: a clash below undoes only the COPY
+                self._copy("_changes", ["seq", *CHANGE_COLUMNS.split(", ")], rows)
+        except psycopg.errors.UniqueViolation:
+            # Another hub worker logged one of these versions meanwhile: it keeps its own seq.
+            self.conn.cursor().executemany(f"INSERT INTO _changes (seq, {CHANGE_COLUMNS}) VALUES "
+                                           f"({', '.join(['%s'] * 10)}) ON CONFLICT (version) DO NOTHING", rows)
+
+    def changes_after(self, seq, limit, exclude_src=None):
+        return self._rows(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes WHERE seq > %s AND (src IS NULL OR src IS DISTINCT FROM %s) "
+                          "ORDER BY seq LIMIT %s", [seq, exclude_src, limit])
+
+    def last_seq(self):
+        return self._one("SELECT COALESCE(MAX(seq), 0) FROM _changes")[0]
+
+    def pull(self, cursor, path, exclude_src, limit):
+        parts = path.split("/")
+        ancestors = ["/".join(parts[:i]) for i in range(1, len(parts))]
+        below = path + "/%"
+        rows = self._rows(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes WHERE seq > %s AND (src IS NULL OR src IS DISTINCT FROM %s) "
+                          "AND (area = %s OR area LIKE %s OR area = ANY(%s) "
+                          "OR prev_area = %s OR prev_area LIKE %s OR prev_area = ANY(%s)) ORDER BY seq LIMIT %s",
+                          [cursor, exclude_src, path, below, ancestors, path, below, ancestors, limit])
+        return rows, rows[-1]["seq"] if len(rows) == limit else self.last_seq()
+
+    def history(self, table, row_id, before_seq):
+        return self._rows(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes WHERE tbl = %s AND row_id = %s AND seq < %s "
+                          "ORDER BY seq", [table, row_id, before_seq])
+
+    def record_conflict(self, conflict):
+        self.conn.execute("INSERT INTO _conflicts (tbl, row_id, field, kept_value, kept_version, lost_value, "
+                          "lost_version, recorded_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                          [*conflict[:3], _DUMPS(conflict[3]), conflict[4], _DUMPS(conflict[5]), *conflict[6:]])
+
+    def conflicts(self, limit=500):
+        return [dict(row, kept_value=json.loads(row["kept_value"]), lost_value=json.loads(row["lost_value"]))
+                for row in self._rows("SELECT * FROM _conflicts ORDER BY id LIMIT %s", [limit])]
+
+    def _insert(self, table, values, on_conflict=""):
+        self.conn.execute(f"INSERT INTO {_q(table)} ({', '.join(map(_q, values))}) "
+                          f"VALUES ({', '.join(['%s'] * len(values))}) {on_conflict}", list(values.values()))
+
+    def add_link(self, link):
+        self._insert("nodes", link)
+
+    def get_link(self, link_id):
+        rows = self._rows("SELECT *, node_id AS link_id FROM nodes WHERE node_id = %s", [link_id or ""])
+        return rows[0] if rows else None
+
+    def lock_push_cursor(self, link_id):
+        return self._one("SELECT push_cursor FROM nodes WHERE node_id = %s FOR UPDATE", [link_id])[0]
+
+    def touch_link(self, link_id, seen_at, skew_ms):
+        self.conn.execute("UPDATE nodes SET last_seen = %s, clock_skew_ms = COALESCE(%s, clock_skew_ms) "
+                          "WHERE node_id = %s", [seen_at, skew_ms, link_id])
+
+    def save_push(self, link_id, cursor, restamped, last_push):
+        self.conn.execute("UPDATE nodes SET push_cursor = %s, restamped = restamped + %s, last_push = %s "
+                          "WHERE node_id = %s", [cursor, restamped, last_push, link_id])
+
+    def save_status(self, link_id, status, at):
+        self.conn.execute("UPDATE nodes SET status = %s, status_at = %s WHERE node_id = %s", [status, at, link_id])
+
+    def use_nonce(self, nonce, issued_ms, oldest_ms):
+        self.conn.execute("DELETE FROM sync_nonces WHERE issued_ms < %s", [oldest_ms])
+        return self.conn.execute("INSERT INTO sync_nonces (nonce, issued_ms) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+                                 [nonce, issued_ms]).rowcount == 1
+
+    def restamp_of(self, old_version):
+        row = self._one("SELECT new_version FROM sync_restamps WHERE old_version = %s", [old_version])
+        return row and row[0]
+
+    def add_restamp(self, old_version, new_version):
+        self._insert("sync_restamps", {"old_version": old_version, "new_version": new_version})
+
+    def hold(self, held):
+        self._insert("sync_quarantine", held, "ON CONFLICT (node_id, version) DO NOTHING")
+
+    def held(self, state, node_id, limit):
+        return self._rows("SELECT * FROM sync_quarantine WHERE state = %s AND (%s::text IS NULL OR node_id = %s) "
+                          "ORDER BY id DESC LIMIT %s", [state, node_id, node_id, limit])
+
+    def get_held(self, quarantine_id):
+        rows = self._rows("SELECT * FROM sync_quarantine WHERE id = %s", [quarantine_id])
+        return rows[0] if rows else None
+
+    def decide(self, quarantine_id, state, by, at):
+        self.conn.execute("UPDATE sync_quarantine SET state = %s, decided_by = %s, decided_at = %s WHERE id = %s "
+                          "AND state = %s", [state, by, at, quarantine_id, HELD])
+
+
+class PostgresStore(Store):
+    """A PostgreSQL database behind a pool of connections; each transaction borrows one."""
+
+    engine = "postgresql"
+
+    def __init__(self, pool):
+        self.pool = pool
+
+    @classmethod
+    def open(cls, url, min_size=1, max_size=8, migrate_now=True):
+        """Open a pool on `url` (sized per serving worker, not per village) and bring the schema up to date."""
+        pool = ConnectionPool(url, min_size=min_size, max_size=max_size, kwargs={"autocommit": True}, open=True)
+        if migrate_now:
+            with pool.connection() as conn:
+                migrate(conn)
+        return cls(pool)
+
+    @contextlib.contextmanager
+    def _begun(self, begin, write):
+        with self.pool.connection() as conn:
+            tx = PgTx(conn)
+            conn.execute(begin)
+            try:
+                yield tx
+                if write:
+                    tx.flush()
+            except BaseException:
+                with contextlib.suppress(psycopg.Error):  # a dead connection: the pool drops it
+                    conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def transaction(self):
+        """One READ COMMITTED write transaction on a pooled connection (see the module docstring)."""
+        return self._begun("BEGIN", write=True)
+
+    def snapshot(self):
+        """One read-only transaction whose reads all see one snapshot."""
+        return self._begun("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", write=False)
+
+    def close(self):
+        """Close every pooled connection."""
+        self.pool.close()
