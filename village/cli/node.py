@@ -52,9 +52,11 @@ def serve(data_dir, host, port):
 @click.option("--port", default=8080, type=int, show_default=True)
 @click.option("--hub-port", default=8081, type=int, show_default=True, help="Port of the demo county's hub.")
 @click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--villages", default=23, type=click.IntRange(0, 23), show_default=True,
+              help="How many villages the demo county holds besides the demo village (made at the first start).")
 @click.option("--no-serve", is_flag=True, help="Only create the demo data.")
 @handled
-def demo(data_dir, port, hub_port, host, no_serve):
+def demo(data_dir, port, hub_port, villages, host, no_serve):
     """Create a demo village and its county (if not there yet) and serve both."""
     from pathlib import Path
 
@@ -77,7 +79,7 @@ def demo(data_dir, port, hub_port, host, no_serve):
         return
     hub = demo_county.create_hub(data_dir) if made else None
     with demo_county.ServedHub(hub_dir, host, hub_port) as served:
-        _fill_county(node, hub, served.url, data_dir)
+        _fill_county(node, hub, served.url, data_dir, villages)
         _say_logins(node, served.url)
         if not no_serve:
             _serve_village(node, host, port, run)
@@ -98,7 +100,7 @@ def _new_demo_village(data_dir):
     return node
 
 
-def _fill_county(node, hub, hub_url, data_dir):
+def _fill_county(node, hub, hub_url, data_dir, count):
     """Build the demo county at the first start (`hub` made just now), else let its villages report again."""
     from village.ops import demo_county
 
@@ -108,7 +110,7 @@ def _fill_county(node, hub, hub_url, data_dir):
     if hub is None:
         demo_county.refresh(data_dir, progress)
         return
-    made = demo_county.build(node, hub, hub_url, progress)
+    made = demo_county.build(node, hub, hub_url, progress, count=count)
     click.echo(say(node.lang, N_("Demo county: %(villages)s villages, %(stale)s not in contact for days, "
                                  "%(conflicts)s conflict, %(held)s held change."), **made))
 
