@@ -90,7 +90,9 @@ def _new_demo_village(data_dir):
     from village.tls import init_tls
     from village.users import add_user
 
-    node = init_node(data_dir, "village", "红星村", "52/5201/520102/001", "zh_Hans")
+    from village.ops.demo_county import HUB_AREA, SERVED
+
+    node = init_node(data_dir, "village", SERVED[1], f"{HUB_AREA}/{SERVED[0]}", "zh_Hans")
     init_tls(node)
     db = open_db(node)
     try:

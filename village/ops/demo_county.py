@@ -198,11 +198,14 @@ def _held(node, db):
 def _made(hub_db):
     """Return the hub's counts of what the demo made: villages, stale ones, open conflicts, held changes."""
     recent = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=24)).isoformat()
-    one = lambda sql, *args: hub_db.execute(sql, args).fetchone()[0]  # noqa: E731
-    return {"villages": one("SELECT COUNT(*) FROM nodes WHERE enrolled_at IS NOT NULL"),
-            "stale": one("SELECT COUNT(*) FROM nodes WHERE enrolled_at IS NOT NULL AND last_seen < ?", recent),
-            "conflicts": one("SELECT COUNT(*) FROM _conflicts WHERE resolved_at IS NULL"),
-            "held": one("SELECT COUNT(*) FROM sync_quarantine WHERE state = 'held'")}
+
+    def count(sql, *args):
+        return hub_db.execute(sql, args).fetchone()[0]
+
+    return {"villages": count("SELECT COUNT(*) FROM nodes WHERE enrolled_at IS NOT NULL"),
+            "stale": count("SELECT COUNT(*) FROM nodes WHERE enrolled_at IS NOT NULL AND last_seen < ?", recent),
+            "conflicts": count("SELECT COUNT(*) FROM _conflicts WHERE resolved_at IS NULL"),
+            "held": count("SELECT COUNT(*) FROM sync_quarantine WHERE state = 'held'")}
 
 
 def refresh(data_dir, say):
