@@ -9,7 +9,6 @@ from village.errors import Problem
 from village.node import ROLES, init_node, load_node, open_db
 from village.settings import DEFAULT_LANGUAGE, LANGUAGES
 
-DEMO_CLERK = ("clerk", "village-demo")  # a demo village only: printed when it starts
 
 
 @click.command()
@@ -67,7 +66,7 @@ def demo(data_dir, port, hub_port, villages, host, no_serve):
     try:
         node, made = load_node(data_dir), False
     except Problem:
-        node, made = _new_demo_village(data_dir), True
+        node, made = demo_county.create_served(data_dir), True
     hub_dir = demo_county.hub_path(data_dir)
     if not made and not hub_dir.exists():
         # Demo data from before the demo county: served as it is; made again with its county once deleted.
@@ -83,23 +82,6 @@ def demo(data_dir, port, hub_port, villages, host, no_serve):
         _say_logins(node, served.url)
         if not no_serve:
             _serve_village(node, host, port, run)
-
-
-def _new_demo_village(data_dir):
-    """Create the demo village's node (its data comes with its county) and its clerk's login."""
-    from village.tls import init_tls
-    from village.users import add_user
-
-    from village.ops.demo_county import HUB_AREA, SERVED
-
-    node = init_node(data_dir, "village", SERVED[1], f"{HUB_AREA}/{SERVED[0]}", "zh_Hans")
-    init_tls(node)
-    db = open_db(node)
-    try:
-        add_user(db, DEMO_CLERK[0], "clerk", DEMO_CLERK[1], actor="demo")
-    finally:
-        db.close()
-    return node
 
 
 def _fill_county(node, hub, hub_url, data_dir, count):
@@ -118,11 +100,11 @@ def _fill_county(node, hub, hub_url, data_dir, count):
 
 
 def _say_logins(node, hub_url):
+    from village.ops.demo_county import DEMO_CLERK, DEMO_COUNTY_USER
+
     click.echo(say(node.lang, N_("Clerk pages: log in at /clerk/ as %(user)s with password %(password)s."),
                    user=DEMO_CLERK[0], password=DEMO_CLERK[1]))
     if hub_url:
-        from village.ops.demo_county import DEMO_COUNTY_USER
-
         click.echo(say(node.lang, N_("County pages: %(url)s/county/ (user %(user)s, password %(password)s)."),
                        url=hub_url, user=DEMO_COUNTY_USER[0], password=DEMO_COUNTY_USER[1]))
 

@@ -37,7 +37,7 @@ from village.users import add_user
 
 HUB_DIR, VILLAGES_DIR = "county", "villages"
 HUB_NAME, HUB_AREA = "花溪区", "52/5201/520102"
-DEMO_COUNTY_USER = ("county", "village-demo")
+DEMO_CLERK, DEMO_COUNTY_USER = ("clerk", "village-demo"), ("county", "village-demo")  # printed at each start
 SERVED = ("001", "红星村")  # the village `village demo` serves: one of the county's
 VILLAGES = [("002", "白云村"), ("003", "青山村"), ("004", "石门村"), ("005", "龙井村"), ("006", "桃园村"),
             ("007", "新寨村"), ("008", "大坪村"), ("009", "松林村"), ("010", "河口村"), ("011", "杨柳村"),
@@ -64,14 +64,27 @@ def village_paths(data_dir, count=len(VILLAGES)):
 
 
 def create_hub(data_dir):
-    """Create the demo county's hub (with its login) under `data_dir`; return its node."""
-    hub = init_node(hub_path(data_dir), "county", HUB_NAME, HUB_AREA, "zh_Hans")
-    db = open_db(hub)
+    """Create the demo county's hub (with its county user) under `data_dir`; return its node."""
+    return _node_with_user(hub_path(data_dir), "county", HUB_NAME, HUB_AREA, DEMO_COUNTY_USER)
+
+
+def create_served(data_dir):
+    """Create the demo village `village demo` serves (its clerk, its certificate for tablets); return its node."""
+    from village.tls import init_tls
+
+    node = _node_with_user(data_dir, "village", SERVED[1], f"{HUB_AREA}/{SERVED[0]}", DEMO_CLERK)
+    init_tls(node)
+    return node
+
+
+def _node_with_user(path, role, name, area, login):
+    node = init_node(path, role, name, area, "zh_Hans")
+    db = open_db(node)
     try:
-        add_user(db, DEMO_COUNTY_USER[0], "county", DEMO_COUNTY_USER[1], actor="demo")
+        add_user(db, login[0], "clerk" if role == "village" else "county", login[1], actor="demo")
     finally:
         db.close()
-    return hub
+    return node
 
 
 def build(served, hub, hub_url, say, count=len(VILLAGES), households=HOUSEHOLDS, seed=7):
