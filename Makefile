@@ -1,4 +1,4 @@
-# Everything a fresh machine needs: `make demo` serves the demo village, `make test` runs every test.
+# Everything a fresh machine needs: `make demo` serves the demo village and its county, `make test` runs every test.
 VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed

@@ -4,6 +4,7 @@ A county hub and two villages, each a real node; the villages sync with the hub 
 HTTP on 127.0.0.1 (tests/sync_helpers.py). Kiosk, clerk and county pages are asked through
 each node's own app.
 """
+import datetime
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,8 @@ from sync_helpers import enroll, serve_hub, sync
 from sync.changelog import writing
 from sync.quarantine import held
 from village import create_app
-from village.records import alerts, core
+from village.records import alerts, core, receipts
+from village.records import county as figures_of
 from village.records.receipt_rules import receipt_id
 from village.users import add_user
 
@@ -158,3 +160,31 @@ def test_an_alert_carried_by_usb_bundle_is_reported_delivered_in_the_next_bundle
     assert village("bundle", "export", "--out", str(tmp_path / "next.bundle")).exit_code == 0
     assert hub("bundle", "import", str(tmp_path / "next.bundle")).exit_code == 0
     assert receipt_at_hub(c, FIRST, RED_STAR)["delivered_at"]
+
+
+def test_the_overview_counts_the_villages_that_acknowledged_by_hand(county):
+    """Two villages reached by one county-wide alert; both deliver, 红星村 alone shows and confirms it."""
+    c = county
+    whole = (CAP / "alert.xml").read_bytes().replace(b"520102001", b"520102")
+    alerts.import_cap(c["hub_db"], c["hub"], whole)
+    with core.write(c["hub_db"], c["hub"]) as w:  # an emergency notice of no CAP message asks for no receipt
+        core.save(w, c["hub"], "announcements", {"title": {"en": "Dam check"}, "priority": "emergency"})
+    now = datetime.datetime.now(datetime.timezone.utc)
+    assert figures_of.overview(c["hub_db"], COUNTY_AREA, now.date(), now)["alerts_acknowledged"] == 0  # none confirmed yet
+    assert figures_of.alert_reach(c["hub_db"], COUNTY_AREA, now)["villages"] == 2
+    assert sync(c["red"]).exit_code == 0 and sync(c["cloud"]).exit_code == 0
+    receipts.note(c["red_db"], c["red"], "acknowledged_at", actor="clerk1")
+    assert sync(c["red"]).exit_code == 0
+    figures = figures_of.overview(c["hub_db"], COUNTY_AREA, now.date(), now)
+    assert figures["alert_reach"] == {"villages": 2, "delivered_at": 2, "displayed_at": 1, "acknowledged_at": 1}
+    assert figures["alerts_acknowledged"] == 50
+    assert figures_of.acknowledged_share(c["hub_db"], RED_STAR, now) == 100
+    assert figures_of.acknowledged_share(c["hub_db"], WHITE_CLOUD, now) == 0
+    later = now + datetime.timedelta(days=365 * 80)  # past the alert's expiry: nothing active to acknowledge
+    assert figures_of.acknowledged_share(c["hub_db"], COUNTY_AREA, later) is None
+    client = c["apps"]["hub"].test_client()
+    assert login(client, "county1").status_code == 302
+    page = client.get("/county/?lang=en").get_data(as_text=True)
+    assert "Acknowledged by 50 % of villages" in page
+    assert "Of 2 villages reached: 2 delivered, 1 displayed, 1 acknowledged" in page
+    assert f'href="/county/alerts/?area={COUNTY_AREA}"' in page

@@ -4,6 +4,8 @@ import json
 import os
 import sqlite3
 
+from pathlib import Path
+
 import pytest
 from conftest import Village
 
@@ -168,22 +170,29 @@ def test_check_finds_a_row_written_around_the_change_log(village, tmp_path):
     assert result.exit_code == 1 and "no change-log entry" in result.output
 
 
-def test_demo_makes_a_village_with_a_clerk_who_can_log_in(runner):
+def test_demo_makes_a_village_and_its_county_whose_users_can_log_in(runner):
     import re
+
+    from conftest import free_port
 
     from village import create_app
     from village.node import load_node
+    from village.ops.demo_county import hub_path
 
-    result = runner("demo", "--no-serve")
+    result = runner("demo", "--no-serve", "--villages", "2", "--hub-port", str(free_port()))
     assert result.exit_code == 0, result.output
-    assert "200 households" in result.output and "clerk" in result.output
-    client = create_app({"NODE": load_node(runner.data_dir), "TESTING": True}).test_client()
-    form = client.get("/clerk/login").get_data(as_text=True)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
-    answer = client.post("/clerk/login", data={"csrf_token": token, "username": "clerk", "password": "village-demo"})
-    assert answer.status_code == 302 and "/clerk/login" not in answer.headers["Location"]
-    again = runner("demo", "--no-serve")
-    assert again.exit_code == 0 and "households" not in again.output.splitlines()[0]
+    said = result.output  # in the demo's language, Chinese
+    assert "演示县：3 个村，0 个已多日未联系，1 个冲突，1 条暂扣的修改。" in said and "青山村 已注册" in said
+    assert "账号 clerk" in said and "/county/（账号 county，密码 village-demo）" in said
+    for data, user in ((runner.data_dir, "clerk"), (hub_path(Path(runner.data_dir)), "county")):
+        client = create_app({"NODE": load_node(data), "TESTING": True}).test_client()
+        form = client.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" value="([^"]+)"', form).group(1)
+        answer = client.post("/login", data={"csrf_token": token, "username": user, "password": "village-demo"})
+        assert answer.status_code == 302 and "/login" not in answer.headers["Location"], user
+    assert load_node(runner.data_dir).area == "52/5201/520102/001"
+    again = runner("demo", "--no-serve", "--hub-port", str(free_port()))
+    assert again.exit_code == 0 and "演示县" not in again.output and "账号 county" in again.output  # kept
 
 
 @pytest.mark.parametrize("out, says", [

@@ -79,7 +79,7 @@ def test_overview_figures_match_a_hand_count(county_hub):
     assert figures["late_cases"] == 1  # the 20-day-old lead; the 3-day-old one is on its clock
     assert figures["overdue_elders"] == 1  # the one never visited since its first due day
     assert figures["monitored"] == [] and figures["alerts"] == 0 and figures["prices_age"] is None
-    assert figures["alerts_acknowledged"] is None  # no receipts exist yet
+    assert figures["alerts_acknowledged"] is None  # no active alert reaches a village: no share to show
     # The county decides the fresh case at the hub: it is monitored now, counted by category and main risk.
     with core.write(hub_db, hub) as w:
         change_status(w, hub, "monitor_cases", made["fresh"], "township_reviewed", "乡")

@@ -54,6 +54,8 @@ REGISTRY = {
     "field.bad_push": _e(400, N_("Send {\"entries\": [...]}: at most %(max)s sealed outbox entries.")),
     # A node's data directory and identity.
     "node.no_data_dir": _e(400, N_("Say which data directory to use: --data DIR or the VILLAGE_DATA variable.")),
+    "demo.hub_stopped": _e(502, N_("The demo's county hub did not start at %(url)s. Is another program using that "
+                                   "port? Stop it or choose another with --hub-port, then run the demo again.")),
     "node.missing": _e(404, N_("%(dir)s holds no node yet. Run: village init --data %(dir)s …")),
     "node.exists": _e(409, N_("%(dir)s already holds a node; nothing was changed. Use another --data directory.")),
     "node.damaged": _e(500, N_("%(path)s is damaged (%(error)s); restore it from a backup.")),

@@ -9,7 +9,6 @@ from village.errors import Problem
 from village.node import ROLES, init_node, load_node, open_db
 from village.settings import DEFAULT_LANGUAGE, LANGUAGES
 
-DEMO_CLERK = ("clerk", "village-demo")  # a demo village only: printed when it starts
 
 
 @click.command()
@@ -50,34 +49,70 @@ def serve(data_dir, host, port):
 @click.command()
 @data_option
 @click.option("--port", default=8080, type=int, show_default=True)
+@click.option("--hub-port", default=8081, type=int, show_default=True, help="Port of the demo county's hub.")
 @click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--villages", default=23, type=click.IntRange(0, 23), show_default=True,
+              help="How many villages the demo county holds besides the demo village (made at the first start).")
 @click.option("--no-serve", is_flag=True, help="Only create the demo data.")
 @handled
-def demo(data_dir, port, host, no_serve):
-    """Create a demo village with realistic data (if not there yet) and serve it."""
-    from village.ops.demo import populate
+def demo(data_dir, port, hub_port, villages, host, no_serve):
+    """Create a demo village and its county (if not there yet) and serve both."""
+    from pathlib import Path
+
+    from village.ops import demo_county
     from village.ops.serve import run
-    from village.users import add_user
 
-    data_dir = data_dir or "demo-data"
+    data_dir = Path(data_dir or "demo-data")
     try:
-        node = load_node(data_dir)
+        node, made = load_node(data_dir), False
     except Problem:
-        from village.tls import init_tls
+        node, made = demo_county.create_served(data_dir), True
+    hub_dir = demo_county.hub_path(data_dir)
+    if not made and not hub_dir.exists():
+        # Demo data from before the demo county: served as it is; made again with its county once deleted.
+        click.echo(say(node.lang, N_("%(dir)s holds no demo county: delete it to make the demo again with one."),
+                       dir=str(data_dir)), err=True)
+        _say_logins(node, None)
+        if not no_serve:
+            _serve_village(node, host, port, run)
+        return
+    hub = demo_county.create_hub(data_dir) if made else None
+    with demo_county.ServedHub(hub_dir, host, hub_port) as served:
+        _fill_county(node, hub, served.url, data_dir, villages)
+        _say_logins(node, served.url)
+        if not no_serve:
+            _serve_village(node, host, port, run)
 
-        node = init_node(data_dir, "village", "红星村", "52/5201/520102/001", "zh_Hans")
-        init_tls(node)
-        db = open_db(node)
-        counts = populate(db, node)
-        add_user(db, DEMO_CLERK[0], "clerk", DEMO_CLERK[1], actor="demo")
-        db.close()
-        click.echo(", ".join(f"{n} {t}" for t, n in counts.items()))
+
+def _fill_county(node, hub, hub_url, data_dir, count):
+    """Build the demo county at the first start (`hub` made just now), else let its villages report again."""
+    from village.ops import demo_county
+
+    def progress(message, **params):
+        click.echo(say(node.lang, message, **params), err=True)
+
+    if hub is None:
+        demo_county.refresh(data_dir, progress)
+        return
+    made = demo_county.build(node, hub, hub_url, progress, count=count)
+    click.echo(say(node.lang, N_("Demo county: %(villages)s villages, %(stale)s not in contact for days, "
+                                 "%(conflicts)s conflict, %(held)s held change."), **made))
+
+
+def _say_logins(node, hub_url):
+    from village.ops.demo_county import DEMO_CLERK, DEMO_COUNTY_USER
+
     click.echo(say(node.lang, N_("Clerk pages: log in at /clerk/ as %(user)s with password %(password)s."),
                    user=DEMO_CLERK[0], password=DEMO_CLERK[1]))
-    if not no_serve:
-        # Certificates link to this address (never to a request's Host); a real node sets it once.
-        node.settings.setdefault("public_base_url", f"http://{host}:{port}")
-        run(node, host, port)
+    if hub_url:
+        click.echo(say(node.lang, N_("County pages: %(url)s/county/ (user %(user)s, password %(password)s)."),
+                       url=hub_url, user=DEMO_COUNTY_USER[0], password=DEMO_COUNTY_USER[1]))
+
+
+def _serve_village(node, host, port, run):
+    # Certificates link to this address (never to a request's Host); a real node sets it once.
+    node.settings.setdefault("public_base_url", f"http://{host}:{port}")
+    run(node, host, port)
 
 
 @click.command()

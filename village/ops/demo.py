@@ -65,7 +65,25 @@ def _situation(rng, birth, today):
 
 
 def populate(db, node, households=200, seed=7):
-    """Fill `node`'s database with a demo village; return how many records of each kind."""
+    """Fill `node`'s database with a demo village on its own; return how many records of each kind."""
+    return _fill(db, node, households, seed, hub_fed=False)[0]
+
+
+def populate_enrolled(db, node, households=40, seed=7):
+    """Fill the database of a demo village enrolled at a hub; return (how many of each kind, {case id: plan}).
+
+    Announcements, prices and monitoring thresholds come from the hub, and the cases stop at the
+    village's own steps: the demo county takes the rest (`village.ops.demo_county`).
+    """
+    return _fill(db, node, households, seed, hub_fed=True)
+
+
+def _handed_in(i, seed):
+    """Return when the i-th request of a county's demo village was handed in: from today to 3 weeks ago."""
+    return (utc_now() - datetime.timedelta(days=(i * 7 + seed) % 23, hours=i % 9)).isoformat(timespec="seconds")
+
+
+def _fill(db, node, households, seed, hub_fed):
     rng = random.Random(seed)
     today = datetime.date.today()
     counts = dict.fromkeys(["households", "persons", "plots", "plantings", "livestock", "service_requests",
@@ -78,7 +96,7 @@ def populate(db, node, households=200, seed=7):
             hh = core.save(w, node, "households", {
                 "code": f"HX{n:04d}", "head_name": head, "phone": f"13{rng.randrange(10**9):09d}",
                 "id_number": _id_number(rng, family[0][1]),
-                "address": f"红星村{rng.randint(1, 8)}组{rng.randint(1, 60)}号", "members": len(family),
+                "address": f"{node.name}{rng.randint(1, 8)}组{rng.randint(1, 60)}号", "members": len(family),
                 "monitoring_status": rng.choices(["none", "watch", "at_risk", "supported"], [80, 10, 5, 5])[0],
                 "notes": ""})
             counts["households"] += 1
@@ -126,7 +144,8 @@ def populate(db, node, households=200, seed=7):
         for i, (final, steps) in enumerate([*paths.items()] * 3):
             row, _ticket = submit(w, node, "service_requests", {
                 "applicant_name": _name(rng), "applicant_phone": f"13{rng.randrange(10**9):09d}",
-                "kind": kinds[i % 4], "details": "申请办理" + ["居住证明", "耕地地力保护补贴", "土地确权证书", "低保复核"][i % 4]})
+                "kind": kinds[i % 4], "details": "申请办理" + ["居住证明", "耕地地力保护补贴", "土地确权证书", "低保复核"][i % 4]},
+                at=_handed_in(i, seed) if hub_fed else None)
             for step in steps:
                 change_status(w, node, "service_requests", row, step, "clerk", "已核实材料" if step == "approved" else "")
             counts["service_requests"] += 1
@@ -134,32 +153,39 @@ def populate(db, node, households=200, seed=7):
                                               ("power", "晚上经常停电"), ("health", "卫生室缺少降压药"),
                                               ("land", "邻居占用承包地边界"), ("other", "村口路灯不亮")]):
             row, _ticket = submit(w, node, "grievances", {"category": category, "description": text,
-                                                          "location": f"{i + 1}组", "reporter": "" if i % 2 else _name(rng)})
+                                                          "location": f"{i + 1}组", "reporter": "" if i % 2 else _name(rng)},
+                                 at=_handed_in(i * 3, seed) if hub_fed else None)
             for step in GRIEVANCES.path_to("closed")[: i % 4]:
                 change_status(w, node, "grievances", row, step, "clerk", "已派人处理")
             counts["grievances"] += 1
-        now = utc_now()
-        for priority, title, body in [
-            ("emergency", {"zh_Hans": "暴雨红色预警", "en": "Red rainstorm warning", "ug": "قىزىل بوران-يامغۇر ئاگاھلاندۇرۇشى"},
-             {"zh_Hans": "今夜到明天有特大暴雨\uff0c请远离河道和山坡\uff0c转移到村委会避险。", "en": "Torrential rain tonight and tomorrow: keep away from rivers and slopes; shelter at the village committee.",
-              "ug": "بۈگۈن كەچتىن ئەتىگىچە قاتتىق يامغۇر ياغىدۇ، دەريا ۋە يانتۇلاردىن يىراق تۇرۇڭ."}),
-            ("urgent", {"zh_Hans": "秋季动物防疫开始", "en": "Autumn animal vaccination starts", "ug": "كۈزلۈك ھايۋانلارغا ۋاكسىنا ئۇرۇش باشلاندى"},
-             {"zh_Hans": "本周六在村委会为生猪、牛羊免费接种疫苗。", "en": "Free vaccination for pigs, cattle and sheep at the village committee on Saturday.",
-              "ug": "شەنبە كۈنى كەنت كومىتېتىدا چارۋىلارغا ھەقسىز ۋاكسىنا ئۇرۇلىدۇ."}),
-            ("normal", {"zh_Hans": "耕地地力保护补贴开始申报", "en": "Farmland protection subsidy applications open", "ug": "تېرىلغۇ يەرنى قوغداش ياردەم پۇلى ئىلتىماسى باشلاندى"},
-             {"zh_Hans": "请携带身份证和承包合同到村级综合服务站办理。", "en": "Bring your ID card and land contract to the village service station.",
-              "ug": "كىملىك ۋە ھۆددە توختامىڭىزنى ئېلىپ كەنت مۇلازىمەت پونكىتىغا كېلىڭ."}),
-        ]:
-            core.save(w, node, "announcements", {"title": title, "body": body, "priority": priority,
-                                                 "publish_at": (now - datetime.timedelta(hours=2)).isoformat(),
-                                                 "expires_at": (now + datetime.timedelta(days=7)).isoformat()})
-            counts["announcements"] += 1
-        for commodity, unit, low, high in [("稻谷", "公斤", 2.6, 3.0), ("玉米", "公斤", 2.2, 2.6), ("生猪", "公斤", 14, 17),
-                                           ("鸡蛋", "公斤", 9, 11), ("茶青", "公斤", 20, 60), ("脐橙", "公斤", 4, 7)]:
-            for days in (7, 0):
-                core.save(w, node, "market_prices", {
-                    "commodity": commodity, "unit": unit, "price": round(rng.uniform(low, high), 2), "currency": "CNY",
-                    "market": "花溪农贸市场", "observed_on": (today - datetime.timedelta(days=days)).isoformat()})
-                counts["market_prices"] += 1
-        populate_care(w, node, rng, today, counts)
-    return counts
+        if not hub_fed:
+            _notices_and_prices(w, node, rng, today, counts)
+        plans = populate_care(w, node, rng, today, counts, hub_fed)
+    return counts, plans
+
+
+def _notices_and_prices(w, node, rng, today, counts):
+    """Write a village's own notices and prices (a village with a hub receives the hub's instead)."""
+    now = utc_now()
+    for priority, title, body in [
+        ("emergency", {"zh_Hans": "暴雨红色预警", "en": "Red rainstorm warning", "ug": "قىزىل بوران-يامغۇر ئاگاھلاندۇرۇشى"},
+         {"zh_Hans": "今夜到明天有特大暴雨\uff0c请远离河道和山坡\uff0c转移到村委会避险。", "en": "Torrential rain tonight and tomorrow: keep away from rivers and slopes; shelter at the village committee.",
+          "ug": "بۈگۈن كەچتىن ئەتىگىچە قاتتىق يامغۇر ياغىدۇ، دەريا ۋە يانتۇلاردىن يىراق تۇرۇڭ."}),
+        ("urgent", {"zh_Hans": "秋季动物防疫开始", "en": "Autumn animal vaccination starts", "ug": "كۈزلۈك ھايۋانلارغا ۋاكسىنا ئۇرۇش باشلاندى"},
+         {"zh_Hans": "本周六在村委会为生猪、牛羊免费接种疫苗。", "en": "Free vaccination for pigs, cattle and sheep at the village committee on Saturday.",
+          "ug": "شەنبە كۈنى كەنت كومىتېتىدا چارۋىلارغا ھەقسىز ۋاكسىنا ئۇرۇلىدۇ."}),
+        ("normal", {"zh_Hans": "耕地地力保护补贴开始申报", "en": "Farmland protection subsidy applications open", "ug": "تېرىلغۇ يەرنى قوغداش ياردەم پۇلى ئىلتىماسى باشلاندى"},
+         {"zh_Hans": "请携带身份证和承包合同到村级综合服务站办理。", "en": "Bring your ID card and land contract to the village service station.",
+          "ug": "كىملىك ۋە ھۆددە توختامىڭىزنى ئېلىپ كەنت مۇلازىمەت پونكىتىغا كېلىڭ."}),
+    ]:
+        core.save(w, node, "announcements", {"title": title, "body": body, "priority": priority,
+                                             "publish_at": (now - datetime.timedelta(hours=2)).isoformat(),
+                                             "expires_at": (now + datetime.timedelta(days=7)).isoformat()})
+        counts["announcements"] += 1
+    for commodity, unit, low, high in [("稻谷", "公斤", 2.6, 3.0), ("玉米", "公斤", 2.2, 2.6), ("生猪", "公斤", 14, 17),
+                                       ("鸡蛋", "公斤", 9, 11), ("茶青", "公斤", 20, 60), ("脐橙", "公斤", 4, 7)]:
+        for days in (7, 0):
+            core.save(w, node, "market_prices", {
+                "commodity": commodity, "unit": unit, "price": round(rng.uniform(low, high), 2), "currency": "CNY",
+                "market": "花溪农贸市场", "observed_on": (today - datetime.timedelta(days=days)).isoformat()})
+            counts["market_prices"] += 1

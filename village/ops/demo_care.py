@@ -19,22 +19,39 @@ def _day(today, ago):
     return (today - datetime.timedelta(days=ago)).isoformat()
 
 
-def populate_care(w, node, rng, today, counts):
-    """Write the demo's monitoring and care records through `w`; add their numbers to `counts`."""
+def populate_care(w, node, rng, today, counts, hub_fed=False):
+    """Write the demo's monitoring and care records through `w`; add their numbers to `counts`.
+
+    Return {case id: plan}. A village fed by a real hub (`hub_fed`) takes only the village's
+    steps here: the thresholds come from the hub, and the builder of the demo county runs the
+    township's and county's steps at the hub and the village's later steps after a sync
+    (`county_steps`, `village_steps_after`).
+    """
     county = dataclasses.replace(node, role="county")
     province = node.area.split("/")[0]
-    for year in (today.year - 1, today.year):
+    for year in (today.year - 1, today.year) if not hub_fed else ():
         core.save(w, county, "monitor_thresholds", {"year": year, "province": province, "yuan_per_person": LINE})
     households = [r[0] for r in w.db.execute("SELECT id FROM households WHERE _deleted = 0 ORDER BY code LIMIT 40")]
-    plans = [("lead", 2), ("home_check", 4), ("consent", 6), ("deliberation", 9), ("notice", 8),
-             ("late", 20), ("monitored", 200), ("ready", 300), ("safety_net", 400), ("eliminated", 500),
-             ("returned", 12)]
-    for (plan, lead_ago), hh in zip(plans, households):
-        _case(w, node, county, rng, today, hh, plan, lead_ago, counts)
+    plans = {}
+    for (plan, lead_ago), hh in zip(PLANS, households):
+        case = _case(w, node, rng, today, hh, plan, lead_ago, counts)
+        plans[case] = plan
+        if not hub_fed:
+            county_steps(w, county, case, plan, today, final=False)
+            village_steps_after(w, node, rng, today, case, plan, counts)
+            county_steps(w, county, case, plan, today, final=True)
     _elders(w, node, rng, today, counts)
+    return plans
 
 
-def _case(w, node, county, rng, today, hh, plan, lead_ago, counts):
+PLANS = [("lead", 2), ("home_check", 4), ("consent", 6), ("deliberation", 9), ("notice", 8), ("late", 20),
+         ("monitored", 200), ("ready", 300), ("safety_net", 400), ("eliminated", 500), ("returned", 12)]
+LEAD_AGO = dict(PLANS)
+DECIDED = ("monitored", "ready", "safety_net", "eliminated")
+
+
+def _case(w, node, rng, today, hh, plan, lead_ago, counts):
+    """Open a case on household `hh` and take the village's steps its plan needs first; return its id."""
     risks = rng.sample(["illness", "schooling", "disaster", "unstable_work", "lack_of_labour", "disability"], 2)
     if plan == "safety_net":
         risks = ["lack_of_labour", "illness"]
@@ -50,21 +67,35 @@ def _case(w, node, county, rng, today, hh, plan, lead_ago, counts):
     for step in steps if target != "lead" else ():
         change_status(w, node, "monitor_cases", case, step, "村干部", values=_step_values(w, node, case, step, today,
                                                                                      lead_ago, plan))
-    if plan in ("late", "returned", "monitored", "ready", "safety_net", "eliminated"):
+    return case
+
+
+def county_steps(w, county, case, plan, today, final):
+    """Take the township's and county's steps of a demo case's plan (`final`: only the elimination) at `county`."""
+    lead_ago = LEAD_AGO[plan]
+    if final:
+        if plan == "eliminated":
+            change_status(w, county, "monitor_cases", case, "eliminated", "县乡村振兴局",
+                          values={"elimination_type": "after_support"})
+        return
+    if plan in ("late", "returned", *DECIDED):
         change_status(w, county, "monitor_cases", case, "returned" if plan == "returned" else "township_reviewed",
                       "乡镇审核员", values={"reason": "评议记录缺少参会人签字"} if plan == "returned" else None)
-    if plan in ("monitored", "ready", "safety_net", "eliminated"):
+    if plan in DECIDED:
         change_status(w, county, "monitor_cases", case, "monitored", "县乡村振兴局",
                       today=today - datetime.timedelta(days=lead_ago - 12))
+
+
+def village_steps_after(w, node, rng, today, case, plan, counts):
+    """Take the village's steps after the county's decision: support measures, follow-ups, elimination checks."""
+    if plan in DECIDED:
+        hh = core.get(w.db, "monitor_cases", case)["household_id"]
         _measures(w, node, rng, today, case, plan, counts)
         _follow_ups(w, node, rng, today, hh, case, plan, counts)
     if plan in ("ready", "eliminated"):
         for step in ("elimination_checked", "elimination_deliberated", "elimination_notice"):
             values = {"notice_from": _day(today, 8), "notice_to": _day(today, 2)} if step == "elimination_notice" else None
             change_status(w, node, "monitor_cases", case, step, "村干部", values=values)
-    if plan == "eliminated":
-        change_status(w, county, "monitor_cases", case, "eliminated", "县乡村振兴局",
-                      values={"elimination_type": "after_support"})
 
 
 def _step_values(w, node, case, step, today, lead_ago, plan):

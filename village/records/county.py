@@ -5,10 +5,12 @@ holding at least those keys, so a page and an export show the same thing.
 """
 import datetime
 
+from sync.scope import inside
 from sync.store import dicts
 from village.i18n_markers import N_
 from village.records.care import emergencies
 from village.records.monitoring import DECISION_DAYS
+from village.records.receipt_rules import STAGES
 from village.records.rollups import refreshed_at
 
 AGES = (("0-3", 0, 3), ("4-7", 4, 7), ("8-15", 8, 15), ("16+", 16, None))  # days open
@@ -42,6 +44,7 @@ def overview(db, area, today, now):
     nodes = villages(db, area)
     recent = _since(now, SYNCED_HOURS)
     where, params = within("area", area)
+    reach = alert_reach(db, area, now)
     return {
         "synced": sum(1 for n in nodes if n["last_seen"] and n["last_seen"] >= recent), "villages": len(nodes),
         "open": {table: _open_by_age(db, table, where, params, today) for table in ("service_requests", "grievances")},
@@ -51,7 +54,8 @@ def overview(db, area, today, now):
                                  [*params, _day(today, DECISION_DAYS)]).fetchone()[0],
         "overdue_elders": len(overdue_elders(db, area, today, now)),
         "alerts": len(active_alerts(db, area, now)),
-        "alerts_acknowledged": acknowledged_share(db, area),
+        "alert_reach": reach,
+        "alerts_acknowledged": _share(reach),
         "prices_age": prices_age(db, today),
         "as_of": refreshed_at(db),
     }
@@ -106,13 +110,45 @@ def _ancestors(area):
     return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
-def acknowledged_share(db, area):
-    """Return the share of villages that acknowledged the active alerts, or None while villages send no receipts.
+def alert_reach(db, area, now):
+    """Return how many villages inside `area` the active CAP alerts reach, and how many reported each stage.
 
-    Receipts (delivered, displayed, acknowledged) come with the county's alert pages; until then
-    there is nothing to count, and the overview says so rather than showing a made-up 0 %.
+    {"villages": n, "delivered_at": n, "displayed_at": n, "acknowledged_at": n}: a village counts
+    at a stage when its receipt of every active alert sent to it has that stage (receipts.STAGES).
     """
-    return None
+    reach = {"villages": 0, **dict.fromkeys(STAGES, 0)}
+    moment = now.isoformat(timespec="seconds")
+    alerts = db.execute("SELECT area, cap_id FROM announcements WHERE _deleted = 0 AND priority = 'emergency' "
+                        "AND cap_id IS NOT NULL AND msg_type != 'Cancel' AND (publish_at IS NULL OR publish_at <= ?) "
+                        "AND (expires_at IS NULL OR expires_at > ?)", [moment, moment]).fetchall()
+    if not alerts:
+        return reach
+    caps = sorted({cap_id for _area, cap_id in alerts})
+    held = {(row[0], row[1]): dict(zip(STAGES, row[2:])) for row in db.execute(
+        f"SELECT area, cap_id, {', '.join(STAGES)} FROM alert_receipts WHERE _deleted = 0 "
+        f"AND cap_id IN ({', '.join('?' * len(caps))})", caps)}
+    for village in villages(db, area):
+        sent = [cap_id for alert_area, cap_id in alerts if inside(village["area"], alert_area)]
+        if not sent:
+            continue
+        reach["villages"] += 1
+        receipts = [held.get((village["area"], cap_id), {}) for cap_id in sent]
+        for stage in STAGES:
+            reach[stage] += all(receipt.get(stage) for receipt in receipts)
+    return reach
+
+
+def _share(reach):
+    """Return the percentage of the reached villages that acknowledged (None when no alert reaches any)."""
+    return round(100 * reach["acknowledged_at"] / reach["villages"]) if reach["villages"] else None
+
+
+def acknowledged_share(db, area, now):
+    """Return the share (percent) of the villages inside `area` that acknowledged every active alert sent to them.
+
+    None when no active alert reaches a village there: the overview says so rather than a made-up 0 %.
+    """
+    return _share(alert_reach(db, area, now))
 
 
 def prices_age(db, today):

@@ -31,11 +31,14 @@ def normalise_ticket(text):
     return (text or "").strip().upper()
 
 
-def submit(writer, node, table, values, actor="kiosk"):
-    """Create a service request or grievance with a fresh ticket; return (id, ticket)."""
+def submit(writer, node, table, values, actor="kiosk", at=None):
+    """Create a service request or grievance with a fresh ticket; return (id, ticket).
+
+    `at` (ISO text) is when it was handed in, for one brought in late (the demo's history); default now.
+    """
     flow = workflow(table)
     ticket = new_ticket(writer.db, table)
-    entry = {"status": flow.first, "by": actor, "at": utc_text(), "note": ""}
+    entry = {"status": flow.first, "by": actor, "at": at or utc_text(), "note": ""}
     values = {**values, "ticket": ticket, "status": flow.first, flow.history: [entry]}
     return str(core.save(writer, node, table, values)), ticket
 
