@@ -33,7 +33,8 @@ def test_init_makes_a_private_directory_and_private_files(village):
     village("import", "households", _csv(data))
     names = sorted(os.listdir(data))
     assert {"village.json", "village.db", "sealing_key.pem"} <= set(names)
-    assert {n: mode(os.path.join(data, n)) for n in names} == {n: 0o600 for n in names}
+    private = {n: 0o700 if os.path.isdir(os.path.join(data, n)) else 0o600 for n in names}
+    assert {n: mode(os.path.join(data, n)) for n in names} == private  # tls/ is a directory
 
 
 def test_wal_and_shm_files_are_private_while_the_database_is_open(village):
@@ -56,7 +57,8 @@ def test_an_older_nodes_open_directory_and_files_are_closed_on_the_next_command(
         os.chmod(os.path.join(data, name), 0o644)
     assert village("status").exit_code == 0
     assert mode(data) == 0o700
-    assert {n: mode(os.path.join(data, n)) for n in os.listdir(data)} == {n: 0o600 for n in os.listdir(data)}
+    assert {n: mode(os.path.join(data, n)) for n in os.listdir(data)} == {
+        n: 0o700 if os.path.isdir(os.path.join(data, n)) else 0o600 for n in os.listdir(data)}
 
 
 def test_backups_and_exports_are_private(village, tmp_path):

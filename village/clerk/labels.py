@@ -10,6 +10,7 @@ TABLE_LABELS = {
     "visits": _l("Visit"), "announcements": _l("Announcement"), "market_prices": _l("Market price"),
     "monitor_cases": _l("Monitoring case"), "measures": _l("Support measure"), "elder_profiles": _l("Elder profile"),
     "monitor_thresholds": _l("Monitoring threshold"), "attachments": _l("Evidence file"),
+    "alert_receipts": _l("Alert receipt"),
 }
 
 FIELD_LABELS = {
