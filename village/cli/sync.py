@@ -26,13 +26,18 @@ def node_add(data_dir, name, area, as_json):
     """Register a node at this hub and print its one-time enrollment code."""
     from sync.server import SyncRefused, add_node
 
+    from village.hubdb import close_store, sync_store
+
     node, db = open_node(data_dir)
     if node.role != "county":
         raise Problem("hub.county_only", role=node.role)
+    store = sync_store(node, db)
     try:
-        node_id, code = add_node(db, name.strip(), check_area(area), node.area)
+        node_id, code = add_node(store, name.strip(), check_area(area), node.area)
     except SyncRefused:
         raise Problem("hub.outside_area", area=area, hub=node.area) from None
+    finally:
+        close_store(store, db)
     if as_json:
         click.echo(json.dumps({"node_id": node_id, "code": code, "name": name.strip(), "area": check_area(area)}))
         return
@@ -49,8 +54,15 @@ def node_revoke(data_dir, node_id):
     """Revoke an enrolled node's credentials (it can no longer sync)."""
     from sync.server import revoke
 
+    from village.hubdb import close_store, sync_store
+
     node, db = open_node(data_dir)
-    if not revoke(db, node_id):
+    store = sync_store(node, db)
+    try:
+        done = revoke(store, node_id)
+    finally:
+        close_store(store, db)
+    if not done:
         raise Problem("hub.no_such_node", id=node_id)
     click.echo(say(node.lang, N_("Node %(id)s is revoked."), id=node_id))
 
