@@ -100,7 +100,7 @@ def init_node(data_dir, role, name, area, lang=DEFAULT_LANGUAGE, database=""):
 
 
 def _claim_database(node, url):
-    """Make the hub's PostgreSQL database ready (its tables, this node as its owner); raise Problem when it cannot be."""
+    """Make the hub's PostgreSQL database ready (its tables, this node as its owner); raise Problem if it cannot be."""
     from village.hubdb import open_store
 
     open_store(url, node.node_id, max_size=1).close()

@@ -147,7 +147,8 @@ def push():
     link = verify(db, *signed)
     with admitted(db, link, signed[-1], _node_wall()) as tx:
         envelope, changes = decode(_body())
-        ack = receive_push(tx, current_app.config["NODE"].node_id, link, envelope, changes, policy=trust.policy_for(link),
+        ack = receive_push(tx, current_app.config["NODE"].node_id, link, envelope, changes,
+                           policy=trust.policy_for(link),
                            status_check=station.check_report, after_apply=rollups.after_apply)
     return jsonify(ack)
 

@@ -30,7 +30,8 @@ def quarantine_list(data_dir, as_json):
         if not entries:
             click.echo(say(node.lang, N_("Nothing is held: every change received was applied.")))
         for e in entries:
-            click.echo(f"{e['id']}\t{e['received_at']}\t{e['node_id']}\t{e['tbl']} {e['row_id']}\t{e['code']}: {e['message']}")
+            click.echo(f"{e['id']}\t{e['received_at']}\t{e['node_id']}\t{e['tbl']} {e['row_id']}\t"
+                       f"{e['code']}: {e['message']}")
 
 
 @quarantine_group.command("release")

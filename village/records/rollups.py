@@ -81,7 +81,8 @@ def fact_of(db, table, row):
 def _elder_fact(db, row):
     """Return an elder's fact: ("elder", tier, last care visit, day next due); emergencies are added when read."""
     last = db.execute("SELECT visited_on, next_due FROM visits WHERE elder_id = ? AND _deleted = 0 "
-                      "AND kind = 'elderly_care' ORDER BY visited_on DESC, _version DESC LIMIT 1", [row["id"]]).fetchone()
+                      "AND kind = 'elderly_care' ORDER BY visited_on DESC, _version DESC LIMIT 1",
+                      [row["id"]]).fetchone()
     last_day = datetime.date.fromisoformat(last[0]) if last else None
     first = row.get("next_visit_due")
     created = datetime.date.fromisoformat(first) if first else None
@@ -134,7 +135,8 @@ def catch_up(db):
 
 def _write(db, puts, gone):
     # The dialect both engines speak (see sync.stores.pg_sql): a hub's roll-ups may live on PostgreSQL.
-    as_tx(db).executemany("INSERT INTO county_facts (tbl, row_id, area, kind, k1, k2, day) VALUES (?, ?, ?, ?, ?, ?, ?) "
+    as_tx(db).executemany("INSERT INTO county_facts (tbl, row_id, area, kind, k1, k2, day) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?) "
                           "ON CONFLICT (tbl, row_id) DO UPDATE SET area = excluded.area, kind = excluded.kind, "
                           "k1 = excluded.k1, k2 = excluded.k2, day = excluded.day", puts)
     as_tx(db).executemany("DELETE FROM county_facts WHERE tbl = ? AND row_id = ?", gone)
