@@ -30,9 +30,9 @@ def files_status(db, store, items, accepts):
         else:
             answer["unknown"].append(sha)
     if answer["have"]:
-        with transaction(db):  # one commit for them all (an SD card pays for each): index what was not
+        with transaction(db) as tx:  # one commit for them all (an SD card pays for each): index what was not
             for sha in answer["have"]:
-                index_blob(db, sha, store.size(sha))
+                index_blob(tx, sha, store.size(sha))
     return answer
 
 
@@ -65,8 +65,8 @@ def receive_piece(db, store, sha, size, offset, data, accepts):
         code = codes.FILE_OFFSET if exc.code == "offset" else codes.FILE_MISMATCH
         raise SyncRefused(409, code, exc.message, offset=exc.extra.get("offset", 0)) from None
     if held == size:
-        with transaction(db):
-            index_blob(db, sha, size)
+        with transaction(db) as tx:
+            index_blob(tx, sha, size)
     return {"received": held, "done": held == size}
 
 
@@ -94,8 +94,8 @@ def take_files(db, store, listed, blobs, accepts):
             held.append(sha)
         elif len(data) == size and digest(data) == sha and accepts(db, sha, size):
             store.put(data)
-            with transaction(db):
-                index_blob(db, sha, size)
+            with transaction(db) as tx:
+                index_blob(tx, sha, size)
             held.append(sha)
         else:
             refused += 1

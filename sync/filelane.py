@@ -13,6 +13,7 @@ from sync import codes
 from sync.blobs import BlobProblem, is_sha256
 from sync.clock import utc_text
 from sync.store import transaction
+from sync.stores import as_tx
 from sync.transport import Refused, Unreachable
 
 PIECE = 256 * 1024  # 8 s on a 256 kbit/s link: a break costs little, the round trips stay few
@@ -24,15 +25,16 @@ RETRIES = 3  # failed pieces in a row before the lane gives up until the next ro
 
 def index_blob(db, sha, size, sent=False):
     """Note that blob `sha` of `size` bytes is held here (`sent`: the hub holds it too)."""
-    db.execute("INSERT OR IGNORE INTO sync_blobs (sha256, size, stored_at) VALUES (?, ?, ?)", [sha, size, utc_text()])
+    db.execute("INSERT INTO sync_blobs (sha256, size, stored_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING",
+               [sha, size, utc_text()])
     if sent:
         mark_sent(db, [sha])
 
 
 def mark_sent(db, shas):
     """Note that the hub holds the blobs `shas`."""
-    db.conn.executemany("UPDATE sync_blobs SET sent_at = ? WHERE sha256 = ? AND sent_at IS NULL",
-                   [(utc_text(), sha) for sha in shas])
+    as_tx(db).executemany("UPDATE sync_blobs SET sent_at = ? WHERE sha256 = ? AND sent_at IS NULL",
+                          [(utc_text(), sha) for sha in shas])
 
 
 def waiting_count(db):

@@ -67,23 +67,25 @@ def authenticate(db, link_id, signature, method, path, body, nonce, node_wall_ms
     can burn nonces.
     """
     link = verify(db, link_id, signature, method, path, body, nonce)
-    with transaction(db):
-        admit(db, link, nonce, node_wall_ms)
+    with transaction(db) as tx:
+        admit(tx, link, nonce, node_wall_ms)
     return link
 
 
 @contextlib.contextmanager
 def admitted(db, link, nonce, node_wall_ms=None):
-    """Run the block in one write transaction that first consumes the verified request's nonce.
+    """Run the block in one write transaction that first consumes the verified request's nonce; yield it.
 
-    So a request that writes (a push) costs the hub one transaction, nonce and work together.
+    So a request that writes (a push) costs the hub one transaction, nonce and work together:
+    the block does its work in the yielded transaction (on a store of many connections, a second
+    transaction would wait on the link's row this one has locked).
     A signed request is single-use whatever its outcome: when the block fails, everything it
     did is rolled back but the nonce is still consumed, in a transaction of its own.
     """
     try:
-        with transaction(db):
-            admit(db, link, nonce, node_wall_ms)
-            yield
+        with transaction(db) as tx:
+            admit(tx, link, nonce, node_wall_ms)
+            yield tx
     except SyncRefused as exc:
         if exc.code != codes.STALE_NONCE:
             _burn(db, link, nonce, node_wall_ms)
@@ -95,7 +97,7 @@ def admitted(db, link, nonce, node_wall_ms=None):
 
 def _burn(db, link, nonce, node_wall_ms):
     try:
-        with transaction(db):
-            admit(db, link, nonce, node_wall_ms)
+        with transaction(db) as tx:
+            admit(tx, link, nonce, node_wall_ms)
     except SyncRefused:
         pass  # used already: nothing to burn

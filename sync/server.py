@@ -73,8 +73,8 @@ def enroll(db, code, enroller, claim):
     """
     if not isinstance(claim, str) or not 16 <= len(claim) <= 128:
         raise SyncRefused(400, codes.BAD_REQUEST, "send a claim: 16 to 128 random characters kept until enrolled")
-    with transaction(db):
-        row = db.execute("SELECT node_id, area, secret, enrolled_by, enrolled_at, revoked_at, enroll_claim "
+    with transaction(db) as tx:
+        row = tx.execute("SELECT node_id, area, secret, enrolled_by, enrolled_at, revoked_at, enroll_claim "
                          "FROM nodes WHERE code_hash = ?", [code_hash(code)]).fetchone()
         if row is None:
             raise SyncRefused(403, codes.BAD_CODE, "this enrollment code is not known at the hub")
@@ -87,22 +87,25 @@ def enroll(db, code, enroller, claim):
             if enrolled_by != enroller or stored_claim != claim_hash(claim) or age > CLAIM_WINDOW_S:
                 raise SyncRefused(409, codes.CODE_USED, "this enrollment code was already used")
         else:
-            db.execute("UPDATE nodes SET enrolled_by = ?, enrolled_at = ?, enroll_claim = ? WHERE node_id = ?",
-                       [enroller, utc_text(), claim_hash(claim), link_id])
+            # Only while still unused: of two enrollments with one code at once (writers run at
+            # once on PostgreSQL), the second finds it used.
+            if tx.execute("UPDATE nodes SET enrolled_by = ?, enrolled_at = ?, enroll_claim = ? WHERE node_id = ? "
+                          "AND enrolled_by IS NULL", [enroller, utc_text(), claim_hash(claim), link_id]).rowcount != 1:
+                raise SyncRefused(409, codes.CODE_USED, "this enrollment code was already used")
     return {"node_id": link_id, "secret": secret, "area": area}  # "node_id": the wire name of the link id
 
 
 def revoke(db, link_id):
     """Revoke an enrolled node's credentials; return False when there is no such link."""
-    with transaction(db):
-        return db.execute("UPDATE nodes SET revoked_at = ? WHERE node_id = ? AND revoked_at IS NULL",
+    with transaction(db) as tx:
+        return tx.execute("UPDATE nodes SET revoked_at = ? WHERE node_id = ? AND revoked_at IS NULL",
                           [utc_text(), link_id]).rowcount == 1
 
 
 def rename(db, link_id, name):
     """Give an enrolled node another name (what pages call it); return False when there is no such link."""
-    with transaction(db):
-        return db.execute("UPDATE nodes SET name = ? WHERE node_id = ?", [name, link_id]).rowcount == 1
+    with transaction(db) as tx:
+        return tx.execute("UPDATE nodes SET name = ? WHERE node_id = ?", [name, link_id]).rowcount == 1
 
 
 def reissue_code(db, link_id):
@@ -111,8 +114,8 @@ def reissue_code(db, link_id):
     Only the code's hash is kept, so a lost code cannot be shown again: a new one replaces it.
     """
     code = new_code()
-    with transaction(db):
-        done = db.execute("UPDATE nodes SET code_hash = ? WHERE node_id = ? AND enrolled_by IS NULL "
+    with transaction(db) as tx:
+        done = tx.execute("UPDATE nodes SET code_hash = ? WHERE node_id = ? AND enrolled_by IS NULL "
                           "AND revoked_at IS NULL", [code_hash(code), link_id]).rowcount == 1
     return code if done else None
 
@@ -237,7 +240,7 @@ def _wire(change):
 
 def nodes_status(db, not_seen_days=3):
     """Return each enrolled node's last contact, clock skew and cursor, for `village status`."""
-    cur = db.execute("SELECT node_id, name, area, enrolled_by, enrolled_at, revoked_at, push_cursor, last_seen, "
+    cur = as_tx(db).execute("SELECT node_id, name, area, enrolled_by, enrolled_at, revoked_at, push_cursor, last_seen, "
                      "clock_skew_ms, restamped, kind FROM nodes ORDER BY area, name")
     now = utc_now()
     out = []
@@ -259,13 +262,13 @@ def release_held(db, hub_node_id, quarantine_id, by, policy=None, wall=wall_ms, 
     entry = get_held(db, quarantine_id)
     if entry is None or entry["state"] != HELD:
         raise KeyError(quarantine_id)
-    row = db.execute("SELECT area FROM nodes WHERE node_id = ?", [entry["node_id"]]).fetchone()
     with writing(db, hub_node_id, wall) as writer:
-        if row is None:  # held at a village from its hub: checked against the scope the hub granted
+        db, link = writer.db, writer.tx.get_link(entry["node_id"])
+        if link is None:  # held at a village from its hub: checked against the scope the hub granted
             accepted, refused = screen(db, get_meta(db, SCOPE, ""), [entry["change"]], PULLED_OPS, policy,
                                        upward=False)
         else:
-            accepted, refused = screen(db, row[0], [entry["change"]], OPS, policy)
+            accepted, refused = screen(db, link["area"], [entry["change"]], OPS, policy)
         if refused:
             return refused[0][1]
         apply_changes(writer, accepted, entry["node_id"])
@@ -280,5 +283,5 @@ def discard_held(db, quarantine_id, by):
     entry = get_held(db, quarantine_id)
     if entry is None or entry["state"] != HELD:
         raise KeyError(quarantine_id)
-    with transaction(db):
-        decide(db, quarantine_id, DISCARDED, by)
+    with transaction(db) as tx:
+        decide(tx, quarantine_id, DISCARDED, by)

@@ -18,6 +18,8 @@ from village.cli import main
 from village.node import open_db
 from village.node import init_node
 from village.users import add_user
+from village.hubdb import sync_store
+from pg_helpers import shared_cluster, template
 
 # Slow by nature: a real browser, processes started (and killed), servers of several processes,
 # seconds of traffic through a throttled link, gigabytes of data. A test file may also mark its
@@ -88,20 +90,69 @@ VILLAGE_AREA = "52/5201/520102/001"
 COUNTY_AREA = "52/5201/520102"
 
 
+HUB_TEMPLATE = "hub_template"
+
+
+@pytest.fixture(scope="session")
+def pg_cluster():
+    """The PostgreSQL 15 cluster of this test session (tests/pg_helpers.py), started at first use."""
+    cluster = shared_cluster()
+    yield cluster
+    cluster.stop()
+
+
+def _hub_template(url):
+    """Make a database hold what `village init --database` puts there, but no node's name on it yet."""
+    import psycopg
+
+    from sync.stores import pg_migrations
+    from village.hubdb import steps
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        pg_migrations.migrate(conn)
+        pg_migrations.migrate(conn, steps())
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def hub_engine(request):
+    """Where a county hub made by `make_node` keeps its records: once SQLite, once PostgreSQL.
+
+    A test module opts in with `pytestmark = pytest.mark.usefixtures("hub_engine")`.
+    """
+    return request.param
+
+
+def _engine_of(request):
+    callspec = getattr(request.node, "callspec", None)
+    return callspec.params.get("hub_engine", "sqlite") if callspec else "sqlite"
+
+
 @pytest.fixture
-def make_node(tmp_path):
-    """Return a function that creates a fresh node and returns (node, db); English unless asked."""
-    made = []
+def make_node(tmp_path, request):
+    """Return a function that creates a fresh node and returns (node, db); English unless asked.
+
+    Under `hub_engine` "postgresql", a county hub is made with `--database` on a fresh database
+    of the session's cluster, and its `db` is its PostgreSQL store (`execute` takes the same SQL).
+    """
+    made, databases = [], []
 
     def make(role="village", area=VILLAGE_AREA, name="红星村", lang="en", subdir=None):
-        node = init_node(tmp_path / (subdir or f"{role}{len(made)}"), role, name, area, lang)
-        db = open_db(node)
-        made.append(db)
-        return node, db
+        database = ""
+        if role == "county" and _engine_of(request) == "postgresql":
+            cluster = request.getfixturevalue("pg_cluster")
+            databases.append(cluster.fresh_database(template(cluster, HUB_TEMPLATE, _hub_template)))
+            database = cluster.url(databases[-1])
+        node = init_node(tmp_path / (subdir or f"{role}{len(made)}"), role, name, area, lang, database)
+        made.append(open_db(node))
+        if database:
+            made.append(sync_store(node, made[-1]))
+        return node, made[-1]
 
     yield make
     for db in made:
         db.close()
+    for name in databases:
+        request.getfixturevalue("pg_cluster").drop_database(name)
 
 
 @pytest.fixture
@@ -162,6 +213,7 @@ class LiveServer:
     def __init__(self, app):
         from waitress.server import create_server
 
+        self.app = app
         self.port = free_port()
         # poll(), not select(): a whole run opens more than 1024 descriptors, past select()'s reach.
         self.server = create_server(app, host="127.0.0.1", port=self.port, threads=4, asyncore_use_poll=True)
@@ -172,6 +224,10 @@ class LiveServer:
     def stop(self):
         self.server.close()
         self.server.task_dispatcher.shutdown()  # its worker threads, else left for the rest of the run
+        if "village_store" in self.app.extensions:
+            from village.web.db import close_store
+
+            close_store(self.app)  # a PostgreSQL hub's pool
 
 
 @pytest.fixture

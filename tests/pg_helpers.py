@@ -88,3 +88,35 @@ class Cluster:
     def drop_database(self, name):
         """Drop a database made by `fresh_database` (its connections are ended first)."""
         self.admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+_SHARED = []
+
+
+def shared_cluster():
+    """Return this test session's one cluster, started at its first use (stopped at exit, see Cluster.start).
+
+    Both tests/conftest.py and tests/sync_engine/conftest.py (which runs without the first, see
+    tests/test_sync_alone.py) hand it out as their `pg_cluster`: one cluster per session either way.
+    """
+    if not _SHARED:
+        cluster = Cluster()
+        try:
+            cluster.start()
+        except BaseException:
+            cluster.stop()
+            raise
+        _SHARED.append(cluster)
+    return _SHARED[0]
+
+
+def template(cluster, name, make):
+    """Return the name of template database `name` of `cluster`, made by `make(url)` the first time."""
+    import psycopg
+
+    with psycopg.connect(cluster.url(), autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+            return name
+    cluster.admin(f'CREATE DATABASE "{name}"')
+    make(cluster.url(name))
+    return name

@@ -1,6 +1,7 @@
 """Push and pull over real HTTP between a county hub and its villages on 127.0.0.1."""
 import json
 
+import pytest
 import requests
 from conftest import VILLAGE_AREA, Village
 from sync_helpers import (add_households, assert_same, edit, enroll, enrolled_pair, serve_hub, signed_post, snapshot,
@@ -13,6 +14,8 @@ from sync.meta import get_meta, set_meta
 from sync.store import transaction
 from village.records import core
 from village.ops.sync import hub_client, run_sync
+
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
 
 OTHER_VILLAGE = "52/5201/520102/002"
 

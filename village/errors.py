@@ -81,6 +81,14 @@ REGISTRY = {
     "db.read_only": _e(503, N_("%(path)s cannot be written (%(error)s): the disk is read-only or full of errors, or "
                                "the folder belongs to another user. Nothing was saved. Check the SD card, or run "
                                "the command as the node's user.")),
+    "db.pg_bad_url": _e(400, N_("“%(url)s” is not a PostgreSQL address; write it like "
+                                "postgresql://user@host/database.")),
+    "db.pg_county_only": _e(400, N_("Only a county hub keeps its data on PostgreSQL; a village node uses its own "
+                                    "file. Leave out --database.")),
+    "db.pg_unreachable": _e(503, N_("The PostgreSQL database %(url)s could not be reached (%(error)s). Nothing was "
+                                    "changed. Check the address, that the server runs and that the user may log in.")),
+    "db.pg_other_node": _e(409, N_("The PostgreSQL database %(url)s already holds the data of another node "
+                                   "(%(owner)s). Nothing was changed. Give this hub a database of its own.")),
     "db.busy": _e(503, N_("The database is busy (another command is writing to it); try again in a minute.")),
     "db.unusable": _e(500, N_("%(path)s could not be used (%(error)s). Nothing was saved; run village check.")),
     "schema_too_new": _e(500, N_("This database was made by a newer version of the program (it has migration "

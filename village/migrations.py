@@ -34,6 +34,25 @@ INDEXES = {
 }
 
 
+# Indexes a later migration adds to tables older than it.
+LATER_INDEXES = {MONITORING_MIGRATION: (("visits", ["case_id"]), ("visits", ["elder_id"])),
+                 ALERTS_MIGRATION: (("announcements", ["alert_key"]),
+                                    ("market_prices", ["commodity", "spec", "market", "observed_on"]))}
+# The county's roll-ups (one fact per counted record, monthly completeness) and its goals per
+# area: written in the SQL both engines speak, so a hub on PostgreSQL makes them alike (village.hubdb).
+ROLLUP_TABLES = (
+    "CREATE TABLE county_facts (tbl TEXT NOT NULL, row_id TEXT NOT NULL, area TEXT NOT NULL, "
+    "kind TEXT NOT NULL, k1 TEXT, k2 TEXT, day TEXT, PRIMARY KEY (tbl, row_id))",
+    "CREATE INDEX county_facts_kind ON county_facts (kind, area, day)",
+    "CREATE TABLE county_rollup_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+    "CREATE TABLE county_months (area TEXT NOT NULL, month TEXT NOT NULL, measure TEXT NOT NULL, "
+    "due INTEGER NOT NULL, done INTEGER NOT NULL, PRIMARY KEY (area, month, measure))",
+    "CREATE TABLE county_months_stale (area TEXT NOT NULL, month TEXT NOT NULL, PRIMARY KEY (area, month))",
+    # The county's goal per area (percent of due visits done): this hub's own, never synced.
+    "CREATE TABLE county_goals (area TEXT PRIMARY KEY, percent INTEGER NOT NULL, set_by TEXT, set_at TEXT)",
+)
+
+
 class SchemaTooNew(Problem):
     """The database was written by a newer version of this program (its migration `name` is unknown here)."""
 
@@ -131,8 +150,8 @@ def _add_fields(db, since):
 def m009_monitoring(db):
     """Create the monitoring and elderly-care tables and the fields they need in older tables (SPEC 3)."""
     _add_fields(db, MONITORING_MIGRATION)
-    db["visits"].create_index(["case_id"])
-    db["visits"].create_index(["elder_id"])
+    for table, cols in LATER_INDEXES[MONITORING_MIGRATION]:
+        db[table].create_index(cols)
 
 
 # What m001, m003, m004, m006 and m007 made of the sync engine's tables, in that order, before
@@ -218,23 +237,16 @@ def m030_api_tokens(db):
 def m040_county_rollups(db):
     """Create the county's roll-ups (one fact per counted record, monthly completeness) and its goals per area."""
     # Kept by village.records.rollups from the change log; rebuilt by `village check --repair`.
-    db.execute("CREATE TABLE county_facts (tbl TEXT NOT NULL, row_id TEXT NOT NULL, area TEXT NOT NULL, "
-               "kind TEXT NOT NULL, k1 TEXT, k2 TEXT, day TEXT, PRIMARY KEY (tbl, row_id))")
-    db.execute("CREATE INDEX county_facts_kind ON county_facts (kind, area, day)")
-    db.execute("CREATE TABLE county_rollup_state (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
-    db.execute("CREATE TABLE county_months (area TEXT NOT NULL, month TEXT NOT NULL, measure TEXT NOT NULL, "
-               "due INTEGER NOT NULL, done INTEGER NOT NULL, PRIMARY KEY (area, month, measure))")
-    db.execute("CREATE TABLE county_months_stale (area TEXT NOT NULL, month TEXT NOT NULL, PRIMARY KEY (area, month))")
-    # The county's goal per area (percent of due visits done): this hub's own, never synced.
-    db.execute("CREATE TABLE county_goals (area TEXT PRIMARY KEY, percent INTEGER NOT NULL, set_by TEXT, set_at TEXT)")
+    for statement in ROLLUP_TABLES:
+        db.execute(statement)
 
 
 @migrations()
 def m041_alerts_prices(db):
     """Give announcements their CAP alert fields and prices the official file's; alert receipts; CAP messages seen."""
     _add_fields(db, ALERTS_MIGRATION)
-    db["announcements"].create_index(["alert_key"])
-    db["market_prices"].create_index(["commodity", "spec", "market", "observed_on"])
+    for table, cols in LATER_INDEXES[ALERTS_MIGRATION]:
+        db[table].create_index(cols)
     # The hub's own register of CAP messages it imported (never synced): a message imported
     # again, even after a later Update replaced what it said, changes nothing.
     db["cap_messages"].create({"identifier": str, "sender": str, "sent": str, "msg_type": str, "status": str,

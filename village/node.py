@@ -58,8 +58,12 @@ def check_area(area):
     return area
 
 
-def init_node(data_dir, role, name, area, lang=DEFAULT_LANGUAGE):
-    """Create the identity file of a new node in `data_dir`; refuse an existing one."""
+def init_node(data_dir, role, name, area, lang=DEFAULT_LANGUAGE, database=""):
+    """Create the identity file of a new node in `data_dir`; refuse an existing one.
+
+    `database`: a county hub's postgresql:// address, where its records and sync data will
+    live (made ready here, remembered in the node's settings); empty for its own SQLite file.
+    """
     data_dir = Path(data_dir)
     if role not in ROLES:
         raise Problem("node.bad_role", role=role)
@@ -68,12 +72,17 @@ def init_node(data_dir, role, name, area, lang=DEFAULT_LANGUAGE):
     if not name or not name.strip():
         raise Problem("node.no_name")
     area = check_area(area)
+    if database and role != "county":
+        raise Problem("db.pg_county_only")
     if (data_dir / IDENTITY_FILE).exists() or (data_dir / DB_FILE).exists():
         raise Problem("node.exists", dir=str(data_dir))
+    settings = {"database": database} if database else {}
+    node = Node(data_dir, uuid.uuid4().hex[:12], role, name.strip(), area, lang, secrets.token_hex(32), settings)
+    if database:
+        _claim_database(node, database)  # before anything is made here: a refusal leaves nothing behind
     make_private_dir(data_dir)
-    node = Node(data_dir, uuid.uuid4().hex[:12], role, name.strip(), area, lang, secrets.token_hex(32))
     identity = {"node_id": node.node_id, "role": role, "name": node.name, "area": area, "lang": lang,
-                "secret_key": node.secret_key, "settings": {}}
+                "secret_key": node.secret_key, "settings": settings}
     with private_umask():
         try:
             # The database is made here and only here: later a missing one is an error, not a new node.
@@ -88,6 +97,13 @@ def init_node(data_dir, role, name, area, lang=DEFAULT_LANGUAGE):
                 leftover.unlink(missing_ok=True)
             raise
     return node
+
+
+def _claim_database(node, url):
+    """Make the hub's PostgreSQL database ready (its tables, this node as its owner); raise Problem if it cannot be."""
+    from village.hubdb import open_store
+
+    open_store(url, node.node_id, max_size=1).close()
 
 
 def _create_db(node):

@@ -42,6 +42,7 @@ SETTINGS = (
     Setting("field_idle_minutes", int, 5, "VILLAGE_FIELD_IDLE_MINUTES", "Idle time after which the field app locks (the worker unlocks with their password)."),
     Setting("field_unlock_attempts", int, 5, "VILLAGE_FIELD_UNLOCK_ATTEMPTS", "Wrong passwords after which a tablet refuses offline unlock until the worker logs in online."),
     Setting("field_pbkdf2_iterations", int, 600_000, "VILLAGE_FIELD_PBKDF2_ITERATIONS", "PBKDF2-SHA256 rounds of the tablet's offline password check and key (measured: bench/field_bench.py)."),
+    Setting("database", str, "", "VILLAGE_DATABASE", "At a county hub: the postgresql:// address of the database holding its records and sync data (empty: the node's own SQLite file); set by `village init --database`."),
     Setting("speech_engine", str, "espeak-ng", "VILLAGE_SPEECH_ENGINE", "Command that speaks the kiosk's read-aloud audio (empty: no speech)."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}

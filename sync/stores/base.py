@@ -36,6 +36,14 @@ class Tx:
         """Read inside this transaction."""
         yield self
 
+    def execute(self, sql, params=()):
+        """Run one statement of the dialect both engines speak (`sync.stores.pg_sql`); return its cursor."""
+        raise NotImplementedError
+
+    def executemany(self, sql, rows):
+        """Run one statement of that dialect once per row of parameters."""
+        raise NotImplementedError
+
     # Small key/value state (sync.meta) and the clock.
     def get_meta(self, key, default=None):
         """Return the value stored under `key`, or `default`."""

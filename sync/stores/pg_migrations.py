@@ -106,15 +106,17 @@ ALTER TABLE nodes ADD COLUMN kind TEXT NOT NULL DEFAULT 'node';
 ]
 
 
-def migrate(conn):
+def migrate(conn, steps=STEPS):
     """Apply the steps `conn`'s database has not run yet, each in its own transaction; return their names.
 
+    `steps` are (name, SQL script) in order: the engine's own by default; a user of the engine
+    (the records of a hub) passes its own, recorded in the same table under their own names.
     Two processes migrating at once: the second waits on the table lock, then finds the steps done.
     """
     conn.execute("CREATE TABLE IF NOT EXISTS sync_migrations (name TEXT PRIMARY KEY, applied_at TIMESTAMPTZ "
                  "NOT NULL DEFAULT now())")
     applied = []
-    for name, script in STEPS:
+    for name, script in steps:
         with conn.transaction():
             conn.execute("LOCK TABLE sync_migrations IN EXCLUSIVE MODE")
             if conn.execute("SELECT 1 FROM sync_migrations WHERE name = %s", [name]).fetchone():
@@ -125,8 +127,8 @@ def migrate(conn):
     return applied
 
 
-def pending(conn):
+def pending(conn, steps=STEPS):
     """Return the names of the steps not applied yet."""
     done = {r[0] for r in conn.execute("SELECT name FROM sync_migrations")} if conn.execute(
         "SELECT to_regclass('sync_migrations')").fetchone()[0] else set()
-    return [name for name, _ in STEPS if name not in done]
+    return [name for name, _ in steps if name not in done]

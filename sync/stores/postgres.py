@@ -26,6 +26,7 @@ from sync.meta import HLC
 from sync.quarantine import HELD
 from sync.stores.base import Store, Tx
 from sync.stores.pg_migrations import PART, migrate
+from sync.stores.pg_sql import translate
 
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 CHANGE_COLUMNS = "tbl, row_id, version, op, data, area, prev_area, src, base"
@@ -51,6 +52,14 @@ class PgTx(Tx):
 
     def _rows(self, sql, params=()):
         return self.conn.cursor(row_factory=dict_row).execute(sql, params).fetchall()
+
+    def execute(self, sql, params=()):
+        """Run one statement written in the common dialect (`sync.stores.pg_sql`); return its cursor."""
+        return self.conn.execute(translate(sql), params)
+
+    def executemany(self, sql, rows):
+        """Run one statement of the common dialect once per row of parameters."""
+        self.conn.cursor().executemany(translate(sql), rows)
 
     def _one(self, sql, params=()):
         return self.conn.execute(sql, params).fetchone()
@@ -259,6 +268,14 @@ class PostgresStore(Store):
     def snapshot(self):
         """One read-only transaction whose reads all see one snapshot."""
         return self._begun("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", write=False)
+
+    def execute(self, sql, params=()):
+        """Run one statement of the common dialect on its own (autocommit); return its cursor.
+
+        The cursor holds its rows client-side, so it is read after the connection went back.
+        """
+        with self.pool.connection() as conn:
+            return conn.execute(translate(sql), params)
 
     def close(self):
         """Close every pooled connection."""

@@ -53,6 +53,14 @@ class SqliteTx(Tx, Store):
         with transaction(self.db):
             yield self
 
+    def execute(self, sql, params=()):
+        """Run one statement; return its cursor."""
+        return self.db.execute(sql, params)
+
+    def executemany(self, sql, rows):
+        """Run one statement once per row of parameters."""
+        self.db.conn.executemany(sql, rows)
+
     @contextlib.contextmanager
     def snapshot(self):
         """Read outside a write transaction (`pull` takes its own snapshot)."""

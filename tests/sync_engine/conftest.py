@@ -5,7 +5,7 @@ These tests run with `village` not importable at all (see tests/test_sync_alone.
 copied from a template in the session's throwaway cluster (tests/pg_helpers.py).
 """
 import pytest
-from pg_helpers import Cluster
+from pg_helpers import shared_cluster, template
 
 from sync.migrations import migrations
 from sync.store import connect, transaction
@@ -43,21 +43,21 @@ def make_store(tmp_path):
         db.close()
 
 
+def _notes_template(url):
+    store = PostgresStore.open(url, max_size=1)
+    with store.pool.connection() as conn:
+        conn.execute(PG_NOTES)
+    store.close()
+
+
 @pytest.fixture(scope="session")
 def pg_cluster():
-    """A PostgreSQL 15 cluster of this test session (stopped at the end, failed tests or not),
-    with a template database holding the engine's tables and the synced table `notes`."""
-    cluster = Cluster()
-    try:
-        cluster.start()
-        cluster.admin(f'CREATE DATABASE "{TEMPLATE}"')
-        store = PostgresStore.open(cluster.url(TEMPLATE), max_size=1)
-        with store.pool.connection() as conn:
-            conn.execute(PG_NOTES)
-        store.close()
-        yield cluster
-    finally:
-        cluster.stop()
+    """The PostgreSQL 15 cluster of this test session (shared with tests/conftest.py, stopped at the end,
+    failed tests or not), with a template database holding the engine's tables and the synced table `notes`."""
+    cluster = shared_cluster()
+    template(cluster, TEMPLATE, _notes_template)
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture

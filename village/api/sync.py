@@ -14,7 +14,8 @@ from sync.links import admitted, authenticate, identify, verify
 from sync.server import SyncRefused, enroll, last_push, receive_push, serve_pull
 from sync.screen import whole_number
 from sync.store import transaction
-from village.web.db import get_db
+from sync.stores import as_tx
+from village.web.db import get_store
 from village.web.errors import json_error
 from village.web.ratelimit import FailureLimit
 from village.ops import station
@@ -59,18 +60,19 @@ def limit_body():
 @bp.after_request
 def stamp(response):
     """Give every answer a fresh nonce, the hub's wall time and its clock."""
-    db = get_db()
+    db = get_store()
     response.headers["X-Sync-Nonce"] = issue_nonce(_nonce_key(db))
     response.headers["X-Sync-Time"] = str(wall_ms())
-    response.headers["X-Sync-Clock"] = f"{Clock.load(db).last:016x}"
+    with as_tx(db).snapshot() as tx:
+        response.headers["X-Sync-Clock"] = f"{Clock.load(tx).last:016x}"
     return response
 
 
 def _nonce_key(db):
     """Return the hub's nonce key (made, in a write transaction, only the first time it is needed)."""
     if "sync_nonce_key" not in current_app.extensions:
-        with transaction(db):
-            current_app.extensions["sync_nonce_key"] = nonce_key(db)
+        with transaction(db) as tx:
+            current_app.extensions["sync_nonce_key"] = nonce_key(tx)
     return current_app.extensions["sync_nonce_key"]
 
 
@@ -104,7 +106,7 @@ def ping():
     node = current_app.config["NODE"]
     answer = {"ok": True, "node_id": node.node_id, "role": node.role, "time": wall_ms()}
     headers = request.headers
-    link = identify(get_db(), headers.get("X-Sync-Node"), headers.get("X-Sync-Signature"), "GET", request.path,
+    link = identify(get_store(), headers.get("X-Sync-Node"), headers.get("X-Sync-Signature"), "GET", request.path,
                     b"", headers.get("X-Sync-Nonce")) if headers.get("X-Sync-Signature") else None
     if link is not None:
         answer["last_push"] = last_push(link)
@@ -125,7 +127,7 @@ def enroll_node():
         raise SyncRefused(400, codes.BAD_REQUEST, "send {\"code\": ..., \"node_id\": ..., \"claim\": ...}") from None
     hub = current_app.config["NODE"]
     try:
-        answer = enroll(get_db(), code, enroller, claim)
+        answer = enroll(get_store(), code, enroller, claim)
     except SyncRefused as exc:
         limit.fail(ip)
         log.warning("enrollment attempt from %s refused: %s", ip, exc.code)
@@ -141,11 +143,12 @@ def push():
 
     One write transaction: the request's nonce is consumed together with the apply.
     """
-    db, signed = get_db(), _signed()
+    db, signed = get_store(), _signed()
     link = verify(db, *signed)
-    with admitted(db, link, signed[-1], _node_wall()):
+    with admitted(db, link, signed[-1], _node_wall()) as tx:
         envelope, changes = decode(_body())
-        ack = receive_push(db, current_app.config["NODE"].node_id, link, envelope, changes, policy=trust.policy_for(link),
+        ack = receive_push(tx, current_app.config["NODE"].node_id, link, envelope, changes,
+                           policy=trust.policy_for(link),
                            status_check=station.check_report, after_apply=rollups.after_apply)
     return jsonify(ack)
 
@@ -153,27 +156,27 @@ def push():
 @bp.post("/pull")
 def pull():
     """Send the changes in the caller's scope after its cursor."""
-    link = authenticate(get_db(), *_signed(), _node_wall())
+    link = authenticate(get_store(), *_signed(), _node_wall())
     try:
         asked = json.loads(_body())
         cursor = whole_number(asked["cursor"], "cursor")
         limit = min(whole_number(asked.get("limit", 1000), "limit", low=1), MAX_PULL)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise SyncRefused(400, codes.BAD_REQUEST, "send {\"cursor\": whole number, \"limit\": whole number}") from None
-    envelope, changes = serve_pull(get_db(), link, cursor, limit)
+    envelope, changes = serve_pull(get_store(), link, cursor, limit)
     return Response(encode(envelope, changes), mimetype="application/x-village-batch")
 
 
 @bp.post("/files/have")
 def files_have():
     """Say which of the caller's files the hub holds, wants (from which byte) or knows no record of."""
-    authenticate(get_db(), *_signed(), _node_wall())
+    authenticate(get_store(), *_signed(), _node_wall())
     try:
         items = json.loads(_body())["files"]
     except (ValueError, KeyError, TypeError):
         raise SyncRefused(400, codes.BAD_REQUEST, "send {\"files\": [[sha256, size], ...]}") from None
     node = current_app.config["NODE"]
-    return jsonify(files_status(get_db(), evidence.store(node), items, evidence.named))
+    return jsonify(files_status(get_store(), evidence.store(node), items, evidence.named))
 
 
 def _whole_numbers(*texts):
@@ -187,9 +190,9 @@ def _whole_numbers(*texts):
 def file_get(sha, size, offset):
     """Send one piece of a file named by a record in the caller's scope."""
     size, offset = _whole_numbers(size, offset)
-    link = authenticate(get_db(), *_signed(), _node_wall())
+    link = authenticate(get_store(), *_signed(), _node_wall())
     node = current_app.config["NODE"]
-    data = serve_piece(get_db(), evidence.store(node), link, sha, size, offset, evidence.readable)
+    data = serve_piece(get_store(), evidence.store(node), link, sha, size, offset, evidence.readable)
     return Response(data, mimetype="application/octet-stream")
 
 
@@ -198,9 +201,9 @@ def file_piece(sha, size, offset):
     """Take one piece of a file: bytes `offset`.. of the file `sha` of `size` bytes (the body)."""
     size, offset = _whole_numbers(size, offset)
     check_piece(sha, size, offset, request.content_length or 0)  # before a byte of it is read
-    link = authenticate(get_db(), *_signed(), _node_wall())
+    link = authenticate(get_store(), *_signed(), _node_wall())
     node = current_app.config["NODE"]
-    answer = receive_piece(get_db(), evidence.store(node), sha, size, offset, _body(), evidence.named)
+    answer = receive_piece(get_store(), evidence.store(node), sha, size, offset, _body(), evidence.named)
     if answer["done"]:
         log.info("file %s (%s bytes) received from node %s", sha[:12], size, link["link_id"])
     return jsonify(answer)

@@ -1,4 +1,5 @@
 """What every `village` command shares: the --data option, messages in the node's language, clear errors."""
+import contextlib
 import functools
 import os
 import sqlite3
@@ -69,3 +70,17 @@ def open_node(data_dir):
     """Return (node, db) for a data directory that holds a node."""
     node = load_node(data_dir)
     return node, open_db(node)
+
+
+@contextlib.contextmanager
+def node_store(data_dir):
+    """Yield (node, store): the node and where its records and sync data live (a county hub's
+    PostgreSQL store, closed afterwards, or the node's own database)."""
+    from village.hubdb import close_store, sync_store
+
+    node, db = open_node(data_dir)
+    store = sync_store(node, db)
+    try:
+        yield node, store
+    finally:
+        close_store(store, db)

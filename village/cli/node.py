@@ -17,14 +17,16 @@ from village.settings import DEFAULT_LANGUAGE, LANGUAGES
 @click.option("--name", required=True, help="The village's or county's name, e.g. 红星村.")
 @click.option("--area", required=True, help="Administrative-area code path, e.g. 52/5201/520102/001.")
 @click.option("--lang", default=DEFAULT_LANGUAGE, type=click.Choice(LANGUAGES), show_default=True)
+@click.option("--database", default="", help="A county hub's PostgreSQL database for its records and sync data, "
+                                              "e.g. postgresql://village@dbhost/county (default: its own SQLite file).")
 @handled
-def init(data_dir, role, name, area, lang):
+def init(data_dir, role, name, area, lang, database):
     """Create a new node in the data directory."""
     if not data_dir:
         raise Problem("node.no_data_dir")
     from village.tls import init_tls
 
-    node = init_node(data_dir, role, name, area, lang)
+    node = init_node(data_dir, role, name, area, lang, database)
     click.echo(say(lang, N_("Created %(role)s node “%(name)s” (%(area)s) in %(dir)s; node id %(id)s."),
                    role=role, name=node.name, area=node.area, dir=data_dir, id=node.node_id))
     info, _made = init_tls(node)  # tablets need HTTPS on the LAN (see docs/field.md)

@@ -3,7 +3,7 @@ import json
 
 import click
 
-from village.cli.common import data_option, handled, open_node, say
+from village.cli.common import data_option, handled, node_store, say
 from village.errors import Problem
 from village.i18n_markers import N_
 
@@ -21,16 +21,17 @@ def quarantine_list(data_dir, as_json):
     """List the changes held here, newest first, with their sender and reason."""
     from sync.quarantine import held
 
-    node, db = open_node(data_dir)
-    entries = [{k: e[k] for k in ("id", "node_id", "tbl", "row_id", "code", "message", "received_at")}
-               for e in held(db)]
-    if as_json:
-        click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
-        return
-    if not entries:
-        click.echo(say(node.lang, N_("Nothing is held: every change received was applied.")))
-    for e in entries:
-        click.echo(f"{e['id']}\t{e['received_at']}\t{e['node_id']}\t{e['tbl']} {e['row_id']}\t{e['code']}: {e['message']}")
+    with node_store(data_dir) as (node, db):
+        entries = [{k: e[k] for k in ("id", "node_id", "tbl", "row_id", "code", "message", "received_at")}
+                   for e in held(db)]
+        if as_json:
+            click.echo(json.dumps(entries, ensure_ascii=False, indent=2))
+            return
+        if not entries:
+            click.echo(say(node.lang, N_("Nothing is held: every change received was applied.")))
+        for e in entries:
+            click.echo(f"{e['id']}\t{e['received_at']}\t{e['node_id']}\t{e['tbl']} {e['row_id']}\t"
+                       f"{e['code']}: {e['message']}")
 
 
 @quarantine_group.command("release")
@@ -44,17 +45,17 @@ def quarantine_release(data_dir, entry):
     from sync.server import release_held
     from village.records import trust
 
-    node, db = open_node(data_dir)
-    held = get_held(db, entry)
-    # A tablet's held change is checked again as a tablet's: a release never widens what it may write.
-    policy = trust.policy_for(get_link(db, held["node_id"]) or {}) if held else trust.policy
-    try:
-        still = release_held(db, node.node_id, entry, "cli", policy)
-    except KeyError:
-        raise Problem("quarantine.not_held", id=entry) from None
-    if still is not None:
-        raise Problem("quarantine.still_refused", id=entry, reason=still.message)
-    click.echo(say(node.lang, N_("Change %(id)s was checked again and applied."), id=entry))
+    with node_store(data_dir) as (node, db):
+        held = get_held(db, entry)
+        # A tablet's held change is checked again as a tablet's: a release never widens what it may write.
+        policy = trust.policy_for(get_link(db, held["node_id"]) or {}) if held else trust.policy
+        try:
+            still = release_held(db, node.node_id, entry, "cli", policy)
+        except KeyError:
+            raise Problem("quarantine.not_held", id=entry) from None
+        if still is not None:
+            raise Problem("quarantine.still_refused", id=entry, reason=still.message)
+        click.echo(say(node.lang, N_("Change %(id)s was checked again and applied."), id=entry))
 
 
 @quarantine_group.command("discard")
@@ -65,12 +66,12 @@ def quarantine_discard(data_dir, entry):
     """Set a held change aside for good (it stays on record as discarded)."""
     from sync.server import discard_held
 
-    node, db = open_node(data_dir)
-    try:
-        discard_held(db, entry, "cli")
-    except KeyError:
-        raise Problem("quarantine.not_held", id=entry) from None
-    click.echo(say(node.lang, N_("Change %(id)s was discarded."), id=entry))
+    with node_store(data_dir) as (node, db):
+        try:
+            discard_held(db, entry, "cli")
+        except KeyError:
+            raise Problem("quarantine.not_held", id=entry) from None
+        click.echo(say(node.lang, N_("Change %(id)s was discarded."), id=entry))
 
 
 COMMANDS = (quarantine_group,)

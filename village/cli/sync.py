@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from village.cli.common import data_option, handled, open_node, say
+from village.cli.common import data_option, handled, node_store, open_node, say
 from village.errors import Problem, sync_problem
 from village.i18n_markers import N_
 from village.node import check_area
@@ -26,13 +26,13 @@ def node_add(data_dir, name, area, as_json):
     """Register a node at this hub and print its one-time enrollment code."""
     from sync.server import SyncRefused, add_node
 
-    node, db = open_node(data_dir)
-    if node.role != "county":
-        raise Problem("hub.county_only", role=node.role)
-    try:
-        node_id, code = add_node(db, name.strip(), check_area(area), node.area)
-    except SyncRefused:
-        raise Problem("hub.outside_area", area=area, hub=node.area) from None
+    with node_store(data_dir) as (node, store):
+        if node.role != "county":
+            raise Problem("hub.county_only", role=node.role)
+        try:
+            node_id, code = add_node(store, name.strip(), check_area(area), node.area)
+        except SyncRefused:
+            raise Problem("hub.outside_area", area=area, hub=node.area) from None
     if as_json:
         click.echo(json.dumps({"node_id": node_id, "code": code, "name": name.strip(), "area": check_area(area)}))
         return
@@ -49,8 +49,9 @@ def node_revoke(data_dir, node_id):
     """Revoke an enrolled node's credentials (it can no longer sync)."""
     from sync.server import revoke
 
-    node, db = open_node(data_dir)
-    if not revoke(db, node_id):
+    with node_store(data_dir) as (node, store):
+        done = revoke(store, node_id)
+    if not done:
         raise Problem("hub.no_such_node", id=node_id)
     click.echo(say(node.lang, N_("Node %(id)s is revoked."), id=node_id))
 

@@ -54,7 +54,7 @@ def schedule(db, area, today, now=None):
         "  v.visited_on AS last_visit, v.next_due "
         "FROM elder_profiles e JOIN persons p ON p.id = e.person_id "
         "LEFT JOIN visits v ON v.id = (SELECT id FROM visits WHERE elder_id = e.id AND _deleted = 0 "
-        "  AND kind = 'elderly_care' ORDER BY visited_on DESC, rowid DESC LIMIT 1) "
+        "  AND kind = 'elderly_care' ORDER BY visited_on DESC, _version DESC LIMIT 1) "
         "WHERE e._deleted = 0 AND (e.area = ? OR e.area LIKE ? || '/%')", [area, area]))
     out = []
     for row in rows:

@@ -154,7 +154,7 @@ def write(db, node):
     with writing(db, node.node_id) as writer:
         yield writer
         if node.role == "county":
-            rollups.catch_up(db)
+            rollups.catch_up(writer.db)  # the writer's transaction (on a store of many connections, not another)
 
 
 PAGE_SIZE = 25

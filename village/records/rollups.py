@@ -13,6 +13,7 @@ import json
 
 from sync.clock import utc_text
 from sync.store import dicts
+from sync.stores import as_tx
 from village.records.care import due_date
 
 # Where a request or grievance is still waiting for the village (the others are done).
@@ -80,7 +81,8 @@ def fact_of(db, table, row):
 def _elder_fact(db, row):
     """Return an elder's fact: ("elder", tier, last care visit, day next due); emergencies are added when read."""
     last = db.execute("SELECT visited_on, next_due FROM visits WHERE elder_id = ? AND _deleted = 0 "
-                      "AND kind = 'elderly_care' ORDER BY visited_on DESC, rowid DESC LIMIT 1", [row["id"]]).fetchone()
+                      "AND kind = 'elderly_care' ORDER BY visited_on DESC, _version DESC LIMIT 1",
+                      [row["id"]]).fetchone()
     last_day = datetime.date.fromisoformat(last[0]) if last else None
     first = row.get("next_visit_due")
     created = datetime.date.fromisoformat(first) if first else None
@@ -132,9 +134,12 @@ def catch_up(db):
 
 
 def _write(db, puts, gone):
-    db.conn.executemany("INSERT OR REPLACE INTO county_facts (tbl, row_id, area, kind, k1, k2, day) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)", puts)
-    db.conn.executemany("DELETE FROM county_facts WHERE tbl = ? AND row_id = ?", gone)
+    # The dialect both engines speak (see sync.stores.pg_sql): a hub's roll-ups may live on PostgreSQL.
+    as_tx(db).executemany("INSERT INTO county_facts (tbl, row_id, area, kind, k1, k2, day) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                          "ON CONFLICT (tbl, row_id) DO UPDATE SET area = excluded.area, kind = excluded.kind, "
+                          "k1 = excluded.k1, k2 = excluded.k2, day = excluded.day", puts)
+    as_tx(db).executemany("DELETE FROM county_facts WHERE tbl = ? AND row_id = ?", gone)
 
 
 def _mark_months(db, rows):
@@ -145,7 +150,8 @@ def _mark_months(db, rows):
         marks.add((row["area"], this_month))
         if row.get("visited_on"):
             marks.add((row["area"], row["visited_on"][:7]))
-    db.conn.executemany("INSERT OR IGNORE INTO county_months_stale (area, month) VALUES (?, ?)", sorted(marks))
+    as_tx(db).executemany("INSERT INTO county_months_stale (area, month) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                          sorted(marks))
 
 
 def after_apply(db, changes):

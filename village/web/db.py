@@ -21,6 +21,30 @@ def get_db():
     return g.db
 
 
+def get_store():
+    """Return where this node keeps its records and sync data: its PostgreSQL store (a county hub
+    made with `village init --database`), opened once per app, else this thread's SQLite database."""
+    node = current_app.config["NODE"]
+    url = node.setting("database") if node.role == "county" else ""
+    if not url:
+        return get_db()
+    holder = current_app.extensions["village_store"]
+    with holder["lock"]:
+        if holder.get("store") is None:
+            from village.hubdb import open_store
+
+            # Sized per serving worker (its threads), not per village: pushes wait for a connection.
+            holder["store"] = open_store(url, node.node_id, max_size=current_app.config.get("STORE_POOL_SIZE", 8))
+    return holder["store"]
+
+
+def close_store(app):
+    """Close the app's PostgreSQL store, if it opened one."""
+    store = app.extensions["village_store"].pop("store", None)
+    if store is not None:
+        store.close()
+
+
 def end_request(_exc=None):
     """Leave the thread's connection clean for its next request: no transaction left open."""
     db = g.pop("db", None)
@@ -31,4 +55,5 @@ def end_request(_exc=None):
 def init_app(app):
     """Keep one connection per server thread, checked at the end of every request."""
     app.extensions["village_db"] = threading.local()
+    app.extensions["village_store"] = {"lock": threading.Lock()}
     app.teardown_appcontext(end_request)

@@ -1,0 +1,32 @@
+"""Statements written for SQLite, run on PostgreSQL: the small common dialect the records layer uses.
+
+The records layer (validators, trust policy, roll-ups) and the hub's own commands run raw SQL
+through `db.execute(sql, params)`, as sqlite-utils offers it. On a PostgreSQL hub that `db` is a
+`PgTx` (or the store itself), whose `execute` takes the same statements, translated here:
+
+- `?` placeholders become psycopg's `%s` (and a literal `%` becomes `%%`);
+- `[name]` identifier quoting (SQLite's, what sqlite-utils writes) becomes `"name"`.
+
+Everything else must already be the dialect both engines speak: `ON CONFLICT (...) DO UPDATE /
+DO NOTHING` rather than `INSERT OR REPLACE / IGNORE`, no `rowid`, `COALESCE`, `||`, `LIKE`.
+A statement outside that subset fails loudly on PostgreSQL (a test catches it), never silently.
+Only `?` outside string literals is a placeholder: the statements here carry none inside them.
+"""
+import functools
+import re
+
+_BRACKETED = re.compile(r"\[([A-Za-z_][A-Za-z0-9_]*)\]")
+SQLITE_ONLY = re.compile(r"\b(INSERT\s+OR\s+(REPLACE|IGNORE)|rowid)\b", re.IGNORECASE)
+
+
+class NotPortable(ValueError):
+    """A statement in SQLite's own dialect that PostgreSQL would read differently or not at all."""
+
+
+@functools.lru_cache(maxsize=2048)
+def translate(sql):
+    """Return the SQLite-dialect statement `sql` as psycopg takes it on PostgreSQL."""
+    found = SQLITE_ONLY.search(sql)
+    if found:
+        raise NotPortable(f"SQLite-only SQL ({found.group(0)!r}) cannot run on PostgreSQL: {sql[:120]}")
+    return _BRACKETED.sub(r'"\1"', sql.replace("%", "%%").replace("?", "%s"))

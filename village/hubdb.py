@@ -1,0 +1,111 @@
+"""A county hub whose records and sync data live on PostgreSQL (`village init --database postgresql://…`).
+
+What moves there: the sync engine's tables (`sync.stores.pg_migrations`), the record tables and
+the county's roll-ups, so that a push (the nonce, screening, the trust policy, quarantine, the
+apply and the roll-ups) is one PostgreSQL transaction. What stays in the node's SQLite file: its
+users, web sessions, audit log and API tokens (the pages' own tables).
+
+The record tables are made from `records/schema.py`, one step per SQLite migration that adds
+record tables or fields, under the same name (so a field added later is declared once and
+reaches both engines); the roll-ups from the same DDL as on SQLite (`village.migrations`). The
+steps are recorded with the engine's own in `sync_migrations`.
+"""
+import re
+
+from sync.meta import get_meta, set_meta
+from sync.stores import pg_migrations
+from village.errors import Problem
+from village.migrations import INDEXES, LATER_INDEXES, ROLLUP_TABLES
+from village.records.schema import ALERTS_MIGRATION, MONITORING_MIGRATION, NEW_TABLES, TABLES
+
+SCHEMES = ("postgresql://", "postgres://")
+PG_TYPES = {"text": "TEXT", "choice": "TEXT", "date": "TEXT", "datetime": "TEXT", "json": "TEXT", "int": "BIGINT",
+            "bool": "BIGINT", "float": "DOUBLE PRECISION"}
+NODE_ID_KEY = "node.id"  # as village.node: which node a database belongs to
+CONNECT_TIMEOUT_S = 10
+_PASSWORD = re.compile(r"(://[^:/@]*:)[^@]*@")
+
+
+def shown(url):
+    """Return `url` with any password in it blotted out (for messages and logs)."""
+    return _PASSWORD.sub(r"\1***@", url)
+
+
+def _index(table, cols):
+    quoted = ", ".join(f'"{c}"' for c in cols)
+    return f'CREATE INDEX "idx_{table}_{"_".join(cols)}" ON "{table}" ({quoted})'
+
+
+def _table(table):
+    """Return the statements that make record table `table` as first released, with its indexes."""
+    columns = ["id TEXT PRIMARY KEY", "area TEXT NOT NULL"]
+    columns += [f'"{f.name}" {PG_TYPES[f.kind]}' for f in TABLES[table] if not f.since]
+    # No foreign keys (as for fields SQLite added later): references are checked on receipt.
+    columns += ["_version TEXT NOT NULL", "_origin TEXT NOT NULL", "_deleted BIGINT NOT NULL DEFAULT 0",
+                "_fv TEXT NOT NULL"]
+    return [f'CREATE TABLE "{table}" ({", ".join(columns)})', *(_index(table, c) for c in INDEXES.get(table, ()))]
+
+
+def _fields_step(since):
+    """Return the statements of the migration `since`: its new tables, and its fields of older tables."""
+    statements = [s for table in NEW_TABLES[since] for s in _table(table)]
+    statements += [f'ALTER TABLE "{table}" ADD COLUMN "{f.name}" {PG_TYPES[f.kind]}'
+                   for table, specs in TABLES.items() if table not in NEW_TABLES[since] for f in specs
+                   if f.since == since]
+    return statements + [_index(table, cols) for table, cols in LATER_INDEXES[since]]
+
+
+def steps():
+    """Return the record tables' steps on PostgreSQL: (name, SQL script), in the SQLite migrations' order."""
+    later = {table for tables in NEW_TABLES.values() for table in tables}
+    first = [s for table in TABLES if table not in later for s in _table(table)]
+    made = [("m001_records", first), ("m009_monitoring", _fields_step(MONITORING_MIGRATION)),
+            ("m040_county_rollups", list(ROLLUP_TABLES)), ("m041_alerts_prices", _fields_step(ALERTS_MIGRATION))]
+    return [(name, ";\n".join(statements)) for name, statements in made]
+
+
+def open_store(url, node_id, max_size=8):
+    """Open the hub's PostgreSQL store at `url`, its schema brought up to date; raise Problem when it cannot be.
+
+    The database must be this node's (or new): one holding another node's data is refused.
+    """
+    import psycopg
+
+    from sync.stores.postgres import PostgresStore
+
+    if not url.startswith(SCHEMES):
+        raise Problem("db.pg_bad_url", url=shown(url))
+    try:
+        # One plain connection first: a wrong address is said in seconds (a pool would wait for it).
+        psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S).close()
+        store = PostgresStore.open(url, max_size=max_size)
+    except psycopg.Error as exc:
+        raise Problem("db.pg_unreachable", url=shown(url), error=str(exc).strip()[:300]) from None
+    try:
+        with store.pool.connection() as conn:
+            pg_migrations.migrate(conn, steps())
+        with store.transaction() as tx:
+            owner = get_meta(tx, NODE_ID_KEY)
+            if owner is None:
+                set_meta(tx, NODE_ID_KEY, node_id)
+            elif owner != node_id:
+                raise Problem("db.pg_other_node", url=shown(url), owner=owner)
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def sync_store(node, db):
+    """Return where `node` keeps its records and sync data: its PostgreSQL store when it has one, else `db`.
+
+    The caller closes a store it was given (`close_store`).
+    """
+    url = node.setting("database") if node.role == "county" else ""
+    return open_store(url, node.node_id, max_size=2) if url else db
+
+
+def close_store(store, db):
+    """Close a store `sync_store` opened (nothing when it handed back the SQLite database)."""
+    if store is not db:
+        store.close()
