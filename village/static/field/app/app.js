@@ -32,6 +32,10 @@ function renderStatus() {
   $("s-clock").textContent = t("Tablet clock is off by %(hours)s hours: set the date and time.",
                                {hours: (state.skew / 3600000).toFixed(1)});
   $("sync-now").textContent = state.busy ? t("Syncing…") : t("Sync now");
+  if (state.tooLarge) {
+    screens.say(t("The village holds %(count)s households, more than a tablet keeps comfortably: it may become slow.",
+                  {count: state.households}));
+  }
   if (state.refusedBy === "revoked") screens.say(t("This tablet was revoked at the node: export the unsynced records and give the file to the clerk."));
 }
 

@@ -74,6 +74,7 @@ export async function applyPulled(changes, cursor) {
   }
   const plain = Object.fromEntries(Object.entries(maps).map(([t, map]) => [t, [...map.values()]]));
   await put("snapshots", {owner: username, at: Date.now(), cursor, ...(await encryptFor(key, plain))});
+  return (plain.households || []).length;
 }
 
 export async function village() {

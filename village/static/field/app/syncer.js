@@ -15,7 +15,7 @@ const BATCH = 500;
 const TOO_MANY_HOUSEHOLDS = 5000;  // more than a cheap tablet holds comfortably
 export const SEALED = "sealed";  // the table and op of a sealed outbox entry in a batch (village/field/outbox.py)
 export const state = {reachable: null, skew: 0, lastSync: null, refused: 0, conflicts: 0, unsynced: 0,
-                      enrolled: null, refusedBy: null, tooLarge: false, busy: false};
+                      enrolled: null, refusedBy: null, households: 0, tooLarge: false, busy: false};
 let failures = 0;
 let timer = null;
 let listeners = [];
@@ -68,7 +68,8 @@ async function pullAll() {
   for (;;) {
     const {envelope, changes} = await sync.pull(cursor);
     if (worker() !== who) return;  // locked meanwhile: the next sync goes on from the cursor kept
-    await applyPulled(changes, envelope.last);
+    state.households = await applyPulled(changes, envelope.last);
+    state.tooLarge = state.households > TOO_MANY_HOUSEHOLDS;
     cursor = envelope.last;
     if (!envelope.more) return;
   }
