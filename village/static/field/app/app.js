@@ -136,6 +136,7 @@ async function boot() {
     });
   }
   onChange(renderStatus);
+  onChange(() => !state.busy && state.unsynced === 0 && maybeActivate());  // an update waits for an empty outbox
   session.watchIdle(() => { start(); screens.say(t("Locked after a time without activity.")); });
   $("sync-now").addEventListener("click", syncOnce);
   $("update-now").addEventListener("click", activateNow);
