@@ -49,8 +49,6 @@ def tablet(browser, tmp_path):
         page = context.pages[0] if context.pages else context.new_page()
         page.on("console", lambda message: print("console:", message.type, message.text))
         page.on("pageerror", lambda error: print("pageerror:", error))
-        page.on("response", lambda r: r.status >= 400 and print("HTTPFAIL", r.status, r.url))
-        page.on("requestfailed", lambda r: print("REQFAIL", r.url, r.failure))
         return context, page
 
     yield launch
@@ -89,6 +87,10 @@ def enroll(page, server, user):
         page.click("#enroll button[type=submit]")
     page.fill("#c-password", PASSWORD)
     page.click("#confirm button[type=submit]")
+    unlocked_home(page)
+
+
+def unlocked_home(page):
     page.wait_for_selector("#mine", state="attached")
     expect(page.locator("button.row").first).to_be_visible()  # the village's households, after the first sync
 
