@@ -39,8 +39,10 @@ def _json(data):
 def home():
     """Serve the app's shell: no record and no user in it, so the service worker can keep it offline."""
     node = _node()
+    modules = [path for path in assets.static_hashes() if path.endswith(".js") and "/app/app.js" not in path
+               and path != "field/secure.js"]
     return render_template("field/shell.html", static=_static, node_lang=node.lang, languages=LANGUAGES,
-                           rtl_languages=RTL_LANGUAGES)
+                           rtl_languages=RTL_LANGUAGES, modules=modules)
 
 
 @bp.get("/sw.js")
