@@ -57,10 +57,8 @@ def county_and_village(make_node, serve, monkeypatch):
     lan.stop()
 
 
-def launch(tmp_path, lan, **options):
-    """Return (playwright, context) of Chromium whose NSS database trusts the node's CA."""
-    from playwright.sync_api import sync_playwright
-
+def launch(browser, tmp_path, lan):
+    """Return a persistent context of Chromium whose NSS database trusts the node's CA."""
     home = tmp_path / "home"
     nssdb = home / ".pki" / "nssdb"
     if not nssdb.exists():
@@ -68,19 +66,18 @@ def launch(tmp_path, lan, **options):
         subprocess.run(["certutil", "-N", "-d", f"sql:{nssdb}", "--empty-password"], check=True)
         subprocess.run(["certutil", "-A", "-d", f"sql:{nssdb}", "-n", "village CA", "-t", "C,,",
                         "-i", str(tls_dir(lan.node) / "ca.pem")], check=True)
-    pw = sync_playwright().start()
-    context = pw.chromium.launch_persistent_context(
+    # The session's Playwright (pytest-playwright's): a second one in the same process cannot start.
+    return browser.browser_type.launch_persistent_context(
         str(tmp_path / "profile"), executable_path=CHROMIUM, env={"HOME": str(home)},
         args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1"],
-        viewport={"width": 800, "height": 1280}, has_touch=True, **options)
-    return pw, context
+        viewport={"width": 800, "height": 1280}, has_touch=True)
 
 
 @pytest.fixture
-def tablet(tmp_path, county_and_village):
+def tablet(browser, tmp_path, county_and_village):
     """A page of a tablet enrolled at the village from its QR code's address, field1 ready to work on it."""
     _hub_db, lan = county_and_village
-    pw, context = launch(tmp_path, lan)
+    context = launch(browser, tmp_path, lan)
     page = context.pages[0] if context.pages else context.new_page()
     page.on("pageerror", lambda error: print("pageerror:", error))
     page.goto(f"{lan.url}/field/#enroll={add_tablet(lan.node)['code']}")
@@ -93,7 +90,6 @@ def tablet(tmp_path, county_and_village):
     unlocked_home(page)
     yield page
     context.close()
-    pw.stop()
 
 
 def visits(db):

@@ -81,10 +81,6 @@ export function removeSent(ids, cursor) {
   });
 }
 
-export function removeEntries(ids) {
-  return run("outbox", "readwrite", (s) => ids.forEach((id) => s.outbox.delete(id)));
-}
-
 export function markRefused(refused) {
   // [{id, problems}]: entries the node held back (in its quarantine), kept here marked and not sent again.
   return run("outbox", "readwrite", (s) => {
