@@ -61,7 +61,7 @@ def main():
     results["county_load"] = step("county under load", county_load, work)
     results["county_pages"] = step("county pages at 200 villages, 1,000,000 records", county_pages, work)
     results["speech"] = step("kiosk speech on one core", speech_on_one_core)
-    results["field"] = step("field app: shell size, opening offline on a 4x slower CPU", field, work)
+    results["field"] = step("field app: shell size, opening offline on a 4x slower CPU, 1,000 visits synced", field, work)
     (HERE / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     write_report(results, HERE.parent / "docs" / "benchmarks.md")
     shutil.rmtree(work, ignore_errors=True)

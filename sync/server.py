@@ -121,7 +121,7 @@ def reissue_code(db, link_id):
 
 
 def receive_push(db, hub_node_id, link, envelope, changes, wall=wall_ms, policy=None, status_check=None,
-                 after_apply=None):
+                 after_apply=None, unseal=None):
     """Apply one pushed batch in one transaction (the caller's, when one is open); return the acknowledgement.
 
     Raise SyncRefused (nothing applied) on a malformed envelope or a gap after the cursor.
@@ -133,6 +133,9 @@ def receive_push(db, hub_node_id, link, envelope, changes, wall=wall_ms, policy=
     then by `status_check(status)` (which returns a problem's text, or None), and kept in the
     link's row; a bad one refuses the whole push. `after_apply(db, applied changes)` runs in
     the same transaction once the batch is applied (the receiver's own bookkeeping).
+
+    `unseal(db, changes)` (a village hearing from a tablet) opens changes carried sealed to this
+    node before any check; it returns (changes, [(change, Refusal)]) and what it refuses is held.
     """
     try:
         start, end = push_span(envelope, changes)
@@ -150,8 +153,11 @@ def receive_push(db, hub_node_id, link, envelope, changes, wall=wall_ms, policy=
         if start > cursor:
             raise SyncRefused(409, codes.GAP, f"batch starts after {start} but the hub holds up to {cursor}",
                               cursor=cursor)
-        fresh = _not_held_yet(tx, changes)
-        accepted, refused = screen(db, link["area"], fresh, OPS, policy)
+        fresh, refused = _not_held_yet(tx, changes), []
+        if unseal is not None:
+            fresh, refused = unseal(db, fresh)
+        accepted, screened = screen(db, link["area"], fresh, OPS, policy)
+        refused += screened
         restamps = _restamp(tx, writer.clock, accepted, wall)
         applied = apply_changes(writer, accepted, link["link_id"])
         refusals = [hold(db, link["link_id"], change, why) for change, why in refused]
@@ -212,16 +218,17 @@ def _restamp(tx, clock, changes, wall):
     return restamps
 
 
-def serve_pull(db, link, cursor, limit):
+def serve_pull(db, link, cursor, limit, tables=None):
     """Return (envelope, changes): changes in the node's scope after hub seq `cursor`.
 
     The envelope's `last` is the last hub seq scanned, so the node's cursor moves past
-    changes out of its scope too; `more` tells whether to ask again.
+    changes out of its scope too; `more` tells whether to ask again. `tables` (a tablet's
+    pull) keeps only the changes of those tables.
     """
     path = link["area"].rstrip("/")
     changes = []
     with as_tx(db).snapshot() as tx:
-        rows, last = tx.pull(cursor, path, link["link_id"], limit)
+        rows, last = tx.pull(cursor, path, link["link_id"], limit, tables)
         for row in rows:
             if not in_scope(row["area"], path):
                 row.update(op=EVICT, data={}, base=None)

@@ -47,3 +47,30 @@ class Restartable:
             self.server.close()
             self.server.task_dispatcher.shutdown()
             self.server = None
+
+
+def sealed_change(node, tablet_id, table, values, clock, record=None, worker="field1", area=None):
+    """Return the change a tablet's batch carries for one outbox entry: sealed to `node`, version in clear."""
+    import uuid
+
+    from sync.clock import make_version
+    from village.field.outbox import SEALED
+    from village.keys import public_key_text
+
+    entry_id, record = str(uuid.uuid4()), record or str(uuid.uuid4())
+    version = make_version(clock.now(), tablet_id)
+    payload = {"id": entry_id, "table": table, "record": record, "values": values, "worker": worker,
+               "saved_at": 0, "version": version}
+    return {"tbl": SEALED, "op": SEALED, "row_id": record, "version": version, "area": area or node.area,
+            "prev_area": None, "data": seal(public_key_text(node.data_dir), entry_id, payload), "base": None}
+
+
+def export_file(client, batch):
+    """Return the bytes of an "Export unsynced" file of the tablet `client` (a HubClient) holding `batch`."""
+    from sync.auth import sign
+    from village.field.rescue import FORMAT, SIGNED_AS
+
+    method, path, nonce = SIGNED_AS
+    return json.dumps({"format": FORMAT, "link": client.node_id, "tablet": "t", "made_at": 0,
+                       "signature": sign(client.secret, method, path, batch, nonce, client.node_id),
+                       "batch": base64.b64encode(batch).decode()}).encode()

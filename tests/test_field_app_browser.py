@@ -13,6 +13,7 @@ from playwright.sync_api import expect
 from clerk_helpers import PASSWORD
 from conftest import CHROMIUM, CHROMIUM_ARGS, free_port
 from field_helpers import Restartable
+from tablet_helpers import add_tablet
 
 from village import create_app
 from village.field import assets
@@ -30,6 +31,7 @@ def node_server(node, db):
     add_user(db, "field1", "fieldworker", PASSWORD)
     add_user(db, "field2", "fieldworker", PASSWORD)
     server = Restartable(create_app({"NODE": node}), free_port()).start()
+    server.node = node
     yield server
     server.stop()
 
@@ -74,11 +76,21 @@ def online_login(page, url, user):
     ready(page)
 
 
-def enroll(page, url, user):
-    """Log `user` in online and set up their offline unlock; returns when the app's home is shown."""
-    online_login(page, url, user)
+def enroll(page, server, user):
+    """Log `user` in online and set up their offline unlock; returns when the app's home is shown.
+
+    A tablet not enrolled yet shows its enrollment form first: the code is typed, as from the clerk's page.
+    """
+    online_login(page, server.url, user)
+    if page.locator("#enroll").count():
+        page.fill("#e-code", add_tablet(server.node)["code"])
+        page.click("#enroll button[type=submit]")
     page.fill("#c-password", PASSWORD)
     page.click("#confirm button[type=submit]")
+    unlocked_home(page)
+
+
+def unlocked_home(page):
     page.wait_for_selector("#mine", state="attached")
     expect(page.locator("button.row").first).to_be_visible()  # the village's households, after the first sync
 
@@ -127,7 +139,7 @@ def unsynced(page):
 def test_offline_capture_survives_a_browser_restart_and_reaches_the_node_once(node_server, tablet, db):
     url = node_server.url
     context, page = tablet()
-    enroll(page, url, "field1")
+    enroll(page, node_server, "field1")
     assert sw_ready(page)
     assert page.inner_text("#s-node") == "Node reachable" and page.locator("#s-clock").is_hidden()
     assert page.inner_text("#s-storage")  # the answer of storage.persist(), shown
@@ -150,9 +162,7 @@ def test_offline_capture_survives_a_browser_restart_and_reaches_the_node_once(no
     ready(page)
     unlock(page, "field1")
     assert page.locator("#mine li").count() == 3 and unsynced(page) == 3
-    node_server.start()
-    online_login(page, url, "field1")  # the browser restart ended the online session
-    unlock(page, "field1")
+    node_server.start()  # the browser restart ended the online session: the tablet's own credentials sync
     page.click("#sync-now")
     expect(page.locator("#s-unsynced")).to_have_text("0")
     page.click("#sync-now")
@@ -165,10 +175,10 @@ def test_offline_capture_survives_a_browser_restart_and_reaches_the_node_once(no
 def test_a_second_worker_cannot_read_the_first_workers_records_but_pushes_them(node_server, tablet, db):
     url = node_server.url
     context, page = tablet()
-    enroll(page, url, "field1")
+    enroll(page, node_server, "field1")
     page.click("text=Log out")
     page.wait_for_selector("#add-worker")
-    enroll(page, url, "field2")
+    enroll(page, node_server, "field2")
     page.click("text=Log out")
     page.wait_for_selector("#add-worker")
     node_server.stop()
@@ -183,9 +193,7 @@ def test_a_second_worker_cannot_read_the_first_workers_records_but_pushes_them(n
         e.target.result.transaction('records').objectStore('records').getAll().onsuccess = g =>
           r(g.target.result.map(x => [x.owner, new TextDecoder().decode(x.ct)])))""")
     assert [owner for owner, _ in raw] == ["field1"] and "visited_on" not in raw[0][1]
-    node_server.start()
-    online_login(page, url, "field2")
-    unlock(page, "field2")
+    node_server.start()  # field2 pushes field1's sealed entries with the tablet's credentials, no online login
     page.click("#sync-now")
     expect(page.locator("#s-unsynced")).to_have_text("0")
     assert [v["visitor"] for v in core.rows(db, "visits", "visitor LIKE 'field%'")] == ["field1"]
@@ -193,7 +201,7 @@ def test_a_second_worker_cannot_read_the_first_workers_records_but_pushes_them(n
 
 def test_wrong_passwords_past_the_limit_lock_offline_unlock(node_server, tablet):
     context, page = tablet()
-    enroll(page, node_server.url, "field1")
+    enroll(page, node_server, "field1")
     page.click("text=Log out")
     page.wait_for_selector("#add-worker")
     node_server.stop()
@@ -215,13 +223,13 @@ def test_wrong_passwords_past_the_limit_lock_offline_unlock(node_server, tablet)
 def test_an_update_waits_for_an_empty_outbox(node_server, tablet, monkeypatch, db):
     url = node_server.url
     context, page = tablet()
-    enroll(page, url, "field1")
+    enroll(page, node_server, "field1")
     assert sw_ready(page)
     caches = "caches.keys().then(k => k.filter(n => n.startsWith('field-')))"
     first = page.evaluate(caches)
     node_server.stop()
     capture_visit(page, 1)
-    db.execute("DELETE FROM web_sessions")  # the online session is gone: nothing can be sent
+    db.execute("UPDATE nodes SET revoked_at = '2026-01-01'")  # the node refuses the tablet for now: nothing is sent
     db.commit()
     node_server.start()
     monkeypatch.setattr(assets, "version", lambda node: "v2")
@@ -230,8 +238,8 @@ def test_an_update_waits_for_an_empty_outbox(node_server, tablet, monkeypatch, d
     assert page.evaluate("navigator.serviceWorker.getRegistration().then(r => !!r.waiting)")
     assert sorted(page.evaluate(caches)) == sorted(first + ["field-v2"])  # the old one kept
     assert unsynced(page) == 1
-    online_login(page, url, "field1")
-    unlock(page, "field1")
+    db.execute("UPDATE nodes SET revoked_at = NULL")
+    db.commit()
     page.click("#sync-now")
     deadline = time.time() + 15
     while page.evaluate(caches) != ["field-v2"] and time.time() < deadline:
@@ -243,7 +251,7 @@ def test_an_update_waits_for_an_empty_outbox(node_server, tablet, monkeypatch, d
 def test_a_tablet_clock_a_day_off_is_flagged(node_server, tablet):
     context, page = tablet()
     page.clock.install(time=time.time() + 86400)
-    enroll(page, node_server.url, "field1")
+    enroll(page, node_server, "field1")
     page.wait_for_selector("#s-clock:not([hidden])")
     assert "24.0 hours" in page.inner_text("#s-clock")
 
@@ -260,7 +268,7 @@ def test_axe_touch_targets_and_words_in_every_language(node_server, tablet, lang
     from axe_playwright_python.sync_playwright import Axe
 
     context, page = tablet()
-    enroll(page, node_server.url, "field1")
+    enroll(page, node_server, "field1")
     page.click(f"#langs button[data-lang={lang}]")
     expect(page.locator("html")).to_have_attribute("lang", lang.replace("_", "-"))
     assert page.locator("html").get_attribute("dir") == ("rtl" if lang == "ug" else "ltr")

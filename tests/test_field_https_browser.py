@@ -38,22 +38,22 @@ def lan_village(node, db, serve, monkeypatch):
 
 
 @pytest.fixture
-def tablet_browser(tmp_path, lan_village):
-    """Chromium with a persistent profile whose NSS database trusts the node's CA; return its context."""
-    from playwright.sync_api import sync_playwright
+def tablet_browser(browser, tmp_path, lan_village):
+    """Chromium with a persistent profile whose NSS database trusts the node's CA; return its context.
 
+    Launched by the session's Playwright (pytest-playwright's `browser`): a second one cannot start in one process.
+    """
     home = tmp_path / "home"
     nssdb = home / ".pki" / "nssdb"
     nssdb.mkdir(parents=True)
     subprocess.run(["certutil", "-N", "-d", f"sql:{nssdb}", "--empty-password"], check=True)
     subprocess.run(["certutil", "-A", "-d", f"sql:{nssdb}", "-n", "village CA", "-t", "C,,",
                     "-i", str(tls_dir(lan_village[0]) / "ca.pem")], check=True)
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, env={"HOME": str(home)},
-            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1"])
-        yield context
-        context.close()
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path / "profile"), executable_path=CHROMIUM, env={"HOME": str(home)},
+        args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1"])
+    yield context
+    context.close()
 
 
 def log_in(page, base):
@@ -114,18 +114,17 @@ def test_plain_http_by_lan_name_shows_the_not_secure_banner(lan_village, tablet_
     assert color == "rgb(176, 0, 32)"
 
 
-def test_without_the_ca_in_nss_chromium_refuses_the_node(lan_village, tmp_path):
+def test_without_the_ca_in_nss_chromium_refuses_the_node(lan_village, browser, tmp_path):
     # The control: the same profile setup minus certutil, and the page does not load.
-    from playwright.sync_api import Error, sync_playwright
+    from playwright.sync_api import Error
 
     home = tmp_path / "bare-home"
     home.mkdir()
-    with sync_playwright() as pw:
-        context = pw.chromium.launch_persistent_context(
-            str(tmp_path / "bare-profile"), executable_path=CHROMIUM, env={"HOME": str(home)},
-            args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1"])
-        try:
-            with pytest.raises(Error, match="ERR_CERT"):
-                context.new_page().goto(f"{lan_village[2]}/sync/ping")
-        finally:
-            context.close()
+    context = browser.browser_type.launch_persistent_context(
+        str(tmp_path / "bare-profile"), executable_path=CHROMIUM, env={"HOME": str(home)},
+        args=[*CHROMIUM_ARGS, f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1"])
+    try:
+        with pytest.raises(Error, match="ERR_CERT"):
+            context.new_page().goto(f"{lan_village[2]}/sync/ping")
+    finally:
+        context.close()

@@ -48,7 +48,6 @@ POLICY = {
     "field.manifest": PUBLIC,
     "field.forms": PUBLIC,
     "field.words": PUBLIC,
-    "field.node_key": PUBLIC,  # a public key
     "county": COUNTY,
     "county_conflicts": COUNTY,  # county staff resolve conflicts: it is their daily work, not an admin's
     "county_quarantine": COUNTY,  # releasing runs every check again: county staff, like the CLI's operator

@@ -161,6 +161,14 @@ REGISTRY = {
     "tablet.bad_name": _e(400, N_("Give the tablet a name of at most 80 characters, e.g. “Tablet 3 (Li Na)”.")),
     "tablet.no_such_tablet": _e(404, N_("There is no tablet %(id)s that is not revoked already. "
                                         "See the list: village tablet list.")),
+    "tablet.bad_export": _e(400, N_("This file is not an “Export unsynced” file of the field app (%(reason)s). "
+                                    "Nothing was imported. Export it again on the tablet.")),
+    "tablet.export_unknown": _e(404, N_("This file comes from tablet %(id)s, which is not enrolled at this node. "
+                                        "Nothing was imported: import it at the node the tablet syncs with.")),
+    "tablet.export_forged": _e(403, N_("This file's signature is not the one of tablet %(id)s: it was changed "
+                                       "after the tablet wrote it. Nothing was imported.")),
+    "tablet.export_revoked": _e(403, N_("Tablet %(name)s (%(id)s) was revoked here, so its files are not trusted. "
+                                        "Nothing was imported.")),
     "tls.bad_files": _e(400, N_("The certificate or key for HTTPS cannot be used (%(error)s). Check tls_cert_file "
                                 "and tls_key_file, or run: village tls init")),
     # Enrolling at a hub; enroll.<code> for each refusal code of the hub.

@@ -111,8 +111,10 @@ class Tx:
         """Return the newest entry's seq (0 when the log is empty)."""
         raise NotImplementedError
 
-    def pull(self, cursor, path, exclude_src, limit):
+    def pull(self, cursor, path, exclude_src, limit, tables=None):
         """Return (entries, last): those after `cursor` that a node of area `path` receives.
+
+        `tables` (a tablet's pull), when given, keeps only the entries of those tables.
 
         An entry is received when its area or prev_area is `path`, below it, or one of its
         ancestors. `last` is the last seq scanned: the node's cursor moves past what it does not

@@ -153,14 +153,16 @@ class PgTx(Tx):
     def last_seq(self):
         return self._one("SELECT COALESCE(MAX(seq), 0) FROM _changes")[0]
 
-    def pull(self, cursor, path, exclude_src, limit):
+    def pull(self, cursor, path, exclude_src, limit, tables=None):
         parts = path.split("/")
         ancestors = ["/".join(parts[:i]) for i in range(1, len(parts))]
         below = path + "/%"
+        only = "AND tbl = ANY(%s) " if tables is not None else ""
         rows = self._rows(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes WHERE seq > %s AND (src IS NULL OR src IS DISTINCT FROM %s) "
                           "AND (area = %s OR area LIKE %s OR area = ANY(%s) "
-                          "OR prev_area = %s OR prev_area LIKE %s OR prev_area = ANY(%s)) ORDER BY seq LIMIT %s",
-                          [cursor, exclude_src, path, below, ancestors, path, below, ancestors, limit])
+                          f"OR prev_area = %s OR prev_area LIKE %s OR prev_area = ANY(%s)) {only}ORDER BY seq LIMIT %s",
+                          [cursor, exclude_src, path, below, ancestors, path, below, ancestors,
+                           *([list(tables)] if tables is not None else []), limit])
         return rows, rows[-1]["seq"] if len(rows) == limit else self.last_seq()
 
     def history(self, table, row_id, before_seq):

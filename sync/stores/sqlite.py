@@ -134,13 +134,16 @@ class SqliteTx(Tx, Store):
     def last_seq(self):
         return self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]
 
-    def pull(self, cursor, path, exclude_src, limit):
+    def pull(self, cursor, path, exclude_src, limit, tables=None):
         parts = path.split("/")
         ancestors = ["/".join(parts[:i]) for i in range(1, len(parts))]
         marks = _marks(ancestors) or "NULL"
         scope = (f"(area = ? OR area LIKE ? OR area IN ({marks}) "
                  f"OR prev_area = ? OR prev_area LIKE ? OR prev_area IN ({marks}))")
         params = [path, path + "/%", *ancestors, path, path + "/%", *ancestors]
+        if tables is not None:
+            scope += f" AND tbl IN ({_marks(tables) or 'NULL'})"
+            params += list(tables)
         self.db.execute("BEGIN")  # one snapshot: the rows read and the last seq agree
         try:
             cur = self.db.execute(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes "

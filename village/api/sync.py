@@ -11,7 +11,7 @@ from sync.changelog import UnknownTable
 from sync.clock import Clock, wall_ms
 from sync.filehub import check_piece, files_status, receive_piece, serve_piece
 from sync.links import admitted, authenticate, identify, verify
-from sync.server import SyncRefused, enroll, last_push, receive_push, serve_pull
+from sync.server import TABLET, SyncRefused, enroll, last_push, receive_push, serve_pull
 from sync.screen import whole_number
 from sync.store import transaction
 from sync.stores import as_tx
@@ -21,7 +21,9 @@ from village.web.ratelimit import FailureLimit
 from village.ops import station
 from village.records import evidence, rollups, trust
 from village.web.extensions import csrf
-from village.keys import public_key_text
+from village.field.outbox import unsealer
+from village.keys import public_key_text, sealing_key
+from village.records.schema import TABLET_HOLDS
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
 log = logging.getLogger("village.sync")
@@ -149,8 +151,16 @@ def push():
         envelope, changes = decode(_body())
         ack = receive_push(tx, current_app.config["NODE"].node_id, link, envelope, changes,
                            policy=trust.policy_for(link),
-                           status_check=station.check_report, after_apply=rollups.after_apply)
+                           status_check=station.check_report, after_apply=rollups.after_apply,
+                           unseal=_unseal_for(link))
     return jsonify(ack)
+
+
+def _unseal_for(link):
+    """Return the hook that opens a tablet's sealed outbox entries (None for a node of the tier below)."""
+    if link.get("kind") != TABLET:
+        return None
+    return unsealer(sealing_key(current_app.config["NODE"].data_dir), link["area"])
 
 
 @bp.post("/pull")
@@ -163,7 +173,8 @@ def pull():
         limit = min(whole_number(asked.get("limit", 1000), "limit", low=1), MAX_PULL)
     except (ValueError, KeyError, TypeError, AttributeError):
         raise SyncRefused(400, codes.BAD_REQUEST, "send {\"cursor\": whole number, \"limit\": whole number}") from None
-    envelope, changes = serve_pull(get_store(), link, cursor, limit)
+    tables = TABLET_HOLDS if link.get("kind") == TABLET else None  # a tablet holds its workers' assignment
+    envelope, changes = serve_pull(get_store(), link, cursor, limit, tables)
     return Response(encode(envelope, changes), mimetype="application/x-village-batch")
 
 

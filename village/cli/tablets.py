@@ -1,4 +1,4 @@
-"""The tablet and TLS commands of the CLI: tablet add/list/revoke, tls init."""
+"""The tablet and TLS commands of the CLI: tablet add/list/revoke/import, tls init."""
 import json
 
 import click
@@ -69,6 +69,24 @@ def tablet_revoke(data_dir, tablet_id):
     node, db = open_node(data_dir)
     revoke_tablet(db, tablet_id)
     click.echo(say(node.lang, N_("Tablet %(id)s is revoked."), id=tablet_id))
+
+
+@tablet_group.command("import")
+@data_option
+@click.argument("file", type=click.Path(dir_okay=False))
+@handled
+def tablet_import(data_dir, file):
+    """Import a tablet's "Export unsynced" file (from a USB stick): each record once, however often imported."""
+    from pathlib import Path
+
+    from village.field.rescue import import_export
+
+    node, db = open_node(data_dir)
+    ack = import_export(node, db, Path(file).read_bytes())
+    click.echo(say(node.lang, N_("Imported %(n)s records from the tablet's file (%(new)s new, %(refused)s refused)."),
+                   n=ack["received"], new=ack["applied"], refused=len(ack["refused"])))
+    for refused in ack["refused"]:
+        click.echo(f"  {refused['row_id']}: {refused['code']}: {refused['message']}", err=True)
 
 
 @click.group("tls")

@@ -1,4 +1,5 @@
-"""What the field app's service worker keeps offline: every file of static/field/app/ with its content hash.
+"""What the field app's service worker keeps offline: every file of static/field/app/, the sync protocol's
+modules (static/field/protocol/) and static/field/secure.js, each with its content hash.
 
 The precache list and the version are computed from the files' bytes and the app's words, so
 a changed file is a new version and an unchanged node answers the same service worker byte for
@@ -12,7 +13,10 @@ from pathlib import Path
 from village.field.forms import describe, words
 from village.settings import LANGUAGES
 
-APP_DIR = Path(__file__).parent.parent / "static" / "field" / "app"
+STATIC = Path(__file__).parent.parent / "static"
+APP_DIR = STATIC / "field" / "app"
+# Files outside app/ that the app loads: the protocol it syncs with, the secure-context check.
+SHARED = tuple(sorted((STATIC / "field" / "protocol").glob("*.js"))) + (STATIC / "field" / "secure.js",)
 TEMPLATES = Path(__file__).parent.parent / "templates" / "field"
 
 
@@ -20,17 +24,21 @@ def _digest(data):
     return hashlib.sha256(data).hexdigest()[:16]
 
 
+def _files():
+    """Return [(path under static/, file)] of every file the app needs offline."""
+    own = [(f"field/app/{p.relative_to(APP_DIR).as_posix()}", p) for p in sorted(APP_DIR.rglob("*")) if p.is_file()]
+    return own + [(p.relative_to(STATIC).as_posix(), p) for p in SHARED]
+
+
 @functools.lru_cache(maxsize=8)
 def _static_hashes(stamp):
     """Return {path under static/: content hash} of the app's files (`stamp`: their mtimes, to notice edits)."""
-    return {f"field/app/{p.relative_to(APP_DIR).as_posix()}": _digest(p.read_bytes())
-            for p in sorted(APP_DIR.rglob("*")) if p.is_file()}
+    return {name: _digest(path.read_bytes()) for name, path in _files()}
 
 
 def static_hashes():
     """Return {path under static/: content hash} of every file of the field app."""
-    stamp = tuple((p.name, p.stat().st_mtime_ns) for p in sorted(APP_DIR.rglob("*")) if p.is_file())
-    return _static_hashes(stamp)
+    return _static_hashes(tuple((str(path), path.stat().st_mtime_ns) for _name, path in _files()))
 
 
 def words_json(lang):

@@ -1,10 +1,15 @@
-"""Outbox entries a tablet sealed for this node: opened with the node's sealing key and saved through the one write path.
+"""Outbox entries a tablet sealed for this node, carried in its sync batches: opened here before any check.
 
-A stopgap receiver until the tablet speaks the sync protocol (issue #12 part A): a tablet's
-worker pushes over their browser session. Each entry is sealed on the tablet to the node's
-X25519 key (village/keys.py): a one-time X25519 key, HKDF-SHA256 over both public keys, then
-AES-256-GCM with the entry's id as associated data (WebCrypto has AES-GCM, not ChaCha20,
-hence not sync/seal.py's box). Any worker can push another's entries; only the node reads them.
+Each entry is sealed on the tablet to the node's X25519 key (village/keys.py): a one-time X25519
+key, HKDF-SHA256 over both public keys, then AES-256-GCM with the entry's id as associated data
+(WebCrypto has AES-GCM, not ChaCha20, hence not sync/seal.py's box). Any worker on the tablet can
+push another's entries; only the node reads them.
+
+In a batch an entry is one change `{tbl: "sealed", op: "sealed", row_id: record id, version,
+area, data: {id, eph, iv, ct}}`. `unsealer` opens each into the put it stands for, before the
+push handler's usual screen, policy and apply (`sync.server.receive_push`), so a tablet's
+sealed records get every check a plain change gets. An entry that does not open, or whose
+clear fields disagree with what is sealed, is refused (held in quarantine), never a 500.
 """
 import base64
 import json
@@ -15,14 +20,13 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from sync.quarantine import Refusal
 from village.field.forms import TABLES
-from village.i18n_markers import N_
-from village.records import core
-from village.records.validate import ValidationError
+from village.records.schema import fields
 from village.users import ROLES
 
 INFO = b"village-tablet-seal/1"
-MAX_ENTRIES = 200  # per push: a tablet sends a long outbox in several pushes
+SEALED = "sealed"  # the table and op of a sealed change in a batch
 MAX_SEALED = 64 * 1024  # characters of one sealed entry (a visit is a few kilobytes)
 
 
@@ -52,14 +56,17 @@ def open_entry(private_key, entry):
     return payload
 
 
-def _record(payload):
-    """Return (table, record id, values) of a payload; raise Unreadable when its shape is wrong."""
+def _record(payload, change):
+    """Return (table, values) of a payload; raise Unreadable when its shape or clear fields are wrong."""
     table, record_id, values = payload.get("table"), payload.get("record"), payload.get("values")
     if table not in TABLES or not isinstance(record_id, str) or not isinstance(values, dict):
         raise Unreadable("not a field record")
-    # Where a record lives is the node's to say (a new one takes its parent's or the node's area).
-    values = {k: v for k, v in values.items() if k not in ("id", "area")}
-    return table, record_id, values
+    # The clear version and record id are what the node deduplicates by: they must be the sealed ones,
+    # or one entry could be replayed under new versions.
+    if payload.get("version") != change.get("version") or record_id != change.get("row_id"):
+        raise Unreadable("the entry's version or record is not the one sealed")
+    # Where a record lives is the node's to say (a new one takes its parent's or the tablet's area).
+    return table, {k: v for k, v in values.items() if k not in ("id", "area")}
 
 
 def _worker_ok(db, worker):
@@ -67,25 +74,47 @@ def _worker_ok(db, worker):
     return row is not None and not row[1] and "field" in ROLES[row[0]].surfaces
 
 
-def apply(db, node, private_key, entries, pusher):
-    """Save each sealed entry of `entries`; return {"accepted": [ids], "refused": [{id, problems}]}."""
-    accepted, refused = [], []
-    for entry in entries[:MAX_ENTRIES]:
-        entry_id = str(entry.get("id", ""))[:64] if isinstance(entry, dict) else ""
-        try:
-            payload = open_entry(private_key, entry)
-            table, record_id, values = _record(payload)
-            worker = str(payload.get("worker", ""))[:40]
-            if not _worker_ok(db, worker):
-                raise ValidationError([("worker", N_("“%(item)s” is not a field worker of this node."),
-                                        {"item": worker})])
-            if table == "visits":
-                values["visitor"] = worker  # the worker who captured it, whoever pushes it
-            with core.write(db, node) as writer:
-                core.save(writer, node, table, {**values, "id": record_id}, actor=f"{worker} (tablet, via {pusher})")
-            accepted.append(entry_id)
-        except Unreadable as exc:
-            refused.append({"id": entry_id, "problems": [f"unreadable: {exc}"]})
-        except ValidationError as exc:
-            refused.append({"id": entry_id, "problems": [f"{f}: {m % p}" for f, m, p in exc.problems]})
-    return {"accepted": accepted, "refused": refused}
+def _area(db, table, record_id, values, tablet_area):
+    """Return (area, new?) of a record: where it is stored here, else its parent's, else the tablet's."""
+    row = db.execute(f"SELECT area FROM [{table}] WHERE id = ?", [record_id]).fetchone()
+    if row:
+        return row[0], False
+    for spec in fields(table).values():
+        if spec.ref and isinstance(values.get(spec.name), str):
+            parent = db.execute(f"SELECT area FROM [{spec.ref}] WHERE id = ?", [values[spec.name]]).fetchone()
+            if parent:
+                return parent[0], True
+    return tablet_area, True
+
+
+def open_change(db, private_key, change, tablet_area):
+    """Return the put a sealed change stands for; raise Unreadable, or ValueError naming a worker refused."""
+    payload = open_entry(private_key, change.get("data") if isinstance(change.get("data"), dict) else {})
+    table, values = _record(payload, change)
+    worker = str(payload.get("worker", ""))[:40]
+    if not _worker_ok(db, worker):
+        raise PermissionError(worker)
+    if table == "visits":
+        values["visitor"] = worker  # the worker who captured it, whoever pushes it
+    area, new = _area(db, table, change["row_id"], values, tablet_area)
+    data = {**values, "area": area} if new else values
+    return {"tbl": table, "op": "put", "row_id": change["row_id"], "version": change["version"], "area": area,
+            "prev_area": None, "data": data, "base": None}
+
+
+def unsealer(private_key, tablet_area):
+    """Return the `unseal(db, changes)` hook of `sync.server.receive_push` for one tablet's push."""
+    def unseal(db, changes):
+        opened, refused = [], []
+        for change in changes:
+            if not isinstance(change, dict) or change.get("op") != SEALED:
+                opened.append(change)  # a plain change: the usual checks decide
+                continue
+            try:
+                opened.append(open_change(db, private_key, change, tablet_area))
+            except Unreadable as exc:
+                refused.append((change, Refusal("unreadable", f"the sealed entry does not open here: {exc}")))
+            except PermissionError as exc:
+                refused.append((change, Refusal("not_a_worker", f"“{exc}” is not a field worker of this node")))
+        return opened, refused
+    return unseal

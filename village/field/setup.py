@@ -1,4 +1,4 @@
-"""Setting tablets up: the clerk's Tablets page (enroll, revoke, the node's CA) and the CA's download.
+"""Setting tablets up: the clerk's Tablets page (enroll, revoke, import a tablet's file, the node's CA) and the CA's download.
 
 The CA certificate is downloaded over plain HTTP (a tablet cannot trust the HTTPS address before
 it holds it); it is public, and the page shows its fingerprint so the clerk can compare it on the
@@ -11,12 +11,14 @@ from flask_babel import gettext
 
 from village.audit import record as audit
 from village.errors import Problem
+from village.field.rescue import MAX_FILE, import_export
 from village.i18n_markers import N_
 from village.ops.tablets import add_tablet, enroll_url, list_tablets, revoke_tablet
 from village.tls import ca_pem, cert_info
 from village.users import roles_for
 from village.web.auth import role_required
 from village.web.db import get_db
+from village.web.extensions import csrf
 from village.web.qr import qr_svg
 
 bp = Blueprint("tablets", __name__)
@@ -80,6 +82,25 @@ def revoke(tablet_id):
         return _page(exc.status, problem=exc.say(gettext))
     audit(db, g.user, "tablet.revoke", tablet_id, "")
     return _page(revoked=tablet_id)
+
+
+@bp.post("/clerk/tablets/import")
+@csrf.exempt  # checked below, once the larger body limit of a tablet's file is set
+@role_required(*CLERKS)
+def import_file():
+    """Import a tablet's "Export unsynced" file: each record once, however often the file is imported."""
+    request.max_content_length = MAX_FILE + 64 * 1024  # a page's limit is 1 MB; a tablet's outbox can be more
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
+    node, db, upload = current_app.config["NODE"], get_db(), request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise Problem("tablet.bad_export", reason=gettext("no file chosen"))
+        ack = import_export(node, db, upload.read(MAX_FILE + 1))
+    except Problem as exc:
+        return _page(exc.status, import_problem=exc.say(gettext))
+    audit(db, g.user, "tablet.import", upload.filename[:100], f"{ack['applied']}/{ack['received']}")
+    return _page(imported=ack)
 
 
 @bp.get("/field/ca.crt")

@@ -1,5 +1,8 @@
 """The field app (/field/): its shell, service worker, manifest, forms and words, public and cached on tablets;
-the worker's JSON under /field/api/ (who is logged in, password check, outbox, snapshot)."""
+the worker's JSON under /field/api/ (who is logged in, their password checked again).
+
+Records travel over the sync protocol (/sync/, the tablet's own credentials), not here.
+"""
 import json
 
 from flask import Blueprint, Response, current_app, g, jsonify, render_template, request, url_for
@@ -7,9 +10,7 @@ from flask_wtf.csrf import generate_csrf
 
 from sync.clock import wall_ms
 from village.errors import Problem
-from village.field import assets, outbox
-from village.field.snapshot import snapshot
-from village.keys import public_key_text, sealing_key
+from village.field import assets
 from village.settings import LANGUAGES, RTL_LANGUAGES
 from village.users import check_password, roles_for
 from village.web import throttle
@@ -38,8 +39,10 @@ def _json(data):
 def home():
     """Serve the app's shell: no record and no user in it, so the service worker can keep it offline."""
     node = _node()
+    modules = [path for path in assets.static_hashes() if path.endswith(".js") and "/app/app.js" not in path
+               and path != "field/secure.js"]
     return render_template("field/shell.html", static=_static, node_lang=node.lang, languages=LANGUAGES,
-                           rtl_languages=RTL_LANGUAGES)
+                           rtl_languages=RTL_LANGUAGES, modules=modules)
 
 
 @bp.get("/sw.js")
@@ -79,13 +82,6 @@ def words(lang):
     return _json(assets.words_json(lang))
 
 
-@bp.get("/api/node-key")
-def node_key():
-    """Serve the node's public sealing key: tablets seal their outbox entries to it."""
-    node = _node()
-    return jsonify({"key": public_key_text(node.data_dir), "node_id": node.node_id, "area": node.area})
-
-
 @bp.get("/api/me")
 @role_required(*FIELD_ROLES)
 def me():
@@ -108,22 +104,3 @@ def confirm():
         raise Problem("field.wrong_password")
     throttle.login_succeeded(db, g.user, ip)
     return jsonify({"ok": True, "time": wall_ms()})
-
-
-@bp.post("/api/outbox")
-@role_required(*FIELD_ROLES)
-def push():
-    """Open and save sealed outbox entries (any worker's); answer which were accepted and which refused."""
-    entries = (request.get_json(silent=True) or {}).get("entries") if request.is_json else None
-    if not isinstance(entries, list) or len(entries) > outbox.MAX_ENTRIES:
-        raise Problem("field.bad_push", max=outbox.MAX_ENTRIES)
-    node = _node()
-    answer = outbox.apply(get_db(), node, sealing_key(node.data_dir), entries, g.user)
-    return jsonify({**answer, "time": wall_ms()})
-
-
-@bp.get("/api/snapshot")
-@role_required(*FIELD_ROLES)
-def assignment():
-    """Serve the households, members, plots and plantings the worker may visit (the whole village, for now)."""
-    return jsonify({**snapshot(get_db(), _node()), "time": wall_ms()})

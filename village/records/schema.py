@@ -272,6 +272,9 @@ NEW_TABLES = {MONITORING_MIGRATION: ("attachments", "monitor_cases", "measures",
 DOWNSTREAM = frozenset({"announcements", "market_prices", "monitor_thresholds"})
 # What the field app edits (SPEC 6): a field worker's API token and an enrolled tablet write these tables only.
 FIELD_TABLES = ("households", "persons", "plots", "plantings", "livestock", "visits")
+# What an enrolled tablet pulls of its village (its workers' assignment): what they visit and edit, and the
+# elder profiles and cases their visits refer to.
+TABLET_HOLDS = ("households", "persons", "plots", "plantings", "livestock", "elder_profiles", "monitor_cases")
 
 SQL_TYPES = {"text": str, "choice": str, "date": str, "datetime": str, "json": str, "int": int, "bool": int, "float": float}
 

@@ -7,7 +7,9 @@ import * as session from "./session.js";
 import * as screens from "./screens.js";
 import {clockOff, onChange, refreshCounts, state, syncOnce, watch} from "./syncer.js";
 import {activateNow, maybeActivate, register} from "./update.js";
-import {all, getMeta, openStore, pending, setMeta} from "./store.js";
+import {all, openStore, pending, setMeta} from "./store.js";
+import {exportFile} from "./rescue.js";
+import {credentials, enrollWith} from "./tablet.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -30,7 +32,11 @@ function renderStatus() {
   $("s-clock").textContent = t("Tablet clock is off by %(hours)s hours: set the date and time.",
                                {hours: (state.skew / 3600000).toFixed(1)});
   $("sync-now").textContent = state.busy ? t("Syncing…") : t("Sync now");
-  if (state.needsLogin && state.unsynced) screens.say(t("Log in online on the village Wi-Fi to send the records."));
+  if (state.tooLarge) {
+    screens.say(t("The village holds %(count)s households, more than a tablet keeps comfortably: it may become slow.",
+                  {count: state.households}));
+  }
+  if (state.refusedBy === "revoked") screens.say(t("This tablet was revoked at the node: export the unsynced records and give the file to the clerk."));
 }
 
 async function askPersistence() {
@@ -45,10 +51,10 @@ async function askPersistence() {
 }
 
 function exportUnsynced() {
-  // One file of the sealed outbox: only the node can read it; it applies each record once (by id).
+  // One file of the sealed outbox as a sync batch signed by the tablet: only the node can read it, and it
+  // applies each record once (by its version) from a USB stick or the clerk's page.
   pending().then(async (entries) => {
-    const file = {format: "village-field-outbox/1", made_at: Date.now(), node_key: await getMeta("nodeKey"),
-                  entries: entries.map(({id, eph, iv, ct}) => ({id, eph, iv, ct}))};
+    const file = await exportFile(entries);
     const url = URL.createObjectURL(new Blob([JSON.stringify(file)], {type: "application/json"}));
     const link = Object.assign(document.createElement("a"), {href: url, download: `unsynced-${Date.now()}.json`});
     document.body.append(link);
@@ -81,10 +87,29 @@ const hooks = {
   saved: async () => { await refreshCounts(); syncOnce(); await maybeActivate(); },
   logout,
   exportUnsynced,
+  enroll: async (code) => {
+    try {
+      await enrollWith(code);
+    } catch (error) {
+      return t("The node did not accept this code (%(reason)s). Ask the clerk for a new one.", {reason: error.code || error.message});
+    }
+    history.replaceState(null, "", location.pathname);  // the code is spent: keep it out of the address
+    await refreshCounts();
+    await start();
+    return t("This tablet is enrolled at the village node.");
+  },
 };
 
 async function start() {
-  // The first screen: an online login without a profile here asks for the password once more.
+  // The first screen: enrollment of the tablet; then an online login without a profile here asks for the
+  // password once more.
+  const code = new URLSearchParams(location.hash.slice(1)).get("enroll");
+  if (!(await credentials())) {
+    if (!code) return screens.enrollScreen(hooks);
+    const said = await hooks.enroll(code);  // once enrolled, it shows the next screen itself
+    if (!(await credentials())) screens.enrollScreen(hooks, code);
+    return screens.say(said);
+  }
   let online = null;
   try { online = await sync.me(); } catch (error) { online = null; }
   const known = online && (await all("workers")).some((w) => w.username === online.username);
@@ -111,6 +136,7 @@ async function boot() {
     });
   }
   onChange(renderStatus);
+  onChange(() => !state.busy && state.unsynced === 0 && maybeActivate());  // an update waits for an empty outbox
   session.watchIdle(() => { start(); screens.say(t("Locked after a time without activity.")); });
   $("sync-now").addEventListener("click", syncOnce);
   $("update-now").addEventListener("click", activateNow);

@@ -1,23 +1,25 @@
 // What a worker captures: each record encrypted with their key and, in the same transaction, an outbox
-// entry sealed to the node. The village snapshot is kept encrypted per worker as well.
+// entry sealed to the node. What the tablet holds of its village (pulled over the sync protocol) is kept
+// encrypted per worker as well, with the cursor it was pulled up to.
 import {decryptWith, encryptFor, newId, sealForNode} from "./crypt.js";
-import {byOwner, get, getMeta, pending, put, saveWithEntry} from "./store.js";
+import {byOwner, get, pending, put, saveWithEntry} from "./store.js";
 import {worker} from "./session.js";
-
-let seq = 0;
+import {credentials, nextVersion} from "./tablet.js";
 
 export async function capture(table, values, recordId = newId(), photos = []) {
-  // Save one record of the unlocked worker (new or edited); returns its id.
+  // Save one record of the unlocked worker (new or edited); returns its id. Needs an enrolled tablet.
   const {username, key} = worker();
-  const nodeKey = await getMeta("nodeKey");
-  if (!nodeKey) throw new Error("no node key");
+  const creds = await credentials();
+  if (!creds) throw new Error("not enrolled");
   const entryId = newId();
   const savedAt = Date.now();
-  const payload = {id: entryId, table, record: recordId, values, worker: username, saved_at: savedAt};
-  const sealed = await sealForNode(nodeKey, entryId, payload);
+  // The version travels in clear (the node deduplicates by it) and sealed (so it cannot be swapped).
+  const version = await nextVersion();
+  const payload = {id: entryId, table, record: recordId, values, worker: username, saved_at: savedAt, version};
+  const sealed = await sealForNode(creds.hub_sealing_key, entryId, payload);
   const box = await encryptFor(key, {table, values});
   const record = {id: recordId, owner: username, table, savedAt, ...box};
-  const entry = {id: entryId, seq: savedAt * 1000 + (seq++ % 1000), owner: username, record: recordId, ...sealed};
+  const entry = {id: entryId, owner: username, record: recordId, version, ...sealed};
   const kept = [];
   for (const photo of photos) {
     const pbox = await encryptFor(key, photo.bytes);
@@ -40,9 +42,39 @@ export async function mine() {
   return out.sort((a, b) => b.savedAt - a.savedAt);
 }
 
-export async function keepSnapshot(rows) {
+export async function pulledUpTo() {
+  // The node's change number the unlocked worker's copy of the village is pulled up to.
+  const row = await get("snapshots", worker().username);
+  return row && row.cursor ? row.cursor : 0;
+}
+
+function drop(maps, table, id) {
+  // A record deleted or gone from the tablet's scope, with every record hanging under it (by an *_id field).
+  maps[table]?.delete(id);
+  for (const [name, rows] of Object.entries(maps)) {
+    for (const row of [...rows.values()]) {
+      if (Object.entries(row).some(([field, value]) => value === id && field.endsWith("_id"))) drop(maps, name, row.id);
+    }
+  }
+}
+
+export async function applyPulled(changes, cursor) {
+  // Lay one pulled batch over the worker's copy of the village, and keep it with its cursor (one write).
   const {username, key} = worker();
-  await put("snapshots", {owner: username, at: Date.now(), ...(await encryptFor(key, rows))});
+  const row = await get("snapshots", username);
+  const rows = row ? await decryptWith(key, row) : {};
+  const maps = Object.fromEntries(Object.entries(rows).map(([t, list]) => [t, new Map(list.map((r) => [r.id, r]))]));
+  for (const change of changes) {
+    const table = maps[change.tbl] = maps[change.tbl] || new Map();
+    if (change.op === "put") {
+      table.set(change.row_id, {...(table.get(change.row_id) || {}), ...change.data, id: change.row_id, area: change.area});
+    } else {
+      drop(maps, change.tbl, change.row_id);  // "del", or "evict": it left the tablet's scope
+    }
+  }
+  const plain = Object.fromEntries(Object.entries(maps).map(([t, map]) => [t, [...map.values()]]));
+  await put("snapshots", {owner: username, at: Date.now(), cursor, ...(await encryptFor(key, plain))});
+  return (plain.households || []).length;
 }
 
 export async function village() {

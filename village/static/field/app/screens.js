@@ -43,6 +43,20 @@ export async function lockScreen(hooks) {
        el("p", {}, el("a", {class: "button", href: "/login?next=/field/", id: "add-worker"}, t("Add a worker (online login)"))));
 }
 
+export function enrollScreen(hooks, code = "") {
+  // A tablet not enrolled yet: the one-time code from the clerk's Tablets page (its QR code fills it in).
+  const form = el("form", {class: "card", id: "enroll", onsubmit: async (event) => {
+    event.preventDefault();
+    say(t("Enrolling…"));
+    say(await hooks.enroll(form.querySelector("#e-code").value));
+  }},
+  el("p", {}, t("This tablet is not enrolled at the village node yet. Scan the QR code on the clerk's Tablets page, or type its code.")),
+  el("p", {class: "field"}, el("label", {for: "e-code"}, t("Enrollment code")),
+     el("input", {id: "e-code", autocomplete: "off", autocapitalize: "characters", required: true, value: code})),
+  el("button", {type: "submit", class: "primary"}, t("Enroll this tablet")));
+  show(h1(t("Enroll this tablet")), form);
+}
+
 export function confirmScreen(online, hooks) {
   const form = el("form", {class: "card", id: "confirm", onsubmit: async (event) => {
     event.preventDefault();

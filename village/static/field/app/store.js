@@ -54,9 +54,16 @@ export const setMeta = (key, value) => put("meta", {key, value});
 
 export function saveWithEntry(record, entry, photos = []) {
   // Write a worker's encrypted record, its sealed outbox entry (and its photos) in one strict transaction.
-  return run(["records", "outbox", "photos"], "readwrite", (s) => {
+  // The entry takes the tablet's next outbox number there: the span a sync batch declares (never the wall
+  // clock, which a worker may set back).
+  return run(["records", "outbox", "photos", "meta"], "readwrite", (s) => {
     s.records.put(record);
-    s.outbox.put(entry);
+    const last = s.meta.get("outboxSeq");
+    last.onsuccess = () => {
+      const seq = (last.result ? last.result.value : 0) + 1;
+      s.meta.put({key: "outboxSeq", value: seq});
+      s.outbox.put({...entry, seq});
+    };
     for (const photo of photos) s.photos.put(photo);
   });
 }
@@ -66,11 +73,16 @@ export async function pending() {
   return (await all("outbox")).sort((a, b) => a.seq - b.seq);
 }
 
-export function removeEntries(ids) {
-  return run("outbox", "readwrite", (s) => ids.forEach((id) => s.outbox.delete(id)));
+export function removeSent(ids, cursor) {
+  // The node took these entries (up to its cursor `cursor`): drop them and keep the cursor, in one transaction.
+  return run(["outbox", "meta"], "readwrite", (s) => {
+    ids.forEach((id) => s.outbox.delete(id));
+    s.meta.put({key: "pushCursor", value: cursor});
+  });
 }
 
 export function markRefused(refused) {
+  // [{id, problems}]: entries the node held back (in its quarantine), kept here marked and not sent again.
   return run("outbox", "readwrite", (s) => {
     for (const {id, problems} of refused) {
       const request = s.outbox.get(id);

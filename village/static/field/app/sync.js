@@ -1,19 +1,30 @@
-// The adapter between the app and the node: every network call of the app goes through here, so the sync
-// protocol module (static/field/protocol/, issue #12 part A) can replace it. API:
-//   ping()            -> {reachable, time, rtt}: the node's time (ms) and the round trip; never navigator.onLine
+// The adapter between the app and the node: every network call of the app goes through here. Records
+// travel over the sync protocol (static/field/protocol/) with the tablet's own credentials; the worker's
+// browser session is used only to log in, check a password and learn the limits. API:
+//   ping()            -> {reachable, time, rtt, at}: the node's time (ms) and the round trip; never navigator.onLine
 //   me()              -> {username, role, area, time, csrf, limits} of the online session, or null if none
 //   confirm(password) -> true when it is the logged-in worker's password
-//   nodeKey()         -> the node's public sealing key (base64 X25519)
-//   push(entries)     -> {accepted: [ids], refused: [{id, problems}], conflicts: [], time}
-//   snapshot()        -> {rows: {table: [records]}, too_large, time}
+//   pushBatch(bytes)  -> the node's acknowledgement {cursor, applied, received, restamped, refused}
+//   pull(cursor)      -> {envelope: {last, more}, changes} of the tablet's assignment after `cursor`
 //   logout()          -> ends the online session (the tablet's records are not touched)
-// Each throws Offline when the node cannot be reached or answers something else than expected.
+// Each throws Offline when the node cannot be reached, Refused when it answers with an error.
+import {NodeClient, SyncError} from "/static/field/protocol/index.js";
+import {credentials, observe} from "./tablet.js";
+
 const PING_TIMEOUT_MS = 3000;
 const CALL_TIMEOUT_MS = 20000;
+const PULL_LIMIT = 1000;
 let csrf = "";
+let client = null;
 
 export class Offline extends Error {}
 export class NotLoggedIn extends Error {}
+export class Refused extends Error {
+  constructor(error) {
+    super(error.message);
+    this.code = error.code;
+  }
+}
 
 async function call(path, options = {}, timeout = CALL_TIMEOUT_MS) {
   const abort = new AbortController();
@@ -37,12 +48,27 @@ async function postJson(path, body) {
                      body: JSON.stringify(body)});
 }
 
+async function protocol(work, timeout = CALL_TIMEOUT_MS) {
+  // Run `work(client)` with the tablet's client; map the protocol's errors to Offline / Refused.
+  const creds = await credentials();
+  if (!client || client.creds !== creds) client = new NodeClient("", creds, timeout);
+  client.timeoutMs = timeout;
+  try {
+    return await work(client);
+  } catch (error) {
+    if (!(error instanceof SyncError)) throw error;
+    if (error.code === "unreachable" || (error.status && error.status >= 500)) throw new Offline(error.message);
+    throw new Refused(error);
+  } finally {
+    if (client.nodeClock) observe(client.nodeClock);
+  }
+}
+
 export async function ping() {
   const started = Date.now();
-  const response = await call("/sync/ping", {}, PING_TIMEOUT_MS);
-  const answer = await response.json();
+  const answer = await protocol((c) => c.ping(), PING_TIMEOUT_MS);
   const rtt = Date.now() - started;
-  return {reachable: true, time: answer.time, rtt, at: started + rtt / 2};
+  return {reachable: true, time: answer.time, rtt, at: started + rtt / 2, lastPush: answer.last_push};
 }
 
 export async function me() {
@@ -61,20 +87,9 @@ export async function confirm(password) {
   return response.ok;
 }
 
-export async function nodeKey() {
-  return (await (await call("/field/api/node-key")).json()).key;
-}
+export const pushBatch = (bytes) => protocol((c) => c.pushBytes(bytes));
 
-export async function push(entries) {
-  const sealed = entries.map(({id, eph, iv, ct}) => ({id, eph, iv, ct}));
-  const response = await postJson("/field/api/outbox", {entries: sealed});
-  if (!response.ok) throw new Offline(`HTTP ${response.status}`);
-  return {conflicts: [], ...(await response.json())};
-}
-
-export async function snapshot() {
-  return (await call("/field/api/snapshot")).json();
-}
+export const pull = (cursor) => protocol((c) => c.pull(cursor, PULL_LIMIT));
 
 export async function logout() {
   const form = new URLSearchParams({csrf_token: csrf});

@@ -2,16 +2,20 @@
 // minute while the node answers (capped backoff while it does not), and on "Sync now". Reachability is a
 // ping to the node, never navigator.onLine.
 import * as sync from "./sync.js";
-import {count, getMeta, markRefused, pending, removeEntries, setMeta} from "./store.js";
-import {keepSnapshot} from "./records.js";
+import {getMeta, markRefused, pending, removeSent, setMeta} from "./store.js";
+import {applyPulled, pulledUpTo} from "./records.js";
 import {touchOnline, worker} from "./session.js";
+import {credentials} from "./tablet.js";
+import {encodeBatch} from "/static/field/protocol/index.js";
 
 const EVERY_MS = 60000;
 const BACKOFF_MS = [5000, 15000, 30000, 60000, 120000, 300000];
 const CLOCK_LIMIT_MS = 10 * 60000;
-const BATCH = 100;
+const BATCH = 500;
+const TOO_MANY_HOUSEHOLDS = 5000;  // more than a cheap tablet holds comfortably
+export const SEALED = "sealed";  // the table and op of a sealed outbox entry in a batch (village/field/outbox.py)
 export const state = {reachable: null, skew: 0, lastSync: null, refused: 0, conflicts: 0, unsynced: 0,
-                      needsLogin: false, busy: false};
+                      enrolled: null, refusedBy: null, households: 0, tooLarge: false, busy: false};
 let failures = 0;
 let timer = null;
 let listeners = [];
@@ -24,26 +28,55 @@ export async function refreshCounts() {
   state.unsynced = entries.length;
   state.refused = entries.filter((e) => e.refused).length;
   state.lastSync = await getMeta("lastSync");
+  state.enrolled = !!(await credentials());
   changed();
 }
 
 export const clockOff = () => Math.abs(state.skew) > CLOCK_LIMIT_MS;
 
+export async function outboxBatch(entries) {
+  // One batch of sealed outbox entries: the span (pushed cursor, last entry] of the tablet's outbox numbers.
+  const creds = await credentials();
+  const start = await getMeta("pushCursor", 0);
+  const end = entries.reduce((high, e) => Math.max(high, e.seq), start);
+  const changes = entries.map((e) => ({tbl: SEALED, op: SEALED, row_id: e.record, version: e.version, area: creds.area,
+                                       prev_area: null, data: {id: e.id, eph: e.eph, iv: e.iv, ct: e.ct}, base: null}));
+  return encodeBatch({start, end}, changes);
+}
+
 async function pushAll() {
-  // Send the outbox in batches, oldest first; entries the node refused stay, marked, and are not resent.
+  // Send the outbox in batches, oldest first. The node applies each change once (by its version), so a
+  // batch cut off on the way is simply sent again. What it refused stays here, marked, and is not resent.
   for (;;) {
     const batch = (await pending()).filter((e) => !e.refused).slice(0, BATCH);
     if (!batch.length) return;
-    const answer = await sync.push(batch);
-    await removeEntries(answer.accepted);
-    await markRefused(answer.refused);
-    state.conflicts += answer.conflicts.length;
-    if (!answer.accepted.length) return;
+    const ack = await sync.pushBatch(await outboxBatch(batch));
+    const byVersion = new Map(batch.map((e) => [e.version, e.id]));
+    const refused = ack.refused.filter((r) => byVersion.has(r.version))
+      .map((r) => ({id: byVersion.get(r.version), problems: [`${r.code}: ${r.message}`]}));
+    await markRefused(refused);
+    const held = new Set(refused.map((r) => r.id));
+    await removeSent(batch.map((e) => e.id).filter((id) => !held.has(id)), ack.cursor);
+  }
+}
+
+async function pullAll() {
+  // Bring the unlocked worker's copy of the village up to date, one acknowledged batch at a time.
+  const who = worker();
+  if (!who) return;
+  let cursor = await pulledUpTo();
+  for (;;) {
+    const {envelope, changes} = await sync.pull(cursor);
+    if (worker() !== who) return;  // locked meanwhile: the next sync goes on from the cursor kept
+    state.households = await applyPulled(changes, envelope.last);
+    state.tooLarge = state.households > TOO_MANY_HOUSEHOLDS;
+    cursor = envelope.last;
+    if (!envelope.more) return;
   }
 }
 
 export async function syncOnce() {
-  // One sync round; returns true when the node took everything it was sent.
+  // One sync round; returns true when the tablet is enrolled and everything went through.
   if (state.busy) return false;
   state.busy = true;
   changed();
@@ -52,20 +85,19 @@ export async function syncOnce() {
     state.reachable = true;
     state.skew = ping.at - ping.time;  // the tablet's clock minus the node's, at the same instant
     const online = await sync.me();
-    state.needsLogin = !online;
-    if (online) {
-      await setMeta("nodeKey", await sync.nodeKey());
-      await touchOnline(online);
+    if (online) await touchOnline(online);
+    const enrolled = !!(await credentials());
+    if (enrolled) {
       await pushAll();
-      const current = worker();
-      if (current && current.username === online.username) await keepSnapshot((await sync.snapshot()).rows);
+      await pullAll();
       await setMeta("lastSync", Date.now());
     }
+    state.refusedBy = null;
     failures = 0;
-    return online !== null;
+    return enrolled;
   } catch (error) {
-    if (error instanceof sync.Offline || error instanceof TypeError) state.reachable = false;
-    else state.reachable = true;
+    state.reachable = !(error instanceof sync.Offline || error instanceof TypeError);
+    state.refusedBy = error instanceof sync.Refused ? error.code : null;
     failures += 1;
     return false;
   } finally {
