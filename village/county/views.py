@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, g, render_template, request
 
 from village.county.areas import chosen_area, trail
 from village.county.nav import NAV
+from village.county.shown import download, init_templates, paged
 from village.records import county
 from village.records.notices import localized
 from village.users import roles_for
@@ -13,6 +14,7 @@ from village.web.db import get_db
 from village.web.i18n import current_language
 
 bp = Blueprint("county", __name__, url_prefix="/county")
+bp.record_once(init_templates)
 COUNTY = roles_for("county")
 
 
@@ -45,9 +47,11 @@ def listing(name):
     area = chosen_area(node)
     bucket = request.args.get("age") if request.args.get("age") in [a[0] for a in county.AGES] else None
     title, make = county.LISTS[name]
-    columns, rows = make(db, area, moment.date(), moment, bucket)
-    return render_template("county/list.html", area=area, trail=trail(area, node.area, names(db, node)), name=name,
-                           title=title, columns=columns, rows=rows, bucket=bucket, limit=county.LIST_LIMIT)
+    columns, rows, total, page, pages = paged(
+        lambda limit, offset: make(db, area, moment.date(), moment, bucket, limit=limit, offset=offset), request.args)
+    return download(f"county-{name}", columns, rows) or render_template(
+        "county/list.html", area=area, trail=trail(area, node.area, names(db, node)), name=name, title=title,
+        columns=columns, rows=rows, bucket=bucket, page=page, pages=pages, total=total)
 
 
 @bp.app_template_filter("in_language")

@@ -122,87 +122,96 @@ def prices_age(db, today):
 
 
 # --- the lists behind the figures ---------------------------------------------------------------
+# Each takes the page asked for (`limit` rows after `offset`) and returns (columns, rows, total).
 
 NAME, AREA = ("name", N_("Village")), ("area", N_("Area code"))
 
 
-def stale_villages(db, area, today, now, bucket=None):
+def _page(db, sql, params, limit, offset):
+    """Return (rows of `sql` from `offset`, at most `limit`, the count of all its rows) as dicts."""
+    total = db.execute(f"SELECT COUNT(*) FROM ({sql})", params).fetchone()[0]
+    rows = list(dicts(db.execute(f"{sql} LIMIT ? OFFSET ?", [*params, limit, offset]))) if total > offset else []
+    return rows, total
+
+
+def stale_villages(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
     """List the villages not synced in the last 24 hours, the longest silent first."""
     recent = _since(now, SYNCED_HOURS)
     rows = [n for n in villages(db, area) if not n["last_seen"] or n["last_seen"] < recent]
     rows.sort(key=lambda n: n["last_seen"] or "")
-    return [NAME, AREA, ("last_seen", N_("Last contact"))], rows
+    return [NAME, AREA, ("last_seen", N_("Last contact"))], rows[offset:offset + limit], len(rows)
 
 
 def open_work(table):
     """Return the list of open records of `table` (service requests or grievances), by age bucket."""
-    def listing(db, area, today, now, bucket=None):
+    def listing(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
         where, params = within("f.area", area)
         span = next(((low, high) for name, low, high in AGES if name == bucket), (0, None))
         cond = "f.day <= ?" + (" AND f.day >= ?" if span[1] is not None else "")
         args = [_day(today, span[0])] + ([_day(today, span[1])] if span[1] is not None else [])
-        rows = list(dicts(db.execute(
-            f"SELECT r.ticket, r.status, f.area, f.day FROM county_facts f JOIN [{table}] r ON r.id = f.row_id "
-            f"WHERE f.kind = ? AND {where} AND {cond} ORDER BY f.day LIMIT ?", [table, *params, *args, LIST_LIMIT])))
+        rows, total = _page(db, f"SELECT r.ticket, r.status, f.area, f.day FROM county_facts f "
+                                f"JOIN [{table}] r ON r.id = f.row_id WHERE f.kind = ? AND {where} AND {cond} "
+                                "ORDER BY f.day, f.row_id", [table, *params, *args], limit, offset)
         for row in rows:
             row["days"] = (today - datetime.date.fromisoformat(row["day"])).days if row["day"] else None
         return [("ticket", N_("Ticket")), ("status", N_("Status")), AREA, ("day", N_("Submitted")),
-                ("days", N_("Days open"))], rows
+                ("days", N_("Days open"))], rows, total
     return listing
 
 
-def late_cases(db, area, today, now, bucket=None):
+def late_cases(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
     """List the cases past their 15-day clock, the oldest lead first."""
     where, params = within("f.area", area)
-    rows = list(dicts(db.execute(
-        f"SELECT c.id, h.code, h.head_name, c.status, f.area, c.lead_on FROM county_facts f "
-        f"JOIN monitor_cases c ON c.id = f.row_id JOIN households h ON h.id = c.household_id "
-        f"WHERE f.kind = 'case_open' AND {where} AND f.day < ? ORDER BY f.day LIMIT ?",
-        [*params, _day(today, DECISION_DAYS), LIST_LIMIT])))
+    rows, total = _page(db, f"SELECT c.id, h.code, h.head_name, c.status, f.area, c.lead_on FROM county_facts f "
+                            f"JOIN monitor_cases c ON c.id = f.row_id JOIN households h ON h.id = c.household_id "
+                            f"WHERE f.kind = 'case_open' AND {where} AND f.day < ? ORDER BY f.day, f.row_id",
+                        [*params, _day(today, DECISION_DAYS)], limit, offset)
     for row in rows:
         row["days_past"] = (today - datetime.date.fromisoformat(row["lead_on"])).days - DECISION_DAYS
     return [("code", N_("Household code")), ("head_name", N_("Head of household")), ("status", N_("Step")), AREA,
-            ("lead_on", N_("Lead recorded")), ("days_past", N_("Days past the clock"))], rows
+            ("lead_on", N_("Lead recorded")), ("days_past", N_("Days past the clock"))], rows, total
 
 
-def monitored(db, area, today, now, bucket=None):
+def monitored(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
     """List the monitored households, by category and main risk."""
     where, params = within("f.area", area)
-    rows = list(dicts(db.execute(
-        f"SELECT c.id, h.code, h.head_name, f.k1 AS category, f.k2 AS risk, f.area, c.county_on FROM county_facts f "
-        f"JOIN monitor_cases c ON c.id = f.row_id JOIN households h ON h.id = c.household_id "
-        f"WHERE f.kind = 'monitored' AND {where} ORDER BY f.k1, f.k2, f.area LIMIT ?", [*params, LIST_LIMIT])))
+    rows, total = _page(db, f"SELECT c.id, h.code, h.head_name, f.k1 AS category, f.k2 AS risk, f.area, c.county_on "
+                            f"FROM county_facts f JOIN monitor_cases c ON c.id = f.row_id "
+                            f"JOIN households h ON h.id = c.household_id WHERE f.kind = 'monitored' AND {where} "
+                            "ORDER BY f.k1, f.k2, f.area, f.row_id", params, limit, offset)
     return [("code", N_("Household code")), ("head_name", N_("Head of household")), ("category", N_("Category")),
-            ("risk", N_("Main risk")), AREA, ("county_on", N_("County decision"))], rows
+            ("risk", N_("Main risk")), AREA, ("county_on", N_("County decision"))], rows, total
 
 
-def elders(db, area, today, now, bucket=None):
+def elders(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
     """List the elders overdue a care visit, the longest overdue first."""
     facts = overdue_elders(db, area, today, now)
+    shown = facts[offset:offset + limit]
     names = {}
-    ids = [f[0] for f in facts[:LIST_LIMIT]]
+    ids = [f[0] for f in shown]
     for i in range(0, len(ids), 500):
         part = ids[i:i + 500]
         names.update(db.execute(f"SELECT e.id, p.name FROM elder_profiles e JOIN persons p ON p.id = e.person_id "
                                 f"WHERE e.id IN ({', '.join('?' * len(part))})", part))
     rows = [{"name": names.get(f[0], ""), "tier": f[2], "area": f[1], "last_visit": f[3], "due": f[4],
-             "days": (today - datetime.date.fromisoformat(f[4])).days} for f in facts[:LIST_LIMIT]]
+             "days": (today - datetime.date.fromisoformat(f[4])).days} for f in shown]
     return [("name", N_("Elder")), ("tier", N_("Care tier")), AREA, ("last_visit", N_("Last visit")),
-            ("due", N_("Due")), ("days", N_("Days overdue"))], rows
+            ("due", N_("Due")), ("days", N_("Days overdue"))], rows, len(facts)
 
 
-def alerts(db, area, today, now, bucket=None):
+def alerts(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
     """List the emergency announcements in force over the area."""
     rows = active_alerts(db, area, now)
-    return [("title", N_("Title")), AREA, ("publish_at", N_("Since")), ("expires_at", N_("Until"))], rows
+    return [("title", N_("Title")), AREA, ("publish_at", N_("Since")), ("expires_at", N_("Until"))], \
+        rows[offset:offset + limit], len(rows)
 
 
-def prices(db, area, today, now, bucket=None):
-    """List the newest market prices, the newest first."""
-    rows = list(dicts(db.execute("SELECT commodity, unit, price, market, observed_on FROM market_prices "
-                                 "WHERE _deleted = 0 ORDER BY observed_on DESC, commodity LIMIT 100")))
+def prices(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
+    """List the market prices, the newest first."""
+    rows, total = _page(db, "SELECT commodity, unit, price, market, observed_on FROM market_prices "
+                            "WHERE _deleted = 0 ORDER BY observed_on DESC, commodity, market, id", [], limit, offset)
     return [("commodity", N_("Commodity")), ("unit", N_("Unit")), ("price", N_("Price")), ("market", N_("Market")),
-            ("observed_on", N_("Observed on"))], rows
+            ("observed_on", N_("Observed on"))], rows, total
 
 
 LISTS = {
