@@ -3,18 +3,44 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 
 from village.county.areas import chosen_area, trail
+from village.county.shown import download
 from village.county.views import COUNTY, names, now
+from village.i18n_markers import N_
 from village.records import completeness, rollups
 from village.web.auth import role_required
 from village.web.db import get_db
+from village.web.i18n import gettext
 
 bp = Blueprint("county_completeness", __name__, url_prefix="/county")
+
+
+MEASURE_LABELS = {"follow_ups": N_("Follow-ups"), "elder_visits": N_("Elderly visits")}
+
+
+def as_list(months, rows):
+    """Return the matrix as a list's (columns, rows): a column per month and measure holding the cell's words."""
+    columns = [("name", N_("Village")), ("goal", N_("Goal"))]
+    columns += [(f"{m}/{measure}", f"{m} · {gettext(MEASURE_LABELS[measure])}") for m in months
+                for measure in completeness.MEASURES]
+    flat = []
+    for row in rows:
+        out = {"name": row["name"], "goal": row["goal"]}
+        for month in months:
+            for measure, (done, due, share) in row["cells"][month].items():
+                mark = " !" if (month, measure) in row["below"] else ""
+                out[f"{month}/{measure}"] = f"{done}/{due} · {share} %{mark}" if due else "–"
+        flat.append(out)
+    return columns, flat
 
 
 def _page(area, problem=None, status=200):
     node, db = current_app.config["NODE"], get_db()
     default = node.setting("county_goal_percent")
     months, rows = completeness.matrix(db, area, completeness.months_back(now().date()), default)
+    if status == 200:
+        exported = download("completeness", *as_list(months, rows))
+        if exported:
+            return exported
     return render_template("county/completeness.html", area=area, trail=trail(area, node.area, names(db, node)),
                            months=months, rows=rows, measures=completeness.MEASURES, problem=problem,
                            goal=completeness.goal_for(db, area, default), fresh=rollups.refreshed_at(db)), status
