@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 
 from village.county.areas import chosen_area, trail
-from village.county.shown import download
+from village.county.shown import download, paged
 from village.county.views import COUNTY, names, now
 from village.i18n_markers import N_
 from village.records import completeness, rollups
@@ -24,11 +24,13 @@ def as_list(months, rows):
                 for measure in completeness.MEASURES]
     flat = []
     for row in rows:
-        out = {"name": row["name"], "goal": row["goal"]}
+        # "marks": the cells in the columns' order with whether each is below the goal, for the page.
+        out = {"name": row["name"], "area": row["area"], "goal": row["goal"], "marks": []}
         for month in months:
             for measure, (done, due, share) in row["cells"][month].items():
-                mark = " !" if (month, measure) in row["below"] else ""
-                out[f"{month}/{measure}"] = f"{done}/{due} · {share} %{mark}" if due else "–"
+                below = (month, measure) in row["below"]
+                out[f"{month}/{measure}"] = f"{done}/{due} · {share} %" + (" !" if below else "") if due else "–"
+                out["marks"].append((out[f"{month}/{measure}"], below))
         flat.append(out)
     return columns, flat
 
@@ -37,13 +39,15 @@ def _page(area, problem=None, status=200):
     node, db = current_app.config["NODE"], get_db()
     default = node.setting("county_goal_percent")
     months, rows = completeness.matrix(db, area, completeness.months_back(now().date()), default)
-    if status == 200:
-        exported = download("completeness", *as_list(months, rows))
-        if exported:
-            return exported
-    return render_template("county/completeness.html", area=area, trail=trail(area, node.area, names(db, node)),
-                           months=months, rows=rows, measures=completeness.MEASURES, problem=problem,
-                           goal=completeness.goal_for(db, area, default), fresh=rollups.refreshed_at(db)), status
+    columns, rows = as_list(months, rows)
+    args = request.args if status == 200 else {}  # the form shown again: its first page
+    _columns, shown, total, page, pages = paged(lambda limit, offset: (columns, rows[offset:offset + limit], len(rows)),
+                                                args)
+    exported = download("completeness", columns, shown) if status == 200 else None
+    return exported or (render_template(
+        "county/completeness.html", area=area, trail=trail(area, node.area, names(db, node)), months=months,
+        rows=shown, total=total, page=page, pages=pages, problem=problem, goal=completeness.goal_for(db, area, default),
+        fresh=rollups.refreshed_at(db)), status)
 
 
 @bp.get("/completeness")

@@ -1,5 +1,11 @@
 """A county list as it is shown: the kind of each column (declared once, read by the page's cells and the
 export), the page of rows asked for, and the download of the list as shown (village/web/exports.py)."""
+import datetime
+
+from flask import g
+from flask_babel import format_date, format_datetime
+from markupsafe import Markup, escape
+
 from village.clerk.labels import choice_label
 from village.records.core import page_of
 from village.records.county import LIST_LIMIT
@@ -77,6 +83,33 @@ def paged(make, args, size=LIST_LIMIT):
     return columns, rows, total, page, pages
 
 
+NONE = Markup('<span class="none">–</span>')
+
+
+def cell(key, value):
+    """Return the HTML of one value of a county list as its kind asks: words for choices, dates in the page's language.
+
+    Python, not a template macro: a list of a hundred rows calls it a thousand times. A date or
+    time is formatted once per request (lists repeat the same days).
+    """
+    if value is None or value == "":
+        return NONE
+    kind = kind_of(key)
+    if kind in ("date", "datetime"):
+        formatted = g.setdefault("county_dates", {})
+        if (kind, value) not in formatted:
+            formatted[(kind, value)] = escape(_date_text(kind, value))
+        return formatted[(kind, value)]
+    shown = shown_value(key, value)
+    return escape(shown if isinstance(shown, str) else str(shown))
+
+
+def _date_text(kind, value):
+    """Return a stored ISO date or date-time as the page's language writes it (short date-time, medium date)."""
+    moment = datetime.datetime.fromisoformat(value) if "T" in value else datetime.date.fromisoformat(value)
+    return format_datetime(moment, "short") if kind == "datetime" else format_date(moment, "medium")
+
+
 def init_templates(state):
-    """Give templates `cell_kind`, read by templates/county/_cell.html (a blueprint's record_once)."""
-    state.app.jinja_env.globals.setdefault("cell_kind", kind_of)
+    """Give templates `cell` (a blueprint's record_once)."""
+    state.app.jinja_env.globals.setdefault("cell", cell)

@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, g, render_template, request
 from village.county.areas import chosen_area, trail
 from village.county.nav import NAV
 from village.county.shown import download, init_templates, paged
-from village.records import county
+from village.records import county, rollups
 from village.records.notices import localized
 from village.users import roles_for
 from village.web.auth import role_required
@@ -23,6 +23,23 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc)
 
 
+KEPT_MAX = 256  # figures kept per app: an area's for each version of the roll-ups, the oldest dropped
+
+
+def kept(db, key, make):
+    """Return `make()` for `key`, kept on the app until the roll-ups change (`rollups.version`).
+
+    Ten people opening the overview between two syncs see figures counted once, not ten times.
+    """
+    store = current_app.extensions.setdefault("county_kept", {})
+    full = (key, rollups.version(db))
+    if full not in store:
+        while len(store) >= KEPT_MAX:
+            store.pop(next(iter(store)))  # dicts keep their order: the first is the oldest
+        store[full] = make()
+    return store[full]
+
+
 def names(db, node):
     """Return {area path: the name its village enrolled under}, for the drill-down trail."""
     return {row["area"]: row["name"] for row in county.villages(db, node.area)}
@@ -34,7 +51,9 @@ def home():
     """Show the county overview: each figure for the chosen area, linking to its list."""
     node, db, moment = current_app.config["NODE"], get_db(), now()
     area = chosen_area(node)
-    figures = county.overview(db, area, moment.date(), moment)
+    today = moment.date()
+    counts = kept(db, ("overview", area, today), lambda: county.counted(db, area, today))
+    figures = county.overview(db, area, today, moment, counts)
     return render_template("county/home.html", area=area, trail=trail(area, node.area, names(db, node)),
                            figures=figures, ages=[a[0] for a in county.AGES], user=g.user)
 

@@ -39,6 +39,12 @@ def _set_state(db, key, value):
                "ON CONFLICT(key) DO UPDATE SET value = excluded.value", [key, str(value)])
 
 
+def version(db):
+    """Return what changes whenever the facts may have: (watermark, when last brought up to date or rebuilt)."""
+    state = dict(db.execute("SELECT key, value FROM county_rollup_state WHERE key IN (?, ?)", [WATERMARK, REFRESHED]))
+    return state.get(WATERMARK), state.get(REFRESHED)
+
+
 def refreshed_at(db):
     """Return when the roll-ups were last brought up to date (UTC ISO text), or None."""
     return _state(db, REFRESHED)
