@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 
 from village.county.areas import chosen_area, trail
 from village.county.shown import download, paged
-from village.county.views import COUNTY, names, now
+from village.county.views import COUNTY, goals_stamp, kept, names, now
 from village.i18n_markers import N_
 from village.records import completeness, rollups
 from village.web.auth import role_required
@@ -38,8 +38,9 @@ def as_list(months, rows):
 def _page(area, problem=None, status=200):
     node, db = current_app.config["NODE"], get_db()
     default = node.setting("county_goal_percent")
-    months, rows = completeness.matrix(db, area, completeness.months_back(now().date()), default)
-    columns, rows = as_list(months, rows)
+    months = completeness.months_back(now().date())
+    columns, rows = kept(db, ("completeness", area, tuple(months), default, goals_stamp(db)),
+                         lambda: as_list(*completeness.matrix(db, area, months, default)))
     args = request.args if status == 200 else {}  # the form shown again: its first page
     _columns, shown, total, page, pages = paged(lambda limit, offset: (columns, rows[offset:offset + limit], len(rows)),
                                                 args)

@@ -8,7 +8,7 @@ from flask import Blueprint, abort, current_app, render_template, request
 from village.clerk.casefacts import measure_gaps
 from village.county.areas import chosen_area, trail
 from village.county.shown import MAX_EXPORT, download
-from village.county.views import COUNTY, names, now
+from village.county.views import COUNTY, goals_stamp, kept, names, now
 from village.i18n_markers import N_
 from village.records import completeness, county_steps, rollups
 from village.records.county import LIST_LIMIT
@@ -51,9 +51,10 @@ def steps():
     area = chosen_area(node)
     if wanted_format():
         return _export(db, node, area, today, request.args.get("part"))
-    queues = [(name, title, *county_steps.queue(db, area, name)) for name, (title, _) in county_steps.QUEUES.items()]
-    gap_columns, gaps = county_steps.support_gaps(db, area, today, measure_gaps)
     month = county_steps.this_month(today)
+    queues, (gap_columns, gaps), care = kept(db, ("steps", area, today, goals_stamp(db)), lambda: (
+        [(name, title, *county_steps.queue(db, area, name)) for name, (title, _) in county_steps.QUEUES.items()],
+        county_steps.support_gaps(db, area, today, measure_gaps), _care(db, node, area, month)))
     return render_template("county/steps.html", area=area, trail=trail(area, node.area, names(db, node)),
-                           queues=queues, gap_columns=gap_columns, gaps=gaps, care=_care(db, node, area, month),
-                           care_columns=CARE_COLUMNS, month=month, limit=LIST_LIMIT, fresh=rollups.refreshed_at(db))
+                           queues=queues, gap_columns=gap_columns, gaps=gaps, care=care, care_columns=CARE_COLUMNS,
+                           month=month, limit=LIST_LIMIT, fresh=rollups.refreshed_at(db))

@@ -40,6 +40,11 @@ def kept(db, key, make):
     return store[full]
 
 
+def goals_stamp(db):
+    """Return what changes when the county sets a goal (goals are the hub's own, not in the change log)."""
+    return tuple(db.execute("SELECT COUNT(*), MAX(set_at) FROM county_goals").fetchone())
+
+
 def names(db, node):
     """Return {area path: the name its village enrolled under}, for the drill-down trail."""
     return {row["area"]: row["name"] for row in county.villages(db, node.area)}
@@ -66,8 +71,14 @@ def listing(name):
     area = chosen_area(node)
     bucket = request.args.get("age") if request.args.get("age") in [a[0] for a in county.AGES] else None
     title, make = county.LISTS[name]
-    columns, rows, total, page, pages = paged(
-        lambda limit, offset: make(db, area, moment.date(), moment, bucket, limit=limit, offset=offset), request.args)
+    today = moment.date()
+
+    def page_of(limit, offset):
+        if name not in county.DATED or limit != county.LIST_LIMIT:  # the clock's lists, and exports: never kept
+            return make(db, area, today, moment, bucket, limit=limit, offset=offset)
+        return kept(db, ("list", name, area, bucket, offset, today),
+                    lambda: make(db, area, today, moment, bucket, limit=limit, offset=offset))
+    columns, rows, total, page, pages = paged(page_of, request.args)
     return download(f"county-{name}", columns, rows) or render_template(
         "county/list.html", area=area, trail=trail(area, node.area, names(db, node)), name=name, title=title,
         columns=columns, rows=rows, bucket=bucket, page=page, pages=pages, total=total)

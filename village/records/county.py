@@ -250,6 +250,8 @@ def prices(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
             ("observed_on", N_("Observed on"))], rows, total
 
 
+# The lists that change only with the records and the day (not with the hour): a page may keep them.
+DATED = ("requests", "grievances", "late-cases", "monitored", "prices")
 LISTS = {
     "stale-villages": (N_("Villages not synced in the last 24 hours"), stale_villages),
     "requests": (N_("Open service requests"), open_work("service_requests")),
