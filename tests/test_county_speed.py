@@ -12,7 +12,7 @@ from sync.clock import utc_text
 from sync.server import add_node
 from sync.store import transaction
 from village import create_app
-from village.records import core
+from village.records import core, county
 from village.users import add_user
 
 
@@ -60,3 +60,28 @@ def test_village_stations_are_paged_a_hundred_at_a_time(county_hub):  # noqa: F8
     second = page_table(client.get("/county/health?lang=en&page=2").text, "")[1]
     assert len(second) == 21
     assert client.get("/county/health?page=zz").status_code == 200  # a hand-edited page: the first, no error
+
+
+def test_an_emergency_in_force_adds_its_high_tier_elders_to_the_overdue_list(county_hub):  # noqa: F811
+    hub, hub_db, node, db, link, made = county_hub
+    today = datetime.date.today()
+    with core.write(db, node) as w:  # visited five days ago: not due by its own day
+        hh = core.save(w, node, "households", {"code": "B1", "head_name": "李四"})
+        person = core.save(w, node, "persons", {"household_id": hh, "name": "马爷爷"})
+        high = core.save(w, node, "elder_profiles", {"person_id": person, "tier": "high",
+                                                     "next_visit_due": (today + datetime.timedelta(days=9)).isoformat()})
+        core.save(w, node, "visits", {"household_id": hh, "visitor": "李", "kind": "elderly_care", "elder_id": high,
+                                      "visited_on": (today - datetime.timedelta(days=5)).isoformat()})
+    assert sync(node).exit_code == 0
+    client = client_of(hub, hub_db)
+    assert "马爷爷" not in client.get("/county/lists/overdue-elders?lang=en").text
+    now = datetime.datetime.now(datetime.timezone.utc)
+    start = now - datetime.timedelta(hours=4 * 24)  # began four days ago, after the last visit: due the day after
+    with core.write(hub_db, hub) as w:
+        core.save(w, hub, "announcements", {"title": {"zh_Hans": "暴雨红色预警"}, "priority": "emergency",
+                                            "publish_at": start.isoformat(timespec="seconds"),
+                                            "expires_at": (now + datetime.timedelta(days=2)).isoformat()})
+    listed = page_table(client.get("/county/lists/overdue-elders?lang=en").text, "")[1]
+    assert [row[0] for row in listed] == ["王奶奶", "马爷爷"]  # the longest overdue first: 40 days, then three
+    assert listed[1][-1] == "3"
+    assert county.overview(hub_db, COUNTY_AREA, today, now)["overdue_elders"] == 2

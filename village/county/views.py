@@ -76,7 +76,7 @@ def listing(name):
     def page_of(limit, offset):
         if name not in county.DATED or limit != county.LIST_LIMIT:  # the clock's lists, and exports: never kept
             return make(db, area, today, moment, bucket, limit=limit, offset=offset)
-        return kept(db, ("list", name, area, bucket, offset, today),
+        return kept(db, ("list", name, area, bucket, offset, today, county.in_force(db, moment)),
                     lambda: make(db, area, today, moment, bucket, limit=limit, offset=offset))
     columns, rows, total, page, pages = paged(page_of, request.args)
     return download(f"county-{name}", columns, rows) or render_template(

@@ -250,8 +250,14 @@ def prices(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
             ("observed_on", N_("Observed on"))], rows, total
 
 
-# The lists that change only with the records and the day (not with the hour): a page may keep them.
-DATED = ("requests", "grievances", "late-cases", "monitored", "prices")
+# The lists that change only with the records, the day and the emergencies in force (`in_force`): a page
+# may keep them.
+DATED = ("requests", "grievances", "late-cases", "monitored", "overdue-elders", "prices")
+
+
+def in_force(db, now):
+    """Return the emergencies in force at `now` as a tuple (what, besides the records and the day, moves a list)."""
+    return tuple(emergencies(db, now))
 LISTS = {
     "stale-villages": (N_("Villages not synced in the last 24 hours"), stale_villages),
     "requests": (N_("Open service requests"), open_work("service_requests")),
