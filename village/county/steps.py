@@ -11,7 +11,6 @@ from village.county.shown import MAX_EXPORT, download
 from village.county.views import COUNTY, goals_stamp, kept, names, now
 from village.i18n_markers import N_
 from village.records import completeness, county_steps, rollups
-from village.records.county import LIST_LIMIT
 from village.web.auth import role_required
 from village.web.db import get_db
 from village.web.exports import wanted_format
@@ -57,4 +56,4 @@ def steps():
         county_steps.support_gaps(db, area, today, measure_gaps), _care(db, node, area, month)))
     return render_template("county/steps.html", area=area, trail=trail(area, node.area, names(db, node)),
                            queues=queues, gap_columns=gap_columns, gaps=gaps, care=care, care_columns=CARE_COLUMNS,
-                           month=month, limit=LIST_LIMIT, fresh=rollups.refreshed_at(db))
+                           month=month, fresh=rollups.refreshed_at(db))
