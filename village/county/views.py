@@ -23,21 +23,25 @@ def now():
     return datetime.datetime.now(datetime.timezone.utc)
 
 
-KEPT_MAX = 256  # figures kept per app: an area's for each version of the roll-ups, the oldest dropped
+KEPT_MAX = 256  # figures kept per app for the present version of the roll-ups, the oldest dropped first
 
 
 def kept(db, key, make):
     """Return `make()` for `key`, kept on the app until the roll-ups change (`rollups.version`).
 
     Ten people opening the overview between two syncs see figures counted once, not ten times.
+    A new version drops everything kept for the one before.
     """
-    store = current_app.extensions.setdefault("county_kept", {})
-    full = (key, rollups.version(db))
-    if full not in store:
-        while len(store) >= KEPT_MAX:
-            store.pop(next(iter(store)))  # dicts keep their order: the first is the oldest
-        store[full] = make()
-    return store[full]
+    version = rollups.version(db)
+    store = current_app.extensions.get("county_kept")
+    if store is None or store["version"] != version:
+        store = current_app.extensions["county_kept"] = {"version": version, "items": {}}
+    items = store["items"]
+    if key not in items:
+        while len(items) >= KEPT_MAX:
+            items.pop(next(iter(items)), None)  # dicts keep their order: the first is the oldest
+        items[key] = make()
+    return items[key]
 
 
 def goals_stamp(db):
