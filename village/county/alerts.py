@@ -7,6 +7,7 @@ from village.county.views import COUNTY
 from village.errors import Problem
 from village.i18n_markers import N_
 from village.records import alerts as alert_records, cap, receipts
+from village.records.county import LIST_LIMIT
 from village.records.notices import localized
 from village.records.terms import ALERT_COLOURS, CAP_STATUS_WORDS
 from village.records.validate import ValidationError
@@ -53,7 +54,7 @@ def _page(area, problems=None, form=None, status=200):
     targets = [(p, names.get(p, p)) for p in alert_records.known_paths(db, node)]
     return render_template("county/alerts.html", area=area, trail=trail(area, node.area, names), alerts=shown,
                            problems=problems or {}, form=form or {}, targets=targets, levels=ALERT_COLOURS,
-                           max_hours=MAX_HOURS), status
+                           max_hours=MAX_HOURS, limit=LIST_LIMIT, not_reached=gettext("not reached")), status
 
 
 @bp.get("/")

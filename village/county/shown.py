@@ -2,8 +2,8 @@
 export), the page of rows asked for, and the download of the list as shown (village/web/exports.py)."""
 import datetime
 
-from flask import g
-from flask_babel import format_date, format_datetime
+from flask import current_app, g
+from flask_babel import format_date, format_datetime, get_timezone
 from markupsafe import Markup, escape
 
 from village.clerk.labels import choice_label
@@ -110,6 +110,33 @@ def _date_text(kind, value):
     return format_datetime(moment, "short") if kind == "datetime" else format_date(moment, "medium")
 
 
+ROWS_KEPT = 5000  # rows of cells kept per app, by language, zone and values; all dropped when full
+
+
+def cells(keys, row):
+    """Return the HTML cells (<td>…</td>) of `row` for `keys`, as `cell` writes them.
+
+    Kept per language, time zone and the row's values: a row that has not changed since the last
+    page is not formatted again, and one that has is looked up under its new values.
+    """
+    keys = tuple(keys)
+    values = tuple(tuple(v) if isinstance(v, list) else v for v in (row.get(k) for k in keys))
+    try:
+        found = (current_language(), str(get_timezone()), keys, hash(values))
+    except TypeError:  # a value that cannot be a key (a gap's parameters): written each time
+        found = None
+    store = current_app.extensions.setdefault("county_cells", {})
+    if found is not None and store.get(found, (None,))[0] == values:
+        return store[found][1]
+    html = Markup("".join(f"<td>{cell(key, row.get(key))}</td>" for key in keys))
+    if found is not None:
+        if len(store) >= ROWS_KEPT:
+            store.clear()
+        store[found] = (values, html)
+    return html
+
+
 def init_templates(state):
-    """Give templates `cell` (a blueprint's record_once)."""
+    """Give templates `cell` and `cells` (a blueprint's record_once)."""
     state.app.jinja_env.globals.setdefault("cell", cell)
+    state.app.jinja_env.globals.setdefault("cells", cells)
