@@ -3,7 +3,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 
 from village.county.areas import chosen_area, trail
 from village.county.shown import download
-from village.county.views import COUNTY
+from village.county.views import COUNTY, kept
 from village.errors import Problem
 from village.i18n_markers import N_
 from village.records import alerts as alert_records, cap, receipts
@@ -49,7 +49,8 @@ def _alerts(db, area):
 def _page(area, problems=None, form=None, status=200):
     """Render the alerts page for `area`, with the upload's or the form's problems marked."""
     node, db = current_app.config["NODE"], get_db()
-    shown = _alerts(db, area)
+    # Receipts come through the change log: what was read stays right until the roll-ups' version moves.
+    shown = kept(db, ("alerts", area, current_language()), lambda: _alerts(db, area))
     names = dict(db.execute("SELECT area, name FROM nodes WHERE revoked_at IS NULL").fetchall())
     targets = [(p, names.get(p, p)) for p in alert_records.known_paths(db, node)]
     return render_template("county/alerts.html", area=area, trail=trail(area, node.area, names), alerts=shown,

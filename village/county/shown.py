@@ -121,8 +121,10 @@ def cells(keys, row):
     """
     keys = tuple(keys)
     values = tuple(tuple(v) if isinstance(v, list) else v for v in (row.get(k) for k in keys))
+    if "county_cells_of" not in g:  # the language and zone: once a request, not once a row
+        g.county_cells_of = (current_language(), str(get_timezone()))
     try:
-        found = (current_language(), str(get_timezone()), keys, hash(values))
+        found = (*g.county_cells_of, keys, hash(values))
     except TypeError:  # a value that cannot be a key (a gap's parameters): written each time
         found = None
     store = current_app.extensions.setdefault("county_cells", {})
