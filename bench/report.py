@@ -75,8 +75,8 @@ def write_report(r, path):
                              "< 100 ms", s["p99_ms"] < 100 and not s["errors"]))
         ap = county["apply"]
         rows.append(_row(f"applying a push of {ap['batch']} changes with the county roll-ups kept, against without "
-                         f"({ap['with_ms']} ms / {ap['without_ms']} ms)", f"{ap['slower_pct']} % slower", "≤ 10 %",
-                         ap["slower_pct"] <= 10))
+                         f"(median {ap['with_ms']} ms / {ap['without_ms']} ms CPU over {ap.get('batches', 6)} batches)",
+                         f"{ap['slower_pct']} % slower", "≤ 10 %", ap["slower_pct"] <= 10))
     for lang, sp in r.get("speech", {}).items():
         if isinstance(sp, dict):
             rows.append(_row(f"kiosk speech ({lang}, a {sp['chars']}-character notice, one core): first time, max "
@@ -130,5 +130,13 @@ How each is measured:
   the pull of the assignment); three rounds, and the node's visits counted afterwards.
 - **County under load**: villages enrolled at one hub, each with 200 households and 800 plots, all started at
   once from one process with a thread each; every village repeats `run_sync` until in sync.
+- **County pages**: a hub with 200 villages whose 1,000,000 records (households, persons, visits, requests,
+  grievances, cases, elders) arrive through the push path in-process (`sync.server.receive_push`, batches of
+  5,000 of one table, the roll-ups kept by its hook), the county's decisions written at the hub, 700 price lines
+  over two weeks and an alert; served by `village serve` like the pages above, 10 clients, 30 requests each per
+  page after a warm-up. The roll-ups' cost: 30 pushes of 1,000 changes from one village (half new service
+  requests, half care visits to its elders, each of which moves an elder's due day) applied without the hook,
+  then the hook's own work on each timed; the CPU time of the second over the first (`time.process_time`, not
+  the wall clock of a shared machine).
 """
     path.write_text(text, encoding="utf-8")

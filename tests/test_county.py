@@ -88,7 +88,7 @@ def test_overview_figures_match_a_hand_count(county_hub):
     assert figures["monitored"] == [("edge_vulnerable", "illness", 1)] and figures["late_cases"] == 1
     # Another area's figures hold none of this village's.
     assert county.overview(hub_db, "52/5201/520102/002", TODAY, NOW)["open"]["service_requests"]["0-3"] == 0
-    columns, rows = county.LISTS["requests"][1](hub_db, COUNTY_AREA, TODAY, NOW, "0-3")
+    columns, rows, _total = county.LISTS["requests"][1](hub_db, COUNTY_AREA, TODAY, NOW, "0-3")
     assert sorted(r["days"] for r in rows) == [1, 2] and ("ticket", "Ticket") in columns
 
 

@@ -252,3 +252,10 @@ def m041_alerts_prices(db):
     db["cap_messages"].create({"identifier": str, "sender": str, "sent": str, "msg_type": str, "status": str,
                                "alert_key": str, "imported_at": str, "outcome": str},
                               pk="identifier", not_null={"msg_type", "imported_at"})
+
+
+@migrations()
+def m042_county_speed(db):
+    """Index each elder's care visits by day: a hub's roll-ups find an elder's latest visit at every push."""
+    db.execute("CREATE INDEX visits_elder_care ON visits (elder_id, visited_on) "
+               "WHERE kind = 'elderly_care' AND _deleted = 0")

@@ -2,9 +2,12 @@
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 
 from village.county.areas import chosen_area, trail
-from village.county.views import COUNTY
+from village.county.shown import download
+from village.county.views import COUNTY, kept
 from village.errors import Problem
+from village.i18n_markers import N_
 from village.records import alerts as alert_records, cap, receipts
+from village.records.county import LIST_LIMIT
 from village.records.notices import localized
 from village.records.terms import ALERT_COLOURS, CAP_STATUS_WORDS
 from village.records.validate import ValidationError
@@ -15,28 +18,52 @@ from village.web.i18n import current_language, gettext
 
 bp = Blueprint("county_alerts", __name__, url_prefix="/county/alerts")
 MAX_HOURS = 7 * 24  # an alert written here lasts at most a week; a longer one is a notice
+RECEIPT_COLUMNS = [("alert", N_("Alert")), ("alert_key", N_("Alert identifier")), ("name", N_("Village")),
+                   ("area", N_("Area")), ("delivered_at", N_("Received")), ("displayed_at", N_("Shown on the kiosk")),
+                   ("acknowledged_at", N_("Confirmed")), ("acknowledged_by", N_("Confirmed by")),
+                   ("not_reached", N_("not reached"))]
+RECEIPT_STAGES = ("delivered_at", "displayed_at", "acknowledged_at", "acknowledged_by")
 
 
-def _page(area, problems=None, form=None, status=200):
-    """Render the alerts page for `area`, with the upload's or the form's problems marked."""
-    node, db, lang = current_app.config["NODE"], get_db(), current_language()
+def receipt_rows(alerts):
+    """Yield one row per alert and village it reaches, as the page lists them: the villages not reached first."""
+    for alert in alerts:
+        for village in alert["villages"]:
+            receipt = village["receipt"] or {}
+            yield {"alert": alert["title_text"], "alert_key": alert["alert_key"], "name": village["name"],
+                   "area": village["area"], **{k: receipt.get(k) for k in RECEIPT_STAGES},
+                   "not_reached": None if receipt.get("delivered_at") else gettext("not reached")}
+
+
+def _alerts(db, area):
+    """Return the alerts reaching `area` with their receipts (`receipts.reach`), in the page's words."""
+    lang = current_language()
     shown = receipts.reach(db, area)
     for alert in shown:
         alert.update(title_text=localized(alert["title"], lang), instruction_text=localized(alert["instruction"], lang),
                      colour=ALERT_COLOURS.get(alert["severity"], (None, None)),
                      status_word=CAP_STATUS_WORDS.get(alert["cap_status"]))
+    return shown
+
+
+def _page(area, problems=None, form=None, status=200):
+    """Render the alerts page for `area`, with the upload's or the form's problems marked."""
+    node, db = current_app.config["NODE"], get_db()
+    # Receipts come through the change log: what was read stays right until the roll-ups' version moves.
+    shown = kept(db, ("alerts", area, current_language()), lambda: _alerts(db, area))
     names = dict(db.execute("SELECT area, name FROM nodes WHERE revoked_at IS NULL").fetchall())
     targets = [(p, names.get(p, p)) for p in alert_records.known_paths(db, node)]
     return render_template("county/alerts.html", area=area, trail=trail(area, node.area, names), alerts=shown,
                            problems=problems or {}, form=form or {}, targets=targets, levels=ALERT_COLOURS,
-                           max_hours=MAX_HOURS), status
+                           max_hours=MAX_HOURS, limit=LIST_LIMIT, not_reached=gettext("not reached")), status
 
 
 @bp.get("/")
 @role_required(*COUNTY)
 def alerts():
     """List the alerts reaching the chosen area, each with the villages not reached yet first."""
-    return _page(chosen_area(current_app.config["NODE"]))
+    area = chosen_area(current_app.config["NODE"])
+    return download("alert-receipts", RECEIPT_COLUMNS, receipt_rows(_alerts(get_db(), area))) or _page(area)
 
 
 @bp.post("/import")

@@ -3,21 +3,52 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from flask_babel import gettext as _
 
 from village.county.areas import chosen_area, trail
-from village.county.views import COUNTY, names, now
+from village.county.shown import download, paged
+from village.county.views import COUNTY, goals_stamp, kept, names, now
+from village.i18n_markers import N_
 from village.records import completeness, rollups
 from village.web.auth import role_required
 from village.web.db import get_db
+from village.web.i18n import gettext
 
 bp = Blueprint("county_completeness", __name__, url_prefix="/county")
+
+
+MEASURE_LABELS = {"follow_ups": N_("Follow-ups"), "elder_visits": N_("Elderly visits")}
+
+
+def as_list(months, rows):
+    """Return the matrix as a list's (columns, rows): a column per month and measure holding the cell's words."""
+    columns = [("name", N_("Village")), ("goal", N_("Goal"))]
+    columns += [(f"{m}/{measure}", f"{m} · {gettext(MEASURE_LABELS[measure])}") for m in months
+                for measure in completeness.MEASURES]
+    flat = []
+    for row in rows:
+        # "marks": the cells in the columns' order with whether each is below the goal, for the page.
+        out = {"name": row["name"], "area": row["area"], "goal": row["goal"], "marks": []}
+        for month in months:
+            for measure, (done, due, share) in row["cells"][month].items():
+                below = (month, measure) in row["below"]
+                out[f"{month}/{measure}"] = f"{done}/{due} · {share} %" + (" !" if below else "") if due else "–"
+                out["marks"].append((out[f"{month}/{measure}"], below))
+        flat.append(out)
+    return columns, flat
 
 
 def _page(area, problem=None, status=200):
     node, db = current_app.config["NODE"], get_db()
     default = node.setting("county_goal_percent")
-    months, rows = completeness.matrix(db, area, completeness.months_back(now().date()), default)
-    return render_template("county/completeness.html", area=area, trail=trail(area, node.area, names(db, node)),
-                           months=months, rows=rows, measures=completeness.MEASURES, problem=problem,
-                           goal=completeness.goal_for(db, area, default), fresh=rollups.refreshed_at(db)), status
+    months = completeness.months_back(now().date())
+    columns, rows = kept(db, ("completeness", area, tuple(months), default, goals_stamp(db)),
+                         lambda: as_list(*completeness.matrix(db, area, months, default)))
+    args = request.args if status == 200 else {}  # the form shown again: its first page
+    _columns, shown, total, page, pages = paged(lambda limit, offset: (columns, rows[offset:offset + limit], len(rows)),
+                                                args)
+    exported = download("completeness", columns, shown) if status == 200 else None
+    return exported or (render_template(
+        "county/completeness.html", area=area, trail=trail(area, node.area, names(db, node)), months=months,
+        rows=shown, total=total, page=page, pages=pages, problem=problem, goal=completeness.goal_for(db, area, default),
+        fresh=rollups.refreshed_at(db)), status)
 
 
 @bp.get("/completeness")

@@ -2,33 +2,70 @@
 import datetime
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import format_currency, format_date
 
 from village.county.areas import chosen_area, trail
-from village.county.views import COUNTY
+from village.county.shown import download, paged
+from village.county.views import COUNTY, kept
+from village.i18n_markers import N_
 from village.records import prices as price_records
 from village.records.files import ImportRefused
 from village.records.terms import PRICE_STALE_DAYS
 from village.web.auth import role_required
 from village.web.db import get_db
-from village.web.i18n import gettext
+from village.web.exports import wanted_format
+from village.web.i18n import current_language, gettext
 from village.web.sparkline import sparkline
 
 bp = Blueprint("county_prices", __name__, url_prefix="/county/prices")
 
 
-@bp.get("/")
-@role_required(*COUNTY)
-def prices():
-    """List each commodity's latest price at each market with its trend line; stale prices marked."""
-    node = current_app.config["NODE"]
-    area = chosen_area(node)
-    lines = price_records.series(get_db(), area)
+COLUMNS = [("commodity", N_("Product")), ("spec", N_("Spec")), ("market", N_("Market")), ("price", N_("Average")),
+           ("min_price", N_("Lowest")), ("max_price", N_("Highest")), ("observed_on", N_("Observed")),
+           ("stale", N_("Not up to date"))]
+
+
+def _lines(db, area, limit, offset):
+    """Return (COLUMNS, price lines from `offset`, how many lines): a line's latest price spread into its row."""
+    lines, total = price_records.series(db, area, limit=limit, offset=offset)
+    for line in lines:
+        line.update({k: line["latest"][k] for k in ("price", "min_price", "max_price", "observed_on")})
+    return COLUMNS, lines, total
+
+
+def _drawn(db, area, limit, offset):
+    """Return `_lines` with each line's trend drawn and its prices written in the page's language."""
+    columns, lines, total = _lines(db, area, limit, offset)
     for line in lines:
         line["svg"] = sparkline([p["price"] for p in line["points"]],
                                 gettext("Trend of %(name)s, last %(n)s prices", name=line["commodity"],
                                         n=len(line["points"])))
+        line["price_text"] = format_currency(line["price"], "CNY")
+        line["range_text"] = "" if line["min_price"] is None else \
+            f"{format_currency(line['min_price'], 'CNY')} – {format_currency(line['max_price'], 'CNY')}"
+        line["observed_text"] = format_date(datetime.date.fromisoformat(line["observed_on"]), "medium")
+    return columns, lines, total
+
+
+@bp.get("/")
+@role_required(*COUNTY)
+def prices():
+    """List each commodity's latest price at each market with its trend line, a page at a time; stale ones marked."""
+    node, db = current_app.config["NODE"], get_db()
+    area = chosen_area(node)
+    if wanted_format():
+        _columns, lines, _total, _page, _pages = paged(lambda limit, offset: _lines(db, area, limit, offset),
+                                                       request.args)
+        return download("prices", COLUMNS, ({**line, "stale": gettext("(not up to date)") if line["stale"] else None}
+                                            for line in lines))
+    # Drawn once per page, day and language until the prices change: the trend lines are the page's cost.
+    today, lang = datetime.date.today(), current_language()
+    _columns, lines, total, page, pages = paged(
+        lambda limit, offset: kept(db, ("prices", area, offset, today, lang),
+                                   lambda: _drawn(db, area, limit, offset)), request.args)
     return render_template("county/prices.html", area=area, trail=trail(area, node.area), lines=lines,
-                           stale_days=PRICE_STALE_DAYS, today=datetime.date.today())
+                           stale_days=PRICE_STALE_DAYS, today=datetime.date.today(), rows=lines, total=total,
+                           page=page, pages=pages)
 
 
 @bp.post("/preview")

@@ -1,15 +1,45 @@
 """The county's steps of monitoring (/county/steps): the queues waiting for the township and the county,
-support gaps and elder-care compliance. Decisions are taken on the hub's case page (clerk_cases.case)."""
-from flask import Blueprint, current_app, render_template
+support gaps and elder-care compliance. Decisions are taken on the hub's case page (clerk_cases.case).
+
+Each of the page's lists downloads as shown with ?export= and ?part= naming it.
+"""
+from flask import Blueprint, abort, current_app, render_template, request
 
 from village.clerk.casefacts import measure_gaps
 from village.county.areas import chosen_area, trail
-from village.county.views import COUNTY, names, now
+from village.county.shown import MAX_EXPORT, download
+from village.county.views import COUNTY, goals_stamp, kept, names, now
+from village.i18n_markers import N_
 from village.records import completeness, county_steps, rollups
 from village.web.auth import role_required
 from village.web.db import get_db
+from village.web.exports import wanted_format
 
 bp = Blueprint("county_steps", __name__, url_prefix="/county")
+CARE_COLUMNS = [("name", N_("Village")), ("done", N_("Visits done")), ("due_visits", N_("Visits due")),
+                ("share", N_("Rate"))]
+
+
+def _care(db, node, area, month):
+    """Return each village's elder-care visits of `month`: {name, done, due_visits, share}."""
+    _months, rows = completeness.matrix(db, area, [month], node.setting("county_goal_percent"))
+    out = []
+    for row in rows:
+        done, due, share = row["cells"][month]["elder_visits"]
+        out.append({"name": row["name"], "area": row["area"], "done": done, "due_visits": due, "share": share})
+    return out
+
+
+def _export(db, node, area, today, part):
+    """Return the download of one list of the page (`part`: a queue's name, "gaps" or "care"); 404 for another."""
+    if part in county_steps.QUEUES:
+        columns, rows, _total = county_steps.queue(db, area, part, MAX_EXPORT)
+        return download(f"steps-{part}", columns, rows)
+    if part == "gaps":
+        return download("support-gaps", *county_steps.support_gaps(db, area, today, measure_gaps))
+    if part == "care":
+        return download("elder-care", CARE_COLUMNS, _care(db, node, area, county_steps.this_month(today)))
+    abort(404)
 
 
 @bp.get("/steps")
@@ -18,10 +48,12 @@ def steps():
     """Show the cases waiting for the township and the county with their evidence, the gaps, and elder care."""
     node, db, today = current_app.config["NODE"], get_db(), now().date()
     area = chosen_area(node)
-    queues = [(name, title, *county_steps.queue(db, area, name)) for name, (title, _) in county_steps.QUEUES.items()]
-    gap_columns, gaps = county_steps.support_gaps(db, area, today, measure_gaps)
+    if wanted_format():
+        return _export(db, node, area, today, request.args.get("part"))
     month = county_steps.this_month(today)
-    _months, care = completeness.matrix(db, area, [month], node.setting("county_goal_percent"))
+    queues, (gap_columns, gaps), care = kept(db, ("steps", area, today, goals_stamp(db)), lambda: (
+        [(name, title, *county_steps.queue(db, area, name)) for name, (title, _) in county_steps.QUEUES.items()],
+        county_steps.support_gaps(db, area, today, measure_gaps), _care(db, node, area, month)))
     return render_template("county/steps.html", area=area, trail=trail(area, node.area, names(db, node)),
-                           queues=queues, gap_columns=gap_columns, gaps=gaps, care=care, month=month,
-                           fresh=rollups.refreshed_at(db))
+                           queues=queues, gap_columns=gap_columns, gaps=gaps, care=care, care_columns=CARE_COLUMNS,
+                           month=month, fresh=rollups.refreshed_at(db))

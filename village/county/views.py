@@ -5,7 +5,8 @@ from flask import Blueprint, current_app, g, render_template, request
 
 from village.county.areas import chosen_area, trail
 from village.county.nav import NAV
-from village.records import county
+from village.county.shown import download, init_templates, paged
+from village.records import county, rollups
 from village.records.notices import localized
 from village.users import roles_for
 from village.web.auth import role_required
@@ -13,12 +14,39 @@ from village.web.db import get_db
 from village.web.i18n import current_language
 
 bp = Blueprint("county", __name__, url_prefix="/county")
+bp.record_once(init_templates)
 COUNTY = roles_for("county")
 
 
 def now():
     """Return the present moment (UTC): one place, so every figure on a page reads the same clock."""
     return datetime.datetime.now(datetime.timezone.utc)
+
+
+KEPT_MAX = 256  # figures kept per app for the present version of the roll-ups, the oldest dropped first
+
+
+def kept(db, key, make):
+    """Return `make()` for `key`, kept on the app until the roll-ups change (`rollups.version`).
+
+    Ten people opening the overview between two syncs see figures counted once, not ten times.
+    A new version drops everything kept for the one before.
+    """
+    version = rollups.version(db)
+    store = current_app.extensions.get("county_kept")
+    if store is None or store["version"] != version:
+        store = current_app.extensions["county_kept"] = {"version": version, "items": {}}
+    items = store["items"]
+    if key not in items:
+        while len(items) >= KEPT_MAX:
+            items.pop(next(iter(items)), None)  # dicts keep their order: the first is the oldest
+        items[key] = make()
+    return items[key]
+
+
+def goals_stamp(db):
+    """Return what changes when the county sets a goal (goals are the hub's own, not in the change log)."""
+    return tuple(db.execute("SELECT COUNT(*), MAX(set_at) FROM county_goals").fetchone())
 
 
 def names(db, node):
@@ -32,7 +60,9 @@ def home():
     """Show the county overview: each figure for the chosen area, linking to its list."""
     node, db, moment = current_app.config["NODE"], get_db(), now()
     area = chosen_area(node)
-    figures = county.overview(db, area, moment.date(), moment)
+    today = moment.date()
+    counts = kept(db, ("overview", area, today), lambda: county.counted(db, area, today))
+    figures = county.overview(db, area, today, moment, counts)
     return render_template("county/home.html", area=area, trail=trail(area, node.area, names(db, node)),
                            figures=figures, ages=[a[0] for a in county.AGES], user=g.user)
 
@@ -45,9 +75,17 @@ def listing(name):
     area = chosen_area(node)
     bucket = request.args.get("age") if request.args.get("age") in [a[0] for a in county.AGES] else None
     title, make = county.LISTS[name]
-    columns, rows = make(db, area, moment.date(), moment, bucket)
-    return render_template("county/list.html", area=area, trail=trail(area, node.area, names(db, node)), name=name,
-                           title=title, columns=columns, rows=rows, bucket=bucket, limit=county.LIST_LIMIT)
+    today = moment.date()
+
+    def page_of(limit, offset):
+        if name not in county.DATED or limit != county.LIST_LIMIT:  # the clock's lists, and exports: never kept
+            return make(db, area, today, moment, bucket, limit=limit, offset=offset)
+        return kept(db, ("list", name, area, bucket, offset, today, county.in_force(db, moment)),
+                    lambda: make(db, area, today, moment, bucket, limit=limit, offset=offset))
+    columns, rows, total, page, pages = paged(page_of, request.args)
+    return download(f"county-{name}", columns, rows) or render_template(
+        "county/list.html", area=area, trail=trail(area, node.area, names(db, node)), name=name, title=title,
+        columns=columns, rows=rows, bucket=bucket, page=page, pages=pages, total=total)
 
 
 @bp.app_template_filter("in_language")

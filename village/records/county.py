@@ -4,6 +4,7 @@ Every list is one function returning (columns, rows): columns are [(key, label)]
 holding at least those keys, so a page and an export show the same thing.
 """
 import datetime
+import heapq
 
 from sync.scope import inside
 from sync.store import dicts
@@ -39,20 +40,37 @@ def _since(now, hours):
     return (now - datetime.timedelta(hours=hours)).isoformat(timespec="seconds")
 
 
-def overview(db, area, today, now):
-    """Return the overview's figures for `area` (see docs/county.md): each a number or a mapping of numbers."""
-    nodes = villages(db, area)
-    recent = _since(now, SYNCED_HOURS)
+def counted(db, area, today):
+    """Return the overview's figures read from the roll-ups alone: the same until they change or the day does.
+
+    Each is one pass over an index (`county_facts_kind`); the pages may keep them per
+    (area, day, `rollups.version`).
+    """
     where, params = within("area", area)
     reach = alert_reach(db, area, now)
     return {
-        "synced": sum(1 for n in nodes if n["last_seen"] and n["last_seen"] >= recent), "villages": len(nodes),
         "open": {table: _open_by_age(db, table, where, params, today) for table in ("service_requests", "grievances")},
         "monitored": list(db.execute(f"SELECT k1, k2, COUNT(*) FROM county_facts WHERE kind = 'monitored' AND {where} "
                                      "GROUP BY k1, k2 ORDER BY COUNT(*) DESC, k1, k2", params)),
         "late_cases": db.execute(f"SELECT COUNT(*) FROM county_facts WHERE kind = 'case_open' AND {where} AND day < ?",
                                  [*params, _day(today, DECISION_DAYS)]).fetchone()[0],
-        "overdue_elders": len(overdue_elders(db, area, today, now)),
+        "elders_due": db.execute(f"SELECT COUNT(*) FROM county_facts WHERE kind = 'elder' AND {where} AND day < ?",
+                                 [*params, today.isoformat()]).fetchone()[0],
+    }
+
+
+def overview(db, area, today, now, counts=None):
+    """Return the overview's figures for `area` (see docs/county.md): each a number or a mapping of numbers.
+
+    `counts` are those of `counted` for (area, today) when the caller kept them.
+    """
+    nodes = villages(db, area)
+    recent = _since(now, SYNCED_HOURS)
+    counts = counts or counted(db, area, today)
+    return {
+        "synced": sum(1 for n in nodes if n["last_seen"] and n["last_seen"] >= recent), "villages": len(nodes),
+        "open": counts["open"], "monitored": counts["monitored"], "late_cases": counts["late_cases"],
+        "overdue_elders": counts["elders_due"] + len(_emergency_due(db, area, today, now)),
         "alerts": len(active_alerts(db, area, now)),
         "alert_reach": reach,
         "alerts_acknowledged": _share(reach),
@@ -62,35 +80,50 @@ def overview(db, area, today, now):
 
 
 def _open_by_age(db, table, where, params, today):
-    """Return {age bucket: open records of `table`} (days since submitted)."""
-    counts = {}
-    for name, low, high in AGES:
-        span = "day <= ?" + (" AND day >= ?" if high is not None else "")
-        args = [_day(today, low)] + ([_day(today, high)] if high is not None else [])
-        counts[name] = db.execute(f"SELECT COUNT(*) FROM county_facts WHERE kind = ? AND {where} AND {span}",
-                                  [table, *params, *args]).fetchone()[0]
+    """Return {age bucket: open records of `table`} (days since submitted), from one pass over its facts."""
+    counts = dict.fromkeys((name for name, _low, _high in AGES), 0)
+    for day, n in db.execute(f"SELECT day, COUNT(*) FROM county_facts WHERE kind = ? AND {where} AND day <= ? "
+                             "GROUP BY day", [table, *params, today.isoformat()]):
+        age = (today - datetime.date.fromisoformat(day)).days
+        bucket = next((name for name, low, high in AGES if low <= age and (high is None or age <= high)), None)
+        if bucket:
+            counts[bucket] += n
     return counts
 
 
-def overdue_elders(db, area, today, now):
-    """Return the fact rows (row_id, area, tier, last visit, due) of elders overdue today, emergencies included.
+def _emergency_due(db, area, today, now):
+    """Return {row_id: fact row} of the elders due because of an emergency and not already overdue by their own day.
 
     A high-tier elder not visited since an emergency in force over their area began is due 24 hours
-    after its start (`records.care`): that is not kept in the roll-up, it is added here.
+    after its start (`records.care`): that is not kept in the roll-up, it is added when read.
     """
     where, params = within("area", area)
-    rows = {r[0]: r for r in db.execute(f"SELECT row_id, area, k1, k2, day FROM county_facts WHERE kind = 'elder' "
-                                        f"AND {where} AND day < ?", [*params, today.isoformat()])}
+    rows = {}
     for event_area, start in emergencies(db, now):
         due = (start + datetime.timedelta(hours=24)).date()
         if due >= today:
             continue
         inner, inner_params = within("area", event_area)
         for row in db.execute(f"SELECT row_id, area, k1, k2, ? FROM county_facts WHERE kind = 'elder' AND k1 = 'high' "
-                              f"AND {where} AND {inner} AND (k2 IS NULL OR k2 < ?)",
-                              [due.isoformat(), *params, *inner_params, start.date().isoformat()]):
+                              f"AND {where} AND {inner} AND (k2 IS NULL OR k2 < ?) AND (day IS NULL OR day >= ?)",
+                              [due.isoformat(), *params, *inner_params, start.date().isoformat(), today.isoformat()]):
             rows.setdefault(row[0], row)
-    return sorted(rows.values(), key=lambda r: (r[4] or "", r[1]))
+    return rows
+
+
+def overdue_elders(db, area, today, now, limit=None, offset=0):
+    """Return (fact rows (row_id, area, tier, last visit, due) of elders overdue today, the longest overdue first,
+    how many there are): `limit` rows from `offset` (all when None), emergencies included."""
+    where, params = within("area", area)
+    cond, args = f"kind = 'elder' AND {where} AND day < ?", [*params, today.isoformat()]
+    extra = sorted(_emergency_due(db, area, today, now).values(), key=lambda r: (r[4], r[1], r[0]))
+    total = db.execute(f"SELECT COUNT(*) FROM county_facts WHERE {cond}", args).fetchone()[0] + len(extra)
+    end = total if limit is None else min(offset + limit, total)
+    # Only the first `end` of the facts' own order can be on the page: the emergency ones merge in.
+    own = db.execute(f"SELECT row_id, area, k1, k2, day FROM county_facts WHERE {cond} ORDER BY day, area, row_id "
+                     "LIMIT ?", [*args, end]).fetchall() if end > offset else []
+    merged = list(heapq.merge(own, extra, key=lambda r: (r[4], r[1], r[0])))
+    return merged[offset:end], total
 
 
 def active_alerts(db, area, now):
@@ -158,89 +191,109 @@ def prices_age(db, today):
 
 
 # --- the lists behind the figures ---------------------------------------------------------------
+# Each takes the page asked for (`limit` rows after `offset`) and returns (columns, rows, total).
 
 NAME, AREA = ("name", N_("Village")), ("area", N_("Area code"))
+CASE_JOINS = "JOIN monitor_cases c ON c.id = f.row_id JOIN households h ON h.id = c.household_id"
 
 
-def stale_villages(db, area, today, now, bucket=None):
+def _page(db, facts, params, select, joins, order, limit, offset):
+    """Return (the page's rows as dicts, how many facts match): `limit` facts from `offset` of those matching
+    `facts` (a condition on county_facts f), in `order`, joined to their records only once on the page."""
+    total = db.execute(f"SELECT COUNT(*) FROM county_facts f WHERE {facts}", params).fetchone()[0]
+    if total <= offset or not limit:
+        return [], total
+    return list(dicts(db.execute(f"SELECT {select} FROM (SELECT * FROM county_facts f WHERE {facts} ORDER BY {order} "
+                                 f"LIMIT ? OFFSET ?) f {joins} ORDER BY {order}", [*params, limit, offset]))), total
+
+
+def stale_villages(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
     """List the villages not synced in the last 24 hours, the longest silent first."""
     recent = _since(now, SYNCED_HOURS)
     rows = [n for n in villages(db, area) if not n["last_seen"] or n["last_seen"] < recent]
     rows.sort(key=lambda n: n["last_seen"] or "")
-    return [NAME, AREA, ("last_seen", N_("Last contact"))], rows
+    return [NAME, AREA, ("last_seen", N_("Last contact"))], rows[offset:offset + limit], len(rows)
 
 
 def open_work(table):
     """Return the list of open records of `table` (service requests or grievances), by age bucket."""
-    def listing(db, area, today, now, bucket=None):
+    def listing(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
         where, params = within("f.area", area)
         span = next(((low, high) for name, low, high in AGES if name == bucket), (0, None))
         cond = "f.day <= ?" + (" AND f.day >= ?" if span[1] is not None else "")
         args = [_day(today, span[0])] + ([_day(today, span[1])] if span[1] is not None else [])
-        rows = list(dicts(db.execute(
-            f"SELECT r.ticket, r.status, f.area, f.day FROM county_facts f JOIN [{table}] r ON r.id = f.row_id "
-            f"WHERE f.kind = ? AND {where} AND {cond} ORDER BY f.day LIMIT ?", [table, *params, *args, LIST_LIMIT])))
+        rows, total = _page(db, f"f.kind = ? AND {where} AND {cond}", [table, *params, *args],
+                            "r.ticket, r.status, f.area, f.day", f"JOIN [{table}] r ON r.id = f.row_id",
+                            "f.day, f.row_id", limit, offset)
         for row in rows:
             row["days"] = (today - datetime.date.fromisoformat(row["day"])).days if row["day"] else None
         return [("ticket", N_("Ticket")), ("status", N_("Status")), AREA, ("day", N_("Submitted")),
-                ("days", N_("Days open"))], rows
+                ("days", N_("Days open"))], rows, total
     return listing
 
 
-def late_cases(db, area, today, now, bucket=None):
+def late_cases(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
     """List the cases past their 15-day clock, the oldest lead first."""
     where, params = within("f.area", area)
-    rows = list(dicts(db.execute(
-        f"SELECT c.id, h.code, h.head_name, c.status, f.area, c.lead_on FROM county_facts f "
-        f"JOIN monitor_cases c ON c.id = f.row_id JOIN households h ON h.id = c.household_id "
-        f"WHERE f.kind = 'case_open' AND {where} AND f.day < ? ORDER BY f.day LIMIT ?",
-        [*params, _day(today, DECISION_DAYS), LIST_LIMIT])))
+    rows, total = _page(db, f"f.kind = 'case_open' AND {where} AND f.day < ?", [*params, _day(today, DECISION_DAYS)],
+                        "c.id, h.code, h.head_name, c.status, f.area, c.lead_on", CASE_JOINS, "f.day, f.row_id",
+                        limit, offset)
     for row in rows:
         row["days_past"] = (today - datetime.date.fromisoformat(row["lead_on"])).days - DECISION_DAYS
     return [("code", N_("Household code")), ("head_name", N_("Head of household")), ("status", N_("Step")), AREA,
-            ("lead_on", N_("Lead recorded")), ("days_past", N_("Days past the clock"))], rows
+            ("lead_on", N_("Lead recorded")), ("days_past", N_("Days past the clock"))], rows, total
 
 
-def monitored(db, area, today, now, bucket=None):
+def monitored(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
     """List the monitored households, by category and main risk."""
     where, params = within("f.area", area)
-    rows = list(dicts(db.execute(
-        f"SELECT c.id, h.code, h.head_name, f.k1 AS category, f.k2 AS risk, f.area, c.county_on FROM county_facts f "
-        f"JOIN monitor_cases c ON c.id = f.row_id JOIN households h ON h.id = c.household_id "
-        f"WHERE f.kind = 'monitored' AND {where} ORDER BY f.k1, f.k2, f.area LIMIT ?", [*params, LIST_LIMIT])))
+    rows, total = _page(db, f"f.kind = 'monitored' AND {where}", params,
+                        "c.id, h.code, h.head_name, f.k1 AS category, f.k2 AS risk, f.area, c.county_on", CASE_JOINS,
+                        "f.k1, f.k2, f.area, f.row_id", limit, offset)
     return [("code", N_("Household code")), ("head_name", N_("Head of household")), ("category", N_("Category")),
-            ("risk", N_("Main risk")), AREA, ("county_on", N_("County decision"))], rows
+            ("risk", N_("Main risk")), AREA, ("county_on", N_("County decision"))], rows, total
 
 
-def elders(db, area, today, now, bucket=None):
+def elders(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
     """List the elders overdue a care visit, the longest overdue first."""
-    facts = overdue_elders(db, area, today, now)
+    facts, total = overdue_elders(db, area, today, now, limit, offset)
     names = {}
-    ids = [f[0] for f in facts[:LIST_LIMIT]]
+    ids = [f[0] for f in facts]
     for i in range(0, len(ids), 500):
         part = ids[i:i + 500]
         names.update(db.execute(f"SELECT e.id, p.name FROM elder_profiles e JOIN persons p ON p.id = e.person_id "
                                 f"WHERE e.id IN ({', '.join('?' * len(part))})", part))
     rows = [{"name": names.get(f[0], ""), "tier": f[2], "area": f[1], "last_visit": f[3], "due": f[4],
-             "days": (today - datetime.date.fromisoformat(f[4])).days} for f in facts[:LIST_LIMIT]]
+             "days": (today - datetime.date.fromisoformat(f[4])).days} for f in facts]
     return [("name", N_("Elder")), ("tier", N_("Care tier")), AREA, ("last_visit", N_("Last visit")),
-            ("due", N_("Due")), ("days", N_("Days overdue"))], rows
+            ("due", N_("Due")), ("days", N_("Days overdue"))], rows, total
 
 
-def alerts(db, area, today, now, bucket=None):
+def alerts(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
     """List the emergency announcements in force over the area."""
     rows = active_alerts(db, area, now)
-    return [("title", N_("Title")), AREA, ("publish_at", N_("Since")), ("expires_at", N_("Until"))], rows
+    return [("title", N_("Title")), AREA, ("publish_at", N_("Since")), ("expires_at", N_("Until"))], \
+        rows[offset:offset + limit], len(rows)
 
 
-def prices(db, area, today, now, bucket=None):
-    """List the newest market prices, the newest first."""
+def prices(db, area, today, now, bucket=None, limit=LIST_LIMIT, offset=0):
+    """List the market prices, the newest first."""
+    total = db.execute("SELECT COUNT(*) FROM market_prices WHERE _deleted = 0").fetchone()[0]
     rows = list(dicts(db.execute("SELECT commodity, unit, price, market, observed_on FROM market_prices "
-                                 "WHERE _deleted = 0 ORDER BY observed_on DESC, commodity LIMIT 100")))
+                                 "WHERE _deleted = 0 ORDER BY observed_on DESC, commodity, market, id LIMIT ? OFFSET ?",
+                                 [limit, offset]))) if total > offset and limit else []
     return [("commodity", N_("Commodity")), ("unit", N_("Unit")), ("price", N_("Price")), ("market", N_("Market")),
-            ("observed_on", N_("Observed on"))], rows
+            ("observed_on", N_("Observed on"))], rows, total
 
 
+# The lists that change only with the records, the day and the emergencies in force (`in_force`): a page
+# may keep them.
+DATED = ("requests", "grievances", "late-cases", "monitored", "overdue-elders", "prices")
+
+
+def in_force(db, now):
+    """Return the emergencies in force at `now` as a tuple (what, besides the records and the day, moves a list)."""
+    return tuple(emergencies(db, now))
 LISTS = {
     "stale-villages": (N_("Villages not synced in the last 24 hours"), stale_villages),
     "requests": (N_("Open service requests"), open_work("service_requests")),

@@ -22,17 +22,21 @@ COLUMNS = [("code", N_("Household code")), ("head_name", N_("Head of household")
            ("lead_on", N_("Lead recorded")), ("notice_to", N_("Notice until")), ("evidence", N_("Evidence files"))]
 
 
-def queue(db, area, name):
-    """Return (columns, rows) of the cases inside `area` waiting in queue `name`, the oldest lead first."""
+def queue(db, area, name, limit=LIST_LIMIT):
+    """Return (columns, rows, total) of the cases inside `area` waiting in queue `name`, the oldest lead first.
+
+    `rows` holds the first `limit`; `total` counts them all.
+    """
     where, params = within("c.area", area)
     statuses = QUEUES[name][1]
+    cond = f"c._deleted = 0 AND c.status IN ({', '.join('?' * len(statuses))}) AND {where}"
+    total = db.execute(f"SELECT COUNT(*) FROM monitor_cases c WHERE {cond}", [*statuses, *params]).fetchone()[0]
     rows = list(dicts(db.execute(
         "SELECT c.id, h.code, h.head_name, c.area, c.lead_on, c.notice_to, c.status, "
         "(SELECT COUNT(*) FROM attachments a WHERE a.owner_table = 'monitor_cases' AND a.owner_id = c.id "
         " AND a._deleted = 0) AS evidence FROM monitor_cases c JOIN households h ON h.id = c.household_id "
-        f"WHERE c._deleted = 0 AND c.status IN ({', '.join('?' * len(statuses))}) AND {where} "
-        "ORDER BY c.lead_on, c.rowid LIMIT ?", [*statuses, *params, LIST_LIMIT])))
-    return COLUMNS, rows
+        f"WHERE {cond} ORDER BY c.lead_on, c.rowid LIMIT ?", [*statuses, *params, limit]))) if total else []
+    return COLUMNS, rows, total
 
 
 def monitored_cases(db, area, limit=LIST_LIMIT):

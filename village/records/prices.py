@@ -185,21 +185,31 @@ def stale(observed_on, today=None):
 SERIES_DAYS = 30  # the trend lines show the prices of the last month held
 
 
-def series(db, area, points=14, today=None):
-    """Return the price lines in scope of `area`: per (commodity, spec, market) its last `points` prices, oldest first.
+def series(db, area, points=14, today=None, limit=None, offset=0):
+    """Return (lines, total): the price lines in scope of `area`, each (commodity, spec, market) with its last
+    `points` prices, oldest first; `limit` lines from `offset` in the order of commodity, spec and market.
 
-    Read from the month before the newest price held, only the columns shown: the page stays
-    fast with hundreds of products a day.
+    Read from the month before the newest price held, only the columns shown, and only the lines
+    of the page: the page stays fast with hundreds of products a day.
     """
     scope, params = "_deleted = 0 AND (area = ? OR ? LIKE area || '/%' OR area LIKE ?)", [area, area, area + "/%"]
     newest = db.execute(f"SELECT MAX(observed_on) FROM market_prices WHERE {scope}", params).fetchone()[0]
     if newest is None:
-        return []
+        return [], 0
     since = (datetime.date.fromisoformat(newest) - datetime.timedelta(days=SERIES_DAYS)).isoformat()
-    lines = {}
-    for row in dicts(db.execute(f"SELECT commodity, spec, market, observed_on, price, min_price, max_price "
-                                f"FROM market_prices WHERE {scope} AND observed_on >= ? "
-                                f"ORDER BY commodity, spec, market, observed_on", [*params, since])):
-        lines.setdefault((row["commodity"], row["spec"] or "", row["market"] or ""), []).append(row)
+    keys = db.execute(f"SELECT DISTINCT commodity, COALESCE(spec, ''), COALESCE(market, '') FROM market_prices "
+                      f"WHERE {scope} AND observed_on >= ? ORDER BY 1, 2, 3", [*params, since]).fetchall()
+    wanted = keys[offset:None if limit is None else offset + limit]
+    lines = {tuple(key): [] for key in wanted}
+    names = sorted({key[0] for key in wanted})
+    for i in range(0, len(names), 500):
+        part = names[i:i + 500]
+        for row in dicts(db.execute(f"SELECT commodity, spec, market, observed_on, price, min_price, max_price "
+                                    f"FROM market_prices WHERE {scope} AND observed_on >= ? "
+                                    f"AND commodity IN ({', '.join('?' * len(part))}) ORDER BY observed_on",
+                                    [*params, since, *part])):
+            line = lines.get((row["commodity"], row["spec"] or "", row["market"] or ""))
+            if line is not None:
+                line.append(row)
     return [{"commodity": c, "spec": s, "market": m, "points": pts[-points:], "latest": pts[-1],
-             "stale": stale(pts[-1]["observed_on"], today)} for (c, s, m), pts in lines.items()]
+             "stale": stale(pts[-1]["observed_on"], today)} for (c, s, m), pts in lines.items()], len(keys)

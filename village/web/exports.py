@@ -43,12 +43,17 @@ def wanted_format():
     return fmt if fmt in FORMATS else None
 
 
-def export_url(fmt, encoding=None):
-    """Return this page's address with its filters and ?export=`fmt` (for the template's links)."""
-    args = {k: v for k, v in request.args.items() if k not in ("export", "encoding", "page")}
+def export_url(fmt, encoding=None, part=None):
+    """Return this page's address with its filters and ?export=`fmt` (for the template's links).
+
+    `part` names one of several lists on a page (?part=), for a page that shows more than one.
+    """
+    args = {k: v for k, v in request.args.items() if k not in ("export", "encoding", "page", "part")}
     args["export"] = fmt
     if encoding:
         args["encoding"] = encoding
+    if part:
+        args["part"] = part
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
