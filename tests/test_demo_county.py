@@ -66,7 +66,7 @@ def test_some_villages_are_stale_for_days(built):
     _served, hub, hub_db, _made, _said = built
     figures = county.overview(hub_db, hub.area, now().date(), now())
     assert (figures["synced"], figures["villages"]) == (COUNT - 1, COUNT + 1)
-    _columns, stale = county.stale_villages(hub_db, hub.area, now().date(), now())
+    _columns, stale, _total = county.stale_villages(hub_db, hub.area, now().date(), now())
     assert [row["name"] for row in stale] == ["桃园村", "石门村"]  # 9 and 3 days silent, the longest first
     assert stale[0]["last_seen"] < (now() - datetime.timedelta(days=8)).isoformat()
 

@@ -47,7 +47,6 @@ def counted(db, area, today):
     (area, day, `rollups.version`).
     """
     where, params = within("area", area)
-    reach = alert_reach(db, area, now)
     return {
         "open": {table: _open_by_age(db, table, where, params, today) for table in ("service_requests", "grievances")},
         "monitored": list(db.execute(f"SELECT k1, k2, COUNT(*) FROM county_facts WHERE kind = 'monitored' AND {where} "
@@ -67,6 +66,7 @@ def overview(db, area, today, now, counts=None):
     nodes = villages(db, area)
     recent = _since(now, SYNCED_HOURS)
     counts = counts or counted(db, area, today)
+    reach = alert_reach(db, area, now)  # read from the receipts at each request: they change without a push
     return {
         "synced": sum(1 for n in nodes if n["last_seen"] and n["last_seen"] >= recent), "villages": len(nodes),
         "open": counts["open"], "monitored": counts["monitored"], "late_cases": counts["late_cases"],
