@@ -14,7 +14,7 @@ from sync.batch import decode, encode
 from sync.clock import make_version, wall_ms
 from sync.jobs import Sizer
 from sync.server import add_node
-from sync.transport import HubClient
+from sync.transport import HubClient, TransportError
 
 COUNTY = "52/5201/520102"
 
@@ -63,7 +63,11 @@ class SimVillage:
         """Enroll a village of `area` over HTTP with the one-time code the hub gave it (`register`)."""
         self.area = area
         self.node_id = "sim" + secrets.token_hex(6)
-        answer = HubClient(url).enroll(enroll_code, self.node_id, secrets.token_urlsafe(24))
+        enroller = HubClient(url)
+        try:
+            answer = enroller.enroll(enroll_code, self.node_id, secrets.token_urlsafe(24))
+        finally:
+            enroller.session.close()
         self.client = HubClient(url, answer["node_id"], answer["secret"])
         self.outbox, self.sent, self.pull_cursor = [], 0, 0
         self.sizer = Sizer()
@@ -108,12 +112,27 @@ class SimVillage:
         self.pull_cursor = envelope["last"]
         return took
 
-    def sync_round(self):
-        """Push everything queued, then pull everything new, as one sync round; return (applied, pulled)."""
-        if self.client.nonce is None:
-            self.client.ping()
-        applied = self.push()
-        return applied, len(self.pull())
+    def sync_round(self, attempts=5):
+        """Push everything queued, then pull everything new, as one sync round; return (applied, pulled, tries).
+
+        As a node's scheduler does, a round the link broke is run again (a batch the hub committed
+        is acknowledged, not applied twice). The connection is closed at the end, as a node's
+        `village sync` closes it when it exits: an idle one would hold one of the hub's connections.
+        """
+        applied = 0
+        try:
+            for tries in range(1, attempts + 1):
+                try:
+                    if self.client.nonce is None:
+                        self.client.ping()
+                    applied += self.push()
+                    return applied, len(self.pull()), tries
+                except TransportError:
+                    if tries == attempts:
+                        raise
+                    self.client.nonce = None
+        finally:
+            self.close()
 
     def close(self):
         """Close the village's HTTP connection."""

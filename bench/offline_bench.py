@@ -61,7 +61,6 @@ def catch_up(work, store, url, sizes):
     edited = ids[::-1][:max(1, days * per_day // 3)]
     township.write(address_changes(township.node_id, [(i, node.area) for i in edited], now_stamp()))
     township.sync_round()
-    township.close()
     started = time.perf_counter()
     result = run_sync(node, db=db)
     seconds = time.perf_counter() - started
