@@ -54,7 +54,7 @@ def _hub_rows(h):
     for a, b in zip(lite["push"], pg["push"]):
         target = f"≥ {PUSH_TARGET_PG:,} (PostgreSQL)" if b["villages"] == 32 else "exactly once"
         met = b["records_per_s"] >= PUSH_TARGET_PG if b["villages"] == 32 else True
-        rows.append(_row(f"hub: {b['villages']} villages push {b['records']:,} records at once, records/s (p95 a "
+        rows.append(_row(f"hub: {b['villages']} village{'s' if b['villages'] > 1 else ''} push {b['records']:,} records at once, records/s (p95 a "
                          f"village: SQLite {a['p95_village_s']} s, PostgreSQL {b['p95_village_s']} s)",
                          f"SQLite {a['records_per_s']:,} · PostgreSQL {b['records_per_s']:,}", target,
                          met and a["exactly_once"] and b["exactly_once"]))
