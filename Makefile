@@ -52,7 +52,7 @@ test-fast: $(STAMP) postgres
 	$(PY) -m pytest -q -m "not slow"
 
 # SPEC 8 measurements in one run (not part of `make test`): writes docs/benchmarks.md and bench/results.json.
-bench: $(STAMP) catalogs
+bench: $(STAMP) catalogs postgres
 	mkdir -p bench/work
 	$(PY) bench/run.py
 

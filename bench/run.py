@@ -16,6 +16,7 @@ from api_bench import api  # noqa: E402
 from county_bench import county_pages  # noqa: E402
 from dataset import farm_records  # noqa: E402
 from field_bench import field  # noqa: E402
+from hub_bench import hubs  # noqa: E402
 from pages_bench import pages  # noqa: E402
 from pouch import replicate  # noqa: E402
 from raw_sqlite import raw_insert_rate  # noqa: E402
@@ -61,6 +62,7 @@ def main():
     results["county_load"] = step("county under load", county_load, work)
     results["county_pages"] = step("county pages at 200 villages, 1,000,000 records", county_pages, work)
     results["speech"] = step("kiosk speech on one core", speech_on_one_core)
+    results["hub"] = step("county hub on SQLite and on PostgreSQL side by side, villages at once", hubs, work)
     results["field"] = step("field app: shell size, opening offline on a 4x slower CPU, 1,000 visits synced", field, work)
     (HERE / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n")
     write_report(results, HERE.parent / "docs" / "benchmarks.md")

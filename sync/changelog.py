@@ -5,6 +5,7 @@ A synced table is any table with the columns `id`, `area`, `_version`, `_origin`
 changes merge per field: the higher version (see `sync.clock`) wins, on every node alike.
 """
 import contextlib
+import itertools
 import json
 
 from sync.clock import Clock, make_version, split_version, utc_text, wall_ms
@@ -32,6 +33,7 @@ class Writer:
         self.node_id = node_id
         self.clock = clock
         self._columns = {}
+        self._parents = {}
         self.max_skew_ms = 0
 
     def columns(self, table):
@@ -84,25 +86,67 @@ class Writer:
 
         Return False when this change was applied before (nothing happens), else True.
         """
-        table, row_id, version = change["tbl"], change["row_id"], change["version"]
-        fields = dict(change["data"])
-        if change["op"] == "del":
-            fields = {DELETED: 1}
-        known = set(self.columns(table)) | {DELETED}
-        if not set(fields) <= known:
-            raise UnknownTable(f"{table}.{sorted(set(fields) - known)[0]}")
-        base = change.get("base") or {}
-        if not self._log(table, row_id, version, change["op"], change["data"], change["area"], change.get("prev_area"),
-                         src, base):
+        self._check(change)
+        if not self._log(change["tbl"], change["row_id"], change["version"], change["op"], change["data"],
+                         change["area"], change.get("prev_area"), src, change.get("base")):
             return False
+        self._observe(change["version"])
+        self._merge(change, self.get(change["tbl"], change["row_id"]))
+        return True
+
+    def apply_many(self, changes, src):
+        """Apply changes born elsewhere as `apply` would one by one, in bulk; return how many were new.
+
+        The batch's versions and rows are probed once, its new changes logged in the batch's order.
+        New records (the bulk of any first sync) are inserted one statement per table and set of
+        fields, whatever their order in the batch: the tables of parents before those of their
+        children, as the database's foreign keys say. The rest (updates, deletes, a record's later
+        changes) then merge one by one, in the batch's order, as `apply` does.
+        """
+        fresh = self._fresh(changes)
+        if not fresh:
+            return 0
+        for change in fresh:
+            self._check(change)
+        stored = self._stored(fresh)
+        new, rest, seen = [], [], set(stored)
+        for change in fresh:
+            key = (change["tbl"], change["row_id"])
+            plain = set(change["data"]) <= set(self.columns(change["tbl"]))
+            (new if change["op"] == "put" and key not in seen and plain else rest).append(change)
+            seen.add(key)
+        self.tx.log_changes([dict(c, src=src, base=c.get("base") or None) for c in fresh])
+        for table, group in self._parents_first(new):
+            for _, run in itertools.groupby(group, key=lambda c: tuple(c["data"])):
+                self._insert_new(table, list(run))
+        touched = {(c["tbl"], c["row_id"]) for c in new}
+        for change in rest:
+            key = (change["tbl"], change["row_id"])
+            # A row written in this batch is read again: its stored values are the database's own.
+            self._merge(change, self.get(*key) if key in touched else stored.get(key))
+            touched.add(key)
+        self._observe(max(c["version"] for c in fresh))
+        return len(fresh)
+
+    def _check(self, change):
+        """Raise UnknownTable when `change` names a table or field not synced here."""
+        fields = {DELETED: 1} if change["op"] == "del" else change["data"]
+        known = set(self.columns(change["tbl"])) | {DELETED}
+        if not set(fields) <= known:
+            raise UnknownTable(f"{change['tbl']}.{sorted(set(fields) - known)[0]}")
+
+    def _observe(self, version):
         hlc, _ = split_version(version)
         self.max_skew_ms = max(self.max_skew_ms, self.clock.observe(hlc))
-        existing = self.get(table, row_id)
+
+    def _merge(self, change, existing):
+        """Merge a logged change into its row (`existing`: the row as stored, or None), field by field."""
+        table, row_id, version = change["tbl"], change["row_id"], change["version"]
+        fields = {DELETED: 1} if change["op"] == "del" else dict(change["data"])
         if existing is None:
             self._store(table, row_id, None, fields, version)
-            return True
-        fv = json.loads(existing["_fv"])
-        won = {}
+            return
+        base, fv, won = change.get("base") or {}, json.loads(existing["_fv"]), {}
         for field, value in fields.items():
             current = fv.get(field, "")
             if version > current:
@@ -115,57 +159,52 @@ class Writer:
                 self._conflict(table, row_id, field, existing.get(field), current, value, version)
         if won:
             self._store(table, row_id, existing, won, version)
-        return True
 
-    def apply_many(self, changes, src):
-        """Apply changes born elsewhere, in order, like `apply`; return how many were new.
-
-        New records (the bulk of any first sync) are inserted with executemany; anything else
-        (updates, deletes, records seen twice in the batch) goes through `apply` one by one.
-        """
-        known = self._known(changes)
-        existing = self._existing(changes)
-        applied, group, signature = 0, [], None
+    def _fresh(self, changes):
+        """Return the changes whose versions are new here, each once, in order."""
+        known, fresh = self.tx.known_versions(c["version"] for c in changes), []
         for change in changes:
-            version, row_key = change["version"], (change["tbl"], change["row_id"])
-            if version in known:
-                continue
-            known.add(version)
-            fast = change["op"] == "put" and row_key not in existing
-            existing.add(row_key)
-            sig = (change["tbl"], tuple(change["data"])) if fast else None
-            if sig != signature or not fast:
-                applied += self._insert_new(group, src)
-                group, signature = [], sig
-            if fast:
-                group.append(change)
-            else:
-                applied += self.apply(change, src)
-        applied += self._insert_new(group, src)
-        return applied
+            if change["version"] not in known:
+                known.add(change["version"])
+                fresh.append(change)
+        return fresh
 
-    def _known(self, changes):
-        return self.tx.known_versions(c["version"] for c in changes)
-
-    def _existing(self, changes):
-        by_table, found = {}, set()
+    def _stored(self, changes):
+        """Return {(table, row_id): row} of the rows these changes touch that are stored, one query a table."""
+        by_table, found = {}, {}
         for change in changes:
             by_table.setdefault(change["tbl"], set()).add(change["row_id"])
         for table, ids in by_table.items():
-            self.columns(table)
-            found.update((table, row_id) for row_id in self.tx.rows_by_id(table, ids))
+            found.update(((table, row_id), row) for row_id, row in self.tx.rows_by_id(table, ids).items())
         return found
 
-    def _insert_new(self, group, src=None):
-        """Insert rows that do not exist yet, and their change-log entries, in bulk."""
-        if not group:
-            return 0
-        if len(group) == 1:
-            return int(self.apply(group[0], src))
-        table, keys = group[0]["tbl"], list(group[0]["data"])
-        bad = set(keys) - set(self.columns(table))
-        if bad:
-            raise UnknownTable(f"{table}.{sorted(bad)[0]}")
+    def parents(self, table):
+        """Return the tables that `table`'s foreign keys point at (itself left out)."""
+        if table not in self._parents:
+            self._parents[table] = set(self.tx.referenced_tables(table)) - {table}
+        return self._parents[table]
+
+    def _parents_first(self, changes):
+        """Return [(table, its changes in order)], each table after the tables it references.
+
+        Ties keep the batch's order of tables. Should the foreign keys make a cycle (no table
+        free to go first), the changes go in their batch order, table by table as they come.
+        """
+        by_table = {}
+        for change in changes:
+            by_table.setdefault(change["tbl"], []).append(change)
+        order, waiting = [], list(by_table)
+        while waiting:
+            ready = next((t for t in waiting if not self.parents(t) & set(waiting)), None)
+            if ready is None:
+                return [(t, list(run)) for t, run in itertools.groupby(changes, key=lambda c: c["tbl"])]
+            order.append(ready)
+            waiting.remove(ready)
+        return [(table, by_table[table]) for table in order]
+
+    def _insert_new(self, table, group):
+        """Insert rows that do not exist yet, all with the same fields, in one statement."""
+        keys = list(group[0]["data"])
         names = ["id", *keys, "_version", "_origin", "_deleted", "_fv"]
         # Every field of a new row was set by its one change: fill the version into a template
         # (keys are checked column names, plain identifiers: nothing in them needs escaping).
@@ -173,10 +212,6 @@ class Writer:
         self.tx.insert_rows(table, names, [[c["row_id"], *c["data"].values(), c["version"],
                                             split_version(c["version"])[1], 0, fv_template % {"v": c["version"]}]
                                            for c in group])
-        self.tx.log_changes([dict(c, op="put", src=src) for c in group])
-        newest = max(split_version(c["version"])[0] for c in group)
-        self.max_skew_ms = max(self.max_skew_ms, self.clock.observe(newest))
-        return len(group)
 
     def _base_of(self, version):
         """Return the field versions the writer of `version` had seen ({} when unknown)."""

@@ -66,6 +66,10 @@ class Tx:
         """Return the column names of `table`, or [] when there is no such table."""
         raise NotImplementedError
 
+    def referenced_tables(self, table):
+        """Return the names of the tables that `table`'s foreign keys point at (the tables of its rows' parents)."""
+        raise NotImplementedError
+
     def get_row(self, table, row_id):
         """Return one row of `table` as a dict, or None."""
         raise NotImplementedError

@@ -84,6 +84,11 @@ class PgTx(Tx):
             "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
             "AND table_name = %s ORDER BY ordinal_position", [table])] if _NAME.match(table) else []
 
+    def referenced_tables(self, table):
+        return sorted(r[0] for r in self.conn.execute(
+            "SELECT DISTINCT p.relname FROM pg_constraint c JOIN pg_class p ON p.oid = c.confrelid "
+            "WHERE c.contype = 'f' AND c.conrelid = to_regclass(%s)", [_q(table)]))
+
     def get_row(self, table, row_id):
         rows = self._rows(f"SELECT * FROM {_q(table)} WHERE id = %s", [row_id])
         return rows[0] if rows else None

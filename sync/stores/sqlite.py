@@ -85,6 +85,9 @@ class SqliteTx(Tx, Store):
     def table_columns(self, table):
         return [r[1] for r in self.db.execute(f"PRAGMA table_info([{table}])")] if table.isidentifier() else []
 
+    def referenced_tables(self, table):
+        return sorted({row[2] for row in self.db.execute(f"PRAGMA foreign_key_list([{table}])")})
+
     def get_row(self, table, row_id):
         return first(self.db.execute(f"SELECT * FROM [{table}] WHERE id = ?", [row_id]))
 
