@@ -22,7 +22,8 @@ from sync.meta import HUB_EPOCH, HUB_URL, PULL_CURSOR, get_meta, set_meta
 from sync.store import transaction
 from sync.stores import as_tx
 from village import create_app
-from village.hubdb import sync_store
+from village.errors import Problem
+from village.hubdb import open_store, sync_store
 from village.node import init_node, load_node, open_db
 from village.ops.sync import run_sync
 
@@ -119,6 +120,10 @@ def test_a_promoted_standby_loses_nothing_acknowledged_or_the_villages_send_it_a
     county = County(tmp_path, serve, primary.url("county"))
     villages = villages_of(county, make_node)
     (a, a_db), (b, b_db) = villages["a"], villages["b"]
+    primary.wait_replayed()
+    with pytest.raises(Problem) as refused:  # a hub pointed at the standby before its promotion
+        open_store(standby.url("county"), county.node.node_id)
+    assert refused.value.code == "db.pg_standby"
     add_households(a_db, a, 20, prefix="A")
     sync_all(villages, "a", "a2", "b")
     first_epoch = county.epochs()
