@@ -13,6 +13,7 @@ from sync import codes
 from sync.batch import EVICT, BadBatch, apply_changes, decode, encode
 from sync.changelog import changes_after, rewrite_versions, writing
 from sync.clock import split_version, wall_ms
+from sync.epoch import follow
 from sync.filelane import fetch_files, send_files, waiting_count
 from sync.meta import CLOCK_OFFSET, HUB_NODE_ID, PULL_CURSOR, PUSH_CURSOR, SCOPE, STATUS_SENT, get_meta, set_meta
 from sync.quarantine import hold, remember_refusals
@@ -26,6 +27,7 @@ PULLED_OPS = ("put", "del", EVICT)
 OFFSET_SLACK_MS = 5_000
 RETRIES = 3
 MAX_GAP_REWINDS = 3
+REWOUND = object()  # what a push attempt returns when the hub's new epoch moved our cursors back
 
 
 @dataclass(frozen=True)
@@ -140,6 +142,8 @@ def push_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
                 # After a broken exchange the client pings for a nonce, and so learns whether the
                 # hub committed the batch anyway: then its stored answer saves sending it again.
                 ping = client.prepare()
+                if ping is not None and follow(db, client, ping.body):
+                    return REWOUND  # the hub lost history: our cursors moved back, start again
                 ack = unheard_ack(ping, cursor)
                 if ack is not None:
                     return None, ack["received"], ack, ping
@@ -165,12 +169,17 @@ def push_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
                 continue
             if result is None:
                 return sent, refused
+            if result is REWOUND:
+                ahead = None
+                continue
             nbytes, count, ack, reply = result
             if nbytes is not None:
                 sizer.success(nbytes, count)
             acknowledge(db, node_id, ack, reply.hub_clock, reply.hub_time, wall)
             sent += count
             refused += ack.get("refused") or []
+            if follow(db, client, ack):
+                ahead = None
             if progress:
                 progress("push", sent, max(total, sent))
 
@@ -220,6 +229,8 @@ def pull_all(db, node_id, client, sizer, progress=None, wall=wall_ms, policy=Non
     while True:
         cursor = int(get_meta(db, PULL_CURSOR, "0"))
         reply, (envelope, changes) = _with_retries(lambda: _pull_one(client, cursor, sizer.count()), sizer)
+        if follow(db, client, envelope):
+            continue  # seqs of another history: pull again from the point both share
         with writing(db, node_id, wall) as writer:
             apply_pulled(db, writer, changes, policy)
             set_meta(db, PULL_CURSOR, str(int(envelope["last"])))

@@ -19,6 +19,7 @@ ENROLL_CLAIM = "sync.enroll_claim"  # kept until enrolled: proves a retried enro
 LAST_SUCCESS = "sync.last_success"
 LAST_ERROR = "sync.last_error"
 STATUS_SENT = "sync.status_sent"  # the link id and last status report the hub acknowledged
+HUB_EPOCH = "sync.hub_epoch"  # the epoch of the hub's history we last heard (sync.epoch)
 NONCE_KEY = "sync.nonce_key"  # at a hub: the key its nonces are sealed with
 CREDENTIALS = (HUB_URL, LINK_ID, SECRET)  # all three, or the node is not enrolled
 LINK_PREFIX = "sync."  # every key of the link to the hub starts so (all_meta(db, LINK_PREFIX))

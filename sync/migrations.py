@@ -208,3 +208,11 @@ def s005_node_status(db):
 def s006_link_kinds(db):
     """Give each enrolled link its kind: a node of the tier below, or a tablet enrolled at a village."""
     node_kind(db)
+
+
+@migrations()
+def s007_epoch(db):
+    """Give the node its first epoch as a hub: which history its change log holds (`sync.epoch`)."""
+    from sync.epoch import ensure
+
+    ensure(db)

@@ -17,6 +17,7 @@ from sync import codes
 from sync.auth import CLAIM_WINDOW_S, claim_hash, code_hash, new_code, new_secret
 from sync.batch import EVICT, apply_changes
 from sync.changelog import writing
+from sync.epoch import epochs
 from sync.clock import (
     FUTURE_LIMIT_MS,
     make_version,
@@ -167,7 +168,7 @@ def receive_push(db, hub_node_id, link, envelope, changes, wall=wall_ms, policy=
             tx.save_status(link["link_id"], status, utc_text())
         cursor = max(cursor, end)
         ack = {"cursor": cursor, "applied": applied, "received": len(changes), "restamped": restamps,
-               "refused": refusals}
+               "refused": refusals, "epochs": epochs(tx)}
         # Kept with the commit: a node whose answer was lost asks for it (last_push) instead of
         # sending the whole batch again over a slow link.
         tx.save_push(link["link_id"], cursor, len(restamps), json.dumps({"start": start, "end": end, "ack": ack}))
@@ -222,7 +223,8 @@ def serve_pull(db, link, cursor, limit, tables=None):
     """Return (envelope, changes): changes in the node's scope after hub seq `cursor`.
 
     The envelope's `last` is the last hub seq scanned, so the node's cursor moves past
-    changes out of its scope too; `more` tells whether to ask again. `tables` (a tablet's
+    changes out of its scope too; `more` tells whether to ask again; `epochs` says which
+    history the seqs belong to (`sync.epoch`). `tables` (a tablet's
     pull) keeps only the changes of those tables.
     """
     path = link["area"].rstrip("/")
@@ -237,7 +239,8 @@ def serve_pull(db, link, cursor, limit, tables=None):
                 # (applying it again is harmless).
                 changes += [_wire(change) for change in tx.history(row["tbl"], row["row_id"], row["seq"])]
             changes.append(_wire(row))
-    return {"last": max(last, cursor), "more": len(rows) == limit}, changes
+        history = epochs(tx)
+    return {"last": max(last, cursor), "more": len(rows) == limit, "epochs": history}, changes
 
 
 def _wire(change):

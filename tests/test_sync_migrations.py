@@ -50,7 +50,11 @@ def test_an_old_database_keeps_every_row_of_the_sync_tables(tmp_path):
     migrate(db)
     migrate(db)  # a second open changes nothing
     for table, rows in before.items():
-        assert rows and db.execute(f"SELECT {columns[table]} FROM [{table}] ORDER BY 1").fetchall() == rows, table
+        after = db.execute(f"SELECT {columns[table]} FROM [{table}] ORDER BY 1").fetchall()
+        if table == "_sync_meta":  # the one row added: the node's first epoch as a hub (s007_epoch)
+            assert [key for key, _ in after if key == "hub.epochs"] == ["hub.epochs"]
+            after = [row for row in after if row[0] != "hub.epochs"]
+        assert rows and after == rows, table
     assert db.execute("SELECT last_push, enroll_claim FROM nodes").fetchone() == ('{"start": 0}', "c" * 64)
 
 

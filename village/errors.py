@@ -89,6 +89,8 @@ REGISTRY = {
                                     "changed. Check the address, that the server runs and that the user may log in.")),
     "db.pg_other_node": _e(409, N_("The PostgreSQL database %(url)s already holds the data of another node "
                                    "(%(owner)s). Nothing was changed. Give this hub a database of its own.")),
+    "db.pg_standby": _e(503, N_("The PostgreSQL database %(url)s is a standby still in recovery: it cannot take the "
+                                "hub's writes. Promote it first (pg_ctl promote), or point the hub at the primary.")),
     "db.busy": _e(503, N_("The database is busy (another command is writing to it); try again in a minute.")),
     "db.unusable": _e(500, N_("%(path)s could not be used (%(error)s). Nothing was saved; run village check.")),
     "schema_too_new": _e(500, N_("This database was made by a newer version of the program (it has migration "

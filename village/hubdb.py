@@ -13,7 +13,7 @@ steps are recorded with the engine's own in `sync_migrations`.
 import re
 
 from sync.meta import get_meta, set_meta
-from sync.stores import pg_migrations
+from sync.stores import pg_epoch, pg_migrations
 from village.errors import Problem
 from village.migrations import INDEXES, LATER_INDEXES, ROLLUP_TABLES
 from village.records.schema import ALERTS_MIGRATION, MONITORING_MIGRATION, NEW_TABLES, TABLES
@@ -77,7 +77,10 @@ def open_store(url, node_id, max_size=8):
         raise Problem("db.pg_bad_url", url=shown(url))
     try:
         # One plain connection first: a wrong address is said in seconds (a pool would wait for it).
-        psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S).close()
+        with psycopg.connect(url, connect_timeout=CONNECT_TIMEOUT_S, autocommit=True) as conn:
+            standby = conn.execute("SELECT pg_is_in_recovery()").fetchone()[0]
+        if standby:
+            raise Problem("db.pg_standby", url=shown(url))
         store = PostgresStore.open(url, max_size=max_size)
     except psycopg.Error as exc:
         raise Problem("db.pg_unreachable", url=shown(url), error=str(exc).strip()[:300]) from None
@@ -90,6 +93,11 @@ def open_store(url, node_id, max_size=8):
                 set_meta(tx, NODE_ID_KEY, node_id)
             elif owner != node_id:
                 raise Problem("db.pg_other_node", url=shown(url), owner=owner)
+        # A promoted standby (a new timeline) or another cluster: a new epoch (sync.epoch).
+        pg_epoch.check(store)
+    except pg_epoch.InRecovery:
+        store.close()
+        raise Problem("db.pg_standby", url=shown(url)) from None
     except BaseException:
         store.close()
         raise

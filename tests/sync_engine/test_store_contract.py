@@ -10,10 +10,12 @@ from sync.auth import consume_nonce, issue_nonce, nonce_key
 from sync.batch import apply_changes
 from sync.changelog import writing
 from sync.clock import make_version
+from sync.epoch import epochs
 from sync.links import get_link
 from sync.quarantine import DISCARDED, HELD, decide, held
 from sync.server import SyncRefused, add_node, receive_push, serve_pull
 from sync.store import transaction
+from sync.stores import as_tx
 
 from .conftest import AREA, HUB_AREA
 
@@ -55,6 +57,12 @@ def test_a_failed_transaction_leaves_no_row_no_change_and_no_hole_in_the_sequenc
     assert [(c["seq"], c["row_id"]) for c in log(store)] == [(1, "r2")]
 
 
+def hub_epochs(store):
+    """Return the epochs a pull of `store` carries (sync.epoch)."""
+    with as_tx(store).snapshot() as tx:
+        return epochs(tx)
+
+
 @pytest.mark.parametrize("path, expected", [
     # Moved in: its earlier history comes first. Moved out: the node is told to evict it.
     ("52/5201/001", ["own put", "county put", "province put", "moved-in put", "moved-in put"]),
@@ -71,8 +79,8 @@ def test_a_pull_gives_what_is_in_the_nodes_scope_after_its_cursor(store, path, e
     link = {"link_id": "n1", "area": path}
     envelope, changes = serve_pull(store, link, 0, 100)
     assert [f"{c['row_id']} {c['op']}" for c in changes] == expected
-    assert envelope == {"last": 7, "more": False}
-    assert serve_pull(store, link, envelope["last"], 100) == ({"last": 7, "more": False}, [])
+    assert envelope == {"last": 7, "more": False, "epochs": hub_epochs(store)}
+    assert serve_pull(store, link, envelope["last"], 100) == (envelope, [])
 
 
 def test_a_pull_pages_by_limit_and_skips_what_came_from_the_asker(store):
@@ -81,9 +89,9 @@ def test_a_pull_pages_by_limit_and_skips_what_came_from_the_asker(store):
         apply_changes(writer, [note(f"s{i}", "n2", i) for i in range(3)], "n2")
     link = {"link_id": "n1", "area": AREA}
     first, page = serve_pull(store, link, 0, 2)
-    assert first == {"last": 5, "more": True} and [c["row_id"] for c in page] == ["s0", "s1"]
+    assert first == {"last": 5, "more": True, "epochs": hub_epochs(store)} and [c["row_id"] for c in page] == ["s0", "s1"]
     second, page = serve_pull(store, link, first["last"], 2)
-    assert second == {"last": 6, "more": False} and [c["row_id"] for c in page] == ["s2"]
+    assert second == {"last": 6, "more": False, "epochs": hub_epochs(store)} and [c["row_id"] for c in page] == ["s2"]
 
 
 def test_applying_the_same_version_again_changes_nothing(store):

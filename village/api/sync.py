@@ -9,6 +9,7 @@ from sync.auth import issue_nonce, nonce_key
 from sync.batch import BadBatch, decode, encode
 from sync.changelog import UnknownTable
 from sync.clock import Clock, wall_ms
+from sync.epoch import epochs
 from sync.filehub import check_piece, files_status, receive_piece, serve_piece
 from sync.links import admitted, authenticate, identify, verify
 from sync.server import TABLET, SyncRefused, enroll, last_push, receive_push, serve_pull
@@ -112,6 +113,8 @@ def ping():
                     b"", headers.get("X-Sync-Nonce")) if headers.get("X-Sync-Signature") else None
     if link is not None:
         answer["last_push"] = last_push(link)
+    with as_tx(get_store()).snapshot() as tx:
+        answer["epochs"] = epochs(tx)  # which history this hub holds (sync.epoch)
     return jsonify(answer)
 
 

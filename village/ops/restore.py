@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 import sqlite_utils
 
+from sync.epoch import bump
 from sync.files import sync_to_disk, write_new
 from sync.meta import HLC, SECRET, get_meta, set_meta
 from sync.store import transaction
@@ -175,10 +176,13 @@ def _current_clock(db_path):
 
 
 def _carry_forward(db, clock, node):
-    """Keep the clock and change sequence ahead of all the node handed out; record the owner."""
+    """Keep the clock and change sequence ahead of all the node handed out; record the owner; start an epoch."""
     restored_seq = db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]
     hlc, seq = clock if clock else (0, restored_seq + SEQ_JUMP)
     with transaction(db):
+        # As a hub, the restored database lacks what came after the backup: a new epoch makes
+        # the nodes below rewind and send it again (sync.epoch).
+        bump(db, since=restored_seq)
         set_meta(db, HLC, str(max(hlc, int(get_meta(db, HLC, "0")))))
         set_meta(db, NODE_ID_KEY, node.node_id)
         db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = '_changes'", [seq])
