@@ -15,7 +15,7 @@ from village.records.schema import INT_LIMIT, fields
 # a name print reversed or hide text on a certificate. Marks (LRM, RLM) stay: Uyghur needs them.
 UNSAFE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufeff]")
 _LINE_BREAKS = re.compile("[\t\n\r]")
-_DIRTY = re.compile(UNSAFE.pattern[:-1] + "\t\n\r]")  # what a one-line field must not keep
+ONE_LINE_UNSAFE = re.compile(UNSAFE.pattern[:-1] + "\t\n\r]")  # what a one-line field must not keep
 SHAPES = {
     "phone": (re.compile(r"^\+?[0-9][0-9 -]{3,22}[0-9]$"), N_("A phone number has 5 to 15 digits.")),
     "id_number": (re.compile(r"^[0-9]{15}([0-9]{2}[0-9X])?$"), N_("An ID number has 18 characters (or 15 digits).")),
@@ -32,7 +32,7 @@ def _digits(text):
 def _text(spec, raw):
     """Return resident or clerk text made safe to store and print, or raise ValueError."""
     value = raw if type(raw) is str else str(raw)
-    if (_DIRTY if not spec.multiline else UNSAFE).search(value):
+    if (ONE_LINE_UNSAFE if not spec.multiline else UNSAFE).search(value):
         value = UNSAFE.sub("", value)
         if not spec.multiline:
             value = _LINE_BREAKS.sub(" ", value)
@@ -176,7 +176,7 @@ def _default(spec):
 
 
 @functools.lru_cache(maxsize=None)
-def _plan(table):
+def plan(table):
     """Return (fields, required names, {name: stored default}, {name: fast test}) of a table, worked out once.
 
     A field has a fast test when a value already in its stored form can be taken as it is: the
@@ -192,7 +192,7 @@ def _plan(table):
 
 def _stored_form_test(spec):
     """Return a function telling whether a value is already what `spec` stores (checking it again changes nothing)."""
-    longest, required, dirty, low, high = spec.max_chars, spec.required, _DIRTY.search, spec.minimum, spec.maximum
+    longest, required, dirty, low, high = spec.max_chars, spec.required, ONE_LINE_UNSAFE.search, spec.minimum, spec.maximum
     ref = bool(spec.ref)  # an empty reference is stored as no value (None), not as ""
     if spec.kind == "text" and spec.shape:
         return _shaped_form_test(spec)
@@ -226,7 +226,7 @@ def clean(table, values, existing=None, ref_exists=None, node_area=None):
     keep their stored value and are not returned. `ref_exists(table, id)` answers whether a
     referenced record exists; `node_area` is the node's own code path.
     """
-    specs, required, defaults, fast = _plan(table)
+    specs, required, defaults, fast = plan(table)
     problems, out = [], {}
     # Only the values given are looked at: a received change carries a few of a table's fields,
     # and this runs for every change a hub applies (most values arrive in their stored form).
