@@ -38,7 +38,7 @@ async function call(path, options = {}, timeout = CALL_TIMEOUT_MS) {
     clearTimeout(timer);
   }
   // The shared login answers a page (after a redirect) when the session is gone.
-  if (response.redirected || response.status === 401) throw new NotLoggedIn();
+  if (response.redirected || response.type === "opaqueredirect" || response.status === 401) throw new NotLoggedIn();
   if (response.status >= 500) throw new Offline(`HTTP ${response.status}`);
   return response;
 }
@@ -73,7 +73,9 @@ export async function ping() {
 
 export async function me() {
   try {
-    const answer = await (await call("/field/api/me")).json();
+    // Not following the redirect to the login page: loading it would start a new session (and CSRF token)
+    // under a login form the worker may be filling in on this tablet at that moment.
+    const answer = await (await call("/field/api/me", {redirect: "manual"})).json();
     csrf = answer.csrf;
     return answer;
   } catch (error) {

@@ -24,11 +24,9 @@ export const onChange = (listener) => listeners.push(listener);
 const changed = () => listeners.forEach((listener) => listener(state));
 
 export async function refreshCounts() {
-  const entries = await pending();
-  state.unsynced = entries.length;
-  state.refused = entries.filter((e) => e.refused).length;
-  state.lastSync = await getMeta("lastSync");
-  state.enrolled = !!(await credentials());
+  const [entries, lastSync, creds] = await Promise.all([pending(), getMeta("lastSync"), credentials()]);
+  Object.assign(state, {unsynced: entries.length, refused: entries.filter((e) => e.refused).length, lastSync,
+                        enrolled: !!creds});
   changed();
 }
 
