@@ -43,7 +43,8 @@ def test_modules_are_joined_in_dependency_order_with_their_exports():
 
 
 @pytest.mark.parametrize("text", ["export let lang = 1;\n", "export default 3;\n", "export * from \"./b.js\";\n",
-                                  "import x from \"./b.js\";\n", "const m = await import(\"./b.js\");\nimport(\"./b.js\");\n"])
+                                  "import x from \"./b.js\";\n", "const m = await import(\"./b.js\");\n",
+                                  "import(\"./b.js\");\n"])
 def test_what_the_joiner_does_not_understand_is_refused(text):
     with pytest.raises(Unjoinable):
         join({**SOURCES, "field/app/a.js": text}, "field/app/a.js")

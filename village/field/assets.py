@@ -46,7 +46,8 @@ def static_hashes():
 
 @functools.lru_cache(maxsize=4)
 def _joined(stamp):
-    sources = {name: path.read_text(encoding="utf-8") for name, path in _files() if name.endswith(".js") and name != SECURE}
+    sources = {name: path.read_text(encoding="utf-8") for name, path in _files()
+               if name.endswith(".js") and name != SECURE}
     body = join(sources, ENTRY).encode()
     return body, _digest(body)
 

@@ -8,7 +8,7 @@ exports are an object; `import {a, b as c} from "./x.js"` becomes `const {a, b: 
 - an export must be a declaration (`export function`, `export async function`, `export const`, `export class`)
   or a re-export `export {a, b} from "./x.js"`; `export let`/`var` (a binding others would see change) and
   `export default` are refused;
-- imports are named (`{...}`) or `* as name`, from a relative or /static/ path; no cycles.
+- imports are named (`{...}`) or `* as name`, from a relative or /static/ path; no cycles, no `import()`.
 
 The joined module exports `modules`: {path under static/field/: that module's exports}, the same objects the
 app uses (tests and the bench reach the running app's state through them).
@@ -19,7 +19,7 @@ from pathlib import PurePosixPath
 IMPORT = re.compile(r'^import\s*(\{[^}]*\}|\*\s*as\s+[\w$]+)\s*from\s*"([^"]+)";[ \t]*$', re.M)
 REEXPORT = re.compile(r'^export\s*\{([^}]*)\}\s*from\s*"([^"]+)";[ \t]*$', re.M)
 DECLARED = re.compile(r"^export\s+((?:async\s+)?function\*?|const|class)\s+([\w$]+)", re.M)
-REFUSED = re.compile(r"^export\s+(let|var|default)\b|^export\s*\{[^}]*\}\s*;|^export\s*\*|^import\s*\(|"
+REFUSED = re.compile(r"^export\s+(let|var|default)\b|^export\s*\{[^}]*\}\s*;|^export\s*\*|\bimport\s*\(|"
                      r"^import\s+[\w$]+|^await\b", re.M)
 
 
