@@ -21,8 +21,8 @@ from village.web.ratelimit import FailureLimit
 from village.ops import station
 from village.records import evidence, rollups, trust
 from village.web.extensions import csrf
-from village.field.outbox import unsealer
-from village.keys import public_key_text, sealing_key
+from village.field.outbox import unsealer_for
+from village.keys import public_key_text
 from village.records.schema import TABLET_HOLDS
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
@@ -158,9 +158,7 @@ def push():
 
 def _unseal_for(link):
     """Return the hook that opens a tablet's sealed outbox entries (None for a node of the tier below)."""
-    if link.get("kind") != TABLET:
-        return None
-    return unsealer(sealing_key(current_app.config["NODE"].data_dir), link["area"])
+    return unsealer_for(current_app.config["NODE"], link)
 
 
 @bp.post("/pull")

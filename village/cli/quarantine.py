@@ -43,14 +43,16 @@ def quarantine_release(data_dir, entry):
     from sync.links import get_link
     from sync.quarantine import get_held
     from sync.server import release_held
+    from village.field.outbox import unsealer_for
     from village.records import trust
 
     with node_store(data_dir) as (node, db):
         held = get_held(db, entry)
         # A tablet's held change is checked again as a tablet's: a release never widens what it may write.
-        policy = trust.policy_for(get_link(db, held["node_id"]) or {}) if held else trust.policy
+        link = get_link(db, held["node_id"]) if held else None
+        policy = trust.policy_for(link or {})
         try:
-            still = release_held(db, node.node_id, entry, "cli", policy)
+            still = release_held(db, node.node_id, entry, "cli", policy, unseal=unsealer_for(node, link))
         except KeyError:
             raise Problem("quarantine.not_held", id=entry) from None
         if still is not None:
