@@ -149,3 +149,15 @@ def test_a_disabled_workers_sealed_visit_is_held_and_applies_once_released_after
     assert Village(node.data_dir)("quarantine", "release", entry).exit_code == 0
     assert visits_at(db, tablet_id) == 1
     assert db.execute("SELECT visitor FROM visits").fetchone()[0] == "field1"
+
+
+def test_a_tablets_signed_ping_lists_the_villages_active_field_workers(village):
+    node, db, server, _households = village
+    client, _tablet_id = enrolled_tablet(node, server)
+    add_user(db, "field2", "fieldworker", PASSWORD)
+    add_user(db, "clerk1", "clerk", PASSWORD)
+    set_disabled(db, "field2", True)
+    assert client.ping().body["workers"] == ["field1"]  # neither the disabled worker nor the clerk
+    from sync.transport import HubClient
+
+    assert "workers" not in HubClient(server.url).ping().body  # nobody's ping: no names

@@ -15,13 +15,13 @@ from sync.server import TABLET, SyncRefused, enroll, last_push, receive_push, se
 from sync.screen import whole_number
 from sync.store import transaction
 from sync.stores import as_tx
-from village.web.db import get_store
+from village.web.db import get_db, get_store
 from village.web.errors import json_error
 from village.web.ratelimit import FailureLimit
 from village.ops import station
 from village.records import evidence, rollups, trust
 from village.web.extensions import csrf
-from village.field.outbox import unsealer_for
+from village.field.outbox import active_workers, unsealer_for
 from village.keys import public_key_text
 from village.records.schema import TABLET_HOLDS
 
@@ -112,6 +112,10 @@ def ping():
                     b"", headers.get("X-Sync-Nonce")) if headers.get("X-Sync-Signature") else None
     if link is not None:
         answer["last_push"] = last_push(link)
+    if link is not None and link.get("kind") == TABLET:
+        # Who may still work on the village's tablets: a tablet forgets a worker missing here once their work
+        # is pushed (the answer comes over the node's HTTPS, from a ping signed with the tablet's secret).
+        answer["workers"] = active_workers(get_db())
     return jsonify(answer)
 
 

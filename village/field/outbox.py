@@ -73,6 +73,14 @@ def _record(payload, change):
     return table, {k: v for k, v in values.items() if k not in ("id", "area")}
 
 
+def active_workers(db):
+    """Return the usernames of this node's users who may work in the field app and are not disabled, sorted."""
+    field_roles = [name for name, role in ROLES.items() if "field" in role.surfaces]
+    marks = ", ".join("?" * len(field_roles))
+    return [row[0] for row in db.execute(f"SELECT username FROM users WHERE disabled = 0 AND role IN ({marks}) "
+                                         "ORDER BY username", field_roles)]
+
+
 def active_worker(db, username):
     """Return True when `username` is a user of this node who may work in the field app and is not disabled."""
     row = db.execute("SELECT role, disabled FROM users WHERE username = ?", [username]).fetchone()

@@ -5,7 +5,7 @@ import {loadForms} from "./forms.js";
 import * as sync from "./sync.js";
 import * as session from "./session.js";
 import * as screens from "./screens.js";
-import {clockOff, onChange, refreshCounts, state, syncOnce, watch} from "./syncer.js";
+import {clockOff, onChange, onForgotten, refreshCounts, state, syncOnce, watch} from "./syncer.js";
 import {activateNow, maybeActivate, register} from "./update.js";
 import {all, openStore, pending, setMeta} from "./store.js";
 import {exportFile} from "./rescue.js";
@@ -146,6 +146,11 @@ async function boot() {
     });
   }
   onChange(renderStatus);
+  onForgotten(async (gone) => {
+    if (!session.worker()) await start();  // the worker was locked out: the unlock screen, without them
+    screens.say(t("%(names)s: no longer an active field worker at the node. Their work was sent, then removed from this tablet.",
+                  {names: gone.join(", ")}));
+  });
   onChange(() => !state.busy && state.unsynced === 0 && maybeActivate());  // an update waits for an empty outbox
   session.watchIdle(() => { start(); screens.say(t("Locked after a time without activity.")); });
   $("sync-now").addEventListener("click", syncOnce);

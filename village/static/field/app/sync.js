@@ -1,7 +1,8 @@
 // The adapter between the app and the node: every network call of the app goes through here. Records
 // travel over the sync protocol (static/field/protocol/) with the tablet's own credentials; the worker's
 // browser session is used only to log in, check a password and learn the limits. API:
-//   ping()            -> {reachable, time, rtt, at}: the node's time (ms) and the round trip; never navigator.onLine
+//   ping()            -> {reachable, time, rtt, at, workers}: the node's time (ms), the round trip and (to an
+//                        enrolled tablet) its active field workers; never navigator.onLine
 //   me()              -> {username, role, area, time, csrf, limits} of the online session, or null if none
 //   confirm(password) -> true when it is the logged-in worker's password
 //   pushBatch(bytes)  -> the node's acknowledgement {cursor, applied, received, restamped, refused}
@@ -68,7 +69,8 @@ export async function ping() {
   const started = Date.now();
   const answer = await protocol((c) => c.ping(), PING_TIMEOUT_MS);
   const rtt = Date.now() - started;
-  return {reachable: true, time: answer.time, rtt, at: started + rtt / 2, lastPush: answer.last_push};
+  return {reachable: true, time: answer.time, rtt, at: started + rtt / 2, lastPush: answer.last_push,
+          workers: answer.workers};
 }
 
 export async function me() {
