@@ -263,11 +263,12 @@ def nodes_status(db, not_seen_days=3):
     return out
 
 
-def release_held(db, hub_node_id, quarantine_id, by, policy=None, wall=wall_ms, after_apply=None):
+def release_held(db, hub_node_id, quarantine_id, by, policy=None, wall=wall_ms, after_apply=None, unseal=None):
     """Check a quarantined change again and apply it; return None, or the Refusal that still holds.
 
     A release is no way around the checks: it is for a change refused for a reason since fixed
     (its parent record arrived, a clashing code was changed). Raise KeyError when nothing is held.
+    `unseal` is receive_push's hook: a change held sealed is opened and checked as at its push.
     """
     entry = get_held(db, quarantine_id)
     if entry is None or entry["state"] != HELD:
@@ -278,7 +279,9 @@ def release_held(db, hub_node_id, quarantine_id, by, policy=None, wall=wall_ms, 
             accepted, refused = screen(db, get_meta(db, SCOPE, ""), [entry["change"]], PULLED_OPS, policy,
                                        upward=False)
         else:
-            accepted, refused = screen(db, link["area"], [entry["change"]], OPS, policy)
+            changes, refused = unseal(db, [entry["change"]]) if unseal else ([entry["change"]], [])
+            accepted, screened = screen(db, link["area"], changes, OPS, policy)
+            refused += screened
         if refused:
             return refused[0][1]
         apply_changes(writer, accepted, entry["node_id"])

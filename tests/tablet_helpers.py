@@ -24,9 +24,19 @@ def enrolled_tablet(node, server):
 
 
 def visit_changes(tablet_id, household_id, count, area=VILLAGE_AREA, table="visits", start_hlc=None):
-    """Return `count` new-visit changes as a tablet makes them (puts with the area, its own clock)."""
+    """Return `count` plain new-visit puts (what a village sends its hub; a tablet link's are refused)."""
     clock = Clock(start_hlc or 0)
     return [{"tbl": table, "op": "put", "row_id": f"{tablet_id}-v{i}", "version": make_version(clock.now(), tablet_id),
              "area": area, "prev_area": None, "base": None,
              "data": {"area": area, "household_id": household_id, "visitor": "李娜", "kind": "elderly_care",
                       "visited_on": "2025-03-02", "notes": f"visit {i}"}} for i in range(count)]
+
+
+def sealed_visits(node, tablet_id, household_id, count, worker="field1", clock=None):
+    """Return `count` new visits as the field app pushes them: each an outbox entry sealed to `node`."""
+    from field_helpers import sealed_change
+
+    clock = clock or Clock()
+    return [sealed_change(node, tablet_id, "visits", {"household_id": household_id, "kind": "elderly_care",
+                                                       "visited_on": "2025-03-02", "notes": f"visit {i}"},
+                          clock, record=f"{tablet_id}-v{i}", worker=worker) for i in range(count)]

@@ -66,13 +66,18 @@ def log_in(page, base):
 
 PUSH_TWICE = """async ([code, householdId, area]) => {
   const p = await import("/static/field/protocol/index.js");
+  const {sealForNode} = await import("/static/field/app/crypt.js");
   const creds = await p.enroll("", code);
   const clock = new p.Clock();
-  const changes = [0, 1, 2].map((i) => ({
-    tbl: "visits", op: "put", row_id: `${creds.tablet_id}-v${i}`, version: p.makeVersion(clock.now(), creds.tablet_id),
-    area, prev_area: null, base: null,
-    data: {area, household_id: householdId, visitor: "李娜", kind: "elderly_care", visited_on: "2025-03-02",
-           notes: `visit ${i}`}}));
+  const changes = [];
+  for (const i of [0, 1, 2]) {  // outbox entries as the field app makes them: each sealed to the node
+    const id = crypto.randomUUID(), row_id = `${creds.tablet_id}-v${i}`;
+    const version = p.makeVersion(clock.now(), creds.tablet_id);
+    const values = {household_id: householdId, kind: "elderly_care", visited_on: "2025-03-02", notes: `visit ${i}`};
+    const sealed = await sealForNode(creds.hub_sealing_key, id,
+                                     {id, table: "visits", record: row_id, values, worker: "field1", saved_at: 0, version});
+    changes.push({tbl: "sealed", op: "sealed", row_id, version, area, prev_area: null, base: null, data: {id, ...sealed}});
+  }
   const client = new p.NodeClient("", creds);
   const bytes = await p.encodeBatch({start: 0, end: 3}, changes);
   const first = await client.pushBytes(bytes);
@@ -100,7 +105,7 @@ def test_tablet_enrolls_and_pushes_over_https_by_lan_name_once_only(lan_village,
     count = db.execute("SELECT COUNT(*) FROM visits WHERE id LIKE ?", [result["tablet"] + "%"]).fetchone()[0]
     assert count == 3
     visitor = db.execute("SELECT visitor FROM visits WHERE id = ?", [result["tablet"] + "-v0"]).fetchone()[0]
-    assert visitor == "李娜"
+    assert visitor == "field1"  # the worker sealed in the entry
 
 
 def test_plain_http_by_lan_name_shows_the_not_secure_banner(lan_village, tablet_browser):

@@ -19,7 +19,7 @@ from sync.clock import Clock
 from village import create_app
 from village.records import core
 from village.records.schema import REQUEST_KINDS
-from village.users import add_user
+from village.users import add_user, set_disabled
 
 
 @pytest.fixture
@@ -57,7 +57,7 @@ def test_sealed_visits_are_saved_once_with_their_worker_whoever_pushes(village):
     assert saved[households[0]]["area"] == node.area
 
 
-def _attack(node, tablet, households, attack, clock):
+def _attack(node, db, tablet, households, attack, clock):
     if attack == "tampered":
         change = sealed_change(node, tablet, "visits", a_visit(households[0]), clock)
         ct = change["data"]["ct"]
@@ -77,6 +77,15 @@ def _attack(node, tablet, households, attack, clock):
         change["version"] = f"{clock.now():016x}-{tablet}"
     elif attack == "clerk_as_worker":
         change = sealed_change(node, tablet, "visits", a_visit(households[0]), clock, worker="clerk1")
+    elif attack == "unknown_worker":
+        change = sealed_change(node, tablet, "visits", a_visit(households[0]), clock, worker="nobody")
+    elif attack == "disabled_worker":
+        set_disabled(db, "field2", True)
+        change = sealed_change(node, tablet, "visits", a_visit(households[0]), clock, worker="field2")
+    elif attack == "plain_change":  # the put the sealed entry stands for, sent in clear
+        change = sealed_change(node, tablet, "visits", a_visit(households[0]), clock)
+        change.update(tbl="visits", op="put", data={**a_visit(households[0]), "area": node.area,
+                                                    "visitor": "field1"})
     elif attack == "county_table":
         change = sealed_change(node, tablet, "market_prices", {"commodity": "x", "unit": "kg", "price": 1,
                                                                 "observed_on": "2026-01-01"}, clock)
@@ -89,14 +98,14 @@ def _attack(node, tablet, households, attack, clock):
     return change
 
 
-@pytest.mark.parametrize("attack", ["tampered", "other_key", "version_swapped", "clerk_as_worker", "county_table",
-                                    "bad_answers", "garbage"])
+@pytest.mark.parametrize("attack", ["tampered", "other_key", "version_swapped", "clerk_as_worker", "unknown_worker",
+                                    "disabled_worker", "plain_change", "county_table", "bad_answers", "garbage"])
 def test_sealed_entries_the_node_must_refuse_are_held_and_change_nothing(village, attack):
     node, db, server, households = village
     client, tablet = enrolled_tablet(node, server)
     clock = Clock()
     good = sealed_change(node, tablet, "visits", a_visit(households[1], "the good one"), clock)
-    bad = _attack(node, tablet, households, attack, clock)
+    bad = _attack(node, db, tablet, households, attack, clock)
     ack = client.push(encode({"start": 0, "end": 2}, [bad, good])).body  # a 200: the rest of the batch applies
     assert ack["applied"] == 1 and [r["version"] for r in ack["refused"]] == [bad["version"]]
     assert [v["notes"] for v in visits(db)] == ["the good one"]

@@ -121,7 +121,8 @@ def test_visits_captured_offline_reach_the_node_and_the_county_exactly_once(coun
 
 
 CAPTURE = """async ([household, count]) => {
-  const records = await import("/static/field/app/records.js");
+  const {modules} = await import(document.querySelector("script[type=module]").src);  // the running app
+  const records = modules["app/records.js"];
   for (let i = 0; i < count; i++) {
     await records.capture("visits", {household_id: household, kind: "elderly_care", visited_on: "2026-05-01",
                                      notes: `visit ${i}`, answers: {}});

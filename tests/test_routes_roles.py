@@ -48,6 +48,7 @@ POLICY = {
     "field.manifest": PUBLIC,
     "field.forms": PUBLIC,
     "field.words": PUBLIC,
+    "field.script": PUBLIC,
     "county": COUNTY,
     "county_conflicts": COUNTY,  # county staff resolve conflicts: it is their daily work, not an admin's
     "county_quarantine": COUNTY,  # releasing runs every check again: county staff, like the CLI's operator

@@ -16,14 +16,14 @@ from sync.server import TABLET, SyncRefused, enroll, last_push, receive_push, se
 from sync.screen import whole_number
 from sync.store import transaction
 from sync.stores import as_tx
-from village.web.db import get_store
+from village.web.db import get_db, get_store
 from village.web.errors import json_error
 from village.web.ratelimit import FailureLimit
 from village.ops import station
 from village.records import evidence, rollups, trust
 from village.web.extensions import csrf
-from village.field.outbox import unsealer
-from village.keys import public_key_text, sealing_key
+from village.field.outbox import active_workers, unsealer_for
+from village.keys import public_key_text
 from village.records.schema import TABLET_HOLDS
 
 bp = Blueprint("sync", __name__, url_prefix="/sync")
@@ -115,6 +115,10 @@ def ping():
         answer["last_push"] = last_push(link)
     with as_tx(get_store()).snapshot() as tx:
         answer["epochs"] = epochs(tx)  # which history this hub holds (sync.epoch)
+    if link is not None and link.get("kind") == TABLET:
+        # Who may still work on the village's tablets: a tablet forgets a worker missing here once their work
+        # is pushed (the answer comes over the node's HTTPS, from a ping signed with the tablet's secret).
+        answer["workers"] = active_workers(get_db())
     return jsonify(answer)
 
 
@@ -161,9 +165,7 @@ def push():
 
 def _unseal_for(link):
     """Return the hook that opens a tablet's sealed outbox entries (None for a node of the tier below)."""
-    if link.get("kind") != TABLET:
-        return None
-    return unsealer(sealing_key(current_app.config["NODE"].data_dir), link["area"])
+    return unsealer_for(current_app.config["NODE"], link)
 
 
 @bp.post("/pull")

@@ -40,17 +40,11 @@ def quarantine_list(data_dir, as_json):
 @handled
 def quarantine_release(data_dir, entry):
     """Check a held change again and apply it, once the reason it was refused is fixed."""
-    from sync.links import get_link
-    from sync.quarantine import get_held
-    from sync.server import release_held
-    from village.records import trust
+    from village.ops.held import release
 
     with node_store(data_dir) as (node, db):
-        held = get_held(db, entry)
-        # A tablet's held change is checked again as a tablet's: a release never widens what it may write.
-        policy = trust.policy_for(get_link(db, held["node_id"]) or {}) if held else trust.policy
         try:
-            still = release_held(db, node.node_id, entry, "cli", policy)
+            still = release(db, node, entry, "cli")
         except KeyError:
             raise Problem("quarantine.not_held", id=entry) from None
         if still is not None:

@@ -8,12 +8,12 @@ from flask_babel import gettext as _
 
 from sync.quarantine import held
 from sync.scope import inside
-from sync.server import discard_held, release_held
+from sync.server import discard_held
 from sync.store import transaction
 from village.audit import record as audit
 from village.clerk.labels import REFUSAL_LABELS, TABLE_LABELS, field_label, init_templates
 from village.county.areas import chosen_area, trail
-from village.records import trust
+from village.ops import held as held_changes
 from village.users import roles_for
 from village.web.auth import role_required
 from village.web.db import get_db
@@ -81,7 +81,7 @@ def release(entry):
     node, db = current_app.config["NODE"], get_db()
     try:
         with transaction(db):  # the release and its audit entry together
-            still = release_held(db, node.node_id, entry, g.user, trust.policy)
+            still = held_changes.release(db, node, entry, g.user)
             if still is None:
                 audit(db, g.user, "quarantine.release", str(entry))
     except KeyError:

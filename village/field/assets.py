@@ -10,13 +10,16 @@ import hashlib
 import json
 from pathlib import Path
 
+from village.field.bundle import join
 from village.field.forms import describe, words
 from village.settings import LANGUAGES
 
 STATIC = Path(__file__).parent.parent / "static"
 APP_DIR = STATIC / "field" / "app"
 # Files outside app/ that the app loads: the protocol it syncs with, the secure-context check.
-SHARED = tuple(sorted((STATIC / "field" / "protocol").glob("*.js"))) + (STATIC / "field" / "secure.js",)
+SECURE = "field/secure.js"
+SHARED = tuple(sorted((STATIC / "field" / "protocol").glob("*.js"))) + (STATIC / SECURE,)
+ENTRY = "field/app/app.js"
 TEMPLATES = Path(__file__).parent.parent / "templates" / "field"
 
 
@@ -39,6 +42,19 @@ def _static_hashes(stamp):
 def static_hashes():
     """Return {path under static/: content hash} of every file of the field app."""
     return _static_hashes(tuple((str(path), path.stat().st_mtime_ns) for _name, path in _files()))
+
+
+@functools.lru_cache(maxsize=4)
+def _joined(stamp):
+    sources = {name: path.read_text(encoding="utf-8") for name, path in _files()
+               if name.endswith(".js") and name != SECURE}
+    body = join(sources, ENTRY).encode()
+    return body, _digest(body)
+
+
+def app_module():
+    """Return (bytes, content hash) of the app's modules joined into one (village/field/bundle.py)."""
+    return _joined(tuple(sorted(static_hashes().items())))
 
 
 def words_json(lang):

@@ -8,8 +8,10 @@ push another's entries; only the node reads them.
 In a batch an entry is one change `{tbl: "sealed", op: "sealed", row_id: record id, version,
 area, data: {id, eph, iv, ct}}`. `unsealer` opens each into the put it stands for, before the
 push handler's usual screen, policy and apply (`sync.server.receive_push`), so a tablet's
-sealed records get every check a plain change gets. An entry that does not open, or whose
-clear fields disagree with what is sealed, is refused (held in quarantine), never a 500.
+sealed records get every check a plain change gets. An entry that does not open, whose
+clear fields disagree with what is sealed, or whose worker is not an active field worker of this
+village (unknown, disabled, or of another role), is refused (held in quarantine), never a 500;
+so is a plain change: a tablet link sends sealed entries only.
 """
 import base64
 import json
@@ -21,7 +23,9 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from sync.quarantine import Refusal
+from sync.server import TABLET
 from village.field.forms import TABLES
+from village.keys import sealing_key
 from village.records.schema import fields
 from village.users import ROLES
 
@@ -69,8 +73,17 @@ def _record(payload, change):
     return table, {k: v for k, v in values.items() if k not in ("id", "area")}
 
 
-def _worker_ok(db, worker):
-    row = db.execute("SELECT role, disabled FROM users WHERE username = ?", [worker]).fetchone()
+def active_workers(db):
+    """Return the usernames of this node's users who may work in the field app and are not disabled, sorted."""
+    field_roles = [name for name, role in ROLES.items() if "field" in role.surfaces]
+    marks = ", ".join("?" * len(field_roles))
+    return [row[0] for row in db.execute(f"SELECT username FROM users WHERE disabled = 0 AND role IN ({marks}) "
+                                         "ORDER BY username", field_roles)]
+
+
+def active_worker(db, username):
+    """Return True when `username` is a user of this node who may work in the field app and is not disabled."""
+    row = db.execute("SELECT role, disabled FROM users WHERE username = ?", [username]).fetchone()
     return row is not None and not row[1] and "field" in ROLES[row[0]].surfaces
 
 
@@ -92,7 +105,7 @@ def open_change(db, private_key, change, tablet_area):
     payload = open_entry(private_key, change.get("data") if isinstance(change.get("data"), dict) else {})
     table, values = _record(payload, change)
     worker = str(payload.get("worker", ""))[:40]
-    if not _worker_ok(db, worker):
+    if not active_worker(db, worker):
         raise PermissionError(worker)
     if table == "visits":
         values["visitor"] = worker  # the worker who captured it, whoever pushes it
@@ -107,14 +120,25 @@ def unsealer(private_key, tablet_area):
     def unseal(db, changes):
         opened, refused = [], []
         for change in changes:
-            if not isinstance(change, dict) or change.get("op") != SEALED:
-                opened.append(change)  # a plain change: the usual checks decide
+            if not isinstance(change, dict):
+                opened.append(change)  # not a change at all: the usual screen refuses it
+                continue
+            if change.get("op") != SEALED:
+                # The field app seals every entry and names its worker in it: a plain change from a tablet link
+                # credits nobody the node can check, so it is held, whatever it says.
+                refused.append((change, Refusal("not_sealed", "a tablet sends only sealed outbox entries")))
                 continue
             try:
                 opened.append(open_change(db, private_key, change, tablet_area))
             except Unreadable as exc:
                 refused.append((change, Refusal("unreadable", f"the sealed entry does not open here: {exc}")))
             except PermissionError as exc:
-                refused.append((change, Refusal("not_a_worker", f"“{exc}” is not a field worker of this node")))
+                refused.append((change, Refusal("not_a_worker",
+                                                f"“{exc}” is not an active field worker of this village")))
         return opened, refused
     return unseal
+
+
+def unsealer_for(node, link):
+    """Return the unseal hook for pushes (and releases) of `link`: None unless it is a tablet of `node`."""
+    return unsealer(sealing_key(node.data_dir), link["area"]) if link and link.get("kind") == TABLET else None

@@ -39,4 +39,6 @@ UI = (
     N_("%(count)s unsynced records written to the file."), N_("Choose…"),
     N_("The field app is switched off on this node. Your records stay on this tablet."),
     N_("Status"),
+    N_("%(names)s: no longer an active field worker at the node. Their work was sent, then removed from this "
+       "tablet."),
 )

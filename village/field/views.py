@@ -39,10 +39,22 @@ def _json(data):
 def home():
     """Serve the app's shell: no record and no user in it, so the service worker can keep it offline."""
     node = _node()
-    modules = [path for path in assets.static_hashes() if path.endswith(".js") and "/app/app.js" not in path
-               and path != "field/secure.js"]
     return render_template("field/shell.html", static=_static, node_lang=node.lang, languages=LANGUAGES,
-                           rtl_languages=RTL_LANGUAGES, modules=modules)
+                           rtl_languages=RTL_LANGUAGES, script=_script())
+
+
+def _script():
+    return url_for("field.script", v=assets.app_module()[1])
+
+
+@bp.get("/app.js")
+def script():
+    """Serve the app's modules joined into one (one request and one compile when the tablet opens the app)."""
+    body, digest = assets.app_module()
+    # Its address carries its content hash: a changed app is a new address, so this one may be kept for good.
+    immutable = request.args.get("v") == digest
+    return Response(body, mimetype="text/javascript",
+                    headers={"Cache-Control": "public, max-age=31536000, immutable" if immutable else "no-cache"})
 
 
 @bp.get("/sw.js")
@@ -50,7 +62,8 @@ def worker():
     """Serve the service worker, with its version and the list of files it keeps offline."""
     precache = [url_for("field.home"), url_for("field.manifest"), url_for("field.forms")]
     precache += [url_for("field.words", lang=lang) for lang in LANGUAGES]
-    precache += [_static(path) for path in assets.static_hashes()]
+    precache += [_script()] + [_static(path) for path in assets.static_hashes() if not path.endswith(".js")]
+    precache += [_static(assets.SECURE)]
     body = render_template("field/sw.js", version=assets.version(_node()), precache=json.dumps(precache),
                            kill=bool(_node().setting("field_kill_switch")))
     # The browser checks for a new worker at each visit; never from an HTTP cache.

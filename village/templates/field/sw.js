@@ -6,6 +6,8 @@ const CACHE = "field-" + VERSION;
 const PRECACHE = {{ precache|safe }};
 const SHELL = PRECACHE[0];
 const KILL = {{ "true" if kill else "false" }};
+let opened = null;
+const openCache = () => opened || (opened = caches.open(CACHE));  // opened once, not at every request
 
 async function fill() {
   const cache = await caches.open(CACHE);
@@ -55,8 +57,7 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/field/api/") || url.pathname.startsWith("/sync/")) return;
   const navigation = event.request.mode === "navigate" && url.pathname.startsWith(SHELL);
   event.respondWith((async () => {
-    const cache = await caches.open(CACHE);
-    const hit = await cache.match(navigation ? SHELL : event.request, {ignoreSearch: true});
+    const hit = await (await openCache()).match(navigation ? SHELL : event.request, {ignoreSearch: true});
     return hit || fetch(event.request);
   })());
 });

@@ -5,7 +5,7 @@ import {loadForms} from "./forms.js";
 import * as sync from "./sync.js";
 import * as session from "./session.js";
 import * as screens from "./screens.js";
-import {clockOff, onChange, refreshCounts, state, syncOnce, watch} from "./syncer.js";
+import {clockOff, onChange, onForgotten, refreshCounts, state, syncOnce, watch} from "./syncer.js";
 import {activateNow, maybeActivate, register} from "./update.js";
 import {all, openStore, pending, setMeta} from "./store.js";
 import {exportFile} from "./rescue.js";
@@ -14,7 +14,7 @@ import {credentials, enrollWith} from "./tablet.js";
 const $ = (id) => document.getElementById(id);
 
 function fmtTime(ms) {
-  return ms ? new Date(ms).toLocaleString(lang.replace("_", "-")) : t("never");
+  return ms ? new Date(ms).toLocaleString(lang().replace("_", "-")) : t("never");
 }
 
 function renderStatus() {
@@ -101,8 +101,9 @@ const hooks = {
 };
 
 async function start() {
-  // The first screen: enrollment of the tablet; then an online login without a profile here asks for the
-  // password once more.
+  // The first screen, drawn from what the tablet holds (never waiting on the network): enrollment of the
+  // tablet, else the unlock screen. An online login without a profile here then asks for the password once
+  // more, when the node answers.
   const code = new URLSearchParams(location.hash.slice(1)).get("enroll");
   if (!(await credentials())) {
     if (!code) return screens.enrollScreen(hooks);
@@ -110,12 +111,19 @@ async function start() {
     if (!(await credentials())) screens.enrollScreen(hooks, code);
     return screens.say(said);
   }
+  await screens.lockScreen(hooks);
+  checkOnline();
+}
+
+async function checkOnline() {
+  // Who is logged in online, if the node answers: a new worker confirms their password; a known one's offline
+  // age starts again.
   let online = null;
   try { online = await sync.me(); } catch (error) { online = null; }
-  const known = online && (await all("workers")).some((w) => w.username === online.username);
-  if (online && !known) return screens.confirmScreen(online, hooks);
-  if (online) await session.touchOnline(online);
-  return screens.lockScreen(hooks);
+  if (!online || session.worker() || !document.getElementById("add-worker")) return;
+  const known = (await all("workers")).some((w) => w.username === online.username);
+  if (!known) return screens.confirmScreen(online, hooks);
+  await session.touchOnline(online);
 }
 
 function switchedOff() {
@@ -123,11 +131,13 @@ function switchedOff() {
 }
 
 async function boot() {
-  await loadWords();
+  // What the first screen needs comes first (words, forms, the store): the service worker's registration,
+  // the storage request and the first sync wait until it is shown, as none of them may hold up opening
+  // the app out of range (registering checks the node for a new version, which can take seconds).
   if (!window.isSecureContext || !globalThis.crypto?.subtle) {
-    return;  // the page's red banner (web/_insecure_banner.html) says why and how to fix it
+    return loadWords();  // the page's red banner (web/_insecure_banner.html) says why and how to fix it
   }
-  await Promise.all([loadForms(), openStore()]);
+  await Promise.all([loadWords(), loadForms(), openStore()]);
   for (const button of document.querySelectorAll("#langs button")) {
     button.addEventListener("click", async () => {
       await loadWords(button.dataset.lang);
@@ -136,20 +146,29 @@ async function boot() {
     });
   }
   onChange(renderStatus);
+  onForgotten(async (gone) => {
+    if (!session.worker()) await start();  // the worker was locked out: the unlock screen, without them
+    screens.say(t("%(names)s: no longer an active field worker at the node. Their work was sent, then removed from this tablet.",
+                  {names: gone.join(", ")}));
+  });
   onChange(() => !state.busy && state.unsynced === 0 && maybeActivate());  // an update waits for an empty outbox
   session.watchIdle(() => { start(); screens.say(t("Locked after a time without activity.")); });
   $("sync-now").addEventListener("click", syncOnce);
   $("update-now").addEventListener("click", activateNow);
+  await Promise.all([refreshCounts(), start()]);
+  document.body.dataset.ready = "true";
+  performance.mark("field-ready");  // the bench's measure of opening
+  afterFirstScreen();
+}
+
+async function afterFirstScreen() {
   await register((waiting) => {
     $("s-update").hidden = !waiting;
     $("s-update-text").textContent = t("An update of the app is ready. It installs when everything is synced.");
     $("update-now").textContent = t("Update now");
   }, switchedOff).catch(() => null);
-  await Promise.all([askPersistence(), refreshCounts()]);
-  renderStatus();
+  await askPersistence();
   watch();
-  await start();
-  document.body.dataset.ready = "true";
   syncOnce().then(maybeActivate);
 }
 

@@ -1,17 +1,19 @@
 // The app's words: the node's catalogs as JSON (kept offline by the service worker), looked up by English text.
 const root = document.documentElement;
 let words = {};
-export let lang = localStorage.getItem("field-lang") || root.dataset.nodeLang || "zh_Hans";
+let current = localStorage.getItem("field-lang") || root.dataset.nodeLang || "zh_Hans";
 
 export function t(text, values = {}) {
   const found = words[text] || text;
   return found.replace(/%\((\w+)\)s/g, (_, name) => String(values[name] ?? ""));
 }
 
-export async function loadWords(asked = lang) {
+export const lang = () => current;  // the language shown now
+
+export async function loadWords(asked = current) {
   const response = await fetch(`/field/words/${asked}.json`);
   words = await response.json();
-  lang = asked;
+  current = asked;
   localStorage.setItem("field-lang", asked);
   root.lang = asked.replace("_", "-");
   root.dir = root.dataset.rtl.split(" ").includes(asked) ? "rtl" : "ltr";

@@ -1,7 +1,7 @@
 // Several workers on one tablet: one online login each, then offline unlock with their password.
 // Limits (attempts, offline age, idle time, PBKDF2 rounds) come from the node at each online login.
 import {makeProfile, openProfile} from "./crypt.js";
-import {get, put} from "./store.js";
+import {all, forgetWorker, get, pending, put} from "./store.js";
 
 const DAY_MS = 86400000;
 let current = null;  // {username, key, profile} while unlocked; the key never leaves memory
@@ -77,4 +77,18 @@ export function bump() {
 export function watchIdle(callback) {
   onLock = callback;
   for (const type of ["pointerdown", "keydown", "input"]) document.addEventListener(type, bump, {passive: true});
+}
+
+export async function forgetGone(active) {
+  // `active`: the node's active field workers (its signed ping's answer). A worker on this tablet missing from
+  // it loses access here once none of their entries waits to be sent; returns the usernames forgotten.
+  if (!Array.isArray(active)) return [];
+  const keep = new Set(active);
+  const waiting = new Set((await pending()).filter((e) => !e.refused).map((e) => e.owner));
+  const gone = (await all("workers")).map((w) => w.username).filter((u) => !keep.has(u) && !waiting.has(u));
+  for (const username of gone) {
+    await forgetWorker(username);
+    if (current && current.username === username) lock();
+  }
+  return gone;
 }

@@ -90,3 +90,19 @@ export function markRefused(refused) {
     }
   });
 }
+
+export function forgetWorker(username) {
+  // A worker the node no longer counts (disabled): their profile (and so their key), records, photos, copy of
+  // the village and outbox entries the node holds (refused: kept in its quarantine) go, in one transaction.
+  return run(["workers", "records", "photos", "snapshots", "outbox"], "readwrite", (s) => {
+    s.workers.delete(username);
+    s.snapshots.delete(username);
+    for (const name of ["records", "photos"]) {
+      const keys = s[name].index("owner").getAllKeys(username);
+      keys.onsuccess = () => keys.result.forEach((key) => s[name].delete(key));
+    }
+    const entries = s.outbox.getAll();
+    entries.onsuccess = () => entries.result.filter((e) => e.owner === username && e.refused)
+      .forEach((e) => s.outbox.delete(e.id));
+  });
+}

@@ -1,7 +1,8 @@
 // The adapter between the app and the node: every network call of the app goes through here. Records
 // travel over the sync protocol (static/field/protocol/) with the tablet's own credentials; the worker's
 // browser session is used only to log in, check a password and learn the limits. API:
-//   ping()            -> {reachable, time, rtt, at}: the node's time (ms) and the round trip; never navigator.onLine
+//   ping()            -> {reachable, time, rtt, at, workers}: the node's time (ms), the round trip and (to an
+//                        enrolled tablet) its active field workers; never navigator.onLine
 //   me()              -> {username, role, area, time, csrf, limits} of the online session, or null if none
 //   confirm(password) -> true when it is the logged-in worker's password
 //   pushBatch(bytes)  -> the node's acknowledgement {cursor, applied, received, restamped, refused}
@@ -38,7 +39,7 @@ async function call(path, options = {}, timeout = CALL_TIMEOUT_MS) {
     clearTimeout(timer);
   }
   // The shared login answers a page (after a redirect) when the session is gone.
-  if (response.redirected || response.status === 401) throw new NotLoggedIn();
+  if (response.redirected || response.type === "opaqueredirect" || response.status === 401) throw new NotLoggedIn();
   if (response.status >= 500) throw new Offline(`HTTP ${response.status}`);
   return response;
 }
@@ -68,12 +69,15 @@ export async function ping() {
   const started = Date.now();
   const answer = await protocol((c) => c.ping(), PING_TIMEOUT_MS);
   const rtt = Date.now() - started;
-  return {reachable: true, time: answer.time, rtt, at: started + rtt / 2, lastPush: answer.last_push};
+  return {reachable: true, time: answer.time, rtt, at: started + rtt / 2, lastPush: answer.last_push,
+          workers: answer.workers};
 }
 
 export async function me() {
   try {
-    const answer = await (await call("/field/api/me")).json();
+    // Not following the redirect to the login page: loading it would start a new session (and CSRF token)
+    // under a login form the worker may be filling in on this tablet at that moment.
+    const answer = await (await call("/field/api/me", {redirect: "manual"})).json();
     csrf = answer.csrf;
     return answer;
   } catch (error) {

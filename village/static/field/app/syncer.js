@@ -4,7 +4,7 @@
 import * as sync from "./sync.js";
 import {getMeta, markRefused, pending, removeSent, setMeta} from "./store.js";
 import {applyPulled, pulledUpTo} from "./records.js";
-import {touchOnline, worker} from "./session.js";
+import {forgetGone, touchOnline, worker} from "./session.js";
 import {credentials} from "./tablet.js";
 import {encodeBatch} from "/static/field/protocol/index.js";
 
@@ -20,15 +20,16 @@ let failures = 0;
 let timer = null;
 let listeners = [];
 
+const forgotten = [];
+
 export const onChange = (listener) => listeners.push(listener);
+export const onForgotten = (listener) => forgotten.push(listener);  // called with the usernames forgotten
 const changed = () => listeners.forEach((listener) => listener(state));
 
 export async function refreshCounts() {
-  const entries = await pending();
-  state.unsynced = entries.length;
-  state.refused = entries.filter((e) => e.refused).length;
-  state.lastSync = await getMeta("lastSync");
-  state.enrolled = !!(await credentials());
+  const [entries, lastSync, creds] = await Promise.all([pending(), getMeta("lastSync"), credentials()]);
+  Object.assign(state, {unsynced: entries.length, refused: entries.filter((e) => e.refused).length, lastSync,
+                        enrolled: !!creds});
   changed();
 }
 
@@ -89,6 +90,9 @@ export async function syncOnce() {
     const enrolled = !!(await credentials());
     if (enrolled) {
       await pushAll();
+      // Pushed first: a worker the node disabled loses access here only once their work has gone to it.
+      const gone = await forgetGone(ping.workers);
+      if (gone.length) forgotten.forEach((listener) => listener(gone));
       await pullAll();
       await setMeta("lastSync", Date.now());
     }
