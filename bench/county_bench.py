@@ -2,11 +2,13 @@
 
 Measures every county page at 10 clients (target p99 < 100 ms) and what keeping the roll-ups
 costs a push: the same batches applied with and without the roll-up hook (target <= 10 % slower).
-Run alone: python bench/county_bench.py [villages] [records].
+Run alone: python bench/county_bench.py [villages] [records]; only the roll-ups' cost, on a hub
+built once and kept in WORK (each run on a copy): python bench/county_bench.py --apply WORK [villages] [records] [runs].
 """
 import datetime
 import json
 import random
+import shutil
 import statistics
 import sys
 import time
@@ -23,7 +25,7 @@ from sync.changelog import writing  # noqa: E402
 from sync.clock import make_version, utc_text  # noqa: E402
 from sync.server import add_node, receive_push  # noqa: E402
 from sync.store import transaction  # noqa: E402
-from village.node import init_node, open_db  # noqa: E402
+from village.node import init_node, load_node, open_db  # noqa: E402
 from village.ops import station  # noqa: E402
 from village.records import alerts, prices, rollups, trust  # noqa: E402
 from village.records.terms import PRICE_UNIT  # noqa: E402
@@ -237,8 +239,34 @@ def county_pages(work, villages=200, records=1_000_000):
             "pages": pages, "apply": apply_overhead(data, hub, links)}
 
 
+def apply_only(work, villages, records, runs=1):
+    """Measure the roll-ups' cost alone, `runs` times, each on a fresh copy of a hub built once in `work`."""
+    kept = Path(work) / f"county-{villages}-{records}"
+    if not (kept / "built").exists():
+        shutil.rmtree(kept, ignore_errors=True)
+        build(kept, villages, records)
+        (kept / "built").write_text("")
+    copy = Path(work) / "run"
+    results = []
+    for _ in range(runs):
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(kept, copy)
+        hub = load_node(copy)
+        db = open_db(hub)
+        links = [r[0] for r in db.execute("SELECT node_id FROM nodes WHERE area = ?", [f"{COUNTY}/001"])]
+        db.close()
+        results.append(apply_overhead(copy, hub, links))
+        print(json.dumps(results[-1]), flush=True)
+    shutil.rmtree(copy, ignore_errors=True)
+    return results
+
+
 if __name__ == "__main__":
     import tempfile
 
+    if sys.argv[1:2] == ["--apply"]:
+        args = [int(a) for a in sys.argv[3:6]]
+        apply_only(sys.argv[2], *(args + [20, 50_000, 3][len(args):]))
+        sys.exit(0)
     villages, records = (int(a) for a in (sys.argv[1:3] if len(sys.argv) > 2 else (20, 50_000)))
     print(json.dumps(county_pages(tempfile.mkdtemp(prefix="county-"), villages, records), ensure_ascii=False, indent=1))
