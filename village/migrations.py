@@ -259,3 +259,16 @@ def m042_county_speed(db):
     """Index each elder's care visits by day: a hub's roll-ups find an elder's latest visit at every push."""
     db.execute("CREATE INDEX visits_elder_care ON visits (elder_id, visited_on) "
                "WHERE kind = 'elderly_care' AND _deleted = 0")
+
+
+@migrations()
+def m043_county_elder_visits(db):
+    """Hold in the elders' care-visit index every column the roll-ups ask of an elder's latest visit.
+
+    In the order asked (by day, then version): the latest is the index's last entry, read with no
+    look-up in the table nor a sort of the visits of that day (the partial index's own condition
+    columns too: SQLite looks them up in the table unless the index holds them).
+    """
+    db.execute("DROP INDEX visits_elder_care")
+    db.execute("CREATE INDEX visits_elder_care ON visits (elder_id, visited_on, _version, next_due, kind, _deleted) "
+               "WHERE kind = 'elderly_care' AND _deleted = 0")
