@@ -11,6 +11,7 @@ writing, to compare.
 import collections
 import datetime
 import json
+import operator
 
 from sync.clock import utc_text
 from sync.store import dicts
@@ -34,10 +35,11 @@ READ = {"service_requests": ("id", "area", "_deleted", "status", "history"),
         "monitor_cases": ("id", "area", "_deleted", "status", "county_on", "lead_on", "category", "risks"),
         "elder_profiles": ("id", "area", "_deleted", "tier", "next_visit_due"),
         "visits": ("id", "area", "_deleted", "elder_id", "visited_on")}
-# What a new record's change must carry to be taken as it is (with its id, area, and alive).
-CARRIED = {table: [name for name in columns if name not in ("id", "area", "_deleted")]
-           for table, columns in READ.items()}
+# What a new record's change must carry to be taken as it is (with its id, area, and alive):
+# READ's columns after those three (two or more in every table: the getter returns a tuple).
+CARRIED = {table: operator.itemgetter(*columns[3:]) for table, columns in READ.items()}
 CHUNK = 500
+_DECODER = json.JSONDecoder()
 
 
 def _state(db, key, default=None):
@@ -73,14 +75,22 @@ def _rows(db, table, ids):
                                     [json.dumps(ids[i:i + CHUNK])]))
 
 
-def _parsed(value, empty):
-    """Return a JSON field as Python: a record read holds its text, a change's data may hold it parsed."""
-    return json.loads(value) if isinstance(value, str) else (empty if value is None else value)
+def _first(value):
+    """Return the first entry of a JSON list field, or None: its text as stored, or a change's list.
+
+    Of the text, only the first entry is parsed (a request's history grows with every step).
+    """
+    if not isinstance(value, str):
+        return value[0] if value else None
+    if value[:1] != "[" or value[1:2].isspace():  # not the compact form the validators store: read it all
+        entries = json.loads(value or "[]")
+        return entries[0] if entries else None
+    return None if value[1:2] in ("]", "") else _DECODER.raw_decode(value, 1)[0]
 
 
 def _submitted_day(row, history):
-    entries = _parsed(row.get(history), [])
-    return entries[0]["at"][:10] if entries and isinstance(entries[0], dict) and entries[0].get("at") else None
+    entry = _first(row.get(history))
+    return entry["at"][:10] if isinstance(entry, dict) and entry.get("at") else None
 
 
 def fact_of(db, table, row):
@@ -95,8 +105,7 @@ def fact_of(db, table, row):
         if status in UNDECIDED and not row.get("county_on"):
             return ("case_open", None, None, row.get("lead_on"))
         if status in MONITORED:
-            risks = _parsed(row.get("risks"), [])
-            return ("monitored", row.get("category"), risks[0] if risks else None, row.get("county_on"))
+            return ("monitored", row.get("category"), _first(row.get("risks")), row.get("county_on"))
         return None
     if table == "elder_profiles":
         return _elder_fact(db, row)
@@ -134,18 +143,18 @@ def _from_changes(changes, created):
     A record one of them inserted (in `created`), touched by no other, carrying every column a
     fact reads, is as its change's data says: no read. The others (None) are read.
     """
-    once = collections.Counter((c["tbl"], c["row_id"]) for c in changes if c["tbl"] in READ)
-    touched = {}
-    for change in changes:
-        table, row_id = change["tbl"], change["row_id"]
-        if table not in READ:
+    keys = [(c["tbl"], c["row_id"]) for c in changes]
+    times, touched = collections.Counter(keys), {}
+    for change, key in zip(changes, keys):
+        carried, data, row = CARRIED.get(key[0]), change["data"], None
+        if carried is None:
             continue
-        data, row = change["data"], None
-        if change["op"] == "put" and once[table, row_id] == 1 and (table, row_id) in created \
-                and all(name in data for name in CARRIED[table]) and data.get("area") is not None:
-            row = {name: data[name] for name in CARRIED[table]}
-            row.update(id=row_id, area=data["area"], _deleted=0)
-        touched.setdefault(table, {})[row_id] = row
+        if times[key] == 1 and key in created and change["op"] == "put" and data.get("area") is not None:
+            try:
+                row = dict(zip(READ[key[0]], (key[1], data["area"], 0, *carried(data))))
+            except KeyError:  # a field it does not carry is at its default: read
+                pass
+        touched.setdefault(key[0], {})[key[1]] = row
     return touched
 
 
