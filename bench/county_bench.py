@@ -207,7 +207,8 @@ def apply_overhead(data, hub, links, batches=30, size=1000):
 
     for i in range(batches):
         changes = _batch(rng, row[1], "v0", i * size, size, elders)
-        for target, after_apply, times in ((db, hook, kept), (twin, None, applied)):
+        pair = ((db, hook, kept), (twin, None, applied))
+        for target, after_apply, times in pair[::1 if i % 2 else -1]:  # each first in turn
             batch = json.loads(json.dumps(changes))  # the push fixes its changes up: each copy its own
             started = time.process_time()
             ack = receive_push(target, hub.node_id, link, {"start": i * size, "end": (i + 1) * size}, batch,

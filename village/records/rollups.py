@@ -128,23 +128,26 @@ def _elder_fact(db, row):
 
 
 def _touched(db, after):
-    """Return {table: {id: None}} of the watched records changed after seq `after` (each to be read)."""
+    """Return ({table: {id: None}} of the watched records changed after seq `after`, each to be read,
+    {(table, id): the areas it moved from})."""
     marks = ", ".join("?" * len(WATCHED))
-    touched = {}
-    for table, row_id in as_tx(db).execute(f"SELECT tbl, row_id FROM _changes WHERE seq > ? AND tbl IN ({marks})",
-                                           [after, *WATCHED]):
+    touched, moved = {}, {}
+    for table, row_id, prev_area in as_tx(db).execute(
+            f"SELECT tbl, row_id, prev_area FROM _changes WHERE seq > ? AND tbl IN ({marks})", [after, *WATCHED]):
         touched.setdefault(table, {})[row_id] = None
-    return touched
+        if prev_area:
+            moved.setdefault((table, row_id), set()).add(prev_area)
+    return touched, moved
 
 
 def _from_changes(changes, created):
-    """Return {table: {id: record or None}} of the watched records `changes` touched.
+    """Return ({table: {id: record or None}} of the watched records `changes` touched, as `_touched`).
 
     A record one of them inserted (in `created`), touched by no other, carrying every column a
     fact reads, is as its change's data says: no read. The others (None) are read.
     """
     keys = [(c["tbl"], c["row_id"]) for c in changes]
-    times, touched = collections.Counter(keys), {}
+    times, touched, moved = collections.Counter(keys), {}, {}
     for change, key in zip(changes, keys):
         carried, data, row = CARRIED.get(key[0]), change["data"], None
         if carried is None:
@@ -155,7 +158,9 @@ def _from_changes(changes, created):
             except KeyError:  # a field it does not carry is at its default: read
                 pass
         touched.setdefault(key[0], {})[key[1]] = row
-    return touched
+        if change.get("prev_area"):
+            moved.setdefault(key, set()).add(change["prev_area"])
+    return touched, moved
 
 
 def _gather(db, table, known):
@@ -176,7 +181,7 @@ def catch_up(db, changes=None, created=()):
     if newest == after:
         return 0
     exact = changes is not None and newest - after == len({c["version"] for c in changes})
-    touched = _from_changes(changes, created) if exact else _touched(db, after)
+    touched, moved = _from_changes(changes, created) if exact else _touched(db, after)
     visits = _gather(db, "visits", touched.pop("visits", {}))
     elders = touched.setdefault("elder_profiles", {})
     for row in visits:  # a care visit moves its elder's due day
@@ -184,25 +189,37 @@ def catch_up(db, changes=None, created=()):
             elders.setdefault(row["elder_id"], None)
     found = {table: _gather(db, table, known) for table, known in touched.items()}
     _mark_months(db, visits + found.get("monitor_cases", []) + found["elder_profiles"])
+    looked = _keep(db, found, moved)
+    _set_state(db, newest)
+    return looked
+
+
+def _keep(db, found, moved):
+    """Write the facts of the records `found` ({table: [record]}), and remove those they leave; return how many.
+
+    A record that moved (`moved`: {(table, id): areas}) leaves its fact in its old area's.
+    """
     puts, gone = [], []
     for table, rows in found.items():
         for row in rows:
             fact = fact_of(db, table, row)
-            (puts.append((table, row["id"], row["area"], *fact)) if fact else gone.append((table, row["id"])))
+            key = (row["area"], table, row["id"])
+            (puts.append((*key, *fact)) if fact else gone.append(key))
+            gone += [(area, table, row["id"]) for area in moved.get((table, row["id"]), ()) if area != row["area"]]
     _write(db, puts, gone)
-    _set_state(db, newest)
-    return len(puts) + len(gone)
+    return sum(len(rows) for rows in found.values())
 
 
 def _write(db, puts, gone):
+    """Upsert facts (area, table, id, kind, k1, k2, day) and delete those keyed (area, table, id)."""
     # The dialect both engines speak (see sync.stores.pg_sql): a hub's roll-ups may live on PostgreSQL.
-    # In key order: the facts' index is walked once, not jumped about.
-    as_tx(db).executemany("INSERT INTO county_facts (tbl, row_id, area, kind, k1, k2, day) "
-                          "VALUES (?, ?, ?, ?, ?, ?, ?) "
-                          "ON CONFLICT (tbl, row_id) DO UPDATE SET area = excluded.area, kind = excluded.kind, "
-                          "k1 = excluded.k1, k2 = excluded.k2, day = excluded.day", sorted(puts))
+    # In key order: the part of the key's index a push writes (one village's) is walked once.
     if gone:
-        as_tx(db).executemany("DELETE FROM county_facts WHERE tbl = ? AND row_id = ?", sorted(gone))
+        as_tx(db).executemany("DELETE FROM county_facts WHERE area = ? AND tbl = ? AND row_id = ?", sorted(gone))
+    as_tx(db).executemany("INSERT INTO county_facts (area, tbl, row_id, kind, k1, k2, day) "
+                          "VALUES (?, ?, ?, ?, ?, ?, ?) "
+                          "ON CONFLICT (area, tbl, row_id) DO UPDATE SET kind = excluded.kind, "
+                          "k1 = excluded.k1, k2 = excluded.k2, day = excluded.day", sorted(puts))
 
 
 def _mark_months(db, rows):
@@ -236,8 +253,11 @@ def recount(db):
 
 def stored(db):
     """Return the facts held in the roll-up table, shaped as `recount` returns them."""
-    return {(t, i): (a, k, k1, k2, d) for t, i, a, k, k1, k2, d in
-            db.execute("SELECT tbl, row_id, area, kind, k1, k2, day FROM county_facts")}
+    facts = {}
+    for t, i, a, k, k1, k2, d in db.execute("SELECT tbl, row_id, area, kind, k1, k2, day FROM county_facts"):
+        # One fact a record: one held in two areas is a fault no recount matches.
+        facts[t, i] = (a, k, k1, k2, d) if (t, i) not in facts else "in two areas"
+    return facts
 
 
 def rebuild(db):
@@ -247,7 +267,7 @@ def rebuild(db):
     """
     facts = recount(db)
     db.execute("DELETE FROM county_facts")
-    _write(db, [(t, i, *fact) for (t, i), fact in facts.items()], [])
+    _write(db, [(fact[0], t, i, *fact[1:]) for (t, i), fact in facts.items()], [])
     db.execute("DELETE FROM county_months")
     _set_state(db, db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0])
     return len(facts)
