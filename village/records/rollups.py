@@ -2,9 +2,10 @@
 
 The overview and health pages must not read every record per request. Each record that one of
 their figures counts leaves one row in `county_facts` (its area, what it is, a day and up to two
-keys); the pages group those rows. They follow the change log: `catch_up` reads the changes after
-its watermark and brings the facts of the records they touched up to date, in the transaction
-that wrote them (a push's `after_apply`, a write at the hub through `core.write`). `rebuild`
+keys), keyed by area first; the pages group those rows. They follow the change log: `catch_up`
+brings the facts of the records changed after its watermark up to date, in the transaction that
+wrote them (a push's `after_apply`, a write at the hub through `core.write`). A push's hook takes
+the records the batch created from their changes' own data; the others are read. `rebuild`
 (`village check --repair`) makes them again from the records; `recount` computes them without
 writing, to compare.
 """
