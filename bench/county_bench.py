@@ -2,11 +2,13 @@
 
 Measures every county page at 10 clients (target p99 < 100 ms) and what keeping the roll-ups
 costs a push: the same batches applied with and without the roll-up hook (target <= 10 % slower).
-Run alone: python bench/county_bench.py [villages] [records].
+Run alone: python bench/county_bench.py [villages] [records]; only the roll-ups' cost, on a hub
+built once and kept in WORK (each run on a copy): python bench/county_bench.py --apply WORK [villages] [records] [runs].
 """
 import datetime
 import json
 import random
+import shutil
 import statistics
 import sys
 import time
@@ -23,7 +25,7 @@ from sync.changelog import writing  # noqa: E402
 from sync.clock import make_version, utc_text  # noqa: E402
 from sync.server import add_node, receive_push  # noqa: E402
 from sync.store import transaction  # noqa: E402
-from village.node import init_node, open_db  # noqa: E402
+from village.node import init_node, load_node, open_db  # noqa: E402
 from village.ops import station  # noqa: E402
 from village.records import alerts, prices, rollups, trust  # noqa: E402
 from village.records.terms import PRICE_UNIT  # noqa: E402
@@ -179,35 +181,47 @@ def _batch(rng, area, node_tag, start, size, elders):
 
 
 def apply_overhead(data, hub, links, batches=30, size=1000):
-    """Apply batches as a push does and time, for each, what keeping the roll-ups adds; return the medians.
+    """Push the same batches to two copies of the hub, one keeping the roll-ups and one not; return the medians.
 
-    Each batch is applied without the roll-up hook, then the hook's own work (`rollups.catch_up`,
-    what `after_apply` runs inside the push's transaction) is timed on the changes it brought.
-    Both in CPU time (`time.process_time`): the machine is shared, and the wall clock would count
-    other programs' turns; a batch with and one without are then the same batch, not two draws.
+    Each batch is pushed as `village sync` pushes it (`receive_push`, one transaction, one commit)
+    to the hub with the roll-up hook, then to its copy without: what the roll-ups add to the
+    commit (the pages their facts fill) is counted, and the commit itself once, as in a push. The
+    hook's own work inside the push is timed too. All in CPU time (`time.process_time`): the
+    machine is shared, and the wall clock would count other programs' turns.
     """
-    db = open_db(hub)
+    twin_dir = Path(data).parent / (Path(data).name + "-without")
+    shutil.rmtree(twin_dir, ignore_errors=True)
+    shutil.copytree(data, twin_dir)
+    db, twin = open_db(hub), open_db(load_node(twin_dir))
     rng = random.Random(3)
     row = db.execute("SELECT node_id, area FROM nodes WHERE node_id = ?", [links[0]]).fetchone()
     link = {"link_id": row[0], "area": row[1]}
     elders = db.execute("SELECT e.id, p.household_id FROM elder_profiles e JOIN persons p ON p.id = e.person_id "
                         "WHERE e.area = ?", [row[1]]).fetchall()
-    applied, kept = [], []
+    kept, applied, hooked = [], [], []
+
+    def hook(*args):
+        started = time.process_time()
+        rollups.after_apply(*args)
+        hooked.append((time.process_time() - started) * 1000)
+
     for i in range(batches):
         changes = _batch(rng, row[1], "v0", i * size, size, elders)
-        started = time.process_time()
-        ack = receive_push(db, hub.node_id, link, {"start": i * size, "end": (i + 1) * size}, changes,
-                           policy=trust.policy)
-        applied.append((time.process_time() - started) * 1000)
-        assert not ack["refused"], ack["refused"][:2]
-        started = time.process_time()
-        with transaction(db):  # its commit counted: the pages it dirties are written with the push's
-            rollups.catch_up(db)
-        kept.append((time.process_time() - started) * 1000)
+        pair = ((db, hook, kept), (twin, None, applied))
+        for target, after_apply, times in pair[::1 if i % 2 else -1]:  # each first in turn
+            batch = json.loads(json.dumps(changes))  # the push fixes its changes up: each copy its own
+            started = time.process_time()
+            ack = receive_push(target, hub.node_id, link, {"start": i * size, "end": (i + 1) * size}, batch,
+                               policy=trust.policy, after_apply=after_apply)
+            times.append((time.process_time() - started) * 1000)
+            assert not ack["refused"], ack["refused"][:2]
     db.close()
-    without, extra = statistics.median(applied), statistics.median(kept)
-    return {"batch": size, "batches": batches, "with_ms": round(without + extra, 1), "without_ms": round(without, 1),
-            "rollups_ms": round(extra, 1), "slower_pct": round(100 * sum(kept) / sum(applied), 1)}
+    twin.close()
+    shutil.rmtree(twin_dir)
+    return {"batch": size, "batches": batches, "with_ms": round(statistics.median(kept), 1),
+            "without_ms": round(statistics.median(applied), 1), "rollups_ms": round(statistics.median(hooked), 1),
+            "slower_pct": round(100 * (sum(kept) - sum(applied)) / sum(applied), 1),
+            "hook_pct": round(100 * sum(hooked) / sum(applied), 1)}
 
 
 def county_pages(work, villages=200, records=1_000_000):
@@ -237,8 +251,34 @@ def county_pages(work, villages=200, records=1_000_000):
             "pages": pages, "apply": apply_overhead(data, hub, links)}
 
 
+def apply_only(work, villages, records, runs=1):
+    """Measure the roll-ups' cost alone, `runs` times, each on a fresh copy of a hub built once in `work`."""
+    kept = Path(work) / f"county-{villages}-{records}"
+    if not (kept / "built").exists():
+        shutil.rmtree(kept, ignore_errors=True)
+        build(kept, villages, records)
+        (kept / "built").write_text("")
+    copy = Path(work) / "run"
+    results = []
+    for _ in range(runs):
+        shutil.rmtree(copy, ignore_errors=True)
+        shutil.copytree(kept, copy)
+        hub = load_node(copy)
+        db = open_db(hub)
+        links = [r[0] for r in db.execute("SELECT node_id FROM nodes WHERE area = ?", [f"{COUNTY}/001"])]
+        db.close()
+        results.append(apply_overhead(copy, hub, links))
+        print(json.dumps(results[-1]), flush=True)
+    shutil.rmtree(copy, ignore_errors=True)
+    return results
+
+
 if __name__ == "__main__":
     import tempfile
 
+    if sys.argv[1:2] == ["--apply"]:
+        args = [int(a) for a in sys.argv[3:6]]
+        apply_only(sys.argv[2], *(args + [20, 50_000, 3][len(args):]))
+        sys.exit(0)
     villages, records = (int(a) for a in (sys.argv[1:3] if len(sys.argv) > 2 else (20, 50_000)))
     print(json.dumps(county_pages(tempfile.mkdtemp(prefix="county-"), villages, records), ensure_ascii=False, indent=1))

@@ -35,6 +35,9 @@ class Writer:
         self._columns = {}
         self._parents = {}
         self.max_skew_ms = 0
+        # (table, row id) of each row this writer inserted: stored exactly as the one change
+        # that made it says (fields it did not carry at their defaults), until a later change.
+        self.created = set()
 
     def columns(self, table):
         """Return the data columns of synced `table` (raise UnknownTable otherwise)."""
@@ -212,6 +215,7 @@ class Writer:
         self.tx.insert_rows(table, names, [[c["row_id"], *c["data"].values(), c["version"],
                                             split_version(c["version"])[1], 0, fv_template % {"v": c["version"]}]
                                            for c in group])
+        self.created.update((table, c["row_id"]) for c in group)
 
     def _base_of(self, version):
         """Return the field versions the writer of `version` had seen ({} when unknown)."""
@@ -223,6 +227,7 @@ class Writer:
         row_version = max(version, existing["_version"]) if existing else version
         data = {k: v for k, v in fields.items() if k != DELETED}
         if existing is None:
+            self.created.add((table, row_id))
             origin = split_version(version)[1]
             self.tx.insert_row(table, {"id": row_id, **data, "_version": row_version, "_origin": origin,
                                        "_deleted": fields.get(DELETED, 0), "_fv": _dumps(fv)})

@@ -132,8 +132,9 @@ def receive_push(db, hub_node_id, link, envelope, changes, wall=wall_ms, policy=
 
     The envelope may carry the node's `status` report (`sync.status`): checked for shape here,
     then by `status_check(status)` (which returns a problem's text, or None), and kept in the
-    link's row; a bad one refuses the whole push. `after_apply(db, applied changes)` runs in
-    the same transaction once the batch is applied (the receiver's own bookkeeping).
+    link's row; a bad one refuses the whole push. `after_apply(db, applied changes, created)`
+    runs in the same transaction once the batch is applied (the receiver's own bookkeeping);
+    `created` holds the (table, row id) of the rows the batch inserted (`Writer.created`).
 
     `unseal(db, changes)` (a village hearing from a tablet) opens changes carried sealed to this
     node before any check; it returns (changes, [(change, Refusal)]) and what it refuses is held.
@@ -163,7 +164,7 @@ def receive_push(db, hub_node_id, link, envelope, changes, wall=wall_ms, policy=
         applied = apply_changes(writer, accepted, link["link_id"])
         refusals = [hold(db, link["link_id"], change, why) for change, why in refused]
         if after_apply is not None:
-            after_apply(db, accepted)
+            after_apply(db, accepted, writer.created)
         if status is not None:
             tx.save_status(link["link_id"], status, utc_text())
         cursor = max(cursor, end)
@@ -286,7 +287,7 @@ def release_held(db, hub_node_id, quarantine_id, by, policy=None, wall=wall_ms, 
             return refused[0][1]
         apply_changes(writer, accepted, entry["node_id"])
         if after_apply is not None:
-            after_apply(db, accepted)
+            after_apply(db, accepted, writer.created)
         decide(db, quarantine_id, RELEASED, by)
     return None
 

@@ -15,7 +15,7 @@ import re
 from sync.meta import get_meta, set_meta
 from sync.stores import pg_epoch, pg_migrations
 from village.errors import Problem
-from village.migrations import INDEXES, LATER_INDEXES, ROLLUP_TABLES
+from village.migrations import FACTS_KEY, INDEXES, LATER_INDEXES, ROLLUP_TABLES
 from village.records.schema import ALERTS_MIGRATION, MONITORING_MIGRATION, NEW_TABLES, TABLES
 
 SCHEMES = ("postgresql://", "postgres://")
@@ -60,7 +60,9 @@ def steps():
     later = {table for tables in NEW_TABLES.values() for table in tables}
     first = [s for table in TABLES if table not in later for s in _table(table)]
     made = [("m001_records", first), ("m009_monitoring", _fields_step(MONITORING_MIGRATION)),
-            ("m040_county_rollups", list(ROLLUP_TABLES)), ("m041_alerts_prices", _fields_step(ALERTS_MIGRATION))]
+            ("m040_county_rollups", list(ROLLUP_TABLES)), ("m041_alerts_prices", _fields_step(ALERTS_MIGRATION)),
+            ("m044_county_facts_by_area", ["ALTER TABLE county_facts DROP CONSTRAINT county_facts_pkey",
+                                           f"ALTER TABLE county_facts ADD PRIMARY KEY ({', '.join(FACTS_KEY)})"])]
     return [(name, ";\n".join(statements)) for name, statements in made]
 
 

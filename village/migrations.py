@@ -51,6 +51,8 @@ ROLLUP_TABLES = (
     # The county's goal per area (percent of due visits done): this hub's own, never synced.
     "CREATE TABLE county_goals (area TEXT PRIMARY KEY, percent INTEGER NOT NULL, set_by TEXT, set_at TEXT)",
 )
+# m044: the facts keyed by area first, a push's facts (one village's) together in the key's index.
+FACTS_KEY = ("area", "tbl", "row_id")
 
 
 class SchemaTooNew(Problem):
@@ -259,3 +261,29 @@ def m042_county_speed(db):
     """Index each elder's care visits by day: a hub's roll-ups find an elder's latest visit at every push."""
     db.execute("CREATE INDEX visits_elder_care ON visits (elder_id, visited_on) "
                "WHERE kind = 'elderly_care' AND _deleted = 0")
+
+
+@migrations()
+def m043_county_elder_visits(db):
+    """Hold in the elders' care-visit index every column the roll-ups ask of an elder's latest visit.
+
+    In the order asked (by day, then version): the latest is the index's last entry, read with no
+    look-up in the table nor a sort of the visits of that day (the partial index's own condition
+    columns too: SQLite looks them up in the table unless the index holds them).
+    """
+    db.execute("DROP INDEX visits_elder_care")
+    db.execute("CREATE INDEX visits_elder_care ON visits (elder_id, visited_on, _version, next_due, kind, _deleted) "
+               "WHERE kind = 'elderly_care' AND _deleted = 0")
+
+
+@migrations()
+def m044_county_facts_by_area(db):
+    """Key the county's facts by area first (FACTS_KEY): a push writes one place in the index, not all over it."""
+    # SQLite changes no table's key in place: the facts are copied to a table made with it.
+    db.execute("CREATE TABLE county_facts_new (tbl TEXT NOT NULL, row_id TEXT NOT NULL, area TEXT NOT NULL, "
+               f"kind TEXT NOT NULL, k1 TEXT, k2 TEXT, day TEXT, PRIMARY KEY ({', '.join(FACTS_KEY)}))")
+    db.execute("INSERT INTO county_facts_new (tbl, row_id, area, kind, k1, k2, day) "
+               "SELECT tbl, row_id, area, kind, k1, k2, day FROM county_facts")
+    db.execute("DROP TABLE county_facts")
+    db.execute("ALTER TABLE county_facts_new RENAME TO county_facts")
+    db.execute("CREATE INDEX county_facts_kind ON county_facts (kind, area, day)")

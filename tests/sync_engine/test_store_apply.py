@@ -167,3 +167,14 @@ def test_a_batch_naming_an_unknown_field_writes_nothing(store):
             apply_changes(writer, batch, "n1")
     rows, log, _ = state(store)
     assert rows == {"notes": [], "replies": []} and log == []
+
+
+def test_the_writer_names_the_rows_a_batch_created_not_those_it_merged_into(store):
+    with writing(store, "hub") as writer:
+        apply_changes(writer, [put("notes", "old", "n1", 1, area=AREA, text="first")], "n1")
+    batch = [put("notes", "old", "n1", 2, text="edited"), put("notes", "new", "n1", 3, area=AREA, text="made"),
+             put("notes", "twice", "n2", 4, area=AREA, text="made"), put("notes", "twice", "n2", 5, text="then")]
+    with writing(store, "hub") as writer:
+        apply_changes(writer, batch, "n1")
+        # "twice" was inserted by this batch too (then changed by it: the caller counts its changes).
+        assert writer.created == {("notes", "new"), ("notes", "twice")}
