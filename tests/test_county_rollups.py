@@ -24,9 +24,10 @@ def test_a_full_change_that_lost_its_merge_is_not_taken_for_the_record(county_hu
     hub, hub_db, node, db, link, made = county_hub
     row_id = hub_db.execute("SELECT id FROM service_requests WHERE status = 'submitted'").fetchone()[0]
     stored = core.get(hub_db, "service_requests", row_id)
-    hlc, origin = split_version(stored["_version"])
+    hlc, _origin = split_version(stored["_version"])
     # Every field a fact reads, the area too, but written before the stored values: it loses them all.
-    change = {"tbl": "service_requests", "op": "put", "row_id": row_id, "version": make_version(hlc - 5, origin),
+    older = make_version(hlc - 5, "ffffffffffff")  # an origin of its own: no clash with a real version
+    change = {"tbl": "service_requests", "op": "put", "row_id": row_id, "version": older,
               "area": stored["area"], "prev_area": None, "base": None,
               "data": {"area": stored["area"], "status": "rejected", "history": stored["history"]}}
     cursor = hub_db.execute("SELECT push_cursor FROM nodes WHERE node_id = ?", [link]).fetchone()[0]
@@ -86,9 +87,10 @@ def test_a_record_moved_to_another_village_is_counted_there_once(county_hub):  #
 def test_a_record_a_batch_moves_is_counted_in_its_new_area_once(county_hub):  # noqa: F811
     hub, hub_db, node, db, link, made = county_hub
     row_id = hub_db.execute("SELECT id FROM service_requests WHERE status = 'submitted'").fetchone()[0]
-    hlc, origin = split_version(core.get(hub_db, "service_requests", row_id)["_version"])
+    hlc, _origin = split_version(core.get(hub_db, "service_requests", row_id)["_version"])
     other = "52/5201/520102/002"
-    change = {"tbl": "service_requests", "op": "put", "row_id": row_id, "version": make_version(hlc + 5, origin),
+    newer = make_version(hlc + 5, "ffffffffffff")  # an origin of its own: no clash with a real version
+    change = {"tbl": "service_requests", "op": "put", "row_id": row_id, "version": newer,
               "area": other, "prev_area": node.area, "base": None, "data": {"area": other}}
     # Applied and caught up as a push does (its screening left out: a village may not move a record out of it).
     with writing(hub_db, hub.node_id) as w:
