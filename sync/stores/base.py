@@ -11,6 +11,7 @@ prev_area, src (the peer it came from, None when born here), base (dict or None)
 back, seq. The store assigns seq: in commit order, with no change ever becoming visible
 behind one already visible (a pull by cursor never skips one).
 """
+import abc
 import contextlib
 
 from sync.meta import HLC
@@ -20,7 +21,7 @@ class UnknownTable(ValueError):
     """A change names a table or field that is not synced on this node."""
 
 
-class Tx:
+class Tx(abc.ABC):
     """The store inside one open transaction. Every method runs in that transaction."""
 
     engine = ""  # "sqlite" or "postgresql"
@@ -36,85 +37,86 @@ class Tx:
         """Read inside this transaction."""
         yield self
 
+    @abc.abstractmethod
     def execute(self, sql, params=()):
         """Run one statement of the dialect both engines speak (`sync.stores.pg_sql`); return its cursor."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def executemany(self, sql, rows):
         """Run one statement of that dialect once per row of parameters."""
-        raise NotImplementedError
 
     # Small key/value state (sync.meta) and the clock.
+    @abc.abstractmethod
     def get_meta(self, key, default=None):
         """Return the value stored under `key`, or `default`."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def set_meta(self, key, value):
         """Store the text `value` under `key`."""
-        raise NotImplementedError
 
     def lock_clock(self):
         """Return the stored clock stamp, locked until commit when writers run at once (0 when none)."""
         return int(self.get_meta(HLC, "0"))
 
+    @abc.abstractmethod
     def save_clock(self, stamp):
         """Store the clock stamp `stamp`, never moving the stored one backwards."""
-        raise NotImplementedError
 
     # Synced tables (their rows; the write path in sync.changelog decides what to write).
+    @abc.abstractmethod
     def table_columns(self, table):
         """Return the column names of `table`, or [] when there is no such table."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def referenced_tables(self, table):
         """Return the names of the tables that `table`'s foreign keys point at (the tables of its rows' parents)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def get_row(self, table, row_id):
         """Return one row of `table` as a dict, or None."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def rows_by_id(self, table, ids):
         """Return {id: row dict} of the rows of `table` among `ids` that exist."""
-        raise NotImplementedError
 
     def insert_row(self, table, values):
         """Insert one row ({column: value})."""
         self.insert_rows(table, list(values), [list(values.values())])
 
+    @abc.abstractmethod
     def insert_rows(self, table, names, rows):
         """Insert many rows, each a list of values in the order of `names`."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def update_row(self, table, row_id, values):
         """Set `values` ({column: value}) on one row."""
-        raise NotImplementedError
 
     # The change log.
+    @abc.abstractmethod
     def log_change(self, entry):
         """Append one change-log entry; return False (nothing written) when its version is held already."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def log_changes(self, entries):
         """Append entries whose versions are known to be new here."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def known_versions(self, versions):
         """Return the set of `versions` the change log holds."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def base_of(self, version):
         """Return the field versions the writer of `version` had seen ({} when unknown)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def changes_after(self, seq, limit, exclude_src=None):
         """Return up to `limit` entries after `seq`, in order, without those from `exclude_src`."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def last_seq(self):
         """Return the newest entry's seq (0 when the log is empty)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def pull(self, cursor, path, exclude_src, limit, tables=None):
         """Return (entries, last): those after `cursor` that a node of area `path` receives.
 
@@ -124,88 +126,87 @@ class Tx:
         ancestors. `last` is the last seq scanned: the node's cursor moves past what it does not
         receive. Entries and `last` come from one snapshot.
         """
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def history(self, table, row_id, before_seq):
         """Return the entries of one record before `before_seq`, oldest first."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def record_conflict(self, conflict):
         """Keep a losing value (tbl, row_id, field, kept_value, kept_version, lost_value, lost_version, recorded_at)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def conflicts(self, limit=500):
         """Return the recorded conflicts, oldest first, their values decoded."""
-        raise NotImplementedError
 
     # A hub's links (enrolled nodes), their push cursors, nonces and re-stamps.
+    @abc.abstractmethod
     def add_link(self, link):
         """Insert a hub's row of one enrollment (a dict of nodes' columns)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def get_link(self, link_id):
         """Return the hub's row of one enrollment (its id also as "link_id"), or None."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def lock_push_cursor(self, link_id):
         """Return how far the hub applied this link's changes, its row locked until commit."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def touch_link(self, link_id, seen_at, skew_ms):
         """Note a link's last contact and, when known, how far its clock is from ours."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def save_push(self, link_id, cursor, restamped, last_push):
         """Store a link's new push cursor, add to its re-stamp count and keep its last answer."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def save_status(self, link_id, status, at):
         """Keep the status report (JSON text) a link sent with its push, and when it came."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def use_nonce(self, nonce, issued_ms, oldest_ms):
         """Remember `nonce` as used (forgetting those issued before `oldest_ms`); False if used before."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def restamp_of(self, old_version):
         """Return the version given before to a change stamped `old_version`, or None."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def add_restamp(self, old_version, new_version):
         """Remember that a change stamped `old_version` was re-stamped `new_version`."""
-        raise NotImplementedError
 
     # Quarantine: changes refused from others, held with their reason.
+    @abc.abstractmethod
     def hold(self, held):
         """Keep one refused change (a dict of sync_quarantine's columns); a change held already stays as it is."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def held(self, state, node_id, limit):
         """Return held changes in `state` (of one sender when `node_id`), newest first, as stored."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def get_held(self, quarantine_id):
         """Return one held change as stored, or None."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def decide(self, quarantine_id, state, by, at):
         """Mark a change still held as `state` (released or discarded) by `by` at `at`."""
-        raise NotImplementedError
 
 
-class Store:
+class Store(abc.ABC):
     """A database the engine keeps its data in; `transaction()` yields a Tx."""
 
     engine = ""
 
+    @abc.abstractmethod
     def transaction(self):
         """Return a context manager: one write transaction, committed when the block ends well."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def snapshot(self):
         """Return a context manager: one read-only transaction, its reads from one snapshot."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def close(self):
         """Release the store's connections."""
-        raise NotImplementedError
