@@ -90,6 +90,14 @@ def enroll(page, server, user):
     unlocked_home(page)
 
 
+def two_workers(page, server):
+    """Enroll field1 then field2 on one tablet, each logging out after: the tablet waits for the next worker."""
+    for user in ("field1", "field2"):
+        enroll(page, server, user)
+        page.click("text=Log out")
+        page.wait_for_selector("#add-worker")
+
+
 def unlocked_home(page):
     page.wait_for_selector("#mine", state="attached")
     expect(page.locator("button.row").first).to_be_visible()  # the village's households, after the first sync
@@ -175,12 +183,7 @@ def test_offline_capture_survives_a_browser_restart_and_reaches_the_node_once(no
 def test_a_second_worker_cannot_read_the_first_workers_records_but_pushes_them(node_server, tablet, db):
     url = node_server.url
     context, page = tablet()
-    enroll(page, node_server, "field1")
-    page.click("text=Log out")
-    page.wait_for_selector("#add-worker")
-    enroll(page, node_server, "field2")
-    page.click("text=Log out")
-    page.wait_for_selector("#add-worker")
+    two_workers(page, node_server)
     node_server.stop()
     unlock(page, "field1")
     capture_visit(page, 1)

@@ -1,7 +1,7 @@
 """A worker disabled at the node loses access on the tablet at its next contact, once their work is pushed."""
 import pytest
 from playwright.sync_api import expect
-from test_field_app_browser import (capture_visit, enroll, node_server, tablet, unlock,  # noqa: F401 (fixtures)
+from test_field_app_browser import (capture_visit, node_server, tablet, two_workers, unlock,  # noqa: F401 (fixtures)
                                     unsynced)
 
 from village.users import set_disabled
@@ -19,12 +19,7 @@ STORED = """() => new Promise(r => indexedDB.open('village-field').onsuccess = e
 
 def test_a_disabled_worker_is_forgotten_after_their_visit_is_pushed(node_server, tablet, db):
     context, page = tablet()
-    enroll(page, node_server, "field1")
-    page.click("text=Log out")
-    page.wait_for_selector("#add-worker")
-    enroll(page, node_server, "field2")
-    page.click("text=Log out")
-    page.wait_for_selector("#add-worker")
+    two_workers(page, node_server)
     node_server.stop()
     unlock(page, "field1")
     capture_visit(page, 1)  # out of range: it waits in the outbox
