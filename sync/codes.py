@@ -26,6 +26,7 @@ CODE_USED = "code_used"
 OUTSIDE_AREA = "outside_area"
 SLOW_DOWN = "slow_down"
 BAD_STATUS = "bad_status"  # a push whose status report is malformed or out of range
+NOT_A_TABLET = "not_a_tablet"  # a request only an enrolled tablet may make (its conflicts), from another link
 # The file lane's (sync.filelane, sync.filehub): a piece of a file the hub does not take, and
 # a round whose records are in sync while files still wait to be sent.
 FILE_UNKNOWN = "file_unknown"  # no record held at the hub names this file: it is not stored

@@ -49,8 +49,12 @@ class Restartable:
             self.server = None
 
 
-def sealed_change(node, tablet_id, table, values, clock, record=None, worker="field1", area=None):
-    """Return the change a tablet's batch carries for one outbox entry: sealed to `node`, version in clear."""
+def sealed_change(node, tablet_id, table, values, clock, record=None, worker="field1", area=None, seen=None):
+    """Return the change a tablet's batch carries for one outbox entry: sealed to `node`, version in clear.
+
+    `seen`: the node's change number the worker's copy of the village was pulled up to (None: an older app's
+    entry, which says nothing of it).
+    """
     import uuid
 
     from sync.clock import make_version
@@ -60,7 +64,7 @@ def sealed_change(node, tablet_id, table, values, clock, record=None, worker="fi
     entry_id, record = str(uuid.uuid4()), record or str(uuid.uuid4())
     version = make_version(clock.now(), tablet_id)
     payload = {"id": entry_id, "table": table, "record": record, "values": values, "worker": worker,
-               "saved_at": 0, "version": version}
+               "saved_at": 0, "version": version, **({"seen": seen} if seen is not None else {})}
     return {"tbl": SEALED, "op": SEALED, "row_id": record, "version": version, "area": area or node.area,
             "prev_area": None, "data": seal(public_key_text(node.data_dir), entry_id, payload), "base": None}
 

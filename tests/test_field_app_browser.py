@@ -38,13 +38,16 @@ def node_server(node, db):
 
 @pytest.fixture
 def tablet(browser, tmp_path):
-    """Open (and reopen) Chromium on one persistent profile, as a tablet's browser is closed and opened."""
+    """Open (and reopen) Chromium on one persistent profile, as a tablet's browser is closed and opened.
+
+    `options` go to Playwright's launch (a device's user agent, say).
+    """
     opened = []
 
-    def launch():
+    def launch(**options):
         context = browser.browser_type.launch_persistent_context(
             str(tmp_path / "profile"), executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-            viewport={"width": 800, "height": 1280}, has_touch=True)
+            viewport={"width": 800, "height": 1280}, has_touch=True, **options)
         opened.append(context)
         page = context.pages[0] if context.pages else context.new_page()
         page.on("console", lambda message: print("console:", message.type, message.text))

@@ -22,6 +22,7 @@ from village.web.ratelimit import FailureLimit
 from village.ops import station
 from village.records import evidence, rollups, trust
 from village.web.extensions import csrf
+from village.field import conflicts as field_conflicts
 from village.field.outbox import active_workers, unsealer_for
 from village.keys import public_key_text
 from village.records.schema import TABLET_HOLDS
@@ -181,6 +182,15 @@ def pull():
     tables = TABLET_HOLDS if link.get("kind") == TABLET else None  # a tablet holds its workers' assignment
     envelope, changes = serve_pull(get_store(), link, cursor, limit, tables)
     return Response(encode(envelope, changes), mimetype="application/x-village-batch")
+
+
+@bp.post("/conflicts")
+def conflicts():
+    """Send an enrolled tablet the standing conflicts on the records it holds, inside its own area only."""
+    link = authenticate(get_store(), *_signed(), _node_wall())
+    if link.get("kind") != TABLET:
+        raise SyncRefused(403, codes.NOT_A_TABLET, "only an enrolled tablet is sent the conflicts of its records")
+    return jsonify(field_conflicts.for_tablet(get_db(), current_app.config["NODE"], link))
 
 
 @bp.post("/files/have")

@@ -12,6 +12,11 @@ sealed records get every check a plain change gets. An entry that does not open,
 clear fields disagree with what is sealed, or whose worker is not an active field worker of this
 village (unknown, disabled, or of another role), is refused (held in quarantine), never a 500;
 so is a plain change: a tablet link sends sealed entries only.
+
+An entry also seals `seen`: the node's change number the worker's copy of the village was pulled up
+to when they saved it. The put's `base` (the field versions the edit was made over, which tell a
+conflict from an ordinary edit) is drawn from it: what the node had sent the tablet by then, and what
+the tablet itself had written. Without it every edit made on a tablet would count as a conflict.
 """
 import base64
 import json
@@ -24,6 +29,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from sync.quarantine import Refusal
 from sync.server import TABLET
+from sync.stores import as_tx
 from village.field.forms import TABLES
 from village.keys import sealing_key
 from village.records.schema import fields
@@ -32,6 +38,7 @@ from village.users import ROLES
 INFO = b"village-tablet-seal/1"
 SEALED = "sealed"  # the table and op of a sealed change in a batch
 MAX_SEALED = 64 * 1024  # characters of one sealed entry (a visit is a few kilobytes)
+EVERY_SEQ = 2 ** 62  # above any change number: a record's whole history
 
 
 class Unreadable(ValueError):
@@ -100,8 +107,33 @@ def _area(db, table, record_id, values, tablet_area):
     return tablet_area, True
 
 
-def open_change(db, private_key, change, tablet_area):
-    """Return the put a sealed change stands for; raise Unreadable, or ValueError naming a worker refused."""
+def _seen(payload):
+    """Return the change number a sealed entry says its worker had pulled up to, or None (an older app)."""
+    seen = payload.get("seen")
+    return seen if isinstance(seen, int) and not isinstance(seen, bool) and seen >= 0 else None
+
+
+def seen_base(db, table, record_id, names, seen, link_id):
+    """Return {field: version} of the values of `names` a tablet had in front of it, or None when unknown.
+
+    They are the record's changes up to the node's change number `seen` (what the tablet had pulled)
+    and those the tablet itself sent (its pulls leave them out: it has them already), the newest of each
+    field. A tablet that claims more than it saw only keeps its own edits off the conflict lists; which
+    value wins is the versions' to say, never the base's.
+    """
+    if seen is None:
+        return None
+    base = {}
+    for entry in as_tx(db).history(table, record_id, EVERY_SEQ):
+        if entry["op"] == "put" and (entry["seq"] <= seen or entry["src"] == link_id):
+            # The newest of them is the value the tablet shows (it merges by version, as the node does).
+            base.update((name, entry["version"]) for name in entry["data"]
+                        if name in names and entry["version"] > base.get(name, ""))
+    return base
+
+
+def open_change(db, private_key, change, tablet_area, link_id=None):
+    """Return the put a sealed change stands for; raise Unreadable, or PermissionError naming a worker refused."""
     payload = open_entry(private_key, change.get("data") if isinstance(change.get("data"), dict) else {})
     table, values = _record(payload, change)
     worker = str(payload.get("worker", ""))[:40]
@@ -111,14 +143,15 @@ def open_change(db, private_key, change, tablet_area):
         values["visitor"] = worker  # the worker who captured it, whoever pushes it
     area, new = _area(db, table, change["row_id"], values, tablet_area)
     data = {**values, "area": area} if new else values
+    base = seen_base(db, table, change["row_id"], set(values), _seen(payload), link_id)
     return {"tbl": table, "op": "put", "row_id": change["row_id"], "version": change["version"], "area": area,
-            "prev_area": None, "data": data, "base": None}
+            "prev_area": None, "data": data, "base": base}
 
 
-def unsealer(private_key, tablet_area):
+def unsealer(private_key, tablet_area, link_id=None):
     """Return the `unseal(db, changes)` hook of `sync.server.receive_push` for one tablet's push."""
     def unseal(db, changes):
-        opened, refused = [], []
+        opened, refused, written = [], [], {}
         for change in changes:
             if not isinstance(change, dict):
                 opened.append(change)  # not a change at all: the usual screen refuses it
@@ -129,16 +162,27 @@ def unsealer(private_key, tablet_area):
                 refused.append((change, Refusal("not_sealed", "a tablet sends only sealed outbox entries")))
                 continue
             try:
-                opened.append(open_change(db, private_key, change, tablet_area))
+                put = open_change(db, private_key, change, tablet_area, link_id)
             except Unreadable as exc:
                 refused.append((change, Refusal("unreadable", f"the sealed entry does not open here: {exc}")))
+                continue
             except PermissionError as exc:
                 refused.append((change, Refusal("not_a_worker",
                                                 f"“{exc}” is not an active field worker of this village")))
+                continue
+            # An earlier entry of this batch, not applied yet, was in front of the tablet too.
+            earlier = written.setdefault((put["tbl"], put["row_id"]), {})
+            if put["base"] is not None:
+                put["base"].update((name, version) for name, version in earlier.items()
+                                   if name in put["data"] and version > put["base"].get(name, ""))
+            earlier.update(dict.fromkeys(put["data"], put["version"]))
+            opened.append(put)
         return opened, refused
     return unseal
 
 
 def unsealer_for(node, link):
     """Return the unseal hook for pushes (and releases) of `link`: None unless it is a tablet of `node`."""
-    return unsealer(sealing_key(node.data_dir), link["area"]) if link and link.get("kind") == TABLET else None
+    if not link or link.get("kind") != TABLET:
+        return None
+    return unsealer(sealing_key(node.data_dir), link["area"], link["link_id"])

@@ -14,8 +14,7 @@ from sync.batch import BadBatch, decode
 from sync.links import get_link
 from sync.server import TABLET, SyncRefused, receive_push
 from village.errors import Problem
-from village.field.outbox import unsealer
-from village.keys import sealing_key
+from village.field.outbox import unsealer_for
 from village.records import rollups, trust
 
 FORMAT = "village-tablet-export/1"
@@ -50,6 +49,6 @@ def import_export(node, db, raw):
     try:
         envelope, changes = decode(batch)
         return receive_push(db, node.node_id, link, envelope, changes, policy=trust.policy_for(link),
-                            after_apply=rollups.after_apply, unseal=unsealer(sealing_key(node.data_dir), link["area"]))
+                            after_apply=rollups.after_apply, unseal=unsealer_for(node, link))
     except (BadBatch, SyncRefused) as exc:
         raise Problem("tablet.bad_export", reason=str(exc)[:200]) from None

@@ -41,4 +41,7 @@ UI = (
     N_("Status"),
     N_("%(names)s: no longer an active field worker at the node. Their work was sent, then removed from this "
        "tablet."),
+    N_("Value now"), N_("Other value"), N_("this tablet"), N_("Nothing was changed."),
+    N_("The same field was changed in two places, neither seeing the other: the later change was kept. To keep the "
+       "other value, edit the record again."),
 )

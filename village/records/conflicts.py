@@ -8,6 +8,7 @@ import datetime
 import json
 
 from sync.clock import physical_ms, split_version, utc_text
+from sync.meta import HUB_NAME, HUB_NODE_ID, get_meta
 from sync.scope import inside
 from sync.store import dicts
 from village.audit import record as audit
@@ -29,6 +30,8 @@ def writer_of(db, node, version):
     stamp, node_id = split_version(version)
     if node_id == node.node_id:
         name = node.name
+    elif node_id == get_meta(db, HUB_NODE_ID, None):
+        name = get_meta(db, HUB_NAME, None) or node_id  # a village's county hub
     else:
         row = db.execute("SELECT name FROM nodes WHERE enrolled_by = ? ORDER BY revoked_at IS NULL DESC LIMIT 1",
                          [node_id]).fetchone()
@@ -54,9 +57,10 @@ def _described(db, node, conflict, record):
     return conflict
 
 
-def open_conflicts(db, node, area):
-    """Return the unresolved conflicts on live records inside `area`, oldest first, described."""
-    cur = db.execute("SELECT * FROM _conflicts WHERE resolved_at IS NULL ORDER BY id LIMIT ?", [MAX_OPEN])
+def open_conflicts(db, node, area, newest_first=False):
+    """Return the unresolved conflicts on live records inside `area`, oldest (or newest) first, described."""
+    order = "DESC" if newest_first else "ASC"
+    cur = db.execute(f"SELECT * FROM _conflicts WHERE resolved_at IS NULL ORDER BY id {order} LIMIT ?", [MAX_OPEN])
     out = []
     for conflict in dicts(cur):
         if conflict["tbl"] not in TABLES:

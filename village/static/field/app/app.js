@@ -1,6 +1,6 @@
 // The field app: starts offline from the service worker's cache, shows the status bar at all times, and
 // leads a worker from unlock to capture. See docs/field.md.
-import {loadWords, t, lang} from "./i18n.js";
+import {loadWords, t, when} from "./i18n.js";
 import {loadForms} from "./forms.js";
 import * as sync from "./sync.js";
 import * as session from "./session.js";
@@ -10,12 +10,10 @@ import {activateNow, maybeActivate, register} from "./update.js";
 import {all, openStore, pending, setMeta} from "./store.js";
 import {exportFile} from "./rescue.js";
 import {credentials, enrollWith} from "./tablet.js";
+import {forget, onConflicts} from "./conflicts.js";
+import {iPadNotice, tabOnIPad} from "./device.js";
 
 const $ = (id) => document.getElementById(id);
-
-function fmtTime(ms) {
-  return ms ? new Date(ms).toLocaleString(lang().replace("_", "-")) : t("never");
-}
 
 function renderStatus() {
   $("l-unsynced").textContent = t("Unsynced");
@@ -23,7 +21,7 @@ function renderStatus() {
   $("l-node").textContent = t("Status");
   $("l-conflicts").textContent = t("Conflicts");
   $("s-unsynced").textContent = String(state.unsynced);
-  $("s-last").textContent = fmtTime(state.lastSync);
+  $("s-last").textContent = when(state.lastSync);
   $("s-node").textContent = state.reachable ? t("Node reachable") : t("Node not reachable");
   $("s-node").className = state.reachable ? "good" : "bad";
   $("s-conflicts").textContent = state.refused ? `${state.conflicts} · ${t("Refused by the node")}: ${state.refused}`
@@ -44,10 +42,7 @@ async function askPersistence() {
   await setMeta("persisted", kept);
   $("s-storage").textContent = kept ? t("Storage kept when space runs low")
     : t("Storage may be cleared by the browser when space runs low");
-  const iPad = /iPad|Macintosh/.test(navigator.userAgent) && navigator.maxTouchPoints > 1;
-  if (iPad && !matchMedia("(display-mode: standalone)").matches) {
-    $("s-storage").textContent += " " + t("On an iPad, capture only in the app added to the Home Screen: Safari tabs lose their data after 7 days.");
-  }
+  if (tabOnIPad()) $("s-storage").textContent += " " + iPadNotice();
 }
 
 function exportUnsynced() {
@@ -147,11 +142,13 @@ async function boot() {
   }
   onChange(renderStatus);
   onForgotten(async (gone) => {
+    await Promise.all(gone.map(forget));
     if (!session.worker()) await start();  // the worker was locked out: the unlock screen, without them
     screens.say(t("%(names)s: no longer an active field worker at the node. Their work was sent, then removed from this tablet.",
                   {names: gone.join(", ")}));
   });
   onChange(() => !state.busy && state.unsynced === 0 && maybeActivate());  // an update waits for an empty outbox
+  onConflicts(() => session.worker() && $("mine") && screens.home(hooks));  // new ones shown on the home screen
   session.watchIdle(() => { start(); screens.say(t("Locked after a time without activity.")); });
   $("sync-now").addEventListener("click", syncOnce);
   $("update-now").addEventListener("click", activateNow);

@@ -10,6 +10,11 @@ export function t(text, values = {}) {
 
 export const lang = () => current;  // the language shown now
 
+export function when(ms) {
+  // A moment (ms) as the language shown writes it, or "never".
+  return ms ? new Date(ms).toLocaleString(current.replace("_", "-")) : t("never");
+}
+
 export async function loadWords(asked = current) {
   const response = await fetch(`/field/words/${asked}.json`);
   words = await response.json();

@@ -15,9 +15,16 @@ export async function capture(table, values, recordId = newId(), photos = []) {
   const savedAt = Date.now();
   // The version travels in clear (the node deduplicates by it) and sealed (so it cannot be swapped).
   const version = await nextVersion();
-  const payload = {id: entryId, table, record: recordId, values, worker: username, saved_at: savedAt, version};
+  // `seen`: how far this worker's copy of the village was pulled, so the node tells a conflict from an edit.
+  const payload = {id: entryId, table, record: recordId, values, worker: username, saved_at: savedAt, version,
+                   seen: await pulledUpTo()};
   const sealed = await sealForNode(creds.hub_sealing_key, entryId, payload);
-  const box = await encryptFor(key, {table, values});
+  // Kept for the worker to see, each field with its version: with what they changed of this record before (an
+  // edit sends only its changes), shown over the village's copy where it is the newer (village()).
+  const before = await get("records", recordId);
+  const earlier = before && before.owner === username ? await decryptWith(key, before) : {};
+  const versions = {...earlier.versions, ...Object.fromEntries(Object.keys(values).map((name) => [name, version]))};
+  const box = await encryptFor(key, {table, values: {...earlier.values, ...values}, versions});
   const record = {id: recordId, owner: username, table, savedAt, ...box};
   const entry = {id: entryId, owner: username, record: recordId, version, ...sealed};
   const kept = [];
@@ -30,14 +37,14 @@ export async function capture(table, values, recordId = newId(), photos = []) {
 }
 
 export async function mine() {
-  // The unlocked worker's own records, decrypted: [{id, table, values, savedAt, unsynced}].
+  // The unlocked worker's own records, decrypted: [{id, table, values, versions, savedAt, unsynced}].
   const {username, key} = worker();
   const waiting = new Set((await pending()).map((e) => e.record));
   const rows = await byOwner("records", username);
   const out = [];
   for (const row of rows) {
-    const {table, values} = await decryptWith(key, row);
-    out.push({id: row.id, table, values, savedAt: row.savedAt, unsynced: waiting.has(row.id)});
+    const {table, values, versions} = await decryptWith(key, row);
+    out.push({id: row.id, table, values, versions, savedAt: row.savedAt, unsynced: waiting.has(row.id)});
   }
   return out.sort((a, b) => b.savedAt - a.savedAt);
 }
@@ -67,7 +74,12 @@ export async function applyPulled(changes, cursor) {
   for (const change of changes) {
     const table = maps[change.tbl] = maps[change.tbl] || new Map();
     if (change.op === "put") {
-      table.set(change.row_id, {...(table.get(change.row_id) || {}), ...change.data, id: change.row_id, area: change.area});
+      // Field by field, the newer version wins, as at the node: a change logged there after a newer one lost.
+      const held = table.get(change.row_id) || {};
+      const fv = {...held._fv};
+      const newer = Object.entries(change.data).filter(([name]) => !fv[name] || change.version > fv[name]);
+      newer.forEach(([name]) => { fv[name] = change.version; });
+      table.set(change.row_id, {...held, ...Object.fromEntries(newer), _fv: fv, id: change.row_id, area: change.area});
     } else {
       drop(maps, change.tbl, change.row_id);  // "del", or "evict": it left the tablet's scope
     }
@@ -86,7 +98,11 @@ export async function village() {
     if (record.table === "visits") continue;
     const list = rows[record.table] = rows[record.table] || [];
     const at = list.findIndex((r) => r.id === record.id);
-    const merged = {...(at >= 0 ? list[at] : {}), ...record.values, id: record.id};
+    const held = at >= 0 ? list[at] : {};
+    // The worker's value where it is the newer (a conflict lost at the node shows the value kept there).
+    const ours = Object.entries(record.values).filter(([name]) =>
+      !record.versions || !held._fv?.[name] || (record.versions[name] || "") > held._fv[name]);
+    const merged = {...held, ...Object.fromEntries(ours), id: record.id};
     if (at >= 0) list[at] = merged; else list.push(merged);
   }
   return rows;

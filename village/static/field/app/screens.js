@@ -4,6 +4,8 @@ import {checklistInputs, fieldInput, forms, readAnswers, readRecord, showProblem
 import {downscale} from "./photo.js";
 import {newId} from "./crypt.js";
 import {capture, mine, village} from "./records.js";
+import {conflictSection} from "./conflicts.js";
+import {iPadNotice, tabOnIPad} from "./device.js";
 import {all} from "./store.js";
 import * as session from "./session.js";
 
@@ -15,7 +17,7 @@ export const say = (text) => {
 };
 
 function show(...children) {
-  main().replaceChildren(...children);
+  main().replaceChildren(...children.filter((child) => child != null));
   const heading = main().querySelector("h1");
   if (heading) heading.focus();
 }
@@ -73,6 +75,9 @@ export function confirmScreen(online, hooks) {
   show(h1(online.username), form);
 }
 
+// What tells a record from its siblings (an edit carries only the fields changed: read from the village's copy).
+const nameOf = (r) => r.visited_on || r.name || r.crop || [r.code, r.head_name].filter(Boolean).join(" ");
+
 export async function home(hooks) {
   const rows = await village();
   const households = (rows.households || []).slice().sort((a, b) => String(a.code).localeCompare(String(b.code)));
@@ -83,9 +88,10 @@ export async function home(hooks) {
        button(t("New household"), () => recordForm("households", null, null, hooks)),
        button(t("Export unsynced"), hooks.exportUnsynced),
        button(t("Log out"), hooks.logout, "danger")),
+    await conflictSection(),
     el("h2", {}, t("My records on this tablet")),
     el("ul", {class: "list", id: "mine"}, own.map((r) => el("li", {"data-id": r.id, "data-table": r.table},
-      `${t(forms().tables[r.table].label)} · ${r.values.visited_on || r.values.name || r.values.code || ""}` +
+      `${t(forms().tables[r.table].label)} · ${nameOf((rows[r.table] || []).find((x) => x.id === r.id) || r.values)}` +
       (r.unsynced ? ` · ${t("Unsynced")}` : "")))),
     el("h2", {}, t("Households")),
     el("ul", {class: "list"}, households.map((hh) => el("li", {},
@@ -110,6 +116,7 @@ async function household(id, hooks) {
 }
 
 export async function visitForm(householdId, hooks, kind = "poverty_monitoring") {
+  if (tabOnIPad()) return say(iPadNotice());  // capture only in the installed app there
   const rows = await village();
   const spec = forms();
   const today = new Date().toISOString().slice(0, 10);
@@ -152,13 +159,22 @@ export async function visitForm(householdId, hooks, kind = "poverty_monitoring")
   });
 }
 
+function changedOf(values, record) {
+  // An edit sends only the fields the worker changed: one changed elsewhere meanwhile keeps its value there.
+  return Object.fromEntries(Object.entries(values).filter(([name, value]) => typeof value === "boolean"
+    ? value !== !!record[name] : String(value ?? "") !== String(record[name] ?? "")));
+}
+
 export function recordForm(table, record, parentId, hooks) {
+  if (tabOnIPad()) return say(iPadNotice());
   const spec = forms().tables[table];
   const form = el("form", {class: "card", id: "record", novalidate: true, onsubmit: async (event) => {
     event.preventDefault();
-    const [values, found] = readRecord(table, "f");
+    const [typed, found] = readRecord(table, "f");
     if (!showProblems(found)) return say(t("Please correct the marked fields."));
-    if (spec.parent) values[spec.parent] = parentId;
+    const values = record ? changedOf(typed, record) : typed;
+    if (record && !Object.keys(values).length) return home(hooks).then(() => say(t("Nothing was changed.")));
+    if (spec.parent && !record) values[spec.parent] = parentId;
     await capture(table, values, record ? record.id : newId());
     say(t("Saved on this tablet."));
     await hooks.saved();

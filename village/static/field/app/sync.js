@@ -7,6 +7,7 @@
 //   confirm(password) -> true when it is the logged-in worker's password
 //   pushBatch(bytes)  -> the node's acknowledgement {cursor, applied, received, restamped, refused}
 //   pull(cursor)      -> {envelope: {last, more}, changes} of the tablet's assignment after `cursor`
+//   conflicts()       -> {conflicts: [...], total}: the standing conflicts on the records the tablet holds
 //   logout()          -> ends the online session (the tablet's records are not touched)
 // Each throws Offline when the node cannot be reached, Refused when it answers with an error.
 import {NodeClient, SyncError} from "/static/field/protocol/index.js";
@@ -94,6 +95,9 @@ export async function confirm(password) {
 export const pushBatch = (bytes) => protocol((c) => c.pushBytes(bytes));
 
 export const pull = (cursor) => protocol((c) => c.pull(cursor, PULL_LIMIT));
+
+export const conflicts = () => protocol(async (c) =>
+  (await c.signed("POST", "/sync/conflicts", "{}", "application/json")).json());
 
 export async function logout() {
   const form = new URLSearchParams({csrf_token: csrf});

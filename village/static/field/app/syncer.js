@@ -6,6 +6,7 @@ import {getMeta, markRefused, pending, removeSent, setMeta} from "./store.js";
 import {applyPulled, pulledUpTo} from "./records.js";
 import {forgetGone, touchOnline, worker} from "./session.js";
 import {credentials} from "./tablet.js";
+import {conflictCount, fetchConflicts} from "./conflicts.js";
 import {encodeBatch} from "/static/field/protocol/index.js";
 
 const EVERY_MS = 60000;
@@ -27,9 +28,10 @@ export const onForgotten = (listener) => forgotten.push(listener);  // called wi
 const changed = () => listeners.forEach((listener) => listener(state));
 
 export async function refreshCounts() {
-  const [entries, lastSync, creds] = await Promise.all([pending(), getMeta("lastSync"), credentials()]);
+  const [entries, lastSync, creds, conflicts] = await Promise.all([pending(), getMeta("lastSync"), credentials(),
+                                                                   conflictCount()]);
   Object.assign(state, {unsynced: entries.length, refused: entries.filter((e) => e.refused).length, lastSync,
-                        enrolled: !!creds});
+                        enrolled: !!creds, conflicts});
   changed();
 }
 
@@ -94,6 +96,7 @@ export async function syncOnce() {
       const gone = await forgetGone(ping.workers);
       if (gone.length) forgotten.forEach((listener) => listener(gone));
       await pullAll();
+      await fetchConflicts();
       await setMeta("lastSync", Date.now());
     }
     state.refusedBy = null;
