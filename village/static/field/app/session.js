@@ -6,6 +6,7 @@ import {all, forgetWorker, get, pending, put} from "./store.js";
 const DAY_MS = 86400000;
 let current = null;  // {username, key, profile} while unlocked; the key never leaves memory
 let idleTimer = null;
+let lastTouch = 0;  // when the unlocked worker last touched the app (wall clock, ms)
 let onLock = () => {};
 
 export const worker = () => current;
@@ -64,19 +65,37 @@ function start(profile, key) {
 
 export function lock() {
   current = null;
+  lastTouch = 0;
   clearTimeout(idleTimer);
 }
 
+const idleMs = () => current.profile.limits.idle_minutes * 60000;
+
+function idleLock() {
+  lock();
+  onLock("idle");
+}
+
+function lockedIfIdle() {
+  // A tablet asleep runs no timers (and its monotonic clock may stop with it): on waking, the wall clock says
+  // how long nobody touched the app. Returns true when it locked.
+  if (!current || !lastTouch || Date.now() - lastTouch <= idleMs()) return false;
+  idleLock();
+  return true;
+}
+
 export function bump() {
-  // Any touch or key press restarts the idle timer.
-  if (!current) return;
+  // Any touch or key press restarts the idle timer, unless the idle time is already over.
+  if (!current || lockedIfIdle()) return;
+  lastTouch = Date.now();
   clearTimeout(idleTimer);
-  idleTimer = setTimeout(() => { lock(); onLock("idle"); }, current.profile.limits.idle_minutes * 60000);
+  idleTimer = setTimeout(idleLock, idleMs());
 }
 
 export function watchIdle(callback) {
   onLock = callback;
   for (const type of ["pointerdown", "keydown", "input"]) document.addEventListener(type, bump, {passive: true});
+  document.addEventListener("visibilitychange", () => document.visibilityState === "visible" && lockedIfIdle());
 }
 
 export async function forgetGone(active) {
