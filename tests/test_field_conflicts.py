@@ -74,7 +74,8 @@ def test_the_node_and_a_tablet_changing_one_field_is_a_conflict_the_tablet_is_se
     seen = last_seq(db)
     edit(db, node, "households", households[0], head_name="张办公室")  # at the clerk's desk, after the pull
     assert tablet.push(tablet.edit(households[0], {"head_name": "张平板", "phone": "13800000000"}, seen))["applied"]
-    assert conflicts(db) == [("head_name", '"张平板"', '"张办公室"')]  # the tablet's, later, kept; phone no conflict
+    # The tablet's value, the later, was kept; the phone, changed on the tablet only, is no conflict.
+    assert conflicts(db) == [("head_name", '"张平板"', '"张办公室"')]
     answer = tablet.conflicts()
     assert answer["total"] == 1
     [shown] = answer["conflicts"]
@@ -111,8 +112,8 @@ def test_a_tablet_is_sent_only_the_conflicts_inside_its_own_area(village):
     seen = last_seq(db)
     edit(db, node, "households", households[0], head_name="甲")
     edit(db, node, "households", households[1], head_name="乙")
-    tablet.push(tablet.edit(households[0], {"head_name": "甲2"}, seen), tablet.edit(households[1], {"head_name": "乙2"},
-                                                                                      seen))
+    tablet.push(tablet.edit(households[0], {"head_name": "甲2"}, seen),
+                tablet.edit(households[1], {"head_name": "乙2"}, seen))
     assert len(conflicts(db)) == 2
     other_village = node.area.rsplit("/", 1)[0] + "/999"
     with core.write(db, node) as writer:  # the second household moved to another village, still held here
