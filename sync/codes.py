@@ -31,4 +31,5 @@ BAD_STATUS = "bad_status"  # a push whose status report is malformed or out of r
 FILE_UNKNOWN = "file_unknown"  # no record held at the hub names this file: it is not stored
 FILE_OFFSET = "file_offset"  # the piece does not start where the hub's copy ends (with "offset")
 FILE_MISMATCH = "file_mismatch"  # the whole file does not hash to its name: thrown away, send again
+FILE_REFUSED = "file_refused"  # the whole file is not of the kind its record says: thrown away, the sender's copy waits
 FILES_WAITING = "files_waiting"

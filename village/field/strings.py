@@ -41,4 +41,7 @@ UI = (
     N_("Status"),
     N_("%(names)s: no longer an active field worker at the node. Their work was sent, then removed from this "
        "tablet."),
+    N_("Photos waiting"),
+    N_("Logged out. %(count)s unsynced records and %(photos)s photos are kept on this tablet. The records are sent "
+       "at the next sync, your photos at your next sync."),
 )

@@ -7,9 +7,10 @@
 //   confirm(password) -> true when it is the logged-in worker's password
 //   pushBatch(bytes)  -> the node's acknowledgement {cursor, applied, received, restamped, refused}
 //   pull(cursor)      -> {envelope: {last, more}, changes} of the tablet's assignment after `cursor`
+//   sendFiles(files, bytesOf) -> the shas of `files` ([{sha, size}]) the node holds now (the file lane)
 //   logout()          -> ends the online session (the tablet's records are not touched)
 // Each throws Offline when the node cannot be reached, Refused when it answers with an error.
-import {NodeClient, SyncError} from "/static/field/protocol/index.js";
+import {NodeClient, SyncError, sendFiles as sendOnLane} from "/static/field/protocol/index.js";
 import {credentials, observe} from "./tablet.js";
 
 const PING_TIMEOUT_MS = 3000;
@@ -94,6 +95,8 @@ export async function confirm(password) {
 export const pushBatch = (bytes) => protocol((c) => c.pushBytes(bytes));
 
 export const pull = (cursor) => protocol((c) => c.pull(cursor, PULL_LIMIT));
+
+export const sendFiles = (files, bytesOf) => protocol((c) => sendOnLane(c, files, bytesOf));
 
 export async function logout() {
   const form = new URLSearchParams({csrf_token: csrf});
