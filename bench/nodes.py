@@ -28,7 +28,7 @@ def free_port():
 
 
 class Served:
-    """`village serve` in a subprocess (waitress + scheduler), as a real node runs."""
+    """`village serve` in a subprocess (cheroot + scheduler), as a real node runs."""
 
     def __init__(self, data_dir, port=None):
         self.port = port or free_port()

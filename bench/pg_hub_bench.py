@@ -1,7 +1,7 @@
 """A village's push to a county hub over real HTTP: the SQLite hub and the PostgreSQL hub side by side.
 
 `python bench/pg_hub_bench.py [HOUSEHOLDS]` makes, for each store, a county hub (`init --database`
-for PostgreSQL, on a throwaway cluster with fsync on, as a real hub), serves it with waitress on
+for PostgreSQL, on a throwaway cluster with fsync on, as a real hub), serves it with cheroot on
 127.0.0.1, enrolls one village holding HOUSEHOLDS households and one member each, and times one
 `village sync` round: records/s applied end to end (screening, trust policy, roll-ups included),
 and whether every record arrived exactly once. Not yet part of `make bench`: see docs/postgresql.md.
@@ -36,24 +36,25 @@ def _village_records(db, node, households):
 
 def one_push(work, households, database=""):
     """Return {records, seconds, records_per_s, exactly_once} of one village's first sync round."""
-    from waitress.server import create_server
+    from cheroot import wsgi
 
     hub = init_node(work / "hub", "county", "县", COUNTY, "en", database)
     hub_db = open_db(hub)
     store = sync_store(hub, hub_db)
     app = create_app({"NODE": hub})
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    threading.Thread(target=server.run, daemon=True).start()
+    server = wsgi.Server(("127.0.0.1", 0), app, numthreads=4)
+    server.prepare()
+    threading.Thread(target=server.serve, daemon=True).start()
     village = init_node(work / "village", "village", "村", VILLAGE, "en")
     db = open_db(village)
     _, code = add_node(store, "村", VILLAGE, COUNTY)
-    enroll(village, db, f"http://127.0.0.1:{server.effective_port}", code, True)
+    enroll(village, db, f"http://127.0.0.1:{server.bind_addr[1]}", code, True)
     _village_records(db, village, households)
     started = time.perf_counter()
     ok = run_sync(village, db=db).ok
     seconds = time.perf_counter() - started
     held = store.execute("SELECT COUNT(*), COUNT(DISTINCT id) FROM households").fetchone()
-    server.close()
+    server.stop()
     if database:
         from village.web.db import close_store
 

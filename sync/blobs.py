@@ -20,7 +20,7 @@ PARTS = "parts"
 
 
 class BlobProblem(Exception):
-    """A piece of a blob that cannot be taken; `code` says why (offset, mismatch, too_long)."""
+    """A piece of a blob that cannot be taken; `code` says why (offset, mismatch, too_long, refused)."""
 
     def __init__(self, code, message, **extra):
         super().__init__(message)
@@ -97,12 +97,13 @@ class BlobStore:
         except FileNotFoundError:
             return 0
 
-    def append(self, sha, total, offset, data):
+    def append(self, sha, total, offset, data, check=None):
         """Add `data` at `offset` to the blob `sha` of `total` bytes arriving in pieces; return bytes held.
 
         A piece must start where the last one ended (else BlobProblem "offset", with the
         offset to go on from) and not run past `total` ("too_long"). With the last piece the
-        blob is checked against its name and published ("mismatch": it is thrown away).
+        blob is checked against its name and published ("mismatch": it is thrown away), and by
+        `check(whole bytes)` when given, which returns a problem's text or None ("refused": thrown away).
         """
         if self.has(sha):
             return total  # sent again after an answer was lost: held already, nothing to do
@@ -123,18 +124,22 @@ class BlobStore:
             os.fsync(out.fileno())
             held += len(data)
             if held == total:
-                self._publish(sha, part)
+                self._publish(sha, part, check)
         return held
 
-    def _publish(self, sha, part):
-        """Give a whole .part file its blob name when it hashes to it; throw it away when not."""
-        check = hashlib.sha256()
+    def _publish(self, sha, part, check=None):
+        """Give a whole .part file its blob name when it hashes to it and `check` finds no problem; else throw it away."""
+        whole = hashlib.sha256()
         with open(part, "rb") as handle:
             while chunk := handle.read(READ_CHUNK):
-                check.update(chunk)
-        if check.hexdigest() != sha:
+                whole.update(chunk)
+        if whole.hexdigest() != sha:
             part.unlink(missing_ok=True)
             raise BlobProblem("mismatch", "the file received does not match its sha256; send it again", offset=0)
+        problem = check(part.read_bytes()) if check is not None else None
+        if problem:
+            part.unlink(missing_ok=True)
+            raise BlobProblem("refused", problem, offset=0)
         folder = self._folder(self.path(sha).parent)
         os.replace(part, self.path(sha))
         sync_to_disk(folder)

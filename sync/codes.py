@@ -32,4 +32,5 @@ NOT_A_TABLET = "not_a_tablet"  # a request only an enrolled tablet may make (its
 FILE_UNKNOWN = "file_unknown"  # no record held at the hub names this file: it is not stored
 FILE_OFFSET = "file_offset"  # the piece does not start where the hub's copy ends (with "offset")
 FILE_MISMATCH = "file_mismatch"  # the whole file does not hash to its name: thrown away, send again
+FILE_REFUSED = "file_refused"  # the whole file is not of the kind its record says: thrown away, the sender's copy waits
 FILES_WAITING = "files_waiting"

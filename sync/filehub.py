@@ -1,10 +1,12 @@
 """The file lane, hub side: which blobs the hub holds or wants, and taking one piece of a blob.
 
 The hub stores a blob only when a record it holds names it with that size: `accepts(db, sha,
-size)` is the village side's answer (an evidence record, `village.records.evidence.named`). So
-nobody can fill the hub's disk with files no record asks for, and a blob's size is bounded by
-the record's own checks. Every piece is checked (its blob name, size and offset, its length)
-before a byte is written, and a blob is published only once its whole hashes to its name.
+size)` is the village side's answer (an evidence record inside the sender's area,
+`village.records.evidence.uploadable`). So nobody can fill the hub's disk with files no record
+asks for, and a blob's size is bounded by the record's own checks. Every piece is checked (its
+blob name, size and offset, its length) before a byte is written, and a blob is published only
+once its whole hashes to its name and `check(db, sha, size, bytes)` (the village side's: is it
+the kind of file its record says) finds no problem.
 """
 from sync import codes
 from sync.blobs import BlobProblem, digest, is_sha256
@@ -46,11 +48,12 @@ def check_piece(sha, size, offset, length):
         raise SyncRefused(413, codes.TOO_LARGE, f"a piece holds at most {MAX_PIECE} bytes, within the file")
 
 
-def receive_piece(db, store, sha, size, offset, data, accepts):
+def receive_piece(db, store, sha, size, offset, data, accepts, check=None):
     """Take bytes `offset`.. of blob `sha` of `size` bytes; return {"received": bytes held, "done"}.
 
     Idempotent: a piece sent again after its answer was lost is refused with the offset to go
-    on from (`file_offset`), and a blob held already is acknowledged as done.
+    on from (`file_offset`), and a blob held already is acknowledged as done. A whole blob that
+    `check` finds a problem with is thrown away (`file_refused`).
     """
     check_piece(sha, size, offset, len(data))
     if store.has(sha):
@@ -58,16 +61,23 @@ def receive_piece(db, store, sha, size, offset, data, accepts):
     if not accepts(db, sha, size):
         raise SyncRefused(409, codes.FILE_UNKNOWN, "no record held at the hub names this file with this size")
     try:
-        held = store.append(sha, size, offset, data)
+        held = store.append(sha, size, offset, data, _whole_check(db, sha, size, check))
     except BlobProblem as exc:
         if exc.code == "too_long":
             raise SyncRefused(413, codes.TOO_LARGE, exc.message) from None
+        if exc.code == "refused":
+            raise SyncRefused(422, codes.FILE_REFUSED, exc.message, offset=0) from None
         code = codes.FILE_OFFSET if exc.code == "offset" else codes.FILE_MISMATCH
         raise SyncRefused(409, code, exc.message, offset=exc.extra.get("offset", 0)) from None
     if held == size:
         with transaction(db) as tx:
             index_blob(tx, sha, size)
     return {"received": held, "done": held == size}
+
+
+def _whole_check(db, sha, size, check):
+    """Return the store's check of a whole blob (its bytes -> a problem or None) made of `check`, or None."""
+    return None if check is None else (lambda data: check(db, sha, size, data))
 
 
 def serve_piece(db, store, link, sha, size, offset, readable):
@@ -82,17 +92,19 @@ def serve_piece(db, store, link, sha, size, offset, readable):
     return store.read(sha, offset, PIECE)
 
 
-def take_files(db, store, listed, blobs, accepts):
+def take_files(db, store, listed, blobs, accepts, check=None):
     """Keep the blobs a bundle carried, each checked as over HTTP; return (shas held now, how many refused).
 
     `listed` is the bundle's [[sha, size]], `blobs` their bytes in that order. A blob is kept
-    only when its bytes hash to its name, have its size, and a record held here names it.
+    only when its bytes hash to its name, have its size, a record held here names it, and
+    `check` (when given) finds no problem with it.
     """
     held, refused = [], 0
     for (sha, size), data in zip(listed, blobs):
         if store.has(sha):
             held.append(sha)
-        elif len(data) == size and digest(data) == sha and accepts(db, sha, size):
+        elif (len(data) == size and digest(data) == sha and accepts(db, sha, size)
+              and (check is None or not check(db, sha, size, data))):
             store.put(data)
             with transaction(db) as tx:
                 index_blob(tx, sha, size)

@@ -111,8 +111,10 @@ def _upload(client, store, sha, size, offset):
         except (KeyError, TypeError, ValueError):
             held, done = offset, False  # a damaged answer: ask again from the same byte
         except Refused as exc:
-            if exc.code == codes.FILE_UNKNOWN:
-                return False  # its record left the hub meanwhile: the file waits, it is not lost
+            if exc.code in (codes.FILE_UNKNOWN, codes.FILE_REFUSED):
+                # Its record left the hub meanwhile, or the hub will not take these bytes for it: the file
+                # waits (shown as waiting), it is not lost.
+                return False
             if exc.code not in (codes.FILE_OFFSET, codes.FILE_MISMATCH):
                 raise
             # The hub's copy ends elsewhere (a lost answer, or it threw a damaged copy away).

@@ -9,8 +9,6 @@ import secrets
 from dataclasses import dataclass
 from typing import Any, Optional
 
-import requests
-
 from sync import codes
 from sync.auth import sign
 from sync.clock import wall_ms
@@ -65,6 +63,10 @@ class HubClient:
     def __init__(self, url, node_id=None, secret=None, ca_file=None, timeout=60, wall=wall_ms):
         self.url = url.rstrip("/")
         self.node_id, self.secret, self.timeout, self.wall = node_id, secret, timeout, wall
+        # Imported here, not at the top: a serving process imports this module for its errors, and
+        # one that never syncs need not hold requests (about 5 MB of each process's memory).
+        import requests
+
         self.session = requests.Session()
         # Passed with each request: a session-wide setting loses to REQUESTS_CA_BUNDLE.
         self.verify = ca_file or True
@@ -139,6 +141,8 @@ class HubClient:
         raise AssertionError("unreachable")
 
     def _request(self, method, path, body=None, content_type=None, headers=None):
+        import requests  # loaded by __init__ already: a dictionary lookup
+
         headers = dict(headers or {})
         if content_type:
             headers["Content-Type"] = content_type

@@ -207,23 +207,27 @@ def free_port():
         return sock.getsockname()[1]
 
 
+def start_cheroot(app, port):
+    """Serve `app` on 127.0.0.1:`port` with cheroot (the server `village serve` runs) in background threads."""
+    from cheroot import wsgi
+
+    server = wsgi.Server(("127.0.0.1", port), app, numthreads=4, server_name="village")
+    server.prepare()  # bound and listening before the first request is made
+    threading.Thread(target=server.serve, daemon=True).start()
+    return server
+
+
 class LiveServer:
-    """A node's app served by waitress on 127.0.0.1 in a background thread."""
+    """A node's app served by cheroot on 127.0.0.1 in background threads."""
 
     def __init__(self, app):
-        from waitress.server import create_server
-
         self.app = app
         self.port = free_port()
-        # poll(), not select(): a whole run opens more than 1024 descriptors, past select()'s reach.
-        self.server = create_server(app, host="127.0.0.1", port=self.port, threads=4, asyncore_use_poll=True)
+        self.server = start_cheroot(app, self.port)
         self.url = f"http://127.0.0.1:{self.port}"
-        self.thread = threading.Thread(target=self.server.run, daemon=True)
-        self.thread.start()
 
     def stop(self):
-        self.server.close()
-        self.server.task_dispatcher.shutdown()  # its worker threads, else left for the rest of the run
+        self.server.stop()  # its connections and worker threads too, else left for the rest of the run
         if "village_store" in self.app.extensions:
             from village.web.db import close_store
 

@@ -2,7 +2,6 @@
 import base64
 import json
 import os
-import threading
 
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -25,27 +24,21 @@ def seal(node_key_text, entry_id, payload):
 
 
 class Restartable:
-    """A node's app served by waitress on one fixed port, stopped and started again (the node out of range)."""
+    """A node's app served by cheroot on one fixed port, stopped and started again (the node out of range)."""
 
     def __init__(self, app, port):
         self.app, self.port, self.server = app, port, None
         self.url = f"http://127.0.0.1:{port}"
 
     def start(self):
-        from waitress.server import create_server
+        from tests.conftest import start_cheroot
 
-        self.server = create_server(self.app, host="127.0.0.1", port=self.port, threads=4, asyncore_use_poll=True)
-        threading.Thread(target=self.server.run, daemon=True).start()
+        self.server = start_cheroot(self.app, self.port)
         return self
 
     def stop(self):
         if self.server is not None:
-            # The node leaves range: kept-alive connections go too (else a browser's next request waits on them).
-            for channel in list(self.server._map.values()):
-                if channel is not self.server:
-                    channel.close()
-            self.server.close()
-            self.server.task_dispatcher.shutdown()
+            self.server.stop()  # the node leaves range: its kept-alive connections go too
             self.server = None
 
 

@@ -5,6 +5,7 @@ Chromium (tests/test_protocol_js.py); tests/test_protocol_vectors.py checks the 
 the Python side makes today. Run: python tests/make_protocol_vectors.py
 """
 import base64
+import hashlib
 import json
 import zlib
 from pathlib import Path
@@ -16,6 +17,7 @@ from sync.clock import make_version
 OUT = Path(__file__).parent / "data" / "protocol_vectors.json"
 TABLET = "tab0123456789abcdef"
 VILLAGE = "52/5201/520102/001"
+PIECE = b"\xff\xd8\xff\xe0" + bytes(range(256)) * 4  # the start of a JPEG, then every byte value
 
 
 def _change(tbl, row_id, hlc, data, node=TABLET, op="put", area=VILLAGE, prev_area=None, base=None):
@@ -51,14 +53,23 @@ def signatures():
     """Return signature cases: the inputs of `sign` (body as base64) and its answer."""
     cases = [("s3cret", "POST", "/sync/push", zlib.compress(b"{}"), "AAAA-nonce", "abc123"),
              ("f" * 64, "GET", "/sync/ping", b"", "ping-xyz", "link01"),
-             ("秘密", "post", "/sync/pull", b'{"cursor":0,"limit":1000}', "n", "l")]
+             ("秘密", "post", "/sync/pull", b'{"cursor":0,"limit":1000}', "n", "l"),
+             # A piece on the file lane: the file, its size and the piece's offset are in the signed path.
+             ("s3cret", "POST", f"/sync/files/{hashlib.sha256(PIECE).hexdigest()}/{len(PIECE)}/0", PIECE, "n2",
+              "tab01")]
     return [{"secret": s, "method": m, "path": p, "body": base64.b64encode(b).decode(), "nonce": n, "node_id": i,
              "signature": sign(s, m, p, b, n, i)} for s, m, p, b, n, i in cases]
 
 
+def digests():
+    """Return SHA-256 cases: what names a file on the file lane (and in its attachments record)."""
+    return [{"body": base64.b64encode(b).decode(), "sha256": hashlib.sha256(b).hexdigest()}
+            for b in (b"", PIECE, "照片".encode())]
+
+
 def vectors():
     """Return every vector, as written to the file."""
-    out = {"signatures": signatures(), "versions": [], "batches": {}}
+    out = {"signatures": signatures(), "digests": digests(), "versions": [], "batches": {}}
     for hlc in (0, 1, 0x0190C0FFEE120001, 2 ** 63 - 1):
         out["versions"].append({"hlc": str(hlc), "node_id": TABLET, "version": make_version(hlc, TABLET)})
     for name, (envelope, changes) in batches().items():

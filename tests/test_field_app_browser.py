@@ -4,6 +4,7 @@ The node goes out of range by stopping its server (Playwright's offline mode doe
 service worker's own fetches). These tests reach the node at http://127.0.0.1, a secure
 context; the LAN name over HTTPS is issue #12 part A's test.
 """
+import hashlib
 import io
 import re
 import time
@@ -18,7 +19,7 @@ from tablet_helpers import add_tablet
 from village import create_app
 from village.field import assets
 from village.ops.demo import populate
-from village.records import core
+from village.records import core, evidence
 from village.users import add_user
 
 pytestmark = pytest.mark.slow
@@ -162,9 +163,8 @@ def test_offline_capture_survives_a_browser_restart_and_reaches_the_node_once(no
     capture_visit(page, 2)
     capture_visit(page, 3, photo=a_photo())
     expect(page.locator("#s-node")).to_have_text("Node not reachable")
-    assert unsynced(page) == 3
-    photo_sizes = page.evaluate("""new Promise(r => indexedDB.open('village-field').onsuccess = e =>
-        e.target.result.transaction('photos').objectStore('photos').getAll().onsuccess = g => r(g.target.result.map(p => p.size)))""")
+    assert unsynced(page) == 3 and page.inner_text("#s-photos") == "1"
+    photo_sizes = stored_photos(page)
     assert len(photo_sizes) == 1 and 10_000 < photo_sizes[0] <= 200 * 1024
     context.close()
 
@@ -172,7 +172,7 @@ def test_offline_capture_survives_a_browser_restart_and_reaches_the_node_once(no
     page.goto(f"{url}/field/")
     ready(page)
     unlock(page, "field1")
-    assert page.locator("#mine li").count() == 3 and unsynced(page) == 3
+    assert page.locator("#mine li").count() == 3 and unsynced(page) == 3 and page.inner_text("#s-photos") == "1"
     node_server.start()  # the browser restart ended the online session: the tablet's own credentials sync
     page.click("#sync-now")
     expect(page.locator("#s-unsynced")).to_have_text("0")
@@ -180,7 +180,29 @@ def test_offline_capture_survives_a_browser_restart_and_reaches_the_node_once(no
     expect(page.locator("#s-unsynced")).to_have_text("0")
     visits = list(core.rows(db, "visits", "visitor = 'field1'"))
     assert len(visits) == 3 and len({v["id"] for v in visits}) == 3
-    assert any(v["kind"] == "plot_inspection" and len(v["answers"]["photos"]) == 1 for v in visits)
+    inspected = next(v for v in visits if v["kind"] == "plot_inspection")
+    assert the_node_holds_the_photo(node_server.node, db, inspected)
+    assert page.locator("#f-photos").is_hidden() and stored_photos(page) == []  # held by the node: gone from here
+
+
+def stored_photos(page):
+    """Return the sizes of the photos the tablet keeps (encrypted) in IndexedDB."""
+    return page.evaluate("""new Promise(r => indexedDB.open('village-field').onsuccess = e =>
+        e.target.result.transaction('photos').objectStore('photos').getAll().onsuccess = g => r(g.target.result.map(p => p.size)))""")
+
+
+def the_node_holds_the_photo(node, db, visit):
+    """Check that one attachments record names the visit's one photo, whose bytes the node holds: a JPEG <= 200 KB."""
+    [photo_id] = visit["answers"]["photos"]
+    records = list(core.rows(db, "attachments", f"owner_id = '{visit['id']}'"))
+    assert [r["id"] for r in records] == [photo_id]
+    record = records[0]
+    assert (record["owner_table"], record["kind"], record["mime"], record["area"]) == ("visits", "photo", "image/jpeg",
+                                                                                      visit["area"])
+    data = evidence.store(node).read(record["sha256"])
+    assert hashlib.sha256(data).hexdigest() == record["sha256"] and len(data) == record["size"] <= 200 * 1024
+    assert evidence.sniff(data) == "image/jpeg" and evidence.content_problem(db, record["sha256"], len(data), data) is None
+    return True
 
 
 def test_a_second_worker_cannot_read_the_first_workers_records_but_pushes_them(node_server, tablet, db):
@@ -203,6 +225,30 @@ def test_a_second_worker_cannot_read_the_first_workers_records_but_pushes_them(n
     page.click("#sync-now")
     expect(page.locator("#s-unsynced")).to_have_text("0")
     assert [v["visitor"] for v in core.rows(db, "visits", "visitor LIKE 'field%'")] == ["field1"]
+
+
+def test_a_workers_photo_waits_for_their_own_session_while_a_second_worker_pushes_the_records(node_server, tablet, db):
+    context, page = tablet()
+    two_workers(page, node_server)
+    node_server.stop()
+    unlock(page, "field1")
+    capture_visit(page, 1, photo=a_photo())
+    page.click("text=Log out")
+    page.wait_for_selector("#add-worker")
+    assert "1 unsynced records and 1 photos are kept" in page.inner_text("#message")
+    node_server.start()
+    unlock(page, "field2")  # only field1's key opens their photo: field2's sync sends the records, not the photo
+    page.click("#sync-now")
+    expect(page.locator("#s-unsynced")).to_have_text("0")
+    [visit] = core.rows(db, "visits", "visitor = 'field1'")
+    [photo] = core.rows(db, "attachments", f"owner_id = '{visit['id']}'")  # the record came, not its file
+    assert evidence.held(db, [photo["sha256"]]) == set()
+    assert page.inner_text("#s-photos") == "1" and len(stored_photos(page)) == 1
+    page.click("text=Log out")
+    page.wait_for_selector("#add-worker")
+    unlock(page, "field1")  # unlocking syncs: now the photo goes, and leaves the tablet
+    expect(page.locator("#f-photos")).to_be_hidden()
+    assert the_node_holds_the_photo(node_server.node, db, visit) and stored_photos(page) == []
 
 
 def test_wrong_passwords_past_the_limit_lock_offline_unlock(node_server, tablet):

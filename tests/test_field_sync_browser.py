@@ -13,11 +13,11 @@ from clerk_helpers import PASSWORD
 from conftest import CHROMIUM, CHROMIUM_ARGS, Village, free_port
 from sync_helpers import add_households, enroll, serve_hub, sync
 from tablet_helpers import add_tablet
-from test_field_app_browser import capture_visit, online_login, ready, unlocked_home, unsynced
+from test_field_app_browser import a_photo, capture_visit, online_login, ready, unlocked_home, unsynced
 
 from village import create_app
 from village.ops.https import HttpsServer
-from village.records import core
+from village.records import core, evidence
 from village.tls import init_tls, tls_dir
 from village.users import add_user
 
@@ -53,6 +53,7 @@ def county_and_village(make_node, serve, monkeypatch):
     add_households(db, node, 3)
     add_user(db, "field1", "fieldworker", PASSWORD)
     lan = LanNode(node, db, create_app({"NODE": node, "TESTING": True}), port).start()
+    lan.hub = hub
     yield hub_db, lan
     lan.stop()
 
@@ -96,28 +97,32 @@ def visits(db):
     return list(core.rows(db, "visits", "visitor = 'field1'"))
 
 
-def test_visits_captured_offline_reach_the_node_and_the_county_exactly_once(county_and_village, tablet):
+def test_visits_and_a_photo_captured_offline_reach_the_node_and_the_county_exactly_once(county_and_village, tablet):
     hub_db, lan = county_and_village
     page = tablet
     assert page.evaluate("window.isSecureContext") is True
     lan.stop()  # out of range
     for household in (1, 2, 3):
-        capture_visit(page, household)
+        capture_visit(page, household, photo=a_photo() if household == 3 else None)
     expect(page.locator("#s-node")).to_have_text("Node not reachable")
-    assert unsynced(page) == 3
+    assert unsynced(page) == 3 and page.inner_text("#s-photos") == "1"
     lan.start()
     page.click("#sync-now")
     expect(page.locator("#s-unsynced")).to_have_text("0")
     page.click("#sync-now")
     expect(page.locator("#s-unsynced")).to_have_text("0")
+    expect(page.locator("#f-photos")).to_be_hidden()
     at_node = visits(lan.db)
     assert len(at_node) == 3 and len({v["id"] for v in at_node}) == 3
+    [photo] = core.rows(lan.db, "attachments")
     for _ in range(2):  # the village's next sync, and one more
         assert sync(lan.node).exit_code == 0
         at_hub = visits(hub_db)
         assert sorted(v["id"] for v in at_hub) == sorted(v["id"] for v in at_node)
-    tablet_versions = hub_db.execute("SELECT COUNT(*) FROM _changes WHERE tbl = 'visits'").fetchone()[0]
-    assert tablet_versions == 3
+        assert [r["id"] for r in core.rows(hub_db, "attachments")] == [photo["id"]]
+        assert evidence.store(lan.hub).read(photo["sha256"]) == evidence.store(lan.node).read(photo["sha256"])
+    tablet_versions = hub_db.execute("SELECT COUNT(*) FROM _changes WHERE tbl IN ('visits', 'attachments')").fetchone()[0]
+    assert tablet_versions == 4
 
 
 CAPTURE = """async ([household, count]) => {

@@ -196,13 +196,13 @@ def conflicts():
 @bp.post("/files/have")
 def files_have():
     """Say which of the caller's files the hub holds, wants (from which byte) or knows no record of."""
-    authenticate(get_store(), *_signed(), _node_wall())
+    link = authenticate(get_store(), *_signed(), _node_wall())
     try:
         items = json.loads(_body())["files"]
     except (ValueError, KeyError, TypeError):
         raise SyncRefused(400, codes.BAD_REQUEST, "send {\"files\": [[sha256, size], ...]}") from None
     node = current_app.config["NODE"]
-    return jsonify(files_status(get_store(), evidence.store(node), items, evidence.named))
+    return jsonify(files_status(get_store(), evidence.store(node), items, evidence.uploadable(link["area"])))
 
 
 def _whole_numbers(*texts):
@@ -217,6 +217,8 @@ def file_get(sha, size, offset):
     """Send one piece of a file named by a record in the caller's scope."""
     size, offset = _whole_numbers(size, offset)
     link = authenticate(get_store(), *_signed(), _node_wall())
+    if link.get("kind") == TABLET:  # a tablet sends its photos up; the village's evidence never goes down to one
+        raise SyncRefused(409, codes.FILE_UNKNOWN, "a tablet fetches no files")
     node = current_app.config["NODE"]
     data = serve_piece(get_store(), evidence.store(node), link, sha, size, offset, evidence.readable)
     return Response(data, mimetype="application/octet-stream")
@@ -224,12 +226,17 @@ def file_get(sha, size, offset):
 
 @bp.post("/files/<sha>/<size>/<offset>")
 def file_piece(sha, size, offset):
-    """Take one piece of a file: bytes `offset`.. of the file `sha` of `size` bytes (the body)."""
+    """Take one piece of a file: bytes `offset`.. of the file `sha` of `size` bytes (the body).
+
+    Only a file named by a record inside the caller's area is taken, and kept only when it is the
+    kind of file that record says (`evidence.content_problem`).
+    """
     size, offset = _whole_numbers(size, offset)
     check_piece(sha, size, offset, request.content_length or 0)  # before a byte of it is read
     link = authenticate(get_store(), *_signed(), _node_wall())
     node = current_app.config["NODE"]
-    answer = receive_piece(get_store(), evidence.store(node), sha, size, offset, _body(), evidence.named)
+    answer = receive_piece(get_store(), evidence.store(node), sha, size, offset, _body(),
+                           evidence.uploadable(link["area"]), evidence.content_problem)
     if answer["done"]:
         log.info("file %s (%s bytes) received from node %s", sha[:12], size, link["link_id"])
     return jsonify(answer)

@@ -61,7 +61,7 @@ def bundle_import(data_dir, file, reply):
         _check_out(reply)  # before the import: afterwards it has committed
     try:
         info = import_bundle(db, node.node_id, file, reply, trust.policy, key=sealing_key(node.data_dir),
-                             store=evidence.store(node), accepts=evidence.named)
+                             store=evidence.store(node), accepts=evidence.named, check=evidence.content_problem)
     except BundleRefused as exc:
         raise refusal("bundle", exc.code, detail=exc.detail, **exc.params) from None
     if info["kind"] != PUSH:

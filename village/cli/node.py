@@ -40,7 +40,7 @@ def init(data_dir, role, name, area, lang, database):
 @click.option("--port", default=8080, type=int, show_default=True)
 @handled
 def serve(data_dir, host, port):
-    """Serve the node's pages and API with waitress, and run its scheduled jobs."""
+    """Serve the node's pages and API with cheroot, and run its scheduled jobs."""
     from village.ops.serve import run
 
     node, db = open_node(data_dir)

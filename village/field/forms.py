@@ -8,7 +8,7 @@ from village.clerk.visits import KIND_LABELS, RISK_LABELS
 from village.field.strings import UI
 from village.i18n import translations
 from village.records.checklists import CHECKLISTS
-from village.records.schema import fields
+from village.records.schema import FIELD_EVIDENCE, fields
 
 # What a field worker edits on the tablet, and the field each hangs from (set by the app).
 TABLES = {"households": None, "persons": "household_id", "plots": "household_id", "plantings": "plot_id",
@@ -62,6 +62,7 @@ def describe():
         "tables": {table: _table(table, parent) for table, parent in TABLES.items()},
         "checklists": {kind: {"label": msgid(KIND_LABELS[kind]), "items": [_item(i) for i in items]}
                        for kind, items in CHECKLISTS.items()},
+        "photo": dict(FIELD_EVIDENCE),  # the attachments record a photo taken in the app becomes
     }
 
 

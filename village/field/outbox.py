@@ -32,13 +32,15 @@ from sync.server import TABLET
 from sync.stores import as_tx
 from village.field.forms import TABLES
 from village.keys import sealing_key
-from village.records.schema import fields
+from village.records.schema import EVIDENCE_OWNERS, fields
 from village.users import ROLES
 
 INFO = b"village-tablet-seal/1"
 SEALED = "sealed"  # the table and op of a sealed change in a batch
 MAX_SEALED = 64 * 1024  # characters of one sealed entry (a visit is a few kilobytes)
 EVERY_SEQ = 2 ** 62  # above any change number: a record's whole history
+# What an entry may hold: the field app's forms, and the attachments record of a photo (records.trust says which).
+SEALED_TABLES = (*TABLES, "attachments")
 
 
 class Unreadable(ValueError):
@@ -70,7 +72,7 @@ def open_entry(private_key, entry):
 def _record(payload, change):
     """Return (table, values) of a payload; raise Unreadable when its shape or clear fields are wrong."""
     table, record_id, values = payload.get("table"), payload.get("record"), payload.get("values")
-    if table not in TABLES or not isinstance(record_id, str) or not isinstance(values, dict):
+    if table not in SEALED_TABLES or not isinstance(record_id, str) or not isinstance(values, dict):
         raise Unreadable("not a field record")
     # The clear version and record id are what the node deduplicates by: they must be the sealed ones,
     # or one entry could be replayed under new versions.
@@ -94,16 +96,30 @@ def active_worker(db, username):
     return row is not None and not row[1] and "field" in ROLES[row[0]].surfaces
 
 
-def _area(db, table, record_id, values, tablet_area):
-    """Return (area, new?) of a record: where it is stored here, else its parent's, else the tablet's."""
+def _parents(table, values):
+    """Yield (table, id) of the records `values` hang from: those its fields refer to, and an attachment's owner."""
+    for spec in fields(table).values():
+        if spec.ref and isinstance(values.get(spec.name), str):
+            yield spec.ref, values[spec.name]
+    if table == "attachments" and values.get("owner_table") in EVIDENCE_OWNERS and isinstance(values.get("owner_id"), str):
+        yield values["owner_table"], values["owner_id"]
+
+
+def _area(db, table, record_id, values, tablet_area, made):
+    """Return (area, new?) of a record: where it is stored here, else its parent's, else the tablet's.
+
+    `made` holds the areas of the records opened earlier in the same batch (a visit and its photos).
+    """
     row = db.execute(f"SELECT area FROM [{table}] WHERE id = ?", [record_id]).fetchone()
     if row:
         return row[0], False
-    for spec in fields(table).values():
-        if spec.ref and isinstance(values.get(spec.name), str):
-            parent = db.execute(f"SELECT area FROM [{spec.ref}] WHERE id = ?", [values[spec.name]]).fetchone()
-            if parent:
-                return parent[0], True
+    for parent_table, parent_id in _parents(table, values):
+        area = made.get((parent_table, parent_id))
+        if area is None:
+            parent = db.execute(f"SELECT area FROM [{parent_table}] WHERE id = ?", [parent_id]).fetchone()
+            area = parent[0] if parent else None
+        if area:
+            return area, True
     return tablet_area, True
 
 
@@ -132,8 +148,13 @@ def seen_base(db, table, record_id, names, seen, link_id):
     return base
 
 
-def open_change(db, private_key, change, tablet_area, link_id=None):
-    """Return the put a sealed change stands for; raise Unreadable, or PermissionError naming a worker refused."""
+def open_change(db, private_key, change, tablet_area, made=None, link_id=None):
+    """Return the put a sealed change stands for; raise Unreadable, or PermissionError naming a worker refused.
+
+    `made`: {(table, id): area} of the records opened earlier in the batch; this one is added.
+    `link_id`: the tablet's link, whose own changes were in front of it (`seen_base`).
+    """
+    made = {} if made is None else made
     payload = open_entry(private_key, change.get("data") if isinstance(change.get("data"), dict) else {})
     table, values = _record(payload, change)
     worker = str(payload.get("worker", ""))[:40]
@@ -141,7 +162,8 @@ def open_change(db, private_key, change, tablet_area, link_id=None):
         raise PermissionError(worker)
     if table == "visits":
         values["visitor"] = worker  # the worker who captured it, whoever pushes it
-    area, new = _area(db, table, change["row_id"], values, tablet_area)
+    area, new = _area(db, table, change["row_id"], values, tablet_area, made)
+    made[(table, change["row_id"])] = area
     data = {**values, "area": area} if new else values
     base = seen_base(db, table, change["row_id"], set(values), _seen(payload), link_id)
     return {"tbl": table, "op": "put", "row_id": change["row_id"], "version": change["version"], "area": area,
@@ -151,7 +173,7 @@ def open_change(db, private_key, change, tablet_area, link_id=None):
 def unsealer(private_key, tablet_area, link_id=None):
     """Return the `unseal(db, changes)` hook of `sync.server.receive_push` for one tablet's push."""
     def unseal(db, changes):
-        opened, refused, written = [], [], {}
+        opened, refused, written, made = [], [], {}, {}
         for change in changes:
             if not isinstance(change, dict):
                 opened.append(change)  # not a change at all: the usual screen refuses it
@@ -162,7 +184,7 @@ def unsealer(private_key, tablet_area, link_id=None):
                 refused.append((change, Refusal("not_sealed", "a tablet sends only sealed outbox entries")))
                 continue
             try:
-                put = open_change(db, private_key, change, tablet_area, link_id)
+                put = open_change(db, private_key, change, tablet_area, made, link_id)
             except Unreadable as exc:
                 refused.append((change, Refusal("unreadable", f"the sealed entry does not open here: {exc}")))
                 continue

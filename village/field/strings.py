@@ -44,4 +44,7 @@ UI = (
     N_("Value now"), N_("Other value"), N_("this tablet"), N_("Nothing was changed."),
     N_("The same field was changed in two places, neither seeing the other: the later change was kept. To keep the "
        "other value, edit the record again."),
+    N_("Photos waiting"),
+    N_("Logged out. %(count)s unsynced records and %(photos)s photos are kept on this tablet. The records are sent "
+       "at the next sync, your photos at your next sync."),
 )

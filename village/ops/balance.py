@@ -1,69 +1,89 @@
-"""Which serving process of `village serve` takes the next connection: one with the fewest open.
+"""Sharing the work between the serving processes of `village serve`, and inside each one.
 
-A browser keeps its connection, so the process that accepts it serves all its pages. Left to
-the race on the shared socket, the same process won 14 to 20 of 20 connections here, and its
-pages waited twice as long. So each process writes its count of open connections into memory
-shared since the fork, and listens for new connections only while no process holds fewer.
+Between processes: a browser keeps its connection, so the process that accepts it serves all
+its pages. Left to the race on the shared socket, one process can win most connections and its
+pages wait twice as long. So each process keeps its count of open connections in memory shared
+since the fork, and accepts a new connection only while no process holds fewer. A process that
+has ended, or not started yet, counts as full, so it never holds the others back; and a process
+that sees a connection waiting longer than PATIENCE accepts it whatever the counts say, so a
+process that has stopped answering cannot keep a browser waiting for ever.
 
-A process takes no notice of the others while it waits for its own network events, so one
-that takes a connection wakes the others (a byte down a pipe each): the one that now holds the
-fewest starts listening. A process that has ended counts as full, so it never holds the others
-back; one that has not started yet counts as full too.
+Inside a process: Python runs one thread at a time, and SQLite lets go of Python's lock at every
+row it steps to. With several requests running at once, each such step hands the lock to another
+thread and back (two switches between threads a row): measured at ten clients, a page of 100
+records cost twice the CPU with four busy threads as with one. So requests take turns (`Turns`):
+one runs while the others wait for their turn, at most PATIENCE each; a request that has waited
+that long runs anyway, so a slow one (a sync of many records, an export) delays the others by
+PATIENCE, never by its whole length.
 """
 import multiprocessing
-import os
-
-from waitress import wasyncore
+import threading
+import time
 
 FULL = 2 ** 30
+PATIENCE = 0.05  # seconds: the longest a connection or a request waits for its turn
+_PAUSE = 0.0005  # seconds between two looks at a waiting connection that another process should take
 
 
 class Balance:
-    """Open connections per serving process, and a pipe to wake each; made before the fork."""
+    """Open connections per serving process, in memory shared by the processes; made before the fork."""
 
     def __init__(self, processes):
         self.counts = multiprocessing.RawArray("i", [FULL] * processes)
-        self.pipes = [os.pipe() for _ in range(processes)]
-        for _read, write in self.pipes:
-            os.set_blocking(write, False)
 
     def serve_as(self, slot, server):
-        """Make waitress `server`, in process `slot`, accept only while no process holds fewer."""
-        _Waker(self.pipes[slot][0], server._map)
-        readable = server.readable  # asyncore asks it before each wait for events
-        held = [FULL]
+        """Make cheroot `server` (prepared, not yet serving), in process `slot`, accept a connection only
+        while no process holds fewer, and count its connections."""
+        lock, counts = threading.Lock(), self.counts
+        counts[slot] = 0
 
-        def readable_when_fewest():
-            open_now = len(server._map)  # the same listener, waker and trigger in every process
-            self.counts[slot] = open_now
-            if open_now > held[0]:
-                self._wake_others(slot)  # another process may now hold the fewest
-            held[0] = open_now
-            return readable() and open_now <= min(self.counts)
+        class Counted(server.ConnectionClass):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self._counted = True
+                with lock:
+                    counts[slot] += 1
 
-        server.readable = readable_when_fewest
+            def close(self):
+                super().close()
+                with lock:
+                    if getattr(self, "_counted", False):
+                        self._counted = False
+                        counts[slot] -= 1
+
+        server.ConnectionClass = Counted
+        manager = server._connections  # noqa: SLF001 -- cheroot has no public hook for accepting
+        accept, seen = manager._from_server_socket, {"since": 0.0, "last": 0.0}  # noqa: SLF001
+
+        def accept_when_fewest(listener):
+            now = time.monotonic()
+            if now - seen["last"] > 0.02:  # not looked at just before: this is a new connection waiting
+                seen["since"] = now
+            seen["last"] = now
+            if counts[slot] > min(counts) and now - seen["since"] < PATIENCE:
+                time.sleep(_PAUSE)  # the listener stays readable: look again in a moment
+                return None
+            seen["last"] = 0.0
+            return accept(listener)
+
+        manager._from_server_socket = accept_when_fewest  # noqa: SLF001
 
     def ended(self, slot):
         """Count process `slot` as full from now on (it has ended)."""
         self.counts[slot] = FULL
 
-    def _wake_others(self, slot):
-        for other, (_read, write) in enumerate(self.pipes):
-            if other != slot:
-                try:
-                    os.write(write, b"!")
-                except BlockingIOError:
-                    pass  # its pipe is full of wake-ups it has yet to read: it will look anyway
 
+class Turns:
+    """A WSGI app that runs `app`'s requests one at a time in this process, each waiting at most PATIENCE."""
 
-class _Waker(wasyncore.file_dispatcher):
-    """The read end of a process's wake-up pipe, in its asyncore loop: reading is all it does."""
+    def __init__(self, app):
+        self.app, self.turn = app, threading.Lock()
 
-    def readable(self):
-        return True
+    def __call__(self, environ, start_response):
+        mine = self.turn.acquire(timeout=PATIENCE)
+        try:
+            return self.app(environ, start_response)
+        finally:
+            if mine:
+                self.turn.release()
 
-    def writable(self):
-        return False
-
-    def handle_read(self):
-        self.recv(4096)

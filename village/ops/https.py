@@ -1,11 +1,10 @@
 """HTTPS for the tablets on the LAN: cheroot's WSGI server with its builtin TLS adapter (Python's ssl).
 
-Why cheroot: waitress has no TLS and will not have it; cheroot is CherryPy's well-kept server, a
-pure-Python thread pool whose builtin adapter wraps each accepted connection with Python's own
-`ssl` module (OpenSSL), with the handshake done in the worker thread, so a slow tablet never
-holds the others up. It runs beside waitress in the first serving process of `village serve`:
-the kiosk and clerk pages keep waitress and the connection balancer on HTTP (their benchmarks
-do not change), and tablets, which send a few requests a minute, get HTTPS on `https_port`.
+cheroot (CherryPy's well-kept server, which serves HTTP too, `village.ops.serve`) is a pure-Python
+thread pool whose builtin adapter wraps each accepted connection with Python's own `ssl` module
+(OpenSSL), with the handshake done in the worker thread, so a slow tablet never holds the others
+up. It runs in the first serving process of `village serve`, beside its HTTP server and taking
+turns with it; tablets, which send a few requests a minute, get HTTPS on `https_port`.
 """
 import logging
 import ssl

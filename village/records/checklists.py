@@ -93,5 +93,6 @@ def _fits(item, value):
     if item.kind == "choices":
         return (isinstance(value, list) and len(value) <= MAX_LIST and all(v in item.choices for v in value)
                 and len(set(value)) == len(value))
-    return isinstance(value, list) and len(value) <= MAX_LIST and all(isinstance(v, str) and 0 < len(v) <= 64
-                                                                        for v in value)
+    # "files": the ids of the visit's photo records (attachments), each once.
+    return (isinstance(value, list) and len(value) <= MAX_LIST and len(set(map(str, value))) == len(value)
+            and all(isinstance(v, str) and 0 < len(v) <= 64 for v in value))

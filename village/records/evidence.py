@@ -7,10 +7,11 @@ is comes from its first bytes, never from its name; photos are made smaller here
 """
 import io
 import warnings
+from contextlib import contextmanager
 
 from sync.blobs import BlobStore
 from sync.filelane import index_blob, waiting_count
-from sync.scope import in_scope
+from sync.scope import in_scope, inside
 from village.i18n_markers import N_
 from village.records import core
 from village.records.schema import MIMES, fields
@@ -45,6 +46,12 @@ def checked(data, mime):
 
     Raise ValidationError for a file too large, of another kind than it says, or unreadable.
     """
+    _of_kind(data, mime)
+    return _downscaled(data, mime) if mime.startswith("image/") else data
+
+
+def _of_kind(data, mime):
+    """Raise ValidationError unless `data` is a file of kind `mime` (by its first bytes) within MAX_BYTES."""
     if len(data) > MAX_BYTES:
         raise _refuse(N_("The file is %(size)s MB; at most %(max)s MB can be kept. Scan or photograph it at a "
                          "lower resolution."), size=round(len(data) / 2**20, 1), max=MAX_BYTES // 2**20)
@@ -55,22 +62,61 @@ def checked(data, mime):
         raise _refuse(N_("This file is not a JPEG or PNG picture or a PDF document."))
     if found != mime:
         raise _refuse(N_("The file is a %(found)s, not the %(said)s it claims to be."), found=found, said=mime)
-    return _downscaled(data, mime) if mime.startswith("image/") else data
 
 
-def _downscaled(data, mime):
-    """Return a picture no longer than PHOTO_MAX_SIDE on its long side when it is large, else as it came."""
+def content_problem(db, sha, size, data):
+    """Return what is wrong with `data` received as the file `sha` of `size` bytes (None: keep it).
+
+    Checked as `checked` checks a file attached here: the kind its first bytes say must be the
+    kind a live record naming it says (`mime`), within MAX_BYTES, and a picture must read as one
+    of at most MAX_PIXELS. Its bytes are kept as they came (they are named by their hash): never
+    made smaller.
+    """
+    said = sorted({row[0] for row in db.execute(
+        "SELECT mime FROM attachments WHERE sha256 = ? AND size = ? AND _deleted = 0", [sha, size])})
+    found = sniff(data)
+    try:
+        if not said:
+            raise _refuse(N_("No record here names this file."))
+        _of_kind(data, found if found in said else said[0])
+        if found.startswith("image/"):
+            with _picture(data) as image:
+                _read_whole(image)
+    except ValidationError as exc:
+        return str(exc)
+    return None
+
+
+@contextmanager
+def _picture(data):
+    """Open the picture `data` (its header read); refuse one that cannot be read or has more than MAX_PIXELS."""
     from PIL import Image, UnidentifiedImageError
 
     try:
         with _opened(data) as image:
             width, height = image.size
-            smaller = None if width * height > MAX_PIXELS else _smaller(image, data, mime)
+            if width * height > MAX_PIXELS:
+                raise _refuse(N_("The picture has too many pixels (%(w)s × %(h)s)."), w=width, h=height)
+            yield image
+    except ValidationError:
+        raise
     except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError, ValueError):
         raise _refuse(N_("The picture cannot be read: it is damaged or cut short.")) from None
-    if smaller is None:
-        raise _refuse(N_("The picture has too many pixels (%(w)s × %(h)s)."), w=width, h=height)
-    return smaller
+
+
+def _read_whole(image):
+    """Read all of a picture, so that one damaged or cut short fails (a JPEG decoded at 1/8 scale: cheap)."""
+    if image.format == "JPEG":
+        image.draft("RGB", (max(1, image.size[0] // 8), max(1, image.size[1] // 8)))
+        image.load()
+    else:
+        image.verify()  # a PNG's chunks and their checksums
+
+
+def _downscaled(data, mime):
+    """Return a picture no longer than PHOTO_MAX_SIDE on its long side when it is large, else as it came."""
+    with _picture(data) as image:
+        return _smaller(image, data, mime)
 
 
 def _opened(data):
@@ -128,6 +174,17 @@ def named(db, sha, size):
     """
     return db.execute("SELECT 1 FROM attachments WHERE sha256 = ? AND size = ? AND _deleted = 0 LIMIT 1",
                       [sha, size]).fetchone() is not None
+
+
+def uploadable(area):
+    """Return `accepts(db, sha, size)` for a node owning `area` sending files up: a live record inside `area` names it.
+
+    So a village (or a tablet) stores at its hub only files named by records it may write.
+    """
+    def accepts(db, sha, size):
+        rows = db.execute("SELECT area FROM attachments WHERE sha256 = ? AND size = ? AND _deleted = 0", [sha, size])
+        return any(row[0] is not None and inside(row[0], area) for row in rows)
+    return accepts
 
 
 def readable(db, area, sha, size):

@@ -272,6 +272,10 @@ NEW_TABLES = {MONITORING_MIGRATION: ("attachments", "monitor_cases", "measures",
 DOWNSTREAM = frozenset({"announcements", "market_prices", "monitor_thresholds"})
 # What the field app edits (SPEC 6): a field worker's API token and an enrolled tablet write these tables only.
 FIELD_TABLES = ("households", "persons", "plots", "plantings", "livestock", "visits")
+# What a field worker attaches on a tablet (an attachments record, sealed like their other records, its file sent
+# on the file lane): photos of a visit, as the JPEG the app makes. A tablet creates these records and no others of
+# the table; the app and the node read these values from here.
+FIELD_EVIDENCE = MappingProxyType({"owner_table": "visits", "kind": "photo", "mime": "image/jpeg"})
 # What an enrolled tablet pulls of its village (its workers' assignment): what they visit and edit, and the
 # elder profiles and cases their visits refer to.
 TABLET_HOLDS = ("households", "persons", "plots", "plantings", "livestock", "elder_profiles", "monitor_cases")

@@ -8,7 +8,7 @@ from sync.scope import inside
 from sync.server import TABLET
 from village.records.core import UNIQUE_IN_AREA, check_unique, taken_error
 from village.records.monitoring import DOWNWARD_TIERS, UPWARD_TIERS, guard_problems
-from village.records.schema import DOWNSTREAM, FIELD_TABLES, TABLES, fields
+from village.records.schema import DOWNSTREAM, FIELD_EVIDENCE, FIELD_TABLES, TABLES, fields
 from village.records.columns import column_ok
 from village.records.row_checks import ROW_CHECKS, cross_checks
 from village.records.validate import ValidationError, clean, plan
@@ -85,17 +85,48 @@ def policy_for(link):
 
 
 def tablet_policy(db, sender_area, changes, upward, stored):
-    """Return {position: Refusal}: `policy`'s, and a refusal of every change outside FIELD_TABLES."""
+    """Return {position: Refusal}: `policy`'s, and a refusal of every change a field worker may not write.
+
+    A tablet writes FIELD_TABLES, and of attachments only new photos (FIELD_EVIDENCE) of a visit
+    inside its area, held here or made earlier in the same batch.
+    """
     verdicts, allowed = {}, []
     for i, change in enumerate(changes):
-        if change["tbl"] in FIELD_TABLES:
+        if change["tbl"] in FIELD_TABLES or change["tbl"] == "attachments":
             allowed.append(i)
         else:
             verdicts[i] = Refusal("not_writable", f"a tablet may not write {change['tbl']}: "
                                                   f"field workers write {', '.join(FIELD_TABLES)}")
     checked = policy(db, sender_area, [changes[i] for i in allowed], upward, stored)
     verdicts.update((allowed[j], refusal) for j, refusal in checked.items())
+    made = set()  # (table, id) of the puts of this batch taken so far
+    for i in allowed:
+        change = changes[i]
+        if i not in verdicts and change["tbl"] == "attachments":
+            refusal = _photo_refusal(db, change, stored, made, sender_area)
+            if refusal:
+                verdicts[i] = refusal
+        if i not in verdicts and change["op"] == "put":
+            made.add((change["tbl"], change["row_id"]))
     return verdicts
+
+
+def _photo_refusal(db, change, stored, made, sender_area):
+    """Return a Refusal unless `change` makes a new photo record (FIELD_EVIDENCE) of a visit inside `sender_area`."""
+    key, data = ("attachments", change["row_id"]), change.get("data") or {}
+    if change["op"] != "put" or key in stored or key in made:
+        return Refusal("not_writable", "a tablet adds photo records; it changes or deletes none")
+    if any(data.get(name) != value for name, value in FIELD_EVIDENCE.items()):
+        said = ", ".join(f"{name} {value}" for name, value in FIELD_EVIDENCE.items())
+        return Refusal("not_writable", f"a tablet attaches only photos of visits ({said})")
+    owner = data.get("owner_id")
+    if ("visits", owner) in made:
+        return None
+    row = db.execute("SELECT area FROM visits WHERE id = ? AND _deleted = 0", [owner]).fetchone()
+    if row is None or not inside(row[0], sender_area):
+        return Refusal("invalid", f"attachments {change['row_id']}: no visit {owner} inside this tablet's area "
+                                  "is held here")
+    return None
 
 
 def _codes_held(db, changes, chunk=500):

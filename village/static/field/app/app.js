@@ -7,7 +7,7 @@ import * as session from "./session.js";
 import * as screens from "./screens.js";
 import {clockOff, onChange, onForgotten, refreshCounts, state, syncOnce, watch} from "./syncer.js";
 import {activateNow, maybeActivate, register} from "./update.js";
-import {all, openStore, pending, setMeta} from "./store.js";
+import {all, byOwner, openStore, pending, setMeta} from "./store.js";
 import {exportFile} from "./rescue.js";
 import {credentials, enrollWith} from "./tablet.js";
 import {forget, onConflicts} from "./conflicts.js";
@@ -21,6 +21,9 @@ function renderStatus() {
   $("l-node").textContent = t("Status");
   $("l-conflicts").textContent = t("Conflicts");
   $("s-unsynced").textContent = String(state.unsynced);
+  $("l-photos").textContent = t("Photos waiting");
+  $("s-photos").textContent = String(state.photos);
+  $("f-photos").hidden = !state.photos;
   $("s-last").textContent = when(state.lastSync);
   $("s-node").textContent = state.reachable ? t("Node reachable") : t("Node not reachable");
   $("s-node").className = state.reachable ? "good" : "bad";
@@ -61,14 +64,20 @@ function exportUnsynced() {
 }
 
 async function logout() {
-  // Never deletes unsynced work: try to send it, then lock and keep what is left, and say so.
+  // Never deletes unsynced work: try to send it, then lock and keep what is left, and say so. The worker's photos
+  // are sent only in their own session (their key opens them): say that too.
   await syncOnce();
-  const left = (await pending()).length;
+  await refreshCounts();
+  const left = state.unsynced;
+  const who = session.worker();  // null when the round found this worker disabled at the node (and forgot them)
+  const photos = who ? (await byOwner("photos", who.username)).length : 0;
   session.lock();
   try { await sync.logout(); } catch (error) { /* offline: the session ends on the node by itself */ }
   await start();
-  screens.say(left ? t("Logged out. %(count)s unsynced records are kept on this tablet and will be sent at the next sync.",
-                       {count: left}) : t("Logged out. Everything was synced."));
+  screens.say(photos ? t("Logged out. %(count)s unsynced records and %(photos)s photos are kept on this tablet. The records are sent at the next sync, your photos at your next sync.",
+                         {count: left, photos})
+    : left ? t("Logged out. %(count)s unsynced records are kept on this tablet and will be sent at the next sync.",
+               {count: left}) : t("Logged out. Everything was synced."));
 }
 
 const hooks = {

@@ -1,24 +1,35 @@
 // What a worker captures: each record encrypted with their key and, in the same transaction, an outbox
-// entry sealed to the node. What the tablet holds of its village (pulled over the sync protocol) is kept
-// encrypted per worker as well, with the cursor it was pulled up to.
+// entry sealed to the node. A photo is kept encrypted too, and becomes an attachments record (sealed like the
+// others) whose id the visit's answers name; its bytes follow on the file lane (syncer.js). What the tablet
+// holds of its village (pulled over the sync protocol) is kept encrypted per worker as well, with the cursor it
+// was pulled up to.
 import {decryptWith, encryptFor, newId, sealForNode} from "./crypt.js";
-import {byOwner, get, pending, put, saveWithEntry} from "./store.js";
+import {forms} from "./forms.js";
+import {byOwner, get, pending, put, saveWithEntries} from "./store.js";
 import {worker} from "./session.js";
 import {credentials, nextVersion} from "./tablet.js";
+import {sha256Hex} from "/static/field/protocol/index.js";
+
+async function sealed(creds, username, table, recordId, values, savedAt, seen) {
+  // One outbox entry: the record sealed to the node. Its version travels in clear (the node deduplicates by it)
+  // and sealed (so it cannot be swapped). `seen`: how far this worker's copy of the village was pulled, so the
+  // node tells a conflict from an edit.
+  const id = newId();
+  const version = await nextVersion();
+  const payload = {id, table, record: recordId, values, worker: username, saved_at: savedAt, version, seen};
+  return {id, owner: username, record: recordId, version, ...(await sealForNode(creds.hub_sealing_key, id, payload))};
+}
 
 export async function capture(table, values, recordId = newId(), photos = []) {
-  // Save one record of the unlocked worker (new or edited); returns its id. Needs an enrolled tablet.
+  // Save one record of the unlocked worker (new or edited) and its photos ([{id, bytes}]: each id becomes its
+  // attachments record's); returns the record's id. Needs an enrolled tablet.
   const {username, key} = worker();
   const creds = await credentials();
   if (!creds) throw new Error("not enrolled");
-  const entryId = newId();
   const savedAt = Date.now();
-  // The version travels in clear (the node deduplicates by it) and sealed (so it cannot be swapped).
-  const version = await nextVersion();
-  // `seen`: how far this worker's copy of the village was pulled, so the node tells a conflict from an edit.
-  const payload = {id: entryId, table, record: recordId, values, worker: username, saved_at: savedAt, version,
-                   seen: await pulledUpTo()};
-  const sealed = await sealForNode(creds.hub_sealing_key, entryId, payload);
+  const seen = await pulledUpTo();
+  const entries = [await sealed(creds, username, table, recordId, values, savedAt, seen)];
+  const {version} = entries[0];
   // Kept for the worker to see, each field with its version: with what they changed of this record before (an
   // edit sends only its changes), shown over the village's copy where it is the newer (village()).
   const before = await get("records", recordId);
@@ -26,13 +37,18 @@ export async function capture(table, values, recordId = newId(), photos = []) {
   const versions = {...earlier.versions, ...Object.fromEntries(Object.keys(values).map((name) => [name, version]))};
   const box = await encryptFor(key, {table, values: {...earlier.values, ...values}, versions});
   const record = {id: recordId, owner: username, table, savedAt, ...box};
-  const entry = {id: entryId, owner: username, record: recordId, version, ...sealed};
   const kept = [];
   for (const photo of photos) {
-    const pbox = await encryptFor(key, photo.bytes);
-    kept.push({id: photo.id, owner: username, record: recordId, size: photo.bytes.length, ...pbox});
+    const sha256 = await sha256Hex(photo.bytes);
+    const size = photo.bytes.length;
+    const attachment = {...forms().photo, owner_id: recordId, sha256, size, name: "photo.jpg",
+                        taken_on: values.visited_on || null};
+    // Marked in clear as a photo's: the status bar counts it with the photos waiting, not with the records.
+    entries.push({...(await sealed(creds, username, "attachments", photo.id, attachment, savedAt, seen)),
+                  photo: true});
+    kept.push({id: photo.id, owner: username, record: recordId, size, sha256, ...(await encryptFor(key, photo.bytes))});
   }
-  await saveWithEntry(record, entry, kept);
+  await saveWithEntries(record, entries, kept);
   return recordId;
 }
 

@@ -52,20 +52,25 @@ export async function getMeta(key, fallback = null) {
 
 export const setMeta = (key, value) => put("meta", {key, value});
 
-export function saveWithEntry(record, entry, photos = []) {
-  // Write a worker's encrypted record, its sealed outbox entry (and its photos) in one strict transaction.
-  // The entry takes the tablet's next outbox number there: the span a sync batch declares (never the wall
-  // clock, which a worker may set back).
+export function saveWithEntries(record, entries, photos = []) {
+  // Write a worker's encrypted record, its sealed outbox entries (its own, its photos') and its photos in one
+  // strict transaction. The entries take the tablet's next outbox numbers there: the span a sync batch declares
+  // (never the wall clock, which a worker may set back).
   return run(["records", "outbox", "photos", "meta"], "readwrite", (s) => {
     s.records.put(record);
     const last = s.meta.get("outboxSeq");
     last.onsuccess = () => {
-      const seq = (last.result ? last.result.value : 0) + 1;
+      let seq = last.result ? last.result.value : 0;
+      for (const entry of entries) s.outbox.put({...entry, seq: ++seq});
       s.meta.put({key: "outboxSeq", value: seq});
-      s.outbox.put({...entry, seq});
     };
     for (const photo of photos) s.photos.put(photo);
   });
+}
+
+export function dropPhotos(ids) {
+  // The node holds these photos (their records went before them): their bytes leave the tablet.
+  return run("photos", "readwrite", (s) => ids.forEach((id) => s.photos.delete(id)));
 }
 
 export async function pending() {

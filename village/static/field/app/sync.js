@@ -8,9 +8,10 @@
 //   pushBatch(bytes)  -> the node's acknowledgement {cursor, applied, received, restamped, refused}
 //   pull(cursor)      -> {envelope: {last, more}, changes} of the tablet's assignment after `cursor`
 //   conflicts()       -> {conflicts: [...], total}: the standing conflicts on the records the tablet holds
+//   sendFiles(files, bytesOf) -> the shas of `files` ([{sha, size}]) the node holds now (the file lane)
 //   logout()          -> ends the online session (the tablet's records are not touched)
 // Each throws Offline when the node cannot be reached, Refused when it answers with an error.
-import {NodeClient, SyncError} from "/static/field/protocol/index.js";
+import {NodeClient, SyncError, sendFiles as sendOnLane} from "/static/field/protocol/index.js";
 import {credentials, observe} from "./tablet.js";
 
 const PING_TIMEOUT_MS = 3000;
@@ -98,6 +99,8 @@ export const pull = (cursor) => protocol((c) => c.pull(cursor, PULL_LIMIT));
 
 export const conflicts = () => protocol(async (c) =>
   (await c.signed("POST", "/sync/conflicts", "{}", "application/json")).json());
+
+export const sendFiles = (files, bytesOf) => protocol((c) => sendOnLane(c, files, bytesOf));
 
 export async function logout() {
   const form = new URLSearchParams({csrf_token: csrf});

@@ -2,12 +2,13 @@
 // minute while the node answers (capped backoff while it does not), and on "Sync now". Reachability is a
 // ping to the node, never navigator.onLine.
 import * as sync from "./sync.js";
-import {getMeta, markRefused, pending, removeSent, setMeta} from "./store.js";
+import {byOwner, count, dropPhotos, getMeta, markRefused, pending, removeSent, setMeta} from "./store.js";
 import {applyPulled, pulledUpTo} from "./records.js";
+import {decryptWith} from "./crypt.js";
 import {forgetGone, touchOnline, worker} from "./session.js";
 import {credentials} from "./tablet.js";
 import {conflictCount, fetchConflicts} from "./conflicts.js";
-import {encodeBatch} from "/static/field/protocol/index.js";
+import {encodeBatch, sha256Hex} from "/static/field/protocol/index.js";
 
 const EVERY_MS = 60000;
 const BACKOFF_MS = [5000, 15000, 30000, 60000, 120000, 300000];
@@ -15,7 +16,7 @@ const CLOCK_LIMIT_MS = 10 * 60000;
 const BATCH = 500;
 const TOO_MANY_HOUSEHOLDS = 5000;  // more than a cheap tablet holds comfortably
 export const SEALED = "sealed";  // the table and op of a sealed outbox entry in a batch (village/field/outbox.py)
-export const state = {reachable: null, skew: 0, lastSync: null, refused: 0, conflicts: 0, unsynced: 0,
+export const state = {reachable: null, skew: 0, lastSync: null, refused: 0, conflicts: 0, unsynced: 0, photos: 0,
                       enrolled: null, refusedBy: null, households: 0, tooLarge: false, busy: false};
 let failures = 0;
 let timer = null;
@@ -28,10 +29,12 @@ export const onForgotten = (listener) => forgotten.push(listener);  // called wi
 const changed = () => listeners.forEach((listener) => listener(state));
 
 export async function refreshCounts() {
-  const [entries, lastSync, creds, conflicts] = await Promise.all([pending(), getMeta("lastSync"), credentials(),
-                                                                   conflictCount()]);
-  Object.assign(state, {unsynced: entries.length, refused: entries.filter((e) => e.refused).length, lastSync,
-                        enrolled: !!creds, conflicts});
+  // Unsynced: the records waiting in the outbox; photos: those the node does not hold yet (their records with them).
+  const [entries, photos, lastSync, creds, conflicts] = await Promise.all([pending(), count("photos"),
+                                                                           getMeta("lastSync"), credentials(),
+                                                                           conflictCount()]);
+  Object.assign(state, {unsynced: entries.filter((e) => !e.photo).length, photos,
+                        refused: entries.filter((e) => e.refused).length, lastSync, enrolled: !!creds, conflicts});
   changed();
 }
 
@@ -63,6 +66,23 @@ async function pushAll() {
   }
 }
 
+async function sendPhotos() {
+  // The unlocked worker's photos whose records the node took: their bytes on the file lane, each decrypted only to
+  // be sent, and dropped from the tablet once the node holds it. Another worker's photos wait for their session
+  // (only their key opens them); a photo whose record the node refused stays here, marked with its record.
+  const who = worker();
+  if (!who) return;
+  const waiting = new Set((await pending()).map((e) => e.record));
+  const photos = (await byOwner("photos", who.username)).filter((p) => p.sha256 && !waiting.has(p.id));
+  if (!photos.length) return;
+  const bytesOf = async (file) => {
+    const bytes = await decryptWith(who.key, file.photo, true);
+    return (await sha256Hex(bytes)) === file.sha ? bytes : null;  // damaged here: kept, never sent as another file
+  };
+  const held = new Set(await sync.sendFiles(photos.map((p) => ({sha: p.sha256, size: p.size, photo: p})), bytesOf));
+  await dropPhotos(photos.filter((p) => held.has(p.sha256)).map((p) => p.id));
+}
+
 async function pullAll() {
   // Bring the unlocked worker's copy of the village up to date, one acknowledged batch at a time.
   const who = worker();
@@ -92,12 +112,16 @@ export async function syncOnce() {
     const enrolled = !!(await credentials());
     if (enrolled) {
       await pushAll();
+      // After their records: the node takes a file only when a record it holds names it. Records never wait for
+      // photos: a file lane that fails lets the round go on, which then ends with its error.
+      const photosFailed = await sendPhotos().then(() => null, (error) => error);
       // Pushed first: a worker the node disabled loses access here only once their work has gone to it.
       const gone = await forgetGone(ping.workers);
       if (gone.length) forgotten.forEach((listener) => listener(gone));
       await pullAll();
       await fetchConflicts();
       await setMeta("lastSync", Date.now());
+      if (photosFailed) throw photosFailed;
     }
     state.refusedBy = null;
     failures = 0;

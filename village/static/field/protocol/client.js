@@ -4,6 +4,7 @@ import { decodeBatch, encodeBatch } from "./batch.js";
 
 const BATCH_TYPE = "application/x-village-batch";
 const JSON_TYPE = "application/json";
+const BLOB_TYPE = "application/octet-stream";
 
 /** The node could not be reached (code "unreachable") or refused the request (its error code). */
 export class SyncError extends Error {
@@ -69,6 +70,16 @@ export class NodeClient {
   async pull(cursor, limit = 1000) {
     const response = await this.signed("POST", "/sync/pull", JSON.stringify({ cursor, limit }), JSON_TYPE);
     return decodeBatch(new Uint8Array(await response.arrayBuffer()));
+  }
+
+  /** Ask which of `files` ([[sha256, size]], at most 500) the node holds, wants (from which byte) or knows no record of. */
+  async filesHave(files) {
+    return (await this.signed("POST", "/sync/files/have", JSON.stringify({ files }), JSON_TYPE)).json();
+  }
+
+  /** Send `bytes` as bytes `offset`.. of the file `sha` (`size` bytes in all); return {received, done}. */
+  async sendPiece(sha, size, offset, bytes) {
+    return (await this.signed("POST", `/sync/files/${sha}/${size}/${offset}`, bytes, BLOB_TYPE)).json();
   }
 
   /** Send a signed request; on a stale nonce, once more with the fresh one. */

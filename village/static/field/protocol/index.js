@@ -6,6 +6,7 @@ export { newClaim, newTabletId, sha256Hex, sign } from "./auth.js";
 export { BadBatch, batchJSON, columns, decodeBatch, encodeBatch, rows } from "./batch.js";
 export { Clock, makeVersion, physicalMs, splitVersion } from "./clock.js";
 export { NodeClient, SyncError } from "./client.js";
+export { MAX_ASK, PIECE, sendFiles } from "./files.js";
 export { dumps, loads } from "./json.js";
 
 /** Enroll this tablet at the node with a one-time code; return its credentials (keep them). */
