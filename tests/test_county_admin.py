@@ -8,6 +8,8 @@ from county_helpers import county_client, post_form
 from sync_helpers import sync
 
 from village import create_app
+from village.hubdb import audited
+from village.records import core
 from village.users import add_user, check_password
 
 pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
@@ -133,3 +135,20 @@ def test_the_audit_log_is_filtered_paginated_and_exported_as_shown(hub):
     assert len(rows) == 61 and rows[0][1].value == "操作人"
     assert rows[1][0].is_date and rows[1][3].data_type == "s"
     assert county_client(app, db).get("/county/audit").status_code == 403
+
+
+def test_an_audit_entry_is_kept_only_with_the_change_it_tells_of(hub):
+    node, db, _server, _app = hub
+
+    def count():
+        return (db.execute("SELECT COUNT(*) FROM households").fetchone()[0],
+                local(db).execute("SELECT COUNT(*) FROM audit WHERE action = 'households.create'").fetchone()[0])
+
+    with pytest.raises(RuntimeError):
+        with audited(db, local(db)) as tx, core.write(tx, node) as w:
+            core.save(w, node, "households", {"code": "A1", "head_name": "王"}, actor="county1")
+            raise RuntimeError("the write fails after its audit entry was written")
+    assert count() == (0, 0)  # neither the record nor its entry (on PostgreSQL: in two databases)
+    with audited(db, local(db)) as tx, core.write(tx, node) as w:
+        core.save(w, node, "households", {"code": "A1", "head_name": "王"}, actor="county1")
+    assert count() == (1, 1)

@@ -10,6 +10,8 @@ through `db.execute(sql, params)`, as sqlite-utils offers it. On a PostgreSQL hu
 Everything else must already be the dialect both engines speak: `ON CONFLICT (...) DO UPDATE /
 DO NOTHING` rather than `INSERT OR REPLACE / IGNORE`, no `rowid`, `COALESCE`, `||`, `LIKE`.
 A statement outside that subset fails loudly on PostgreSQL (a test catches it), never silently.
+Where the engines truly differ (JSON read in SQL), `json_elements` and `json_field` below write
+each engine's own: the one place a records-layer query changes with the engine.
 Only `?` outside string literals is a placeholder: the statements here carry none inside them.
 """
 import functools
