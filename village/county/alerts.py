@@ -104,9 +104,10 @@ def new():
     if problems:
         return _page(node.area, problems, form, 422)
     try:
-        outcome = alert_records.compose(get_store(), node, form["headline"].strip(), form.get("description", "").strip(),
-                                        form.get("instruction", "").strip(), form["severity"], form["area"],
-                                        int(form["hours"]), current_language(), actor=g.user)
+        outcome = alert_records.compose(get_store(), node, form["headline"].strip(),
+                                        form.get("description", "").strip(), form.get("instruction", "").strip(),
+                                        form["severity"], form["area"], int(form["hours"]), current_language(),
+                                        actor=g.user)
     except ValidationError as exc:
         return _page(node.area, problems_by_field(exc.problems, {"title": "headline", "body": "description"}),
                      form, 422)

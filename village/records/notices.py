@@ -53,6 +53,6 @@ def latest_prices(db, area, limit=30):
     targets = _ancestors_and_self(area)
     marks = ", ".join("?" * len(targets))
     where = (f"(area IN ({marks}) OR area LIKE ?) AND observed_on = (SELECT MAX(p2.observed_on) FROM market_prices p2 "
-             "WHERE p2.commodity = market_prices.commodity AND COALESCE(p2.market, '') = COALESCE(market_prices.market, '') "
-             "AND p2._deleted = 0)")
+             "WHERE p2.commodity = market_prices.commodity "
+             "AND COALESCE(p2.market, '') = COALESCE(market_prices.market, '') AND p2._deleted = 0)")
     return list(core.rows(db, "market_prices", where, [*targets, area + "/%"], order="commodity, market", limit=limit))
