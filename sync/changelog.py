@@ -257,12 +257,14 @@ def writing(db, node_id, wall=wall_ms):
 
 def changes_after(db, seq, limit=1000, exclude_src=None):
     """Return up to `limit` change-log entries with a sequence number above `seq`, in order."""
-    return as_tx(db).changes_after(seq, limit, exclude_src)
+    with as_tx(db).snapshot() as tx:  # a store of many connections reads in one of its transactions
+        return tx.changes_after(seq, limit, exclude_src)
 
 
 def last_seq(db):
     """Return the sequence number of the newest change-log entry (0 when empty)."""
-    return as_tx(db).last_seq()
+    with as_tx(db).snapshot() as tx:
+        return tx.last_seq()
 
 
 def rewrite_versions(db, mapping):

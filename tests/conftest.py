@@ -132,7 +132,8 @@ def make_node(tmp_path, request):
     """Return a function that creates a fresh node and returns (node, db); English unless asked.
 
     Under `hub_engine` "postgresql", a county hub is made with `--database` on a fresh database
-    of the session's cluster, and its `db` is its PostgreSQL store (`execute` takes the same SQL).
+    of the session's cluster, and its `db` is its PostgreSQL store (`execute` takes the same SQL;
+    `local(db)` is the hub's own SQLite database).
     """
     made, databases = [], []
 
@@ -146,6 +147,7 @@ def make_node(tmp_path, request):
         made.append(open_db(node))
         if database:
             made.append(sync_store(node, made[-1]))
+            made[-1].local = made[-2]  # its users and audit log (see `local`)
         return node, made[-1]
 
     yield make
@@ -153,6 +155,12 @@ def make_node(tmp_path, request):
         db.close()
     for name in databases:
         request.getfixturevalue("pg_cluster").drop_database(name)
+
+
+def local(db):
+    """Return the node's own SQLite database (users, sessions, audit log) of a `db` that `make_node` gave:
+    `db` itself, or beside a hub's PostgreSQL store."""
+    return getattr(db, "local", db)
 
 
 @pytest.fixture

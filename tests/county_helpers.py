@@ -3,6 +3,7 @@ import re
 import time
 
 from clerk_helpers import PASSWORD
+from conftest import local
 
 from sync_helpers import add_households, edit, enroll, serve_hub, sync
 
@@ -13,9 +14,9 @@ TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def county_client(app, db, role="county", username=None):
-    """Return a test client of `app` logged in as a new user of `role`."""
+    """Return a test client of `app` logged in as a new user of `role` (kept in the node's own database beside `db`)."""
     username = username or f"{role}1"
-    add_user(db, username, role, PASSWORD)
+    add_user(local(db), username, role, PASSWORD)
     client = app.test_client()
     answer = post_form(client, "/login", "/login", {"username": username, "password": PASSWORD})
     assert answer.status_code == 302, answer.status_code

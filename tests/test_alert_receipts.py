@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from clerk_helpers import PASSWORD, login
-from conftest import COUNTY_AREA, Village
+from conftest import COUNTY_AREA, Village, local
 from sync_helpers import enroll, serve_hub, sync
 
 from sync.changelog import writing
@@ -24,6 +24,8 @@ CAP = Path(__file__).parent / "data" / "cap"
 RED_STAR, WHITE_CLOUD = COUNTY_AREA + "/001", COUNTY_AREA + "/002"
 FIRST = "52010241600000_20250601080000"
 
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
+
 
 @pytest.fixture
 def county(make_node, serve):
@@ -33,7 +35,7 @@ def county(make_node, serve):
     cloud, cloud_db = make_node(area=WHITE_CLOUD, name="白云村", subdir="cloud")
     enroll(hub, server, red, name="红星村")
     enroll(hub, server, cloud, name="白云村")
-    add_user(hub_db, "county1", "county", PASSWORD)
+    add_user(local(hub_db), "county1", "county", PASSWORD)
     add_user(red_db, "clerk1", "clerk", PASSWORD)
     apps = {name: create_app({"NODE": node, "TESTING": True, "WTF_CSRF_ENABLED": False})
             for name, node in (("hub", hub), ("red", red), ("cloud", cloud))}
@@ -148,6 +150,7 @@ def test_an_uploaded_cap_file_is_imported_and_a_hostile_one_is_shown_refused(cou
     assert core.get(c["hub_db"], "announcements", alerts.record_id(FIRST, RED_STAR)) is not None
 
 
+@pytest.mark.parametrize("hub_engine", ["sqlite"], indirect=True)  # bundles: a SQLite hub's only (docs/postgresql.md)
 def test_an_alert_carried_by_usb_bundle_is_reported_delivered_in_the_next_bundle(county, tmp_path):
     c = county
     assert Village(c["hub"].data_dir)("alert", "import", str(CAP / "alert.xml")).exit_code == 0

@@ -19,8 +19,8 @@ FIRST = "52010241600000_20250601080000"
 
 
 @pytest.fixture
-def hub(make_node):
-    """A county hub with two villages registered; returns (node, db, run the CLI)."""
+def hub(make_node, hub_engine):
+    """A county hub with two villages registered, once on SQLite and once on PostgreSQL; returns (node, db, run the CLI)."""
     node, db = make_node(role="county", area=COUNTY_AREA, subdir="hub")
     run = Village(node.data_dir)
     for name, area in (("红星村", VILLAGE), ("白云村", OTHER)):

@@ -5,7 +5,7 @@ import datetime
 import json
 
 import pytest
-from conftest import COUNTY_AREA, VILLAGE_AREA, Village
+from conftest import COUNTY_AREA, VILLAGE_AREA, Village, local
 from clerk_helpers import PASSWORD, login
 from sync_helpers import enrolled_pair, sync
 from test_monitoring import new_case, to_notice
@@ -14,10 +14,13 @@ from sync.batch import encode
 from sync.meta import PUSH_CURSOR, get_meta
 from sync.transport import Refused
 from village import create_app
+from village.hubdb import audited
 from village.ops.sync import hub_client
 from village.records import completeness, core, county, rollups, stations
 from village.records.services import change_status
 from village.users import add_user
+
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
 
 TODAY = datetime.date.today()
 NOW = datetime.datetime.now(datetime.timezone.utc)
@@ -81,9 +84,11 @@ def test_overview_figures_match_a_hand_count(county_hub):
     assert figures["monitored"] == [] and figures["alerts"] == 0 and figures["prices_age"] is None
     assert figures["alerts_acknowledged"] is None  # no active alert reaches a village: no share to show
     # The county decides the fresh case at the hub: it is monitored now, counted by category and main risk.
-    with core.write(hub_db, hub) as w:
+    with audited(hub_db, local(hub_db)) as tx, core.write(tx, hub) as w:  # audited in the hub's own database
         change_status(w, hub, "monitor_cases", made["fresh"], "township_reviewed", "乡")
         change_status(w, hub, "monitor_cases", made["fresh"], "monitored", "县")
+    assert local(hub_db).execute("SELECT actor FROM audit WHERE action = 'monitor_cases.status' "
+                                 "ORDER BY id").fetchall() == [("乡",), ("县",)]
     figures = county.overview(hub_db, COUNTY_AREA, TODAY, NOW)
     assert figures["monitored"] == [("edge_vulnerable", "illness", 1)] and figures["late_cases"] == 1
     # Another area's figures hold none of this village's.
@@ -191,7 +196,7 @@ def test_every_county_page_shows_for_county_staff(county_hub, path, lang):
     hub, hub_db, node, db, link, made = county_hub
     hub.settings["lang"] = lang
     app = create_app({"NODE": hub, "TESTING": True, "WTF_CSRF_ENABLED": False})
-    add_user(hub_db, "county1", "county", PASSWORD)
+    add_user(local(hub_db), "county1", "county", PASSWORD)
     client = app.test_client()
     assert login(client, "county1").status_code == 302
     page = client.get(path, headers={"Accept-Language": lang})
@@ -202,7 +207,7 @@ def test_every_county_page_shows_for_county_staff(county_hub, path, lang):
 def test_the_steps_page_lists_the_township_queue_and_links_the_case_page(county_hub):
     hub, hub_db, node, db, link, made = county_hub
     app = create_app({"NODE": hub, "TESTING": True, "WTF_CSRF_ENABLED": False})
-    add_user(hub_db, "county1", "county", PASSWORD)
+    add_user(local(hub_db), "county1", "county", PASSWORD)
     client = app.test_client()
     login(client, "county1")
     page = client.get("/county/steps").text
@@ -213,7 +218,7 @@ def test_the_steps_page_lists_the_township_queue_and_links_the_case_page(county_
 def test_a_bad_goal_shows_the_form_again_and_changes_nothing(county_hub):
     hub, hub_db, node, db, link, made = county_hub
     app = create_app({"NODE": hub, "TESTING": True, "WTF_CSRF_ENABLED": False})
-    add_user(hub_db, "county1", "county", PASSWORD)
+    add_user(local(hub_db), "county1", "county", PASSWORD)
     client = app.test_client()
     login(client, "county1")
     for bad in ("101", "-5", "abc", "٥٠"):

@@ -3,12 +3,16 @@ import re
 
 import pytest
 from clerk_helpers import PASSWORD
-from conftest import COUNTY_AREA, Village
+from conftest import COUNTY_AREA, Village, local
 from county_helpers import county_client, post_form
 from sync_helpers import sync
 
 from village import create_app
+from village.hubdb import audited
+from village.records import core
 from village.users import add_user, check_password
+
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
 
 NEW_VILLAGE = COUNTY_AREA + "/009"
 
@@ -43,7 +47,7 @@ def test_a_village_added_on_the_page_enrolls_with_the_code_shown_once(hub, make_
     assert sync(village).exit_code == 0
     [(link, name, area, revoked)] = _nodes(db)
     assert (name, area, revoked) == ("新村", NEW_VILLAGE, None)
-    assert ("county1", "node.add") in db.execute("SELECT actor, action FROM audit").fetchall()
+    assert ("county1", "node.add") in local(db).execute("SELECT actor, action FROM audit").fetchall()
 
 
 @pytest.mark.parametrize("name, area, problem", [
@@ -77,7 +81,7 @@ def test_rename_new_code_and_revoke(hub, make_node):
     post_form(client, "/county/nodes", f"/county/nodes/{link}/revoke", {})
     assert _nodes(db)[0][3] is not None
     assert sync(village).exit_code != 0  # revoked: it can no longer sync
-    actions = [r[0] for r in db.execute("SELECT action FROM audit WHERE actor = 'county1'")]
+    actions = [r[0] for r in local(db).execute("SELECT action FROM audit WHERE actor = 'county1'")]
     assert {"node.add", "node.code", "node.rename", "node.revoke"} <= set(actions)
 
 
@@ -97,17 +101,17 @@ def test_an_admin_manages_users_and_a_county_user_cannot(hub):
     admin = county_client(app, db, role="admin")
     short = post_form(admin, "/county/users", "/county/users", {"username": "wang", "role": "clerk", "password": "x"})
     assert short.status_code == 400 and "at least 8" in short.get_data(as_text=True)
-    assert check_password(db, "wang", "x") is None
+    assert check_password(local(db), "wang", "x") is None
     post_form(admin, "/county/users", "/county/users", {"username": "wang", "role": "clerk", "password": PASSWORD})
-    assert check_password(db, "wang", PASSWORD) == "clerk"
+    assert check_password(local(db), "wang", PASSWORD) == "clerk"
     post_form(admin, "/county/users", "/county/users/wang/role", {"role": "county"})
     post_form(admin, "/county/users", "/county/users/wang/password", {"password": "another secret"})
-    assert check_password(db, "wang", PASSWORD) is None and check_password(db, "wang", "another secret") == "county"
+    assert check_password(local(db), "wang", PASSWORD) is None and check_password(local(db), "wang", "another secret") == "county"
     post_form(admin, "/county/users", "/county/users/wang/disable", {})
-    assert check_password(db, "wang", "another secret") is None
+    assert check_password(local(db), "wang", "another secret") is None
     post_form(admin, "/county/users", "/county/users/admin1/disable", {})  # not oneself
-    assert check_password(db, "admin1", PASSWORD) == "admin"
-    actions = {r[0] for r in db.execute("SELECT action FROM audit WHERE actor = 'admin1'")}
+    assert check_password(local(db), "admin1", PASSWORD) == "admin"
+    actions = {r[0] for r in local(db).execute("SELECT action FROM audit WHERE actor = 'admin1'")}
     assert {"user.add", "user.role", "user.password", "user.disable"} <= actions
 
 
@@ -117,7 +121,7 @@ def test_the_audit_log_is_filtered_paginated_and_exported_as_shown(hub):
 
     _node, db, _server, app = hub
     for i in range(60):
-        add_user(db, f"user{i:02d}", "clerk", PASSWORD, actor="wang")
+        add_user(local(db), f"user{i:02d}", "clerk", PASSWORD, actor="wang")
     admin = county_client(app, db, role="admin")
     page = admin.get("/county/audit?user=wang").get_data(as_text=True)
     assert "60 entries found" in page and "Page 1 of 2" in page and "user59" in page and "user00" not in page
@@ -131,3 +135,20 @@ def test_the_audit_log_is_filtered_paginated_and_exported_as_shown(hub):
     assert len(rows) == 61 and rows[0][1].value == "操作人"
     assert rows[1][0].is_date and rows[1][3].data_type == "s"
     assert county_client(app, db).get("/county/audit").status_code == 403
+
+
+def test_an_audit_entry_is_kept_only_with_the_change_it_tells_of(hub):
+    node, db, _server, _app = hub
+
+    def count():
+        return (db.execute("SELECT COUNT(*) FROM households").fetchone()[0],
+                local(db).execute("SELECT COUNT(*) FROM audit WHERE action = 'households.create'").fetchone()[0])
+
+    with pytest.raises(RuntimeError):
+        with audited(db, local(db)) as tx, core.write(tx, node) as w:
+            core.save(w, node, "households", {"code": "A1", "head_name": "王"}, actor="county1")
+            raise RuntimeError("the write fails after its audit entry was written")
+    assert count() == (0, 0)  # neither the record nor its entry (on PostgreSQL: in two databases)
+    with audited(db, local(db)) as tx, core.write(tx, node) as w:
+        core.save(w, node, "households", {"code": "A1", "head_name": "王"}, actor="county1")
+    assert count() == (1, 1)

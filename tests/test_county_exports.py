@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 
 import pytest
 from clerk_helpers import PASSWORD, login
-from conftest import COUNTY_AREA, VILLAGE_AREA
+from conftest import COUNTY_AREA, VILLAGE_AREA, local
 from openpyxl import load_workbook
 from test_county import county_hub  # noqa: F401  (the fixture: a village synced its hand-counted records)
 
@@ -19,6 +19,8 @@ from village import create_app
 from village.records import alerts as alert_records, prices as price_records
 from village.records.terms import PRICE_UNIT
 from village.users import add_user
+
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
 
 QUIET_AREA = COUNTY_AREA + "/002"
 
@@ -76,9 +78,9 @@ def county_page(county_hub):  # noqa: F811
     """A county user's client of a hub holding every list: the village's records, a silent village, an alert, prices."""
     hub, hub_db, node, db, link, made = county_hub
     link2, _code = add_node(hub_db, "青山村", QUIET_AREA, COUNTY_AREA)
-    with transaction(hub_db):
-        hub_db.execute("UPDATE nodes SET enrolled_at = ?, last_seen = ? WHERE node_id = ?",
-                       [utc_text(), "2024-01-01T00:00:00Z", link2])
+    with transaction(hub_db) as tx:
+        tx.execute("UPDATE nodes SET enrolled_at = ?, last_seen = ? WHERE node_id = ?",
+                   [utc_text(), "2024-01-01T00:00:00Z", link2])
     alert_records.compose(hub_db, hub, "山洪预警", "", "远离河道", "Severe", COUNTY_AREA, 12, "zh_Hans", actor="county1")
     day = datetime.date.today()
     rows = [{"observed_on": (day - datetime.timedelta(days=d)).isoformat(), "market": "贵阳市场", "commodity": name,
@@ -87,7 +89,7 @@ def county_page(county_hub):  # noqa: F811
             for d, (name, price) in enumerate([("大白菜", 3.2), ("辣椒", 12.0), ("大米", 5.6)] * 2)]
     price_records.publish(hub_db, hub, [{**r, "id": price_records.price_id(r)} for r in rows])
     app = create_app({"NODE": hub, "TESTING": True, "WTF_CSRF_ENABLED": False})
-    add_user(hub_db, "county1", "county", PASSWORD)
+    add_user(local(hub_db), "county1", "county", PASSWORD)
     client = app.test_client()
     assert login(client, "county1").status_code == 302
     return client

@@ -13,6 +13,8 @@ from village import create_app
 from village.records import core
 from village.records.services import change_status, submit
 
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
+
 EAST, WEST = COUNTY_AREA + "/001", COUNTY_AREA + "/002"
 TODAY = datetime.date.today()
 MONTH = TODAY.strftime("%Y-%m")

@@ -2,8 +2,9 @@
 write at the hub, a goal set), and long lists are paged with how many more."""
 import datetime
 
+import pytest
 from clerk_helpers import PASSWORD, login
-from conftest import COUNTY_AREA
+from conftest import COUNTY_AREA, local
 from sync_helpers import sync
 from test_county import county_hub, request_of_age  # noqa: F401  (the fixture)
 from test_county_exports import page_table
@@ -15,10 +16,12 @@ from village import create_app
 from village.records import core, county
 from village.users import add_user
 
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
+
 
 def client_of(hub, hub_db):
     app = create_app({"NODE": hub, "TESTING": True, "WTF_CSRF_ENABLED": False})
-    add_user(hub_db, "county1", "county", PASSWORD)
+    add_user(local(hub_db), "county1", "county", PASSWORD)
     client = app.test_client()
     assert login(client, "county1").status_code == 302
     return client
@@ -50,10 +53,10 @@ def test_a_goal_set_shows_in_the_kept_matrix(county_hub):  # noqa: F811
 
 def test_village_stations_are_paged_a_hundred_at_a_time(county_hub):  # noqa: F811
     hub, hub_db = county_hub[:2]
-    with transaction(hub_db):
+    with transaction(hub_db) as tx:
         for i in range(120):
-            link, _code = add_node(hub_db, f"村{i}", f"{COUNTY_AREA}/{i + 100:03d}", COUNTY_AREA)
-            hub_db.execute("UPDATE nodes SET enrolled_at = ? WHERE node_id = ?", [utc_text(), link])
+            link, _code = add_node(tx, f"村{i}", f"{COUNTY_AREA}/{i + 100:03d}", COUNTY_AREA)
+            tx.execute("UPDATE nodes SET enrolled_at = ? WHERE node_id = ?", [utc_text(), link])
     client = client_of(hub, hub_db)
     first = client.get("/county/health?lang=en")
     assert len(page_table(first.text, "")[1]) == 100 and "21 more on the other pages" in first.text

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 from clerk_helpers import PASSWORD, login
-from conftest import COUNTY_AREA, Village
+from conftest import COUNTY_AREA, Village, local
 
 from sync.changelog import last_seq
 from village import create_app
@@ -14,7 +14,8 @@ DATA = Path(__file__).parent / "data" / "prices"
 
 
 @pytest.fixture
-def hub(make_node):
+def hub(make_node, hub_engine):
+    """A county hub, once on SQLite and once on PostgreSQL; returns (node, db, run the CLI)."""
     node, db = make_node(role="county", area=COUNTY_AREA, subdir="hub")
     return node, db, Village(node.data_dir)
 
@@ -28,7 +29,7 @@ def good_rows(tmp_path, name="good.csv"):
 
 
 def by_name(db):
-    return {(r["commodity"], r["observed_on"]): r for r in core.rows(db, "market_prices")}
+    return {(r["commodity"], r["observed_on"]): r for r in core.rows(db, "market_prices", order="id")}
 
 
 def test_a_file_with_a_bad_row_is_refused_whole_with_the_rows_problem(hub):
@@ -110,9 +111,9 @@ def test_prices_older_than_three_days_are_stale():
     assert not prices.stale("2025-06-07", today) and prices.stale("2025-06-06", today)
 
 
-def test_the_preview_page_shows_each_bad_row_and_saves_nothing_then_a_good_file_publishes(make_node, tmp_path):
-    node, db = make_node(role="county", area=COUNTY_AREA, subdir="hub")
-    add_user(db, "county1", "county", PASSWORD)
+def test_the_preview_page_shows_each_bad_row_and_saves_nothing_then_a_good_file_publishes(hub):
+    node, db, _run = hub
+    add_user(local(db), "county1", "county", PASSWORD)
     client = create_app({"NODE": node, "TESTING": True, "WTF_CSRF_ENABLED": False}).test_client()
     assert login(client, "county1").status_code == 302
     with open(DATA / "prices_all_units.csv", "rb") as handle:

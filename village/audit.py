@@ -14,8 +14,12 @@ def _bounded(text):
 
 
 def record(db, actor, action, target="", detail=""):
-    """Append one entry to the audit log (inside the caller's transaction, if any); texts cut to MAX_TEXT."""
-    db.execute("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
+    """Append one entry to the audit log (inside the caller's transaction, if any); texts cut to MAX_TEXT.
+
+    At a hub whose records are on PostgreSQL, `db` is that store's transaction and the entry goes
+    to the node's own database it names (`audit_db`, see `village.hubdb.audited`).
+    """
+    getattr(db, "audit_db", db).execute("INSERT INTO audit (at, actor, action, target, detail) VALUES (?, ?, ?, ?, ?)",
                [utc_text(), _bounded(actor),
                 _bounded(action), _bounded(target), _bounded(detail)])
 

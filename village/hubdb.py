@@ -10,12 +10,14 @@ record tables or fields, under the same name (so a field added later is declared
 reaches both engines); the roll-ups from the same DDL as on SQLite (`village.migrations`). The
 steps are recorded with the engine's own in `sync_migrations`.
 """
+import contextlib
 import re
 
 from sync.meta import get_meta, set_meta
+from sync.store import transaction
 from sync.stores import pg_epoch, pg_migrations
 from village.errors import Problem
-from village.migrations import FACTS_KEY, INDEXES, LATER_INDEXES, ROLLUP_TABLES
+from village.migrations import CAP_MESSAGES, CAP_MESSAGES_NOT_NULL, FACTS_KEY, INDEXES, LATER_INDEXES, ROLLUP_TABLES
 from village.records.schema import ALERTS_MIGRATION, MONITORING_MIGRATION, NEW_TABLES, TABLES
 
 SCHEMES = ("postgresql://", "postgres://")
@@ -55,6 +57,13 @@ def _fields_step(since):
     return statements + [_index(table, cols) for table, cols in LATER_INDEXES[since]]
 
 
+def _cap_messages():
+    """Return the statement making the hub's register of CAP messages, from the columns SQLite's m041 makes."""
+    columns = [f'"{name}" TEXT' + (" PRIMARY KEY" if i == 0 else " NOT NULL" if name in CAP_MESSAGES_NOT_NULL else "")
+               for i, name in enumerate(CAP_MESSAGES)]
+    return f'CREATE TABLE cap_messages ({", ".join(columns)})'
+
+
 def steps():
     """Return the record tables' steps on PostgreSQL: (name, SQL script), in the SQLite migrations' order."""
     later = {table for tables in NEW_TABLES.values() for table in tables}
@@ -62,7 +71,12 @@ def steps():
     made = [("m001_records", first), ("m009_monitoring", _fields_step(MONITORING_MIGRATION)),
             ("m040_county_rollups", list(ROLLUP_TABLES)), ("m041_alerts_prices", _fields_step(ALERTS_MIGRATION)),
             ("m044_county_facts_by_area", ["ALTER TABLE county_facts DROP CONSTRAINT county_facts_pkey",
-                                           f"ALTER TABLE county_facts ADD PRIMARY KEY ({', '.join(FACTS_KEY)})"])]
+                                           f"ALTER TABLE county_facts ADD PRIMARY KEY ({', '.join(FACTS_KEY)})"]),
+            # Steps SQLite took inside m041 and m043 that came to PostgreSQL later (hence their own names).
+            ("m041_cap_messages", [_cap_messages()]),
+            # An elder's latest care visit read from the index alone, as SQLite's m043 makes it possible.
+            ("m043_county_elder_visits", ["CREATE INDEX visits_elder_care ON visits (elder_id, visited_on, _version) "
+                                          "INCLUDE (next_due) WHERE kind = 'elderly_care' AND _deleted = 0"])]
     return [(name, ";\n".join(statements)) for name, statements in made]
 
 
@@ -119,3 +133,22 @@ def close_store(store, db):
     """Close a store `sync_store` opened (nothing when it handed back the SQLite database)."""
     if store is not db:
         store.close()
+
+
+@contextlib.contextmanager
+def audited(store, local):
+    """Open one write at the hub: its records in `store`, its audit entries in `local`; yield the transaction.
+
+    On a SQLite hub both are the node's database: one transaction. On a PostgreSQL hub the
+    audit log stays in the node's SQLite file (`local`): its transaction is opened first and
+    committed after PostgreSQL's, so an entry is kept only with the change it tells of (and a
+    failed change leaves no entry). `village.audit.record` finds `local` as the transaction's
+    `audit_db`.
+    """
+    with transaction(local):
+        if store is local:
+            yield local
+            return
+        with transaction(store) as tx:
+            tx.audit_db = local
+            yield tx

@@ -51,6 +51,10 @@ ROLLUP_TABLES = (
     # The county's goal per area (percent of due visits done): this hub's own, never synced.
     "CREATE TABLE county_goals (area TEXT PRIMARY KEY, percent INTEGER NOT NULL, set_by TEXT, set_at TEXT)",
 )
+# The hub's register of CAP messages imported (m041; on PostgreSQL, village.hubdb): columns, key first.
+CAP_MESSAGES = {"identifier": str, "sender": str, "sent": str, "msg_type": str, "status": str, "alert_key": str,
+                "imported_at": str, "outcome": str}
+CAP_MESSAGES_NOT_NULL = {"msg_type", "imported_at"}
 # m044: the facts keyed by area first, a push's facts (one village's) together in the key's index.
 FACTS_KEY = ("area", "tbl", "row_id")
 
@@ -251,9 +255,7 @@ def m041_alerts_prices(db):
         db[table].create_index(cols)
     # The hub's own register of CAP messages it imported (never synced): a message imported
     # again, even after a later Update replaced what it said, changes nothing.
-    db["cap_messages"].create({"identifier": str, "sender": str, "sent": str, "msg_type": str, "status": str,
-                               "alert_key": str, "imported_at": str, "outcome": str},
-                              pk="identifier", not_null={"msg_type", "imported_at"})
+    db["cap_messages"].create(CAP_MESSAGES, pk="identifier", not_null=CAP_MESSAGES_NOT_NULL)
 
 
 @migrations()

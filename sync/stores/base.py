@@ -100,6 +100,14 @@ class Tx(abc.ABC):
     def log_changes(self, entries):
         """Append entries whose versions are known to be new here."""
 
+    def flush(self):
+        """Number the changes this transaction logged so far, now: what reads the change log next sees them.
+
+        Where changes are numbered as they are logged (SQLite) there is nothing to do. Where they
+        are numbered at commit (PostgreSQL's counter row), this takes the counter now and holds it
+        until commit: the next writer waits until this transaction is done.
+        """
+
     @abc.abstractmethod
     def known_versions(self, versions):
         """Return the set of `versions` the change log holds."""

@@ -10,6 +10,8 @@ through `db.execute(sql, params)`, as sqlite-utils offers it. On a PostgreSQL hu
 Everything else must already be the dialect both engines speak: `ON CONFLICT (...) DO UPDATE /
 DO NOTHING` rather than `INSERT OR REPLACE / IGNORE`, no `rowid`, `COALESCE`, `||`, `LIKE`.
 A statement outside that subset fails loudly on PostgreSQL (a test catches it), never silently.
+Where the engines truly differ (JSON read in SQL), `json_elements` and `json_field` below write
+each engine's own: the one place a records-layer query changes with the engine.
 Only `?` outside string literals is a placeholder: the statements here carry none inside them.
 """
 import functools
@@ -30,3 +32,26 @@ def translate(sql):
     if found:
         raise NotPortable(f"SQLite-only SQL ({found.group(0)!r}) cannot run on PostgreSQL: {sql[:120]}")
     return _BRACKETED.sub(r'"\1"', sql.replace("%", "%%").replace("?", "%s"))
+
+
+def json_elements(db, expr, alias, scalars=False):
+    """Return a FROM item that lists the elements of the JSON array `expr` (SQL text) as rows `alias`.value.
+
+    The one place the engines' JSON differs in what the records layer reads: SQLite's
+    `json_each`, PostgreSQL's `json_array_elements` (`_text` for `scalars`: strings compared
+    as text). An element that is an object is read the same on both: `alias.value ->> 'name'`.
+    """
+    from sync.stores import as_tx
+
+    if as_tx(db).engine != "postgresql":
+        return f"json_each({expr}) AS {alias}"
+    return f"json_array_elements{'_text' if scalars else ''}(CAST({expr} AS json)) AS {alias}(value)"
+
+
+def json_field(db, expr, name):
+    """Return SQL reading the member `name` (a plain name) of the JSON object `expr` as text, in `db`'s engine's SQL."""
+    from sync.stores import as_tx
+
+    if as_tx(db).engine != "postgresql":
+        return f"json_extract({expr}, '$.{name}')"
+    return f"(CAST({expr} AS json) ->> '{name}')"

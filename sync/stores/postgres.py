@@ -134,7 +134,8 @@ class PgTx(Tx):
     def flush(self):
         """Number the waiting entries from the counter row (locked until commit) and insert them.
 
-        Run as the last statements before COMMIT, so the counter is held as briefly as can be.
+        Run as the last statements before COMMIT, so the counter is held as briefly as can be; or
+        earlier by what must read the transaction's own changes numbered (a hub's roll-ups).
         """
         if not self._pending:
             return

@@ -1,7 +1,7 @@
 """The county hub's commands: import an emergency alert (CAP XML) and the official price file (CSV)."""
 import click
 
-from village.cli.common import data_option, handled, open_node, say
+from village.cli.common import data_option, handled, node_store, say
 from village.errors import Problem
 from village.i18n_markers import N_
 
@@ -30,10 +30,10 @@ def alert_import(data_dir, file, area):
     from village.records.alerts import import_cap
     from village.records.cap import MAX_BYTES
 
-    node, db = open_node(data_dir)
     with open(file, "rb") as handle:
         data = handle.read(MAX_BYTES + 1)  # a larger file is refused from this much, never read whole
-    outcome = import_cap(db, node, data, area)
+    with node_store(data_dir) as (node, db):
+        outcome = import_cap(db, node, data, area)
     click.echo(say(node.lang, SAID[outcome.kind], id=outcome.identifier, key=outcome.alert_key,
                    areas=", ".join(outcome.areas) or "-"))
     if outcome.status != "Actual" and outcome.kind in ("published", "updated"):
@@ -56,21 +56,21 @@ def prices_import(data_dir, file):
     from village.records.files import ImportRefused
     from village.records.prices import MAX_BYTES, check, publish
 
-    node, db = open_node(data_dir)
-    if node.role != "county":
-        raise Problem("alert.county_only", role=node.role)
-    try:
-        with open(file, "rb") as handle:
-            checked = check(db, handle.read(MAX_BYTES + 1))
-        if checked.problems:
-            raise ImportRefused(checked.problems, len(checked.rows))
-    except ImportRefused as exc:
-        _print_problems(node.lang, exc)
-        raise Problem("import.refused") from None
-    for row, field, message, params in checked.warnings:
-        click.echo(say(node.lang, N_("row %(row)s"), row=row) + f", {field}: " + say(node.lang, message, **params),
-                   err=True)
-    written = publish(db, node, checked.rows)
+    with node_store(data_dir) as (node, db):
+        if node.role != "county":
+            raise Problem("alert.county_only", role=node.role)
+        try:
+            with open(file, "rb") as handle:
+                checked = check(db, handle.read(MAX_BYTES + 1))
+            if checked.problems:
+                raise ImportRefused(checked.problems, len(checked.rows))
+        except ImportRefused as exc:
+            _print_problems(node.lang, exc)
+            raise Problem("import.refused") from None
+        for row, field, message, params in checked.warnings:
+            click.echo(say(node.lang, N_("row %(row)s"), row=row) + f", {field}: " + say(node.lang, message, **params),
+                       err=True)
+        written = publish(db, node, checked.rows)
     if checked.encoding == "gb18030":
         click.echo(say(node.lang, N_("The file was read as GB18030 (Chinese Excel's CSV).")), err=True)
     click.echo(say(node.lang, N_("Published %(n)s prices (%(new)s new or changed) to %(area)s."),

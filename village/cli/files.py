@@ -1,7 +1,7 @@
 """The CLI's commands for the node's files: backup, restore and check."""
 import click
 
-from village.cli.common import data_option, handled, open_node, say
+from village.cli.common import data_option, handled, node_store, open_node, say
 from village.errors import Problem
 from village.i18n import translations
 from village.i18n_markers import N_
@@ -53,11 +53,12 @@ def check(data_dir, repair):
     """Check the node's files and database: modes, integrity, references and the app's own rules."""
     from village.ops.maintenance import check as run_check, repair as run_repair
 
+    if repair:  # where the records are: a county hub's PostgreSQL store, else the node's database
+        with node_store(data_dir) as (node, store):
+            click.echo(say(node.lang, N_("The county's figures were counted again: %(n)s records counted."),
+                           n=run_repair(store)))
     node, db = open_node(data_dir)
     gettext = translations(node.lang).gettext
-    if repair:
-        click.echo(say(node.lang, N_("The county's figures were counted again: %(n)s records counted."),
-                       n=run_repair(db)))
     problems = run_check(db, node)
     click.echo(say(node.lang, N_("Checking %(name)s (%(dir)s):"), name=node.name, dir=str(node.data_dir)))
     for message, params in problems:

@@ -122,13 +122,13 @@ def announce(data_dir, title, body, priority, area, expires):
     """Publish an announcement to every village under an area path."""
     from village.records.core import save, write
 
-    node, db = open_node(data_dir)
-    values = {"title": {node.lang: title}, "body": {node.lang: body}, "priority": priority,
-              "area": check_area(area or node.area)}
-    if expires:
-        values["expires_at"] = expires
-    with write(db, node) as writer:
-        row_id = save(writer, node, "announcements", values)
+    with node_store(data_dir) as (node, db):
+        values = {"title": {node.lang: title}, "body": {node.lang: body}, "priority": priority,
+                  "area": check_area(area or node.area)}
+        if expires:
+            values["expires_at"] = expires
+        with write(db, node) as writer:
+            row_id = save(writer, node, "announcements", values)
     click.echo(say(node.lang, N_("Announcement %(id)s published to %(area)s; villages receive it at their next sync."),
                    id=row_id, area=values["area"]))
 

@@ -12,7 +12,7 @@ from village.records.notices import localized
 from village.records.terms import ALERT_COLOURS, CAP_STATUS_WORDS
 from village.records.validate import ValidationError
 from village.web.auth import role_required
-from village.web.db import get_db
+from village.web.db import get_store
 from village.web.forms import problems_by_field
 from village.web.i18n import current_language, gettext
 
@@ -48,7 +48,7 @@ def _alerts(db, area):
 
 def _page(area, problems=None, form=None, status=200):
     """Render the alerts page for `area`, with the upload's or the form's problems marked."""
-    node, db = current_app.config["NODE"], get_db()
+    node, db = current_app.config["NODE"], get_store()
     # Receipts come through the change log: what was read stays right until the roll-ups' version moves.
     shown = kept(db, ("alerts", area, current_language()), lambda: _alerts(db, area))
     names = dict(db.execute("SELECT area, name FROM nodes WHERE revoked_at IS NULL").fetchall())
@@ -63,7 +63,7 @@ def _page(area, problems=None, form=None, status=200):
 def alerts():
     """List the alerts reaching the chosen area, each with the villages not reached yet first."""
     area = chosen_area(current_app.config["NODE"])
-    return download("alert-receipts", RECEIPT_COLUMNS, receipt_rows(_alerts(get_db(), area))) or _page(area)
+    return download("alert-receipts", RECEIPT_COLUMNS, receipt_rows(_alerts(get_store(), area))) or _page(area)
 
 
 @bp.post("/import")
@@ -76,7 +76,7 @@ def import_file():
         return _page(node.area, {"file": [gettext("Choose the alert's XML file.")]}, status=422)
     data = upload.stream.read(cap.MAX_BYTES + 1)  # a larger file is refused from this much
     try:
-        outcome = alert_records.import_cap(get_db(), node, data, actor=g.user)
+        outcome = alert_records.import_cap(get_store(), node, data, actor=g.user)
     except Problem as exc:
         return _page(node.area, {"file": [exc.say(gettext)]}, status=422)
     flash(_said(outcome), "info")
@@ -100,13 +100,14 @@ def _said(outcome):
 def new():
     """Publish an alert written on this page; the form again with its problems marked."""
     node, form = current_app.config["NODE"], request.form
-    problems = _form_problems(form, alert_records.known_paths(get_db(), node))
+    problems = _form_problems(form, alert_records.known_paths(get_store(), node))
     if problems:
         return _page(node.area, problems, form, 422)
     try:
-        outcome = alert_records.compose(get_db(), node, form["headline"].strip(), form.get("description", "").strip(),
-                                        form.get("instruction", "").strip(), form["severity"], form["area"],
-                                        int(form["hours"]), current_language(), actor=g.user)
+        outcome = alert_records.compose(get_store(), node, form["headline"].strip(),
+                                        form.get("description", "").strip(), form.get("instruction", "").strip(),
+                                        form["severity"], form["area"], int(form["hours"]), current_language(),
+                                        actor=g.user)
     except ValidationError as exc:
         return _page(node.area, problems_by_field(exc.problems, {"title": "headline", "body": "description"}),
                      form, 422)

@@ -8,7 +8,7 @@ from village.county.views import COUNTY, goals_stamp, kept, names, now
 from village.i18n_markers import N_
 from village.records import completeness, rollups
 from village.web.auth import role_required
-from village.web.db import get_db
+from village.web.db import get_store
 from village.web.i18n import gettext
 
 bp = Blueprint("county_completeness", __name__, url_prefix="/county")
@@ -36,7 +36,7 @@ def as_list(months, rows):
 
 
 def _page(area, problem=None, status=200):
-    node, db = current_app.config["NODE"], get_db()
+    node, db = current_app.config["NODE"], get_store()
     default = node.setting("county_goal_percent")
     months = completeness.months_back(now().date())
     columns, rows = kept(db, ("completeness", area, tuple(months), default, goals_stamp(db)),
@@ -66,6 +66,6 @@ def set_goal():
     typed = request.form.get("goal", "").strip()
     if not (typed.isascii() and typed.isdigit() and 0 <= int(typed) <= 100):
         return _page(area, _("The goal is a whole percent from 0 to 100."), 400)
-    completeness.set_goal(get_db(), area, int(typed), g.user)
+    completeness.set_goal(get_store(), area, int(typed), g.user)
     flash(_("The goal is set to %(n)s %%.", n=int(typed)), "info")
     return redirect(url_for("county_completeness.matrix", area=area))

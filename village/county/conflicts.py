@@ -8,7 +8,7 @@ from village.records import conflicts as inbox
 from village.records.validate import ValidationError
 from village.users import roles_for
 from village.web.auth import role_required
-from village.web.db import get_db
+from village.web.db import get_store, records_transaction
 from village.web.exports import Column, exported
 from village.web.forms import problems_by_field
 from village.web.i18n import lazy_gettext as _l
@@ -61,7 +61,7 @@ def _rows(conflicts):
 
 def _page(area, status=200, problem_for=None, errors=None, typed=""):
     node = current_app.config["NODE"]
-    found = inbox.open_conflicts(get_db(), node, area)
+    found = inbox.open_conflicts(get_store(), node, area)
     download = exported("conflicts", COLUMNS, _rows(found))
     if download is not None:
         return download
@@ -81,9 +81,9 @@ def conflicts():
 @role_required(*COUNTY)
 def resolve(conflict_id):
     """Keep one of the two values, or a typed third, through the one write path; or show the problem."""
-    node, db = current_app.config["NODE"], get_db()
+    node = current_app.config["NODE"]
     area = chosen_area(node)
-    conflict = inbox.get_conflict(db, node, conflict_id)
+    conflict = inbox.get_conflict(get_store(), node, conflict_id)
     choice = request.form.get("keep")
     if conflict is None or choice not in ("kept", "lost", "typed"):
         flash(_("That conflict is no longer here."), "error")
@@ -91,7 +91,8 @@ def resolve(conflict_id):
     typed = request.form.get("value", "").strip()
     value = conflict[choice] if choice != "typed" else typed
     try:
-        inbox.resolve(db, node, conflict_id, value, g.user)
+        with records_transaction() as tx:  # the value written and its audit entry together
+            inbox.resolve(tx, node, conflict_id, value, g.user)
     except ValidationError as exc:
         messages = [m for ms in problems_by_field(exc.problems).values() for m in ms]
         return _page(area, 400, problem_for=conflict_id, errors=messages, typed=typed)

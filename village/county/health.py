@@ -6,7 +6,7 @@ from village.county.shown import download, paged
 from village.county.views import COUNTY, names, now
 from village.records import rollups, stations
 from village.web.auth import role_required
-from village.web.db import get_db
+from village.web.db import get_store
 
 bp = Blueprint("county_health", __name__, url_prefix="/county")
 
@@ -15,7 +15,7 @@ PHONE_COLUMNS = [column for column in stations.COLUMNS if column[0] in ("name", 
 
 
 def _page(template, only_problems):
-    node, db = current_app.config["NODE"], get_db()
+    node, db = current_app.config["NODE"], get_store()
     area = chosen_area(node)
     columns, rows = stations.health(db, area, now())
     if only_problems:

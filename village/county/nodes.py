@@ -7,14 +7,14 @@ from flask_babel import gettext as _
 
 from sync.scope import inside
 from sync.server import SyncRefused, add_node, reissue_code, rename, revoke
-from sync.store import dicts, transaction
+from sync.store import dicts
 from village.audit import record as audit
 from village.county.areas import chosen_area, trail
 from village.errors import Problem
 from village.node import check_area
 from village.users import roles_for
 from village.web.auth import role_required
-from village.web.db import get_db
+from village.web.db import get_store, records_transaction
 from village.web.exports import Column, exported
 from village.web.i18n import gettext, lazy_gettext as _l
 from village.web.qr import qr_svg
@@ -37,7 +37,7 @@ def nodes_in(db, area):
 
 def _page(area, status=200, **values):
     node = current_app.config["NODE"]
-    found = nodes_in(get_db(), area)
+    found = nodes_in(get_store(), area)
     return exported("nodes", COLUMNS, found) or (render_template(
         "county/nodes.html", nodes=found, area=area, trail=trail(area, node.area), hub=node.role == "county",
         form=values.pop("form", {}), **values), status)
@@ -65,7 +65,7 @@ def nodes():
 @role_required(*COUNTY)
 def add():
     """Add a village and show its one-time enrollment code; or the form again with its problem."""
-    node, db = current_app.config["NODE"], get_db()
+    node = current_app.config["NODE"]
     area = chosen_area(node)
     form = {"name": request.form.get("name", "").strip()[:MAX_NAME], "area": request.form.get("area", "").strip()}
     try:
@@ -75,9 +75,9 @@ def add():
             raise Problem("node.no_name")
         new_area = check_area(form["area"])
         try:
-            with transaction(db):  # every write and its audit entry together
-                link_id, code = add_node(db, form["name"], new_area, node.area)
-                audit(db, g.user, "node.add", link_id, f"{form['name']} {new_area}")
+            with records_transaction() as tx:  # every write and its audit entry together
+                link_id, code = add_node(tx, form["name"], new_area, node.area)
+                audit(tx, g.user, "node.add", link_id, f"{form['name']} {new_area}")
         except SyncRefused:
             raise Problem("hub.outside_area", area=new_area, hub=node.area) from None
     except Problem as exc:
@@ -86,7 +86,7 @@ def add():
 
 
 def _link_or_back(link_id):
-    row = get_db().execute("SELECT name, area FROM nodes WHERE node_id = ?", [link_id]).fetchone()
+    row = get_store().execute("SELECT name, area FROM nodes WHERE node_id = ?", [link_id]).fetchone()
     if row is None or not inside(row[1], current_app.config["NODE"].area):
         flash(_("There is no such village here."), "error")
         return None
@@ -97,11 +97,11 @@ def _link_or_back(link_id):
 @role_required(*COUNTY)
 def new_code(link_id):
     """Show a new enrollment code for a village not enrolled yet (the code lost, the old one stops)."""
-    row, db = _link_or_back(link_id), get_db()
-    with transaction(db):
-        code = row and reissue_code(db, link_id)
+    row = _link_or_back(link_id)
+    with records_transaction() as tx:
+        code = row and reissue_code(tx, link_id)
         if code:
-            audit(db, g.user, "node.code", link_id, row[0])
+            audit(tx, g.user, "node.code", link_id, row[0])
     if not code:
         if row:
             flash(_("This village is enrolled or revoked already: it needs no code."), "error")
@@ -113,14 +113,14 @@ def new_code(link_id):
 @role_required(*COUNTY)
 def rename_node(link_id):
     """Give a village another name."""
-    name, db = request.form.get("name", "").strip()[:MAX_NAME], get_db()
+    name = request.form.get("name", "").strip()[:MAX_NAME]
     if _link_or_back(link_id):
         if not name:
             flash(_("Give the node a name."), "error")
         else:
-            with transaction(db):
-                rename(db, link_id, name)
-                audit(db, g.user, "node.rename", link_id, name)
+            with records_transaction() as tx:
+                rename(tx, link_id, name)
+                audit(tx, g.user, "node.rename", link_id, name)
             flash(_("Renamed."), "info")
     return redirect(url_for(".nodes", area=chosen_area(current_app.config["NODE"])))
 
@@ -129,12 +129,11 @@ def rename_node(link_id):
 @role_required(*COUNTY)
 def revoke_node(link_id):
     """Revoke a village's credentials: it can no longer sync until enrolled again with a new code."""
-    db = get_db()
     row = _link_or_back(link_id)
-    with transaction(db):
-        done = bool(row) and revoke(db, link_id)
+    with records_transaction() as tx:
+        done = bool(row) and revoke(tx, link_id)
         if done:
-            audit(db, g.user, "node.revoke", link_id, row[0])
+            audit(tx, g.user, "node.revoke", link_id, row[0])
     if done:
         flash(_("%(name)s is revoked: it can no longer sync.", name=row[0]), "info")
     elif row:

@@ -12,7 +12,7 @@ from village.records import prices as price_records
 from village.records.files import ImportRefused
 from village.records.terms import PRICE_STALE_DAYS
 from village.web.auth import role_required
-from village.web.db import get_db
+from village.web.db import get_store
 from village.web.exports import wanted_format
 from village.web.i18n import current_language, gettext
 from village.web.sparkline import sparkline
@@ -51,7 +51,7 @@ def _drawn(db, area, limit, offset):
 @role_required(*COUNTY)
 def prices():
     """List each commodity's latest price at each market with its trend line, a page at a time; stale ones marked."""
-    node, db = current_app.config["NODE"], get_db()
+    node, db = current_app.config["NODE"], get_store()
     area = chosen_area(node)
     if wanted_format():
         _columns, lines, _total, _page, _pages = paged(lambda limit, offset: _lines(db, area, limit, offset),
@@ -86,14 +86,14 @@ def publish():
     checked = _check(text.encode("utf-8"))
     if checked is None or checked.problems:
         return _checked(text.encode("utf-8"))
-    written = price_records.publish(get_db(), current_app.config["NODE"], checked.rows)
+    written = price_records.publish(get_store(), current_app.config["NODE"], checked.rows)
     flash(gettext("Published %(n)s prices (%(new)s new or changed).", n=len(checked.rows), new=written), "info")
     return redirect(url_for(".prices"))
 
 
 def _check(data):
     try:
-        return price_records.check(get_db(), data)
+        return price_records.check(get_store(), data)
     except ImportRefused:
         return None
 
@@ -101,7 +101,7 @@ def _check(data):
 def _checked(data):
     """Render the preview of price file bytes: its rows, their problems and warnings (422 when any problem)."""
     try:
-        checked = price_records.check(get_db(), data)
+        checked = price_records.check(get_store(), data)
     except ImportRefused as exc:
         return _refused(exc.problems)
     by_row = {}

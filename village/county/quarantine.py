@@ -9,14 +9,13 @@ from flask_babel import gettext as _
 from sync.quarantine import held
 from sync.scope import inside
 from sync.server import discard_held
-from sync.store import transaction
 from village.audit import record as audit
 from village.clerk.labels import REFUSAL_LABELS, TABLE_LABELS, field_label, init_templates
 from village.county.areas import chosen_area, trail
 from village.ops import held as held_changes
 from village.users import roles_for
 from village.web.auth import role_required
-from village.web.db import get_db
+from village.web.db import get_store, records_transaction
 from village.web.exports import Column, exported
 from village.web.forms import problem_text
 from village.web.i18n import lazy_gettext as _l
@@ -69,7 +68,7 @@ def quarantine():
     """List the held changes inside the chosen area, with their reason, to release or discard."""
     node = current_app.config["NODE"]
     area = chosen_area(node)
-    entries = held_in(get_db(), node, area)
+    entries = held_in(get_store(), node, area)
     return exported("quarantine", COLUMNS, entries) or render_template(
         "county/quarantine.html", entries=entries, area=area, trail=trail(area, node.area))
 
@@ -78,12 +77,12 @@ def quarantine():
 @role_required(*COUNTY)
 def release(entry):
     """Check a held change again and apply it; say why when it is still refused."""
-    node, db = current_app.config["NODE"], get_db()
+    node = current_app.config["NODE"]
     try:
-        with transaction(db):  # the release and its audit entry together
-            still = held_changes.release(db, node, entry, g.user)
+        with records_transaction() as tx:  # the release and its audit entry together
+            still = held_changes.release(tx, node, entry, g.user)
             if still is None:
-                audit(db, g.user, "quarantine.release", str(entry))
+                audit(tx, g.user, "quarantine.release", str(entry))
     except KeyError:
         flash(_("No change numbered %(id)s is held here.", id=entry), "error")
     else:
@@ -99,11 +98,11 @@ def release(entry):
 @role_required(*COUNTY)
 def discard(entry):
     """Set a held change aside for good (it stays on record as discarded)."""
-    node, db = current_app.config["NODE"], get_db()
+    node = current_app.config["NODE"]
     try:
-        with transaction(db):
-            discard_held(db, entry, g.user)
-            audit(db, g.user, "quarantine.discard", str(entry))
+        with records_transaction() as tx:
+            discard_held(tx, entry, g.user)
+            audit(tx, g.user, "quarantine.discard", str(entry))
     except KeyError:
         flash(_("No change numbered %(id)s is held here.", id=entry), "error")
     else:

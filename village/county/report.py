@@ -9,7 +9,7 @@ from village.records.monthly import COLUMNS as FIGURES, monthly_figures, parse_m
 from village.records.workflows import CASES
 from village.users import roles_for
 from village.web.auth import role_required
-from village.web.db import get_db
+from village.web.db import get_store
 from village.web.exports import Column, exported
 from village.web.i18n import gettext, lazy_gettext as _l
 
@@ -33,7 +33,7 @@ def _names(db):
 @role_required(*COUNTY)
 def report():
     """Show the month's figures for the chosen area, one row per area below it, printable on A4."""
-    node, db = current_app.config["NODE"], get_db()
+    node, db = current_app.config["NODE"], get_store()
     area = chosen_area(node)
     asked = request.args.get("month", "").strip()
     month = parse_month(asked)
@@ -48,7 +48,7 @@ def report():
 
 
 def _render(area, month, asked, figures, problem=None):
-    node, db = current_app.config["NODE"], get_db()
+    node, db = current_app.config["NODE"], get_store()
     return render_template("county/report.html", area=area, trail=trail(area, node.area, _names(db)),
                            month=month, asked=asked or (month and f"{month[0]}-{month[1]:02d}"), figures=figures,
                            labels=LABELS, keys=tuple(FIGURES), problem=problem, case_label=_case_label,
@@ -65,7 +65,7 @@ def _case_label(status):
 def plots():
     """Download the plots inside the chosen area as GeoJSON in WGS-84 (the system named in the file)."""
     area = chosen_area(current_app.config["NODE"])
-    body = json.dumps(plots_geojson(get_db(), area), ensure_ascii=False)
+    body = json.dumps(plots_geojson(get_store(), area), ensure_ascii=False)
     response = current_app.response_class(body, mimetype="application/geo+json")
     response.headers["Content-Disposition"] = f"attachment; filename=plots-{area.replace('/', '-')}.geojson"
     response.headers["Cache-Control"] = "no-store"

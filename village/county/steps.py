@@ -12,7 +12,7 @@ from village.county.views import COUNTY, goals_stamp, kept, names, now
 from village.i18n_markers import N_
 from village.records import completeness, county_steps, rollups
 from village.web.auth import role_required
-from village.web.db import get_db
+from village.web.db import get_store
 from village.web.exports import wanted_format
 
 bp = Blueprint("county_steps", __name__, url_prefix="/county")
@@ -46,7 +46,7 @@ def _export(db, node, area, today, part):
 @role_required(*COUNTY)
 def steps():
     """Show the cases waiting for the township and the county with their evidence, the gaps, and elder care."""
-    node, db, today = current_app.config["NODE"], get_db(), now().date()
+    node, db, today = current_app.config["NODE"], get_store(), now().date()
     area = chosen_area(node)
     if wanted_format():
         return _export(db, node, area, today, request.args.get("part"))

@@ -10,7 +10,7 @@ from village.records import county, rollups
 from village.records.notices import localized
 from village.users import roles_for
 from village.web.auth import role_required
-from village.web.db import get_db
+from village.web.db import get_store
 from village.web.i18n import current_language
 
 bp = Blueprint("county", __name__, url_prefix="/county")
@@ -58,7 +58,7 @@ def names(db, node):
 @role_required(*COUNTY)
 def home():
     """Show the county overview: each figure for the chosen area, linking to its list."""
-    node, db, moment = current_app.config["NODE"], get_db(), now()
+    node, db, moment = current_app.config["NODE"], get_store(), now()
     area = chosen_area(node)
     today = moment.date()
     counts = kept(db, ("overview", area, today), lambda: county.counted(db, area, today))
@@ -71,7 +71,7 @@ def home():
 @role_required(*COUNTY)
 def listing(name):
     """Show the list behind one figure of the overview, for the chosen area (and age bucket)."""
-    node, db, moment = current_app.config["NODE"], get_db(), now()
+    node, db, moment = current_app.config["NODE"], get_store(), now()
     area = chosen_area(node)
     bucket = request.args.get("age") if request.args.get("age") in [a[0] for a in county.AGES] else None
     title, make = county.LISTS[name]

@@ -51,8 +51,8 @@ def backup(db, out):
 
 def repair(db):
     """Make what can be made again from the records (the county's roll-ups); return how many facts were counted."""
-    with transaction(db):
-        return rollups.rebuild(db)
+    with transaction(db) as tx:
+        return rollups.rebuild(tx)
 
 
 # --- village check --------------------------------------------------------------------------

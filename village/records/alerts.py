@@ -55,6 +55,7 @@ def apply(db, node, message, area=None, actor=None):
         raise Problem("hub.outside_area", area=area, hub=node.area)
     outcome = Outcome("recorded", message.identifier, status=message.status)
     with core.write(db, node) as writer:
+        db = writer.db  # every read and write below in the one transaction (a store hands out several)
         if message.msg_type == "Alert":
             outcome.kind, outcome.alert_key = "published", message.identifier
             outcome.areas = _publish(writer, node, message, message.identifier, _targets(db, node, message, area))

@@ -33,8 +33,9 @@ def follow_up_rate(db, month, village):
     end = start.replace(day=calendar.monthrange(start.year, start.month)[1]).isoformat()
     marks = ", ".join("?" * len(MONITORED))
     due, done = db.execute(
-        "SELECT COUNT(*), COALESCE(SUM(EXISTS (SELECT 1 FROM visits v WHERE v.case_id = c.id AND v._deleted = 0 "
-        "AND v.kind = 'poverty_monitoring' AND v.visited_on BETWEEN ? AND ?)), 0) FROM monitor_cases c "
+        "SELECT COUNT(*), COALESCE(SUM(CASE WHEN EXISTS (SELECT 1 FROM visits v WHERE v.case_id = c.id "
+        "AND v._deleted = 0 AND v.kind = 'poverty_monitoring' AND v.visited_on BETWEEN ? AND ?) THEN 1 ELSE 0 END), 0) "
+        "FROM monitor_cases c "
         f"WHERE c._deleted = 0 AND c.area = ? AND c.status IN ({marks}) AND c.county_on <= ?",
         [start.isoformat(), end, village, *MONITORED, end]).fetchone()
     return done, due
@@ -60,12 +61,13 @@ def refresh(db, areas, months):
     todo = [(a, m) for a in areas for m in months if (a, m) not in have or (a, m) in stale]
     if not todo:
         return 0
-    with transaction(db):
+    with transaction(db) as tx:
         for area, month in todo:
-            for measure, (done, due) in _compute(db, area, month).items():
-                db.execute("INSERT OR REPLACE INTO county_months (area, month, measure, due, done) VALUES (?, ?, ?, ?, ?)",
+            for measure, (done, due) in _compute(tx, area, month).items():
+                tx.execute("INSERT INTO county_months (area, month, measure, due, done) VALUES (?, ?, ?, ?, ?) "
+                           "ON CONFLICT (area, month, measure) DO UPDATE SET due = excluded.due, done = excluded.done",
                            [area, month, measure, due, done])
-            db.execute("DELETE FROM county_months_stale WHERE area = ? AND month = ?", [area, month])
+            tx.execute("DELETE FROM county_months_stale WHERE area = ? AND month = ?", [area, month])
     return len(todo)
 
 
@@ -80,8 +82,9 @@ def goal_for(db, area, default):
 
 def set_goal(db, area, percent, by):
     """Set the goal of `area` (a whole percent from 0 to 100, checked by the caller)."""
-    with transaction(db):
-        db.execute("INSERT OR REPLACE INTO county_goals (area, percent, set_by, set_at) VALUES (?, ?, ?, ?)",
+    with transaction(db) as tx:
+        tx.execute("INSERT INTO county_goals (area, percent, set_by, set_at) VALUES (?, ?, ?, ?) ON CONFLICT (area) "
+                   "DO UPDATE SET percent = excluded.percent, set_by = excluded.set_by, set_at = excluded.set_at",
                    [area, percent, by, utc_text()])
 
 

@@ -91,6 +91,7 @@ def resolve(db, node, conflict_id, value, actor):
     refuses, AlreadyResolved when someone resolved it first, KeyError when there is no such conflict.
     """
     with core.write(db, node) as writer:
+        db = writer.db  # its reads and writes in the one transaction (a store hands out several)
         row = db.execute("SELECT tbl, row_id, field, resolved_at FROM _conflicts WHERE id = ?",
                          [conflict_id]).fetchone()
         if row is None:

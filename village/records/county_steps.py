@@ -35,7 +35,7 @@ def queue(db, area, name, limit=LIST_LIMIT):
         "SELECT c.id, h.code, h.head_name, c.area, c.lead_on, c.notice_to, c.status, "
         "(SELECT COUNT(*) FROM attachments a WHERE a.owner_table = 'monitor_cases' AND a.owner_id = c.id "
         " AND a._deleted = 0) AS evidence FROM monitor_cases c JOIN households h ON h.id = c.household_id "
-        f"WHERE {cond} ORDER BY c.lead_on, c.rowid LIMIT ?", [*statuses, *params, limit]))) if total else []
+        f"WHERE {cond} ORDER BY c.lead_on, c.id LIMIT ?", [*statuses, *params, limit]))) if total else []
     return COLUMNS, rows, total
 
 

@@ -32,6 +32,6 @@ def plots_geojson(db, area):
 def plot_count(db, area):
     """Return (plots inside `area`, how many of them have a location)."""
     total, located = db.execute(
-        "SELECT COUNT(*), COALESCE(SUM(lat IS NOT NULL AND lon IS NOT NULL), 0) FROM plots "
+        "SELECT COUNT(*), COUNT(CASE WHEN lat IS NOT NULL AND lon IS NOT NULL THEN 1 END) FROM plots "
         "WHERE _deleted = 0 AND (area = ? OR area LIKE ?)", [area, area.rstrip("/") + "/%"]).fetchone()
     return total, located

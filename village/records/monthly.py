@@ -7,10 +7,12 @@ written, and *closed* in the month it entered a final status; days are UTC.
 import datetime
 import re
 
+from sync.stores.pg_sql import json_elements, json_field
 from village.records.workflows import CASES, GRIEVANCES, REQUESTS
 
 MONTH_RE = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
-# What each column counts: (key, SQL giving (area, count) for a month `?` and area `?`, `?` LIKE).
+# What each column counts: key -> (SQL of a database's engine giving (area, count) for area `?`, `?` LIKE, the
+# statuses and a month `?`; those statuses).
 _INSIDE = "(area = ? OR area LIKE ?)"
 
 
@@ -19,19 +21,26 @@ def _closed_statuses(flow):
 
 
 def _history_count(table, flow, statuses):
-    marks = ", ".join("?" * len(statuses))
-    return (f"SELECT area, COUNT(DISTINCT t.id) FROM [{table}] t, json_each(t.[{flow.history}]) h "
-            f"WHERE t._deleted = 0 AND {_INSIDE} AND json_extract(h.value, '$.status') IN ({marks}) "
-            f"AND substr(json_extract(h.value, '$.at'), 1, 7) = ? GROUP BY area", statuses)
+    """Return a column counting the records of `table` whose history entered one of `statuses` in the month."""
+    def sql(db):
+        marks, entry = ", ".join("?" * len(statuses)), json_elements(db, f"t.[{flow.history}]", "h")
+        return (f"SELECT area, COUNT(DISTINCT t.id) FROM [{table}] t, {entry} "
+                f"WHERE t._deleted = 0 AND {_INSIDE} AND {json_field(db, 'h.value', 'status')} IN ({marks}) "
+                f"AND substr({json_field(db, 'h.value', 'at')}, 1, 7) = ? GROUP BY area")
+    return sql, statuses
+
+
+def _plain(sql):
+    return (lambda db: sql), ()
 
 
 COLUMNS = {
-    "visits_follow_up": ("SELECT area, COUNT(*) FROM visits WHERE _deleted = 0 AND " + _INSIDE +
-                         " AND kind = 'poverty_monitoring' AND substr(visited_on, 1, 7) = ? GROUP BY area", ()),
-    "visits_elderly": ("SELECT area, COUNT(*) FROM visits WHERE _deleted = 0 AND " + _INSIDE +
-                       " AND kind = 'elderly_care' AND substr(visited_on, 1, 7) = ? GROUP BY area", ()),
-    "new_leads": ("SELECT area, COUNT(*) FROM monitor_cases WHERE _deleted = 0 AND " + _INSIDE +
-                  " AND substr(lead_on, 1, 7) = ? GROUP BY area", ()),
+    "visits_follow_up": _plain("SELECT area, COUNT(*) FROM visits WHERE _deleted = 0 AND " + _INSIDE +
+                               " AND kind = 'poverty_monitoring' AND substr(visited_on, 1, 7) = ? GROUP BY area"),
+    "visits_elderly": _plain("SELECT area, COUNT(*) FROM visits WHERE _deleted = 0 AND " + _INSIDE +
+                             " AND kind = 'elderly_care' AND substr(visited_on, 1, 7) = ? GROUP BY area"),
+    "new_leads": _plain("SELECT area, COUNT(*) FROM monitor_cases WHERE _deleted = 0 AND " + _INSIDE +
+                        " AND substr(lead_on, 1, 7) = ? GROUP BY area"),
     "requests_received": _history_count("service_requests", REQUESTS, (REQUESTS.first,)),
     "requests_closed": _history_count("service_requests", REQUESTS, _closed_statuses(REQUESTS)),
     "grievances_received": _history_count("grievances", GRIEVANCES, (GRIEVANCES.first,)),
@@ -59,7 +68,7 @@ def monthly_figures(db, area, year, month):
     stamp, like = f"{year:04d}-{month:02d}", area.rstrip("/") + "/%"
     rows = {}
     for key, (sql, statuses) in COLUMNS.items():
-        for path, count in db.execute(sql, [area, like, *statuses, stamp]):
+        for path, count in db.execute(sql(db), [area, like, *statuses, stamp]):
             row = rows.setdefault(_below(area, path), dict.fromkeys(COLUMNS, 0))
             row[key] += count
     total = {key: sum(row[key] for row in rows.values()) for key in COLUMNS}

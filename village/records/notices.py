@@ -26,7 +26,7 @@ def current_announcements(db, area, now=None):
     where = (f"(area IN ({marks}) OR area LIKE ?) AND (publish_at IS NULL OR publish_at <= ?) "
              "AND (expires_at IS NULL OR expires_at > ?) AND (cap_status IS NULL OR cap_status = 'Actual') "
              "AND (msg_type IS NULL OR msg_type != 'Cancel')")
-    found = list(core.rows(db, "announcements", where, [*targets, area + "/%", now, now]))
+    found = list(core.rows(db, "announcements", where, [*targets, area + "/%", now, now], order="publish_at, id"))
     found.sort(key=lambda a: (PRIORITY_ORDER.get(a["priority"], 9), -_stamp(a)))
     return found
 
@@ -53,5 +53,6 @@ def latest_prices(db, area, limit=30):
     targets = _ancestors_and_self(area)
     marks = ", ".join("?" * len(targets))
     where = (f"(area IN ({marks}) OR area LIKE ?) AND observed_on = (SELECT MAX(p2.observed_on) FROM market_prices p2 "
-             "WHERE p2.commodity = market_prices.commodity AND p2.market IS market_prices.market AND p2._deleted = 0)")
+             "WHERE p2.commodity = market_prices.commodity "
+             "AND COALESCE(p2.market, '') = COALESCE(market_prices.market, '') AND p2._deleted = 0)")
     return list(core.rows(db, "market_prices", where, [*targets, area + "/%"], order="commodity, market", limit=limit))

@@ -159,8 +159,9 @@ def _jumps(db, rows):
 
 
 def _held_before(db, row):
-    held = db.execute("SELECT price FROM market_prices WHERE _deleted = 0 AND market IS ? AND commodity = ? "
-                      "AND spec IS ? AND observed_on < ? ORDER BY observed_on DESC LIMIT 1",
+    held = db.execute("SELECT price FROM market_prices WHERE _deleted = 0 AND COALESCE(market, '') = COALESCE(?, '') "
+                      "AND commodity = ? AND COALESCE(spec, '') = COALESCE(?, '') AND observed_on < ? "
+                      "ORDER BY observed_on DESC LIMIT 1",
                       [row["market"], row["commodity"], row["spec"], row["observed_on"]]).fetchone()
     return held[0] if held else None
 

@@ -50,7 +50,8 @@ def note(db, node, stage, alerts=None, actor=None):
 def receipts_of(db, area):
     """Return {cap_id: {village area: receipt}} of the receipts held for alerts reaching `area`."""
     out = {}
-    for row in core.rows(db, "alert_receipts", "area = ? OR area LIKE ?", [area, area + "/%"]):
+    for row in core.rows(db, "alert_receipts", "area = ? OR area LIKE ?", [area, area + "/%"],
+                         order="area, id"):
         out.setdefault(row["cap_id"], {})[row["area"]] = row
     return out
 

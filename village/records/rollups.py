@@ -17,6 +17,7 @@ import operator
 from sync.clock import utc_text
 from sync.store import dicts
 from sync.stores import as_tx
+from sync.stores.pg_sql import json_elements
 from village.records.care import due_date
 
 # Where a request or grievance is still waiting for the village (the others are done).
@@ -72,8 +73,8 @@ def _rows(db, table, ids):
     for i in range(0, len(ids), CHUNK):
         # A join on the ids, not `id IN (...)`: with statistics taken when the table was small,
         # SQLite would rather scan the whole table than look 500 ids up.
-        yield from dicts(db.execute(f"SELECT {columns} FROM json_each(?) j JOIN [{table}] t ON t.id = j.value",
-                                    [json.dumps(ids[i:i + CHUNK])]))
+        yield from dicts(as_tx(db).execute(f"SELECT {columns} FROM {json_elements(db, '?', 'j', scalars=True)} "
+                                           f"JOIN [{table}] t ON t.id = j.value", [json.dumps(ids[i:i + CHUNK])]))
 
 
 def _first(value):
@@ -177,6 +178,10 @@ def catch_up(db, changes=None, created=()):
     exactly these after the watermark, the records are found from them (see `_from_changes`),
     otherwise from the log. Return how many records were looked at.
     """
+    # On PostgreSQL a transaction's changes are numbered as it commits: numbered now, they are in
+    # the log read below, and the counter row stays locked until commit, so the roll-ups of writes
+    # at once are caught up one after the other, in commit order (the watermark never passes one).
+    as_tx(db).flush()
     after = int(_state(db, WATERMARK, "0"))
     newest = as_tx(db).execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]
     if newest == after:

@@ -38,6 +38,13 @@ def get_store():
     return holder["store"]
 
 
+def records_transaction():
+    """Open one write of the records and their audit entries, wherever this node keeps each (`hubdb.audited`)."""
+    from village.hubdb import audited
+
+    return audited(get_store(), get_db())
+
+
 def close_store(app):
     """Close the app's PostgreSQL store, if it opened one."""
     store = app.extensions["village_store"].pop("store", None)
