@@ -132,12 +132,13 @@ def _link(db, link_id):
     return link
 
 
-def import_push(db, hub_node_id, bundle, key, reply=None, policy=None, store=None, accepts=None, check=None):
+def import_push(db, hub_node_id, bundle, key, reply=None, policy=None, store=None, uploadable=None, check=None):
     """Apply a node's push bundle at the hub, all of it or nothing, and write the reply bundle.
 
-    Then, with a blob `store`, keep the files it carries that a record held here names
-    (`accepts`) and `check` finds no problem with, as over HTTP (`sync.filehub`); the reply
-    says which the hub holds.
+    Then, with a blob `store`, keep the files it carries that a record held here inside the
+    sending node's area names (`uploadable(area)` gives that test, the very one the HTTP file
+    lane applies) and `check` finds no problem with (`sync.filehub.take_files`); the reply says
+    which the hub holds, the summary which it refused and why.
     """
     link = _link(db, bundle.header["link"])
     bundle.check_signature(link["secret"])
@@ -163,10 +164,12 @@ def import_push(db, hub_node_id, bundle, key, reply=None, policy=None, store=Non
             db.execute("UPDATE nodes SET last_seen = ? WHERE node_id = ?", [utc_text(), link["link_id"]])
     except SyncRefused as exc:
         raise BundleRefused(exc.code, exc.message) from None
-    held, refused = take_files(db, store, inner.get("files", []), files, accepts, check) if store is not None else ([], 0)
-    ack["files_held"] = held
+    taken = take_files(db, store, inner.get("files", []), files, uploadable(link["area"]), check) \
+        if store is not None else {"held": [], "new": [], "refused": []}
+    ack["files_held"] = taken["held"]
     summary = {"kind": PUSH, "received": received, "applied": applied, "cursor": ack["cursor"],
-               "gap": bool(ack.get("gap")), "reply": None, "sent": 0, "files": len(held), "files_refused": refused}
+               "gap": bool(ack.get("gap")), "reply": None, "sent": 0, "files": len(taken["held"]),
+               "files_new": len(taken["new"]), "files_refused": taken["refused"]}
     if reply is not None:
         try:
             summary["sent"] = write_reply(db, link, int(inner.get("pull_cursor", 0)), ack, reply, reply_key)
@@ -194,12 +197,12 @@ def write_reply(db, link, pull_cursor, ack, out, reply_key):
 
 
 
-def import_bundle(db, node_id, path, reply=None, policy=None, key=None, store=None, accepts=None, check=None):
+def import_bundle(db, node_id, path, reply=None, policy=None, key=None, store=None, uploadable=None, check=None):
     """Import the bundle at `path` (a push at a hub, a reply at a node) with private key `key`; return a summary.
 
-    `store`, `accepts` and `check`: where a hub keeps the files a push carries, and which it takes.
+    `store`, `uploadable` and `check`: where a hub keeps the files a push carries, and which it takes.
     """
     bundle = Bundle(path)
     if bundle.kind == PUSH:
-        return import_push(db, node_id, bundle, key, reply, policy, store, accepts, check)
+        return import_push(db, node_id, bundle, key, reply, policy, store, uploadable, check)
     return import_reply(db, node_id, bundle, key, policy)

@@ -93,22 +93,36 @@ def serve_piece(db, store, link, sha, size, offset, readable):
 
 
 def take_files(db, store, listed, blobs, accepts, check=None):
-    """Keep the blobs a bundle carried, each checked as over HTTP; return (shas held now, how many refused).
+    """Keep the blobs a file on a stick carried, each checked as over HTTP; return {"held", "new", "refused"}.
 
-    `listed` is the bundle's [[sha, size]], `blobs` their bytes in that order. A blob is kept
-    only when its bytes hash to its name, have its size, a record held here names it, and
-    `check` (when given) finds no problem with it.
+    `listed` is the carried [[sha, size]], `blobs` their bytes in that order (None: a blob that
+    could not be read). A blob is kept only when its bytes hash to its name, have its size, a
+    record held here names it (`accepts`: in the sender's area) and `check` (when given) finds no
+    problem with it. `held` lists the shas held here now (kept before, or now), `new` those kept
+    now, `refused` a {"sha", "code", "message"} for each other one (nothing of it is kept).
     """
-    held, refused = [], 0
+    taken = {"held": [], "new": [], "refused": []}
     for (sha, size), data in zip(listed, blobs):
         if store.has(sha):
-            held.append(sha)
-        elif (len(data) == size and digest(data) == sha and accepts(db, sha, size)
-              and (check is None or not check(db, sha, size, data))):
-            store.put(data)
-            with transaction(db) as tx:
-                index_blob(tx, sha, size)
-            held.append(sha)
-        else:
-            refused += 1
-    return held, refused
+            taken["held"].append(sha)
+            continue
+        problem = _carried_problem(db, sha, size, data, accepts, check)
+        if problem:
+            taken["refused"].append({"sha": sha, "code": problem[0], "message": problem[1]})
+            continue
+        store.put(data)
+        with transaction(db) as tx:
+            index_blob(tx, sha, size)
+        taken["held"].append(sha)
+        taken["new"].append(sha)
+    return taken
+
+
+def _carried_problem(db, sha, size, data, accepts, check):
+    """Return (code, message) of what forbids keeping a carried blob, or None."""
+    if not isinstance(data, bytes) or len(data) != size or digest(data) != sha:
+        return codes.FILE_MISMATCH, "its bytes are not the ones its name says"
+    if not accepts(db, sha, size):
+        return codes.FILE_UNKNOWN, "no record of the sender's area held here names it with this size"
+    problem = check(db, sha, size, data) if check is not None else None
+    return (codes.FILE_REFUSED, problem) if problem else None

@@ -1,5 +1,6 @@
 """Helpers of the field app tests: sealing an outbox entry as a tablet does, a server that can stop and start."""
 import base64
+import hashlib
 import json
 import os
 
@@ -11,16 +12,31 @@ from cryptography.hazmat.primitives import hashes
 from village.field.outbox import INFO, _raw
 
 
-def seal(node_key_text, entry_id, payload):
-    """Return the sealed entry a tablet would send for `payload` (the scheme of static/field/app/crypt.js)."""
+def _sealed(node_key_text, name, plain):
+    """Return {eph, iv, ct}: the bytes `plain` sealed to the node under `name` (the scheme of static/field/app/crypt.js)."""
     node_key = X25519PublicKey.from_public_bytes(base64.b64decode(node_key_text))
     ephemeral = X25519PrivateKey.generate()
     eph_raw = _raw(ephemeral.public_key())
     key = HKDF(hashes.SHA256(), 32, salt=eph_raw + _raw(node_key), info=INFO).derive(ephemeral.exchange(node_key))
     iv = os.urandom(12)
-    sealed = AESGCM(key).encrypt(iv, json.dumps(payload).encode(), entry_id.encode())
+    sealed = AESGCM(key).encrypt(iv, plain, name.encode())
     b64 = lambda b: base64.b64encode(b).decode()  # noqa: E731
-    return {"id": entry_id, "eph": b64(eph_raw), "iv": b64(iv), "ct": b64(sealed)}
+    return {"eph": b64(eph_raw), "iv": b64(iv), "ct": b64(sealed)}
+
+
+def seal(node_key_text, entry_id, payload):
+    """Return the sealed entry a tablet would send for `payload` (the scheme of static/field/app/crypt.js)."""
+    return {"id": entry_id, **_sealed(node_key_text, entry_id, json.dumps(payload).encode())}
+
+
+def sealed_photo(node, data, name=None, size=None):
+    """Return a photo as an export file carries it (static/field/app/rescue.js): its bytes sealed to `node` under its
+    name, the SHA-256 of `data` unless `name` is given (and its size, unless `size` is)."""
+    from village.keys import public_key_text
+
+    name = name or hashlib.sha256(data).hexdigest()
+    return {"sha256": name, "size": len(data) if size is None else size,
+            **_sealed(public_key_text(node.data_dir), name, data)}
 
 
 class Restartable:
@@ -62,12 +78,15 @@ def sealed_change(node, tablet_id, table, values, clock, record=None, worker="fi
             "prev_area": None, "data": seal(public_key_text(node.data_dir), entry_id, payload), "base": None}
 
 
-def export_file(client, batch):
-    """Return the bytes of an "Export unsynced" file of the tablet `client` (a HubClient) holding `batch`."""
+def export_file(client, batch, photos=(), fmt=None):
+    """Return the bytes of an "Export unsynced" file of the tablet `client` (a HubClient) holding `batch` and
+    `photos` (sealed_photo's), signed as the tablet signs it (format `fmt`, the current one unless given)."""
     from sync.auth import sign
-    from village.field.rescue import FORMAT, SIGNED_AS
+    from village.field.rescue import FORMAT, SIGNED_AS, signed_body
 
     method, path, nonce = SIGNED_AS
-    return json.dumps({"format": FORMAT, "link": client.node_id, "tablet": "t", "made_at": 0,
-                       "signature": sign(client.secret, method, path, batch, nonce, client.node_id),
-                       "batch": base64.b64encode(batch).decode()}).encode()
+    photos = list(photos)
+    return json.dumps({"format": fmt or FORMAT, "link": client.node_id, "tablet": "t", "made_at": 0,
+                       "signature": sign(client.secret, method, path, signed_body(batch, photos), nonce,
+                                         client.node_id),
+                       "batch": base64.b64encode(batch).decode(), "photos": photos, "photos_left": 0}).encode()

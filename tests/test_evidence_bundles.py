@@ -32,13 +32,14 @@ def test_a_bundle_carries_the_files_and_its_reply_says_the_hub_holds_them(pair, 
     out = run(village, "export", "--out", str(tmp_path / "push.bundle"))
     assert "2 evidence files; 0 more" in out
     said = run(hub, "import", str(tmp_path / "push.bundle"), "--reply", str(tmp_path / "reply.bundle"))
-    assert "2 held here now, 0 refused" in said
+    assert "2 held here now (2 new), 0 refused" in said
     for row_id, data in zip(ids, (scan, photo)):
         assert evidence.read(hub, hub_db, row_id)[1] == data
     assert node_status(hub_db, hub)["sync"]["files_missing"] == 0
     # The same bundle again: nothing more is stored.
     before = files_at(hub)
-    run(hub, "import", str(tmp_path / "push.bundle"), "--reply", str(tmp_path / "reply2.bundle"))
+    again = run(hub, "import", str(tmp_path / "push.bundle"), "--reply", str(tmp_path / "reply2.bundle"))
+    assert "2 held here now (0 new), 0 refused" in again
     assert files_at(hub) == before and len(before) == 2
     assert node_status(db, village)["sync"]["files_waiting"] == 2
     run(village, "import", str(tmp_path / "reply.bundle"))
@@ -62,8 +63,37 @@ def test_a_bundle_file_no_record_names_or_with_wrong_bytes_is_not_kept(pair, tmp
     out = run(village, "export", "--out", str(tmp_path / "push.bundle"))
     assert "3 evidence files" in out
     said = run(hub, "import", str(tmp_path / "push.bundle"), "--reply", str(tmp_path / "reply.bundle"))
-    assert "1 held here now, 2 refused" in said
+    assert "1 held here now (1 new), 2 refused" in said
+    assert f"{stray[:12]}…: no record of the sender's area names it here" in said
+    assert f"{hashlib.sha256(forged).hexdigest()[:12]}…: its bytes are not the ones its name and size say" in said
     assert files_at(hub) == [hashlib.sha256(PDF).hexdigest()]
     assert [m["id"] for m in evidence.missing(hub_db)] == [forged_id]  # shown as missing at the hub
     run(village, "import", str(tmp_path / "reply.bundle"))
     assert node_status(db, village)["sync"]["files_waiting"] == 2  # kept, never marked as sent
+
+
+def test_a_bundle_file_named_only_by_another_villages_record_is_not_kept_and_the_rest_applies(pair, tmp_path):
+    hub, hub_db, village, db = pair
+    other_area = village.area.rsplit("/", 1)[0] + "/002"  # a neighbouring village of the same county
+    theirs, ours = big_pdf(5000), big_pdf(6000)
+    with core.write(hub_db, hub) as writer:  # the neighbour's consent scan: its record came up from them
+        household = core.save(writer, hub, "households", {"code": "B1", "head_name": "李明", "area": other_area})
+        case = core.save(writer, hub, "monitor_cases", {"household_id": household, "channel": "self_report",
+                                                        "lead_on": "2026-05-01", "area": other_area})
+        core.save(writer, hub, "attachments", {"owner_table": "monitor_cases", "owner_id": case, "area": other_area,
+                                               "kind": "consent_scan", "sha256": hashlib.sha256(theirs).hexdigest(),
+                                               "size": len(theirs), "mime": "application/pdf"})
+    case_id = new_case(db, village)
+    ours_id = attach(db, village, case_id, ours)
+    # This village carries the neighbour's file as if it were one of its own (a node made to, or a mix-up).
+    with core.write(db, village) as writer:
+        index_blob(writer.db, evidence.store(village).put(theirs), len(theirs))
+    assert "2 evidence files" in run(village, "export", "--out", str(tmp_path / "push.bundle"))
+    said = run(hub, "import", str(tmp_path / "push.bundle"), "--reply", str(tmp_path / "reply.bundle"))
+    assert "Evidence files: 1 held here now (1 new), 1 refused." in said
+    assert f"{hashlib.sha256(theirs).hexdigest()[:12]}…: no record of the sender's area names it here" in said
+    assert files_at(hub) == [hashlib.sha256(ours).hexdigest()]  # the neighbour's file is not kept
+    assert evidence.read(hub, hub_db, ours_id)[1] == ours  # the rest of the bundle applied
+    assert core.get(hub_db, "monitor_cases", case_id) is not None
+    run(village, "import", str(tmp_path / "reply.bundle"))
+    assert node_status(db, village)["sync"]["files_waiting"] == 1  # the refused one is not marked as sent

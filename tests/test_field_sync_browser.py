@@ -4,6 +4,8 @@ Chromium reaches the village node as village.lan (--host-resolver-rules) and tru
 through the NSS database of its $HOME, as a tablet that installed it. The node goes out of range
 by stopping its HTTPS server. The village is enrolled at a county hub served over real HTTP.
 """
+import base64
+import json
 import subprocess
 
 import pytest
@@ -11,6 +13,7 @@ import requests
 from playwright.sync_api import expect
 from clerk_helpers import PASSWORD
 from conftest import CHROMIUM, CHROMIUM_ARGS, Village, free_port
+from evidence_helpers import files_at
 from sync_helpers import add_households, enroll, serve_hub, sync
 from tablet_helpers import add_tablet
 from test_field_app_browser import a_photo, capture_visit, online_login, ready, unlocked_home, unsynced
@@ -174,17 +177,77 @@ def test_the_export_file_imports_once_and_only_once(county_and_village, tablet, 
     page = tablet
     lan.stop()
     capture_visit(page, 1)
-    capture_visit(page, 2)
+    capture_visit(page, 2, photo=a_photo())  # a visit with a photo: its record and its bytes go in the file
+    assert page.inner_text("#s-photos") == "1"
     with page.expect_download() as download:
         page.click("text=Export unsynced")
+    expect(page.locator("#message")).to_have_text("2 unsynced records and 1 photos written to the file.")
     path = tmp_path / "unsynced.json"
     download.value.save_as(path)
     first = Village(lan.node.data_dir)("tablet", "import", str(path))
-    assert first.exit_code == 0 and "(2 new, 0 refused)" in first.output, first.output
+    assert first.exit_code == 0 and "(3 new, 0 refused)" in first.output, first.output  # 2 visits, 1 photo record
+    assert "Photos: 1 in the file, 1 kept now, 0 held here before, 0 refused." in first.output
     second = Village(lan.node.data_dir)("tablet", "import", str(path))
     assert second.exit_code == 0 and "(0 new, 0 refused)" in second.output
+    assert "Photos: 1 in the file, 0 kept now, 1 held here before, 0 refused." in second.output
     assert len(visits(lan.db)) == 2
+    [photo] = core.rows(lan.db, "attachments")
+    held = evidence.store(lan.node).read(photo["sha256"])
+    assert held[:3] == b"\xff\xd8\xff" and len(held) == photo["size"]  # the tablet's photo, whole
+    carried = path.read_bytes()  # ... carried sealed: a stick found in the road does not show it
+    assert held[:600] not in carried and base64.b64encode(held[:600]) not in carried
+    assert files_at(lan.node) == [photo["sha256"]]  # kept once
     lan.start()  # the tablet comes back in range after all: its push applies nothing twice
     page.click("#sync-now")
     expect(page.locator("#s-unsynced")).to_have_text("0")
-    assert len(visits(lan.db)) == 2
+    expect(page.locator("#f-photos")).to_be_hidden()  # the node holds its photo: the tablet dropped its copy
+    assert len(visits(lan.db)) == 2 and len(list(core.rows(lan.db, "attachments"))) == 1
+    assert files_at(lan.node) == [photo["sha256"]]
+
+
+SMALLER_FILES = """async () => {
+  // A node that takes smaller files: room for the records and one of the two photos (the app reads the bound from
+  // forms.json, kept offline; here it is lowered in the running app).
+  const {modules} = await import(document.querySelector("script[type=module]").src);
+  const [store, rescue] = [modules["app/store.js"], modules["app/rescue.js"]];
+  const whole = JSON.stringify(await rescue.exportFile(await store.pending())).length;
+  await store.setMeta("exportedPhotos", []);  // that file was never written: no photo was carried yet
+  modules["app/forms.js"].forms().export.max_bytes = whole - 1000;
+}"""
+
+
+def exported(page, tmp_path, name):
+    """Press "Export unsynced"; return (the file's JSON, what the app said)."""
+    with page.expect_download() as download:
+        page.click("text=Export unsynced")
+    path = tmp_path / name
+    download.value.save_as(path)
+    expect(page.locator("#message")).to_contain_text("written to the file")
+    return path, page.inner_text("#message")
+
+
+def test_a_file_holds_what_the_node_takes_and_the_next_carries_the_photos_left_first(county_and_village, tablet,
+                                                                                       tmp_path):
+    _hub_db, lan = county_and_village
+    page = tablet
+    lan.stop()
+    capture_visit(page, 1, photo=a_photo())
+    capture_visit(page, 2, photo=a_photo())
+    page.evaluate(SMALLER_FILES)
+    files = [exported(page, tmp_path, f"unsynced-{i}.json") for i in (1, 2)]
+    for _path, said in files:
+        assert said == ("2 unsynced records and 1 photos written to the file. "
+                        "1 photos did not fit in it and stay on this tablet: export again to carry them.")
+    carried = [json.loads(path.read_text())["photos"][0]["sha256"] for path, _said in files]
+    assert len(set(carried)) == 2  # the second file carried first the photo the first one left
+    for path, _said in files:
+        result = Village(lan.node.data_dir)("tablet", "import", str(path))
+        assert "Photos: 1 in the file, 1 kept now, 0 held here before, 0 refused." in result.output, result.output
+    assert files_at(lan.node) == sorted(carried)
+    page.evaluate("""async () => {
+      const {modules} = await import(document.querySelector("script[type=module]").src);
+      modules["app/forms.js"].forms().export.max_bytes = 100;
+    }""")
+    page.click("text=Export unsynced")  # the records alone do not fit: no file, and the worker is told
+    expect(page.locator("#message")).to_have_text(
+        "The unsynced records alone are more than one file may hold (0 MB): sync on the village Wi-Fi.")

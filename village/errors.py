@@ -165,6 +165,10 @@ REGISTRY = {
                                         "See the list: village tablet list.")),
     "tablet.bad_export": _e(400, N_("This file is not an “Export unsynced” file of the field app (%(reason)s). "
                                     "Nothing was imported. Export it again on the tablet.")),
+    "tablet.export_too_large": _e(413, N_("This file is %(size)s MB, more than a tablet's file may be (%(max)s MB): "
+                                          "nothing was imported. It is not a file the field app wrote, or it was "
+                                          "changed. Export it again on the tablet (photos that do not fit wait for the "
+                                          "next file).")),
     "tablet.export_unknown": _e(404, N_("This file comes from tablet %(id)s, which is not enrolled at this node. "
                                         "Nothing was imported: import it at the node the tablet syncs with.")),
     "tablet.export_forged": _e(403, N_("This file's signature is not the one of tablet %(id)s: it was changed "

@@ -4,6 +4,7 @@ import click
 from village.cli.common import data_option, handled, open_node, say
 from village.errors import Problem, refusal
 from village.filemodes import out_file_problem
+from village.i18n import translations
 from village.i18n_markers import N_
 
 
@@ -61,7 +62,7 @@ def bundle_import(data_dir, file, reply):
         _check_out(reply)  # before the import: afterwards it has committed
     try:
         info = import_bundle(db, node.node_id, file, reply, trust.policy, key=sealing_key(node.data_dir),
-                             store=evidence.store(node), accepts=evidence.named, check=evidence.content_problem)
+                             store=evidence.store(node), uploadable=evidence.uploadable, check=evidence.content_problem)
     except BundleRefused as exc:
         raise refusal("bundle", exc.code, detail=exc.detail, **exc.params) from None
     if info["kind"] != PUSH:
@@ -71,9 +72,10 @@ def bundle_import(data_dir, file, reply):
         return
     click.echo(say(node.lang, N_("Imported %(n)s changes (%(new)s new)."), n=info["received"], new=info["applied"]))
     if info["files"] or info["files_refused"]:
-        click.echo(say(node.lang, N_("Evidence files: %(n)s held here now, %(refused)s refused (no record here names "
-                                     "them, or their bytes are not what their name says)."),
-                       n=info["files"], refused=info["files_refused"]))
+        click.echo(say(node.lang, N_("Evidence files: %(n)s held here now (%(new)s new), %(refused)s refused."),
+                       n=info["files"], new=info["files_new"], refused=len(info["files_refused"])))
+    for line in evidence.not_kept(info["files_refused"], translations(node.lang).gettext):
+        click.echo(f"  {line}")
     if info["gap"]:
         click.echo(say(node.lang, N_("This hub lacks older changes of that node; the reply asks it to send them "
                                      "again in its next bundle.")), err=True)

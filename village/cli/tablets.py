@@ -79,14 +79,24 @@ def tablet_import(data_dir, file):
     """Import a tablet's "Export unsynced" file (from a USB stick): each record once, however often imported."""
     from pathlib import Path
 
-    from village.field.rescue import import_export
+    from village.field.rescue import check_size, import_export
+    from village.i18n import translations
+    from village.records.evidence import not_kept
 
     node, db = open_node(data_dir)
+    check_size(Path(file).stat().st_size)  # a file too big is refused before it is read
     ack = import_export(node, db, Path(file).read_bytes())
     click.echo(say(node.lang, N_("Imported %(n)s records from the tablet's file (%(new)s new, %(refused)s refused)."),
                    n=ack["received"], new=ack["applied"], refused=len(ack["refused"])))
     for refused in ack["refused"]:
         click.echo(f"  {refused['row_id']}: {refused['code']}: {refused['message']}", err=True)
+    photos = ack["photos"]
+    if photos["received"]:
+        click.echo(say(node.lang, N_("Photos: %(n)s in the file, %(new)s kept now, %(before)s held here before, "
+                                     "%(refused)s refused."), n=photos["received"], new=photos["new"],
+                       before=photos["held"] - photos["new"], refused=len(photos["refused"])))
+    for line in not_kept(photos["refused"], translations(node.lang).gettext):
+        click.echo(f"  {line}")
 
 
 @click.group("tls")

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from village.field.bundle import join
 from village.field.forms import describe, words
+from village.field.rescue import MAX_FILE
 from village.settings import LANGUAGES
 
 STATIC = Path(__file__).parent.parent / "static"
@@ -63,8 +64,8 @@ def words_json(lang):
 
 
 def forms_json():
-    """Return the description of the forms as JSON bytes."""
-    return json.dumps(describe(), ensure_ascii=False, sort_keys=True).encode()
+    """Return the description of the forms as JSON bytes, with the most an "Export unsynced" file may hold."""
+    return json.dumps({**describe(), "export": {"max_bytes": MAX_FILE}}, ensure_ascii=False, sort_keys=True).encode()
 
 
 def version(node):

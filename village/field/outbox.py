@@ -51,18 +51,32 @@ def _raw(public_key):
     return public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
 
 
+def open_sealed(private_key, box, aad, limit):
+    """Return the plain bytes of `box` ({eph, iv, ct}) sealed to this node with associated data `aad` (text).
+
+    Raise Unreadable when it does not open (damaged, forged, sealed to another node or under another
+    name) or its `ct` is longer than `limit` characters.
+    """
+    if len(str(box.get("ct", ""))) > limit:
+        raise Unreadable("too large")
+    try:
+        ephemeral = X25519PublicKey.from_public_bytes(base64.b64decode(box["eph"], validate=True))
+        iv, sealed = base64.b64decode(box["iv"], validate=True), base64.b64decode(box["ct"], validate=True)
+        salt = _raw(ephemeral) + _raw(private_key.public_key())
+        key = HKDF(hashes.SHA256(), 32, salt=salt, info=INFO).derive(private_key.exchange(ephemeral))
+        return AESGCM(key).decrypt(iv, sealed, aad.encode())
+    except (KeyError, TypeError, ValueError, InvalidTag) as exc:
+        raise Unreadable(type(exc).__name__) from None
+
+
 def open_entry(private_key, entry):
     """Return the plain payload (a dict) of one sealed `entry`; raise Unreadable when it does not open."""
     try:
         entry_id = str(entry["id"])[:64]
-        if len(str(entry["ct"])) > MAX_SEALED:
-            raise Unreadable("too large")
-        ephemeral = X25519PublicKey.from_public_bytes(base64.b64decode(entry["eph"], validate=True))
-        iv, sealed = base64.b64decode(entry["iv"], validate=True), base64.b64decode(entry["ct"], validate=True)
-        salt = _raw(ephemeral) + _raw(private_key.public_key())
-        key = HKDF(hashes.SHA256(), 32, salt=salt, info=INFO).derive(private_key.exchange(ephemeral))
-        payload = json.loads(AESGCM(key).decrypt(iv, sealed, entry_id.encode()))
-    except (KeyError, TypeError, ValueError, InvalidTag) as exc:
+        payload = json.loads(open_sealed(private_key, entry, entry_id, MAX_SEALED))
+    except Unreadable:
+        raise
+    except (KeyError, TypeError, ValueError) as exc:  # no id, or sealed bytes that are no JSON
         raise Unreadable(type(exc).__name__) from None
     if not isinstance(payload, dict) or payload.get("id") != entry_id:
         raise Unreadable("not an entry")

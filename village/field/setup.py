@@ -11,9 +11,10 @@ from flask_babel import gettext
 
 from village.audit import record as audit
 from village.errors import Problem
-from village.field.rescue import MAX_FILE, import_export
+from village.field.rescue import MAX_FILE, check_size, import_export
 from village.i18n_markers import N_
 from village.ops.tablets import add_tablet, enroll_url, list_tablets, revoke_tablet
+from village.records import evidence
 from village.tls import ca_pem, cert_info
 from village.users import roles_for
 from village.web.auth import role_required
@@ -23,6 +24,7 @@ from village.web.qr import qr_svg
 
 bp = Blueprint("tablets", __name__)
 CLERKS = roles_for("clerk")
+FORM_ROOM = 64 * 1024  # of a tablet file's upload: the form around the file
 CA_TYPE = "application/x-x509-ca-cert"  # iPadOS offers to install a profile for this type; Android a CA
 
 
@@ -89,7 +91,12 @@ def revoke(tablet_id):
 @role_required(*CLERKS)
 def import_file():
     """Import a tablet's "Export unsynced" file: each record once, however often the file is imported."""
-    request.max_content_length = MAX_FILE + 64 * 1024  # a page's limit is 1 MB; a tablet's outbox can be more
+    request.max_content_length = MAX_FILE + FORM_ROOM  # a page's limit is 1 MB; a tablet's file can be more
+    try:
+        # A body bigger than that is said on the page, before it is read (Flask would answer a bare 413).
+        check_size((request.content_length or 0) - FORM_ROOM)
+    except Problem as exc:
+        return _page(exc.status, import_problem=exc.say(gettext))
     if current_app.config.get("WTF_CSRF_ENABLED", True):
         csrf.protect()
     node, db, upload = current_app.config["NODE"], get_db(), request.files.get("file")
@@ -99,8 +106,10 @@ def import_file():
         ack = import_export(node, db, upload.read(MAX_FILE + 1))
     except Problem as exc:
         return _page(exc.status, import_problem=exc.say(gettext))
-    audit(db, g.user, "tablet.import", upload.filename[:100], f"{ack['applied']}/{ack['received']}")
-    return _page(imported=ack)
+    photos = ack["photos"]
+    audit(db, g.user, "tablet.import", upload.filename[:100],
+          f"{ack['applied']}/{ack['received']}, photos {photos['new']}/{photos['received']}")
+    return _page(imported=ack, not_kept=evidence.not_kept(ack["photos"]["refused"], gettext))
 
 
 @bp.get("/field/ca.crt")

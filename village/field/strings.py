@@ -47,4 +47,7 @@ UI = (
     N_("Photos waiting"),
     N_("Logged out. %(count)s unsynced records and %(photos)s photos are kept on this tablet. The records are sent "
        "at the next sync, your photos at your next sync."),
+    N_("%(count)s unsynced records and %(photos)s photos written to the file."),
+    N_("%(left)s photos did not fit in it and stay on this tablet: export again to carry them."),
+    N_("The unsynced records alone are more than one file may hold (%(max)s MB): sync on the village Wi-Fi."),
 )

@@ -30,7 +30,7 @@ def writer_of(db, node, version):
     stamp, node_id = split_version(version)
     if node_id == node.node_id:
         name = node.name
-    elif node_id == get_meta(db, HUB_NODE_ID, None):
+    elif node.role == "village" and node_id == get_meta(db, HUB_NODE_ID, None):  # only a village has a hub above
         name = get_meta(db, HUB_NAME, None) or node_id  # a village's county hub
     else:
         row = db.execute("SELECT name FROM nodes WHERE enrolled_by = ? ORDER BY revoked_at IS NULL DESC LIMIT 1",

@@ -9,6 +9,7 @@ import io
 import warnings
 from contextlib import contextmanager
 
+from sync import codes
 from sync.blobs import BlobStore
 from sync.filelane import index_blob, waiting_count
 from sync.scope import in_scope, inside
@@ -167,24 +168,31 @@ def attach(writer, node, owner_table, owner_id, kind, data, name, mime, taken_on
     return core.save(writer, node, "attachments", values, actor=actor)
 
 
-def named(db, sha, size):
-    """Return True when a live attachments record held here names the file `sha` of `size` bytes.
-
-    The hub stores a file sent up only then (`sync.filehub`).
-    """
-    return db.execute("SELECT 1 FROM attachments WHERE sha256 = ? AND size = ? AND _deleted = 0 LIMIT 1",
-                      [sha, size]).fetchone() is not None
-
-
 def uploadable(area):
     """Return `accepts(db, sha, size)` for a node owning `area` sending files up: a live record inside `area` names it.
 
-    So a village (or a tablet) stores at its hub only files named by records it may write.
+    So a village (or a tablet) stores at its hub only files named by records it may write, whether
+    they come over HTTP, in a USB bundle or in a tablet's "Export unsynced" file.
     """
     def accepts(db, sha, size):
         rows = db.execute("SELECT area FROM attachments WHERE sha256 = ? AND size = ? AND _deleted = 0", [sha, size])
         return any(row[0] is not None and inside(row[0], area) for row in rows)
     return accepts
+
+
+# Why a file carried on a stick (a bundle, a tablet's file) was not kept, by the file lane's code (sync.filehub).
+NOT_KEPT = {
+    codes.FILE_MISMATCH: N_("its bytes are not the ones its name and size say (changed or damaged)"),
+    codes.FILE_UNKNOWN: N_("no record of the sender's area names it here (its record is another village's, was "
+                           "refused, or never came)"),
+    codes.FILE_REFUSED: N_("it is not the kind of file its record says, or it is damaged"),
+}
+
+
+def not_kept(refused, gettext):
+    """Return a line per file of `refused` ({"sha", "code"} each, from sync.filehub): its name, why it was not kept."""
+    return [f"{item['sha'][:12]}…: {gettext(NOT_KEPT.get(item['code'], NOT_KEPT[codes.FILE_REFUSED]))}"
+            for item in refused]
 
 
 def readable(db, area, sha, size):

@@ -7,8 +7,8 @@ import * as session from "./session.js";
 import * as screens from "./screens.js";
 import {clockOff, onChange, onForgotten, refreshCounts, state, syncOnce, watch} from "./syncer.js";
 import {activateNow, maybeActivate, register} from "./update.js";
-import {all, byOwner, openStore, pending, setMeta} from "./store.js";
-import {exportFile} from "./rescue.js";
+import {all, byOwner, openStore, setMeta} from "./store.js";
+import {writeExport} from "./rescue.js";
 import {credentials, enrollWith} from "./tablet.js";
 import {forget, onConflicts} from "./conflicts.js";
 import {iPadNotice, tabOnIPad} from "./device.js";
@@ -49,18 +49,9 @@ async function askPersistence() {
 }
 
 function exportUnsynced() {
-  // One file of the sealed outbox as a sync batch signed by the tablet: only the node can read it, and it
-  // applies each record once (by its version) from a USB stick or the clerk's page.
-  pending().then(async (entries) => {
-    const file = await exportFile(entries);
-    const url = URL.createObjectURL(new Blob([JSON.stringify(file)], {type: "application/json"}));
-    const link = Object.assign(document.createElement("a"), {href: url, download: `unsynced-${Date.now()}.json`});
-    document.body.append(link);
-    link.click();
-    link.remove();
-    setTimeout(() => URL.revokeObjectURL(url), 10000);
-    screens.say(t("%(count)s unsynced records written to the file.", {count: entries.length}));
-  });
+  // One file of the sealed outbox and the worker's photos, signed by the tablet (rescue.js): only the node can read
+  // it, and it keeps each record and photo once from a USB stick or the clerk's page.
+  writeExport().then(screens.say);
 }
 
 async function logout() {

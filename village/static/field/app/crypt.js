@@ -67,7 +67,8 @@ export async function decryptWith(key, box, raw = false) {
 }
 
 export async function sealForNode(nodeKeyText, entryId, payload) {
-  // Seal `payload` to the node: a one-time X25519 key, HKDF-SHA256 over both public keys, AES-256-GCM.
+  // Seal `payload` (JSON, or bytes as they are: a photo) to the node under the name `entryId` (associated data):
+  // a one-time X25519 key, HKDF-SHA256 over both public keys, AES-256-GCM.
   const nodeRaw = unb64(nodeKeyText);
   const nodeKey = await subtle.importKey("raw", nodeRaw, {name: "X25519"}, false, []);
   const pair = await subtle.generateKey({name: "X25519"}, true, ["deriveBits"]);
@@ -78,7 +79,7 @@ export async function sealForNode(nodeKeyText, entryId, payload) {
   const key = await subtle.deriveKey({name: "HKDF", hash: "SHA-256", salt, info: SEAL_INFO}, hkdf,
                                      {name: "AES-GCM", length: 256}, false, ["encrypt"]);
   const iv = randomBytes(12);
-  const ct = await subtle.encrypt({name: "AES-GCM", iv, additionalData: enc.encode(entryId)}, key,
-                                  enc.encode(JSON.stringify(payload)));
+  const plain = payload instanceof Uint8Array ? payload : enc.encode(JSON.stringify(payload));
+  const ct = await subtle.encrypt({name: "AES-GCM", iv, additionalData: enc.encode(entryId)}, key, plain);
   return {eph: b64(ephRaw), iv: b64(iv), ct: b64(ct)};
 }
