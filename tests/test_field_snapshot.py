@@ -9,7 +9,7 @@ import pytest
 import requests
 from copy_helpers import lay
 from sync_helpers import add_households, edit
-from tablet_helpers import enrolled_tablet
+from tablet_helpers import enrolled_tablet, not_the_tablet
 
 from sync import codes
 from sync.batch import decode
@@ -149,15 +149,7 @@ def test_only_an_enrolled_tablet_loads_a_snapshot(village, who):
         answer = signed_post(client, "/sync/snapshot", body, nonce)
         assert (answer.status_code, answer.json()["error"]["code"]) == (401, codes.STALE_NONCE)
         return
-    if who == "forged":
-        client = HubClient(server.url, client.node_id, "0" * 64)
-    elif who == "revoked":
-        db.execute("UPDATE nodes SET revoked_at = '2026-01-01'")
-        db.commit()
-    else:  # a node of the tier below, enrolled here as a village enrolls at its county
-        _link, code = add_node(db, "Not a tablet", node.area, node.area)
-        creds = HubClient(server.url).enroll(code, "villagenode", "c" * 16)
-        client = HubClient(server.url, creds["node_id"], creds["secret"])
+    client = not_the_tablet(who, node, db, server, client)  # "village_link": a node of the tier below
     with pytest.raises(Refused) as refused:
         client.snapshot(None, 1000)
     expected = {"forged": (401, codes.BAD_CREDENTIALS), "revoked": (403, codes.REVOKED),

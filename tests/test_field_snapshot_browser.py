@@ -56,20 +56,22 @@ class Watched:
         return self.app(environ, start_response)
 
 
-def serve_watched(node):
-    server = Restartable(Watched(create_app({"NODE": node})), free_port()).start()
-    server.node = node
-    return server
-
-
 @pytest.fixture
-def big_village(node, db):
-    """A village of 1,100 households (one member each) and a field worker, its app watched and served."""
-    add_households(db, node, 1100)
-    add_user(db, "field1", "fieldworker", PASSWORD)
-    server = serve_watched(node)
-    yield server
-    server.stop()
+def watched_village(node, db):
+    """Return a function that gives the village `count` households (one member each) and a field worker, and serves
+    its app watched (a Restartable whose `app` is the Watched)."""
+    servers = []
+
+    def make(count):
+        add_households(db, node, count)
+        add_user(db, "field1", "fieldworker", PASSWORD)
+        servers.append(Restartable(Watched(create_app({"NODE": node})), free_port()).start())
+        servers[-1].node = node
+        return servers[-1]
+
+    yield make
+    for server in servers:
+        server.stop()
 
 
 def enroll_fresh(page, server):
@@ -82,9 +84,10 @@ def enroll_fresh(page, server):
     page.wait_for_selector("#mine", state="attached")
 
 
-def test_a_fresh_tablet_loads_in_pages_resumes_after_a_cut_and_pulls_on_from_the_snapshots_cursor(big_village, tablet,
-                                                                                                   db):
-    node, watched = big_village.node, big_village.app
+def test_a_fresh_tablet_loads_in_pages_resumes_after_a_cut_and_pulls_on_from_the_snapshots_cursor(watched_village,
+                                                                                                   tablet, db):
+    server = watched_village(1100)
+    node, watched = server.node, server.app
     ids = sorted(r["id"] for r in core.rows(db, "households"))
     early, late, leaving = ids[0], ids[-1], ids[1]  # the first page holds the first households by id
     cursor, resumed = [], threading.Event()
@@ -99,7 +102,7 @@ def test_a_fresh_tablet_loads_in_pages_resumes_after_a_cut_and_pulls_on_from_the
     watched.before[("/sync/snapshot", 3)] = lambda: resumed.wait(30)  # held until the half load is looked at
     try:
         _context, page = tablet()
-        enroll_fresh(page, big_village)
+        enroll_fresh(page, server)
         for _ in range(100):  # the first sync: two pages, then the cut
             if len(watched.bodies("/sync/snapshot")) >= 3:
                 break
@@ -129,46 +132,37 @@ def test_a_fresh_tablet_loads_in_pages_resumes_after_a_cut_and_pulls_on_from_the
     assert page.evaluate(COPY)["households"] == 1099
 
 
-def test_a_village_too_large_for_a_tablet_loads_and_says_so(node, db, tablet):
-    add_households(db, node, 5001)
-    add_user(db, "field1", "fieldworker", PASSWORD)
-    server = serve_watched(node)
-    try:
-        _context, page = tablet()
-        enroll_fresh(page, server)
-        expect(page.locator("#message")).to_contain_text("The village holds 5001 households", timeout=60000)
-        assert page.locator("button.row").count() == 5001
-        assert len(server.app.bodies("/sync/snapshot")) > 5  # in pages
-        assert all(p["cursor"] > 0 for p in server.app.bodies("/sync/pull"))
-    finally:
-        server.stop()
+def test_a_village_too_large_for_a_tablet_loads_and_says_so(watched_village, tablet):
+    server = watched_village(5001)
+    _context, page = tablet()
+    enroll_fresh(page, server)
+    expect(page.locator("#message")).to_contain_text("The village holds 5001 households", timeout=60000)
+    assert page.locator("button.row").count() == 5001
+    assert len(server.app.bodies("/sync/snapshot")) > 5  # in pages
+    assert all(p["cursor"] > 0 for p in server.app.bodies("/sync/pull"))
 
 
-def test_a_node_restored_from_a_backup_is_loaded_again_and_what_it_lost_leaves_the_tablet(node, db, tablet):
+def test_a_node_restored_from_a_backup_is_loaded_again_and_what_it_lost_leaves_the_tablet(watched_village, tablet,
+                                                                                          node, db):
     from sync.epoch import bump
     from sync.store import transaction
 
-    add_households(db, node, 12)
-    add_user(db, "field1", "fieldworker", PASSWORD)
-    server = serve_watched(node)
-    try:
-        _context, page = tablet()
-        enroll_fresh(page, server)
-        expect(page.locator("button.row")).to_have_count(12)
-        backup = last_seq(db)
-        [lost] = add_households(db, node, 1, prefix="L")  # made after the backup the node is restored from
-        page.click("#sync-now")
-        expect(page.locator("button.row")).to_have_count(13)
-        # What `village restore` leaves (village/ops/restore.py): the database as at the backup, and a new epoch.
-        with transaction(db):
-            db.execute("DELETE FROM persons WHERE household_id = ?", [lost])
-            db.execute("DELETE FROM households WHERE id = ?", [lost])
-            db.execute("DELETE FROM _changes WHERE seq > ?", [backup])
-            bump(db, since=backup)
-        asked = len(server.app.bodies("/sync/snapshot"))
-        page.click("#sync-now")
-        expect(page.locator("button.row")).to_have_count(12)
-        assert server.app.bodies("/sync/snapshot")[asked]["after"] is None  # loaded again, from the start
-        assert page.evaluate(COPY)["loading"] is None
-    finally:
-        server.stop()
+    server = watched_village(12)
+    _context, page = tablet()
+    enroll_fresh(page, server)
+    expect(page.locator("button.row")).to_have_count(12)
+    backup = last_seq(db)
+    [lost] = add_households(db, node, 1, prefix="L")  # made after the backup the node is restored from
+    page.click("#sync-now")
+    expect(page.locator("button.row")).to_have_count(13)
+    # What `village restore` leaves (village/ops/restore.py): the database as at the backup, and a new epoch.
+    with transaction(db):
+        db.execute("DELETE FROM persons WHERE household_id = ?", [lost])
+        db.execute("DELETE FROM households WHERE id = ?", [lost])
+        db.execute("DELETE FROM _changes WHERE seq > ?", [backup])
+        bump(db, since=backup)
+    asked = len(server.app.bodies("/sync/snapshot"))
+    page.click("#sync-now")
+    expect(page.locator("button.row")).to_have_count(12)
+    assert server.app.bodies("/sync/snapshot")[asked]["after"] is None  # loaded again, from the start
+    assert page.evaluate(COPY)["loading"] is None
