@@ -42,11 +42,7 @@ def _q(name):
 
 
 def _received(column, path):
-    """Return (SQL, parameters) of the test that a node of area `path` receives an area held in `column`.
-
-    Its own area, below it, or one of its ancestors (`sync.scope.in_scope`), written once for
-    every read by scope.
-    """
+    """Return (SQL, parameters) testing that a node of `path` receives the area in `column` (`sync.scope.in_scope`)."""
     return f"({column} = %s OR {column} LIKE %s OR {column} = ANY(%s))", [path, path + "/%", ancestors(path)]
 
 

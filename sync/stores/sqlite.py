@@ -35,11 +35,7 @@ def _marks(items):
 
 
 def _received(column, path):
-    """Return (SQL, parameters) of the test that a node of area `path` receives an area held in `column`.
-
-    Its own area, below it, or one of its ancestors (`sync.scope.in_scope`), written once for
-    every read by scope.
-    """
+    """Return (SQL, parameters) testing that a node of `path` receives the area in `column` (`sync.scope.in_scope`)."""
     above = ancestors(path)
     return (f"({column} = ? OR {column} LIKE ? OR {column} IN ({_marks(above) or 'NULL'}))",
             [path, path + "/%", *above])
