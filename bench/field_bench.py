@@ -114,6 +114,20 @@ def synced_visits(page, lan, household):
             "all_sent": all(r["done"] and r["unsynced"] == 0 for r in runs)}
 
 
+def enroll_worker(page, url, code):
+    """Enroll the tablet with `code`, log field1 in online and set up their offline unlock; return at the home screen."""
+    page.goto(f"{url}/field/#enroll={code}")
+    page.wait_for_selector("#add-worker")
+    page.goto(f"{url}/login?next=/field/")
+    page.fill("#username", "field1")
+    page.fill("#password", PASSWORD)
+    page.click("form.card button[type=submit]")
+    page.wait_for_selector("body[data-ready=true]")
+    page.fill("#c-password", PASSWORD)
+    page.click("#confirm button[type=submit]")
+    page.wait_for_selector("#mine", state="attached")
+
+
 def in_browser(lan, work, iterations, code, household, runs=10):
     """Enroll, install the app, sync 1,000 visits, then go out of range and time opening offline and PBKDF2."""
     from playwright.sync_api import sync_playwright
@@ -124,16 +138,7 @@ def in_browser(lan, work, iterations, code, household, runs=10):
             str(work / "profile"), executable_path=CHROMIUM, env={**os.environ, "HOME": str(lan.home)},
             args=[*ARGS, f"--host-resolver-rules=MAP {LAN_NAME} 127.0.0.1"], viewport={"width": 800, "height": 1280})
         page = context.pages[0]
-        page.goto(f"{url}/field/#enroll={code}")
-        page.wait_for_selector("#add-worker")
-        page.goto(f"{url}/login?next=/field/")
-        page.fill("#username", "field1")
-        page.fill("#password", PASSWORD)
-        page.click("form.card button[type=submit]")
-        page.wait_for_selector("body[data-ready=true]")
-        page.fill("#c-password", PASSWORD)
-        page.click("#confirm button[type=submit]")
-        page.wait_for_selector("#mine", state="attached")
+        enroll_worker(page, url, code)
         page.evaluate("navigator.serviceWorker.ready")
         lan.stop()  # out of range: the app opens from its cache
         cdp = context.new_cdp_session(page)

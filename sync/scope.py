@@ -9,3 +9,9 @@ def inside(area, path):
 def in_scope(area, path):
     """Return True when a node owning `path` receives a record of `area` (own or an ancestor's)."""
     return area is not None and (inside(area, path) or inside(path, area))
+
+
+def ancestors(path):
+    """Return the code paths above `path`, the widest first ("52/5201/001" -> ["52", "52/5201"])."""
+    parts = path.split("/")
+    return ["/".join(parts[:i]) for i in range(1, len(parts))]

@@ -110,6 +110,15 @@ class HubClient:
         response = self._signed("POST", "/sync/pull", body, JSON_TYPE)
         return _reply(response, response.content)
 
+    def snapshot(self, after, limit):
+        """Ask a tablet's hub for one page of its first load after the record `after` ([table, id] or None).
+
+        Return a HubReply of the encoded batch (`sync.snapshot`).
+        """
+        body = json.dumps({"after": after, "limit": limit}).encode()
+        response = self._signed("POST", "/sync/snapshot", body, JSON_TYPE)
+        return _reply(response, response.content)
+
     def files_have(self, items):
         """Ask which of the blobs `items` [(sha256, size)] the hub holds or wants; return a HubReply of its answer."""
         body = json.dumps({"files": [list(item) for item in items]}).encode()

@@ -13,6 +13,7 @@ from pathlib import Path
 from sync.auth import sign
 from sync.batch import _columns, decode, encode
 from sync.clock import make_version
+from sync.snapshot import record_changes
 
 OUT = Path(__file__).parent / "data" / "protocol_vectors.json"
 TABLET = "tab0123456789abcdef"
@@ -46,7 +47,18 @@ def batches():
     return {"visits": ({"start": 0, "end": 3}, visits),
             "mixed": ({"start": 3, "end": 9}, mixed),
             "pull_envelope": ({"last": 1234, "more": False}, visits[:1]),
-            "empty": ({"start": 9, "end": 9}, [])}
+            "empty": ({"start": 9, "end": 9}, []),
+            "snapshot_page": snapshot_page(t0)}
+
+
+def snapshot_page(t0):
+    """Return a page of a first load (`sync.snapshot`): a stored record as one put per version, the page cursor."""
+    made, edited = make_version(t0 + 30, "village-abc"), make_version(t0 + 40, TABLET)
+    row = {"id": "h-3", "area": VILLAGE, "code": "H003", "head_name": "王芳", "phone": "13900000000",
+           "members": 3, "_version": edited, "_origin": "village-abc", "_deleted": 0,
+           "_fv": json.dumps({"area": made, "code": made, "head_name": edited, "phone": made, "members": made})}
+    envelope = {"cursor": 4321, "more": True, "after": ["households", "h-3"], "epochs": [["0123456789abcdef", 0]]}
+    return envelope, record_changes("households", row)
 
 
 def signatures():

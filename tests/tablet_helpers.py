@@ -40,3 +40,19 @@ def sealed_visits(node, tablet_id, household_id, count, worker="field1", clock=N
     return [sealed_change(node, tablet_id, "visits", {"household_id": household_id, "kind": "elderly_care",
                                                        "visited_on": "2025-03-02", "notes": f"visit {i}"},
                           clock, record=f"{tablet_id}-v{i}", worker=worker) for i in range(count)]
+
+
+def not_the_tablet(who, node, db, server, client):
+    """Return a client that is not the enrolled tablet `client`: "forged" (its link, another secret), "revoked" (the
+    tablet after the node revoked every link), "village_link" (a node of the tier below, enrolled here)."""
+    from sync.server import add_node
+
+    if who == "forged":
+        return HubClient(server.url, client.node_id, "0" * 64)
+    if who == "revoked":
+        db.execute("UPDATE nodes SET revoked_at = '2026-01-01'")
+        db.commit()
+        return client
+    _link, code = add_node(db, "Not a tablet", node.area, node.area)
+    creds = HubClient(server.url).enroll(code, "villagenode", "c" * 16)
+    return HubClient(server.url, creds["node_id"], creds["secret"])

@@ -9,7 +9,7 @@ import pytest
 from clerk_helpers import PASSWORD
 from field_helpers import sealed_change
 from sync_helpers import add_households, edit
-from tablet_helpers import enrolled_tablet
+from tablet_helpers import enrolled_tablet, not_the_tablet
 
 from sync import codes
 from sync.batch import encode
@@ -141,16 +141,7 @@ def test_only_an_enrolled_tablet_gets_conflicts(village, who):
         assert answer.status_code == 401 and "甲" not in answer.text
         assert answer.json()["error"]["code"] == codes.BAD_CREDENTIALS
         return
-    client = tablet.client
-    if who == "forged":
-        client = HubClient(server.url, tablet.client.node_id, "0" * 64)
-    elif who == "revoked":
-        db.execute("UPDATE nodes SET revoked_at = '2026-01-01'")
-        db.commit()
-    else:  # a node of the tier below, enrolled here as a village enrolls at its county
-        _link, code = add_node(db, "Not a tablet", node.area, node.area)
-        creds = HubClient(server.url).enroll(code, "villagenode", "c" * 16)
-        client = HubClient(server.url, creds["node_id"], creds["secret"])
+    client = not_the_tablet(who, node, db, server, tablet.client)
     with pytest.raises(Refused) as refused:
         client._signed("POST", "/sync/conflicts", b"{}", "application/json")
     expected = {"forged": (401, codes.BAD_CREDENTIALS), "revoked": (403, codes.REVOKED),

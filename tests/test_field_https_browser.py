@@ -83,8 +83,11 @@ PUSH_TWICE = """async ([code, householdId, area]) => {
   const first = await client.pushBytes(bytes);
   const again = await client.pushBytes(bytes);  // the answer was lost: the same batch, sent again
   const pulled = await client.pull(0, 1000);
+  const loaded = await client.snapshot(null, 1000);  // a first load: the village as it stands, and its cursor
   return {secure: window.isSecureContext, tablet: creds.tablet_id, first, again,
           pulledHouseholds: pulled.changes.filter((c) => c.tbl === "households").length,
+          snapshot: {households: loaded.changes.filter((c) => c.tbl === "households").length,
+                     cursor: loaded.envelope.cursor, more: loaded.envelope.more},
           nodeTime: client.nodeTime};
 }"""
 
@@ -102,6 +105,8 @@ def test_tablet_enrolls_and_pushes_over_https_by_lan_name_once_only(lan_village,
     assert (result["first"]["applied"], result["first"]["cursor"], result["first"]["refused"]) == (3, 3, [])
     assert (result["again"]["applied"], result["again"]["cursor"]) == (0, 3)
     assert result["pulledHouseholds"] == 2 and result["nodeTime"] > 0
+    assert result["snapshot"] == {"households": 2, "cursor": db.execute("SELECT MAX(seq) FROM _changes").fetchone()[0],
+                                  "more": False}
     count = db.execute("SELECT COUNT(*) FROM visits WHERE id LIKE ?", [result["tablet"] + "%"]).fetchone()[0]
     assert count == 3
     visitor = db.execute("SELECT visitor FROM visits WHERE id = ?", [result["tablet"] + "-v0"]).fetchone()[0]

@@ -136,6 +136,17 @@ class Tx(abc.ABC):
         """
 
     @abc.abstractmethod
+    def live_rows(self, tables, path, after, limit):
+        """Return (rows, last): up to `limit` live records a node of area `path` receives, and the last seq.
+
+        `rows` are (table, row as a dict of its columns) of `tables` (plain names), in that order and
+        each table by id, after the record `after` ((table, id), or None: from the start). A record
+        is received by the rule of `pull` (its area is `path`, below it or one of its ancestors) and
+        is live when not deleted. Rows and `last` come from one snapshot: the rows hold every change
+        up to `last` (and maybe later ones).
+        """
+
+    @abc.abstractmethod
     def history(self, table, row_id, before_seq):
         """Return the entries of one record before `before_seq`, oldest first."""
 

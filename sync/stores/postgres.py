@@ -24,6 +24,7 @@ from psycopg_pool import ConnectionPool
 
 from sync.meta import HLC
 from sync.quarantine import HELD
+from sync.scope import ancestors
 from sync.stores.base import Store, Tx
 from sync.stores.pg_migrations import PART, migrate
 from sync.stores.pg_sql import translate
@@ -38,6 +39,11 @@ def _q(name):
     if not _NAME.match(name):
         raise ValueError(f"not a plain SQL name: {name!r}")
     return f'"{name}"'
+
+
+def _received(column, path):
+    """Return (SQL, parameters) testing that a node of `path` receives the area in `column` (`sync.scope.in_scope`)."""
+    return f"({column} = %s OR {column} LIKE %s OR {column} = ANY(%s))", [path, path + "/%", ancestors(path)]
 
 
 class PgTx(Tx):
@@ -160,16 +166,28 @@ class PgTx(Tx):
         return self._one("SELECT COALESCE(MAX(seq), 0) FROM _changes")[0]
 
     def pull(self, cursor, path, exclude_src, limit, tables=None):
-        parts = path.split("/")
-        ancestors = ["/".join(parts[:i]) for i in range(1, len(parts))]
-        below = path + "/%"
+        area, area_params = _received("area", path)
+        prev, prev_params = _received("prev_area", path)
         only = "AND tbl = ANY(%s) " if tables is not None else ""
         rows = self._rows(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes WHERE seq > %s AND (src IS NULL OR src IS DISTINCT FROM %s) "
-                          "AND (area = %s OR area LIKE %s OR area = ANY(%s) "
-                          f"OR prev_area = %s OR prev_area LIKE %s OR prev_area = ANY(%s)) {only}ORDER BY seq LIMIT %s",
-                          [cursor, exclude_src, path, below, ancestors, path, below, ancestors,
+                          f"AND ({area} OR {prev}) {only}ORDER BY seq LIMIT %s",
+                          [cursor, exclude_src, *area_params, *prev_params,
                            *([list(tables)] if tables is not None else []), limit])
         return rows, rows[-1]["seq"] if len(rows) == limit else self.last_seq()
+
+    def live_rows(self, tables, path, after, limit):
+        # Inside the caller's snapshot (`PostgresStore.snapshot`: REPEATABLE READ), so rows and seq agree.
+        scope, params = _received("area", path)
+        rows = []
+        for table in tables[tables.index(after[0]) if after else 0:]:
+            past = [after[1]] if after and table == after[0] else []
+            found = self._rows(f"SELECT * FROM {_q(table)} WHERE _deleted = 0 AND {scope}"
+                               f"{' AND id > %s' if past else ''} ORDER BY id LIMIT %s",
+                               [*params, *past, limit - len(rows)])
+            rows += [(table, row) for row in found]
+            if len(rows) >= limit:
+                break
+        return rows, self.last_seq()
 
     def history(self, table, row_id, before_seq):
         return self._rows(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes WHERE tbl = %s AND row_id = %s AND seq < %s "

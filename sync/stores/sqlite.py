@@ -9,6 +9,7 @@ import json
 
 from sync.meta import HLC
 from sync.quarantine import HELD
+from sync.scope import ancestors
 from sync.store import dicts, first, transaction
 from sync.stores.base import Store, Tx
 
@@ -31,6 +32,13 @@ def decoded(change):
 
 def _marks(items):
     return ", ".join("?" * len(items))
+
+
+def _received(column, path):
+    """Return (SQL, parameters) testing that a node of `path` receives the area in `column` (`sync.scope.in_scope`)."""
+    above = ancestors(path)
+    return (f"({column} = ? OR {column} LIKE ? OR {column} IN ({_marks(above) or 'NULL'}))",
+            [path, path + "/%", *above])
 
 
 def _entry_values(entry):
@@ -138,12 +146,9 @@ class SqliteTx(Tx, Store):
         return self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]
 
     def pull(self, cursor, path, exclude_src, limit, tables=None):
-        parts = path.split("/")
-        ancestors = ["/".join(parts[:i]) for i in range(1, len(parts))]
-        marks = _marks(ancestors) or "NULL"
-        scope = (f"(area = ? OR area LIKE ? OR area IN ({marks}) "
-                 f"OR prev_area = ? OR prev_area LIKE ? OR prev_area IN ({marks}))")
-        params = [path, path + "/%", *ancestors, path, path + "/%", *ancestors]
+        area, area_params = _received("area", path)
+        prev, prev_params = _received("prev_area", path)
+        scope, params = f"({area} OR {prev})", [*area_params, *prev_params]
         if tables is not None:
             scope += f" AND tbl IN ({_marks(tables) or 'NULL'})"
             params += list(tables)
@@ -154,6 +159,24 @@ class SqliteTx(Tx, Store):
                                   [cursor, exclude_src, *params, limit])
             rows = [decoded(change) for change in dicts(cur)]
             last = rows[-1]["seq"] if len(rows) == limit else self.last_seq()
+        finally:
+            self.db.execute("COMMIT")
+        return rows, last
+
+    def live_rows(self, tables, path, after, limit):
+        scope, params = _received("area", path)
+        rows = []
+        self.db.execute("BEGIN")  # one snapshot: the rows read and the last seq agree
+        try:
+            for table in tables[tables.index(after[0]) if after else 0:]:
+                past = ([after[1]] if after and table == after[0] else [])
+                cur = self.db.execute(f"SELECT * FROM [{table}] WHERE _deleted = 0 AND {scope}"
+                                      f"{' AND id > ?' if past else ''} ORDER BY id LIMIT ?",
+                                      [*params, *past, limit - len(rows)])
+                rows += [(table, row) for row in dicts(cur)]
+                if len(rows) >= limit:
+                    break
+            last = self.last_seq()
         finally:
             self.db.execute("COMMIT")
         return rows, last

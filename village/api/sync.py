@@ -1,4 +1,7 @@
-"""The hub's sync endpoints under /sync/: ping, enroll, push, pull, and the file lane's (see docs/sync.md)."""
+"""The hub's sync endpoints under /sync/: ping, enroll, push, pull, a tablet's snapshot and conflicts, the file lane's.
+
+See docs/sync.md.
+"""
 import json
 import logging
 
@@ -14,6 +17,7 @@ from sync.filehub import check_piece, files_status, receive_piece, serve_piece
 from sync.links import admitted, authenticate, identify, verify
 from sync.server import TABLET, SyncRefused, enroll, last_push, receive_push, serve_pull
 from sync.screen import whole_number
+from sync.snapshot import page_after, serve_snapshot
 from sync.store import transaction
 from sync.stores import as_tx
 from village.web.db import get_db, get_store
@@ -181,6 +185,22 @@ def pull():
         raise SyncRefused(400, codes.BAD_REQUEST, "send {\"cursor\": whole number, \"limit\": whole number}") from None
     tables = TABLET_HOLDS if link.get("kind") == TABLET else None  # a tablet holds its workers' assignment
     envelope, changes = serve_pull(get_store(), link, cursor, limit, tables)
+    return Response(encode(envelope, changes), mimetype="application/x-village-batch")
+
+
+@bp.post("/snapshot")
+def snapshot():
+    """Send an enrolled tablet one page of its first load: the live records it holds, and the cursor to pull on from."""
+    link = authenticate(get_store(), *_signed(), _node_wall())
+    if link.get("kind") != TABLET:  # a village starts from its county's log; only a tablet loads a copy
+        raise SyncRefused(403, codes.NOT_A_TABLET, "only an enrolled tablet loads a snapshot")
+    try:
+        asked = json.loads(_body())
+        after = page_after(asked.get("after"), TABLET_HOLDS)
+        limit = min(whole_number(asked.get("limit", 1000), "limit", low=1), MAX_PULL)
+    except (ValueError, TypeError, AttributeError):
+        raise SyncRefused(400, codes.BAD_REQUEST, "send {\"after\": null or [table, id], \"limit\": whole number}") from None
+    envelope, changes = serve_snapshot(get_store(), link, after, limit, TABLET_HOLDS)
     return Response(encode(envelope, changes), mimetype="application/x-village-batch")
 
 

@@ -5,7 +5,7 @@ import {loadForms} from "./forms.js";
 import * as sync from "./sync.js";
 import * as session from "./session.js";
 import * as screens from "./screens.js";
-import {clockOff, onChange, onForgotten, refreshCounts, state, syncOnce, watch} from "./syncer.js";
+import {clockOff, onChange, onForgotten, onPulled, refreshCounts, state, syncOnce, watch} from "./syncer.js";
 import {activateNow, maybeActivate, register} from "./update.js";
 import {all, byOwner, openStore, setMeta} from "./store.js";
 import {writeExport} from "./rescue.js";
@@ -149,6 +149,7 @@ async function boot() {
   });
   onChange(() => !state.busy && state.unsynced === 0 && maybeActivate());  // an update waits for an empty outbox
   onConflicts(() => session.worker() && $("mine") && screens.home(hooks));  // new ones shown on the home screen
+  onPulled(() => session.worker() && $("mine") && screens.home(hooks));  // the village loaded or changed: shown
   session.watchIdle(() => { start(); screens.say(t("Locked after a time without activity.")); });
   $("sync-now").addEventListener("click", syncOnce);
   $("update-now").addEventListener("click", activateNow);

@@ -1,11 +1,11 @@
 // What a worker captures: each record encrypted with their key and, in the same transaction, an outbox
 // entry sealed to the node. A photo is kept encrypted too, and becomes an attachments record (sealed like the
 // others) whose id the visit's answers name; its bytes follow on the file lane (syncer.js). What the tablet
-// holds of its village (pulled over the sync protocol) is kept encrypted per worker as well, with the cursor it
-// was pulled up to.
+// holds of its village is the worker's copy (copy.js); the worker's own records are laid over it (village()).
 import {decryptWith, encryptFor, newId, sealForNode} from "./crypt.js";
 import {forms} from "./forms.js";
-import {byOwner, get, pending, put, saveWithEntries} from "./store.js";
+import {byOwner, get, pending, saveWithEntries} from "./store.js";
+import {held, pulledUpTo} from "./copy.js";
 import {worker} from "./session.js";
 import {credentials, nextVersion} from "./tablet.js";
 import {sha256Hex} from "/static/field/protocol/index.js";
@@ -65,60 +65,18 @@ export async function mine() {
   return out.sort((a, b) => b.savedAt - a.savedAt);
 }
 
-export async function pulledUpTo() {
-  // The node's change number the unlocked worker's copy of the village is pulled up to.
-  const row = await get("snapshots", worker().username);
-  return row && row.cursor ? row.cursor : 0;
-}
-
-function drop(maps, table, id) {
-  // A record deleted or gone from the tablet's scope, with every record hanging under it (by an *_id field).
-  maps[table]?.delete(id);
-  for (const [name, rows] of Object.entries(maps)) {
-    for (const row of [...rows.values()]) {
-      if (Object.entries(row).some(([field, value]) => value === id && field.endsWith("_id"))) drop(maps, name, row.id);
-    }
-  }
-}
-
-export async function applyPulled(changes, cursor) {
-  // Lay one pulled batch over the worker's copy of the village, and keep it with its cursor (one write).
-  const {username, key} = worker();
-  const row = await get("snapshots", username);
-  const rows = row ? await decryptWith(key, row) : {};
-  const maps = Object.fromEntries(Object.entries(rows).map(([t, list]) => [t, new Map(list.map((r) => [r.id, r]))]));
-  for (const change of changes) {
-    const table = maps[change.tbl] = maps[change.tbl] || new Map();
-    if (change.op === "put") {
-      // Field by field, the newer version wins, as at the node: a change logged there after a newer one lost.
-      const held = table.get(change.row_id) || {};
-      const fv = {...held._fv};
-      const newer = Object.entries(change.data).filter(([name]) => !fv[name] || change.version > fv[name]);
-      newer.forEach(([name]) => { fv[name] = change.version; });
-      table.set(change.row_id, {...held, ...Object.fromEntries(newer), _fv: fv, id: change.row_id, area: change.area});
-    } else {
-      drop(maps, change.tbl, change.row_id);  // "del", or "evict": it left the tablet's scope
-    }
-  }
-  const plain = Object.fromEntries(Object.entries(maps).map(([t, map]) => [t, [...map.values()]]));
-  await put("snapshots", {owner: username, at: Date.now(), cursor, ...(await encryptFor(key, plain))});
-  return (plain.households || []).length;
-}
-
 export async function village() {
   // {table: [records]}: the snapshot with the worker's own later edits laid over it.
-  const {username, key} = worker();
-  const row = await get("snapshots", username);
-  const rows = row ? await decryptWith(key, row) : {};
+  const rows = await held();
   for (const record of await mine()) {
     if (record.table === "visits") continue;
     const list = rows[record.table] = rows[record.table] || [];
     const at = list.findIndex((r) => r.id === record.id);
-    const held = at >= 0 ? list[at] : {};
+    const stored = at >= 0 ? list[at] : {};
     // The worker's value where it is the newer (a conflict lost at the node shows the value kept there).
     const ours = Object.entries(record.values).filter(([name]) =>
-      !record.versions || !held._fv?.[name] || (record.versions[name] || "") > held._fv[name]);
-    const merged = {...held, ...Object.fromEntries(ours), id: record.id};
+      !record.versions || !stored._fv?.[name] || (record.versions[name] || "") > stored._fv[name]);
+    const merged = {...stored, ...Object.fromEntries(ours), id: record.id};
     if (at >= 0) list[at] = merged; else list.push(merged);
   }
   return rows;

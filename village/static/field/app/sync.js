@@ -6,7 +6,9 @@
 //   me()              -> {username, role, area, time, csrf, limits} of the online session, or null if none
 //   confirm(password) -> true when it is the logged-in worker's password
 //   pushBatch(bytes)  -> the node's acknowledgement {cursor, applied, received, restamped, refused}
-//   pull(cursor)      -> {envelope: {last, more}, changes} of the tablet's assignment after `cursor`
+//   pull(cursor)      -> {envelope: {last, more, epochs}, changes} of the tablet's assignment after `cursor`
+//   snapshot(after)   -> {envelope: {cursor, more, after, epochs}, changes}: one page of the assignment as it
+//                        stands, after the record `after` ([table, id], or null: the first page)
 //   conflicts()       -> {conflicts: [...], total}: the standing conflicts on the records the tablet holds
 //   sendFiles(files, bytesOf) -> the shas of `files` ([{sha, size}]) the node holds now (the file lane)
 //   logout()          -> ends the online session (the tablet's records are not touched)
@@ -96,6 +98,8 @@ export async function confirm(password) {
 export const pushBatch = (bytes) => protocol((c) => c.pushBytes(bytes));
 
 export const pull = (cursor) => protocol((c) => c.pull(cursor, PULL_LIMIT));
+
+export const snapshot = (after) => protocol((c) => c.snapshot(after, PULL_LIMIT));
 
 export const conflicts = () => protocol(async (c) =>
   (await c.signed("POST", "/sync/conflicts", "{}", "application/json")).json());

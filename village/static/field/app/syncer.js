@@ -3,7 +3,7 @@
 // ping to the node, never navigator.onLine.
 import * as sync from "./sync.js";
 import {byOwner, count, dropPhotos, getMeta, markRefused, pending, removeSent, setMeta} from "./store.js";
-import {applyPulled, pulledUpTo} from "./records.js";
+import {applyPage, applyPulled, loading, pulledUpTo} from "./copy.js";
 import {decryptWith} from "./crypt.js";
 import {forgetGone, touchOnline, worker} from "./session.js";
 import {credentials} from "./tablet.js";
@@ -23,9 +23,11 @@ let timer = null;
 let listeners = [];
 
 const forgotten = [];
+const pulled = [];
 
 export const onChange = (listener) => listeners.push(listener);
 export const onForgotten = (listener) => forgotten.push(listener);  // called with the usernames forgotten
+export const onPulled = (listener) => pulled.push(listener);  // called when the worker's copy of the village changed
 const changed = () => listeners.forEach((listener) => listener(state));
 
 export async function refreshCounts() {
@@ -83,18 +85,52 @@ async function sendPhotos() {
   await dropPhotos(photos.filter((p) => held.has(p.sha256)).map((p) => p.id));
 }
 
-async function pullAll() {
-  // Bring the unlocked worker's copy of the village up to date, one acknowledged batch at a time.
-  const who = worker();
-  if (!who) return;
+function counted(households, changed = true) {
+  state.households = households;
+  state.tooLarge = households > TOO_MANY_HOUSEHOLDS;
+  if (changed) pulled.forEach((listener) => listener());
+}
+
+async function loadSnapshot(who, after) {
+  // The first load (or a reload): the village as it stands, a page at a time, each kept with the page cursor after
+  // it, so a cut costs one page. False when the worker was locked meanwhile (the next sync goes on from there).
+  for (let restarts = 0; restarts < 3;) {
+    const {envelope, changes} = await sync.snapshot(after);
+    if (worker() !== who) return false;
+    const kept = await applyPage(changes, envelope, after === null);
+    if (kept.complete) {
+      counted(kept.households);
+      return true;
+    }
+    restarts += kept.restart ? 1 : 0;
+    after = kept.restart ? null : envelope.after;
+  }
+  throw new sync.Offline("the node's history keeps changing: the village is loaded at the next sync");
+}
+
+async function pullOn(who) {
+  // Bring the copy up to date from its cursor, one acknowledged batch at a time. False when the node's history
+  // changed (the copy is to be loaded again) or the worker was locked meanwhile.
   let cursor = await pulledUpTo();
   for (;;) {
     const {envelope, changes} = await sync.pull(cursor);
-    if (worker() !== who) return;  // locked meanwhile: the next sync goes on from the cursor kept
-    state.households = await applyPulled(changes, envelope.last);
-    state.tooLarge = state.households > TOO_MANY_HOUSEHOLDS;
+    if (worker() !== who) return false;
+    const households = await applyPulled(changes, envelope);
+    if (households === null) return false;
+    counted(households, changes.length > 0);
     cursor = envelope.last;
-    if (!envelope.more) return;
+    if (!envelope.more) return true;
+  }
+}
+
+async function pullAll() {
+  // The unlocked worker's copy of the village: loaded from a snapshot when there is none (or it is half loaded, or
+  // the node's history changed), then pulled on from the snapshot's cursor, so what changed meanwhile comes too.
+  const who = worker();
+  for (let round = 0; round < 2 && who && worker() === who; round++) {
+    const load = await loading();
+    if (load && !(await loadSnapshot(who, load.after))) return;
+    if (await pullOn(who)) return;
   }
 }
 

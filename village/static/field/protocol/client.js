@@ -72,6 +72,14 @@ export class NodeClient {
     return decodeBatch(new Uint8Array(await response.arrayBuffer()));
   }
 
+  /** Ask for one page of a first load: the live records after `after` ([table, id], or null: from the start), at
+   *  most `limit` changes; return {envelope: {cursor, more, after, epochs}, changes}. Pull on from the first
+   *  page's `cursor` once `more` is false. */
+  async snapshot(after = null, limit = 1000) {
+    const response = await this.signed("POST", "/sync/snapshot", JSON.stringify({ after, limit }), JSON_TYPE);
+    return decodeBatch(new Uint8Array(await response.arrayBuffer()));
+  }
+
   /** Ask which of `files` ([[sha256, size]], at most 500) the node holds, wants (from which byte) or knows no record of. */
   async filesHave(files) {
     return (await this.signed("POST", "/sync/files/have", JSON.stringify({ files }), JSON_TYPE)).json();
