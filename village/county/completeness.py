@@ -2,9 +2,9 @@
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from village.county.areas import chosen_area, trail
+from village.county.areas import chosen_area
 from village.county.shown import download, paged
-from village.county.views import COUNTY, goals_stamp, kept, names, now
+from village.county.views import COUNTY, goals_stamp, kept, named_trail, now
 from village.i18n_markers import N_
 from village.records import completeness, rollups
 from village.web.auth import role_required
@@ -46,7 +46,7 @@ def _page(area, problem=None, status=200):
                                                 args)
     exported = download("completeness", columns, shown) if status == 200 else None
     return exported or (render_template(
-        "county/completeness.html", area=area, trail=trail(area, node.area, names(db, node)), months=months,
+        "county/completeness.html", area=area, trail=named_trail(db, node, area), months=months,
         rows=shown, total=total, page=page, pages=pages, problem=problem, goal=completeness.goal_for(db, area, default),
         fresh=rollups.refreshed_at(db)), status)
 

@@ -6,9 +6,9 @@ Each of the page's lists downloads as shown with ?export= and ?part= naming it.
 from flask import Blueprint, abort, current_app, render_template, request
 
 from village.clerk.casefacts import measure_gaps
-from village.county.areas import chosen_area, trail
+from village.county.areas import chosen_area
 from village.county.shown import MAX_EXPORT, download
-from village.county.views import COUNTY, goals_stamp, kept, names, now
+from village.county.views import COUNTY, goals_stamp, kept, named_trail, now
 from village.i18n_markers import N_
 from village.records import completeness, county_steps, rollups
 from village.web.auth import role_required
@@ -54,6 +54,6 @@ def steps():
     queues, (gap_columns, gaps), care = kept(db, ("steps", area, today, goals_stamp(db)), lambda: (
         [(name, title, *county_steps.queue(db, area, name)) for name, (title, _) in county_steps.QUEUES.items()],
         county_steps.support_gaps(db, area, today, measure_gaps), _care(db, node, area, month)))
-    return render_template("county/steps.html", area=area, trail=trail(area, node.area, names(db, node)),
+    return render_template("county/steps.html", area=area, trail=named_trail(db, node, area),
                            queues=queues, gap_columns=gap_columns, gaps=gaps, care=care, care_columns=CARE_COLUMNS,
                            month=month, fresh=rollups.refreshed_at(db))

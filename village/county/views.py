@@ -49,9 +49,14 @@ def goals_stamp(db):
     return tuple(db.execute("SELECT COUNT(*), MAX(set_at) FROM county_goals").fetchone())
 
 
-def names(db, node):
-    """Return {area path: the name its village enrolled under}, for the drill-down trail."""
-    return {row["area"]: row["name"] for row in county.villages(db, node.area)}
+def named_trail(db, node, area):
+    """Return the drill-down trail to `area` (`areas.trail`), a village's step named as it enrolled.
+
+    Only the trail's few paths are looked up: every county page shows the trail.
+    """
+    steps = trail(area, node.area)
+    names = county.village_names(db, [path for path, _label in steps])
+    return [(path, names.get(path) or label) for path, label in steps]
 
 
 @bp.get("/")
@@ -63,7 +68,7 @@ def home():
     today = moment.date()
     counts = kept(db, ("overview", area, today), lambda: county.counted(db, area, today))
     figures = county.overview(db, area, today, moment, counts)
-    return render_template("county/home.html", area=area, trail=trail(area, node.area, names(db, node)),
+    return render_template("county/home.html", area=area, trail=named_trail(db, node, area),
                            figures=figures, ages=[a[0] for a in county.AGES], user=g.user)
 
 
@@ -84,7 +89,7 @@ def listing(name):
                     lambda: make(db, area, today, moment, bucket, limit=limit, offset=offset))
     columns, rows, total, page, pages = paged(page_of, request.args)
     return download(f"county-{name}", columns, rows) or render_template(
-        "county/list.html", area=area, trail=trail(area, node.area, names(db, node)), name=name, title=title,
+        "county/list.html", area=area, trail=named_trail(db, node, area), name=name, title=title,
         columns=columns, rows=rows, bucket=bucket, page=page, pages=pages, total=total)
 
 
