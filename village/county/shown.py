@@ -114,7 +114,7 @@ def _date_text(kind, value):
 ROWS_KEPT = 5000  # rows of cells kept per app, by language, zone and values; all dropped when full
 
 
-def _kept_cells():
+def kept_cells():
     """Return (this request's language and zone, the app's kept cells): looked up once a request, not once a row."""
     if "county_cells_of" not in g:
         g.county_cells_of = ((current_language(), str(get_timezone())),
@@ -127,11 +127,11 @@ def cells(keys, row, kept=None):
 
     Kept per language, time zone and the row's values: a row that has not changed since the last
     page is not formatted again, and one that has is looked up under its new values. `kept` is
-    `_kept_cells()` when the caller already has it.
+    `kept_cells()` when the caller already has it (a caller writing many rows).
     """
     keys = tuple(keys)
     values = tuple(tuple(v) if isinstance(v, list) else v for v in (row.get(k) for k in keys))
-    lang_zone, store = kept or _kept_cells()
+    lang_zone, store = kept or kept_cells()
     try:
         found = (*lang_zone, keys, hash(values))
     except TypeError:  # a value that cannot be a key (a gap's parameters): written each time
@@ -154,7 +154,7 @@ def rows_html(keys, rows, link=None, bad=None, after=""):
     value of key `bad` is true is marked class="is-bad". One call per list: a template's call
     costs microseconds, and a list of a hundred rows made several per row.
     """
-    keys, kept, after, out = tuple(keys), _kept_cells(), escape(after), []
+    keys, kept, after, out = tuple(keys), kept_cells(), escape(after), []
     for row in rows:
         href = link(row) if link else None
         start = '<tr class="is-bad">' if bad and row.get(bad) else "<tr>"
