@@ -130,19 +130,21 @@ def cells(keys, row, kept=None):
     `kept_cells()` when the caller already has it (a caller writing many rows).
     """
     keys = tuple(keys)
-    values = tuple(tuple(v) if isinstance(v, list) else v for v in (row.get(k) for k in keys))
+    values = tuple(map(row.get, keys))
+    if list in map(type, values):  # a list (a station's problems) as a tuple, to be part of a key
+        values = tuple(tuple(v) if isinstance(v, list) else v for v in values)
     lang_zone, store = kept or kept_cells()
+    found = (lang_zone, keys, values)
     try:
-        found = (*lang_zone, keys, hash(values))
+        html = store.get(found)
     except TypeError:  # a value that cannot be a key (a gap's parameters): written each time
-        found = None
-    if found is not None and store.get(found, (None,))[0] == values:
-        return store[found][1]
-    html = Markup("".join(f"<td>{cell(key, row.get(key))}</td>" for key in keys))
-    if found is not None:
-        if len(store) >= ROWS_KEPT:
-            store.clear()
-        store[found] = (values, html)
+        found = html = None
+    if html is None:
+        html = Markup("".join(f"<td>{cell(key, row.get(key))}</td>" for key in keys))
+        if found is not None:
+            if len(store) >= ROWS_KEPT:
+                store.clear()
+            store[found] = html
     return html
 
 
