@@ -1,7 +1,7 @@
 """The county section's home (/county/): the overview's figures, and the list behind each of them."""
 import datetime
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request, url_for
 
 from village.county.areas import chosen_area, trail
 from village.county.nav import NAV
@@ -11,7 +11,7 @@ from village.records.notices import localized
 from village.users import roles_for
 from village.web.auth import role_required
 from village.web.db import get_db
-from village.web.i18n import current_language
+from village.web.i18n import current_language, gettext
 
 bp = Blueprint("county", __name__, url_prefix="/county")
 bp.record_once(init_templates)
@@ -101,9 +101,10 @@ def in_language(text_by_lang):
 
 @bp.app_context_processor
 def county_menu():
-    """Give templates the county menu: the entries of NAV whose page exists here and the user's role may open."""
+    """Give templates the county menu: (address, label in the page's language, whether it is this page) of the
+    entries of NAV whose page exists here and the user's role may open, written in one call by the layout."""
     def entries():
-        views = current_app.view_functions
-        return [(endpoint, label) for endpoint, label in NAV
-                if endpoint in views and g.get("role") in getattr(views[endpoint], "roles", (g.get("role"),))]
+        views, role = current_app.view_functions, g.get("role")
+        return [(url_for(endpoint), gettext(label), request.endpoint == endpoint) for endpoint, label in NAV
+                if endpoint in views and role in getattr(views[endpoint], "roles", (role,))]
     return {"county_nav": entries}
