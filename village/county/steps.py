@@ -4,6 +4,7 @@ support gaps and elder-care compliance. Decisions are taken on the hub's case pa
 Each of the page's lists downloads as shown with ?export= and ?part= naming it.
 """
 from flask import Blueprint, abort, current_app, render_template, request
+from markupsafe import Markup, escape
 
 from village.clerk.casefacts import measure_gaps
 from village.county.areas import chosen_area
@@ -28,6 +29,21 @@ def _care(db, node, area, month):
         done, due, share = row["cells"][month]["elder_visits"]
         out.append({"name": row["name"], "area": row["area"], "done": done, "due_visits": due, "share": share})
     return out
+
+
+def care_rows(care):
+    """Return the rows (<tr>…</tr>) of elder-care compliance as one piece of HTML: each village's visits done and
+    due and its rate, marked class="is-bad" below 100 %.
+
+    Python, not a template loop: the county's two hundred villages are all listed.
+    """
+    out = []
+    for row in care:
+        share = row["share"]
+        start = '<tr class="is-bad">' if share is not None and share < 100 else "<tr>"
+        out.append(f'{start}<td>{escape(row["name"])}</td><td>{escape(row["done"])}</td>'
+                   f'<td>{escape(row["due_visits"])}</td><td>{"–" if share is None else f"{escape(share)} %"}</td></tr>')
+    return Markup("\n".join(out))
 
 
 def _export(db, node, area, today, part):
@@ -56,4 +72,4 @@ def steps():
         county_steps.support_gaps(db, area, today, measure_gaps), _care(db, node, area, month)))
     return render_template("county/steps.html", area=area, trail=named_trail(db, node, area),
                            queues=queues, gap_columns=gap_columns, gaps=gaps, care=care, care_columns=CARE_COLUMNS,
-                           month=month, fresh=rollups.refreshed_at(db))
+                           care_rows=care_rows, month=month, fresh=rollups.refreshed_at(db))
