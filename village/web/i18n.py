@@ -6,6 +6,7 @@ import flask_babel
 from flask_babel import Babel, Domain
 from flask_babel.speaklater import LazyString
 from jinja2 import pass_eval_context
+from jinja2.filters import do_urlencode
 from markupsafe import Markup
 
 from village.i18n import LANGUAGES, RTL, pick_language, require_catalogs, translations
@@ -105,4 +106,15 @@ def init_app(app):
     @app.context_processor
     def language_facts():
         lang = current_language()
-        return {"lang": lang, "languages": LANGUAGES, "rtl": lang in RTL, "node": app.config["NODE"]}
+        return {"lang": lang, "languages": LANGUAGES, "rtl": lang in RTL, "node": app.config["NODE"],
+                "language_links": lambda: language_links(lang)}
+
+
+def language_links(lang):
+    """Return (address, language tag, label, whether it is `lang`) of each language: this page with ?lang=.
+
+    Made in one call for the switch every page shows, not through the template once per language.
+    """
+    args, path = request.args.to_dict(), request.path
+    return [(f"{path}?{do_urlencode(dict(args, lang=code))}", code.replace("_", "-"), label, code == lang)
+            for code, label in LANGUAGES.items()]
