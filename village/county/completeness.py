@@ -45,7 +45,8 @@ def matrix_rows(rows):
     """
     link, out = row_link("county_completeness.matrix", "area", "area"), []
     for row in rows:
-        marks = "".join(f'<td class="is-bad">{html}</td>' if below else f"<td>{html}</td>" for html, below in row["marks"])
+        marks = "".join(f'<td class="is-bad">{html}</td>' if below else f"<td>{html}</td>"
+                        for html, below in row["marks"])
         out.append(f'<tr><th scope="row"><a href="{escape(link(row))}">{escape(row["name"])}</a></th>'
                    f'<td>{escape(row["goal"])} %</td>{marks}</tr>')
     return Markup("\n".join(out))
@@ -63,7 +64,8 @@ def _page(area, problem=None, status=200):
     exported = download("completeness", columns, shown) if status == 200 else None
     return exported or (render_template(
         "county/completeness.html", area=area, trail=named_trail(db, node, area), months=months,
-        rows=shown, matrix_rows=matrix_rows, total=total, page=page, pages=pages, problem=problem, goal=completeness.goal_for(db, area, default),
+        rows=shown, matrix_rows=matrix_rows, total=total, page=page, pages=pages, problem=problem,
+        goal=completeness.goal_for(db, area, default),
         fresh=rollups.refreshed_at(db)), status)
 
 

@@ -41,8 +41,9 @@ def care_rows(care):
     for row in care:
         share = row["share"]
         start = '<tr class="is-bad">' if share is not None and share < 100 else "<tr>"
+        rate = "–" if share is None else f"{escape(share)} %"
         out.append(f'{start}<td>{escape(row["name"])}</td><td>{escape(row["done"])}</td>'
-                   f'<td>{escape(row["due_visits"])}</td><td>{"–" if share is None else f"{escape(share)} %"}</td></tr>')
+                   f'<td>{escape(row["due_visits"])}</td><td>{rate}</td></tr>')
     return Markup("\n".join(out))
 
 

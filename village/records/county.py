@@ -179,7 +179,8 @@ def alert_reach(db, area, now):
     where, params = within("area", area)
     missing, marks = (None,) * len(STAGES), []
     for (village,) in db.execute(f"SELECT area FROM nodes WHERE {ENROLLED} AND {where}", params):
-        receipts = [held.get((village, cap_id), missing) for alert_area, cap_id in alerts if inside(village, alert_area)]
+        receipts = [held.get((village, cap_id), missing) for alert_area, cap_id in alerts
+                    if inside(village, alert_area)]
         if receipts:  # the village's stages: each one reached when every alert sent to it reached it
             marks.append(receipts[0] if len(receipts) == 1 else tuple(map(all, zip(*receipts))))
     reach["villages"] = len(marks)

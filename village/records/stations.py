@@ -7,6 +7,7 @@ import datetime
 import json
 
 from sync.clock import FUTURE_LIMIT_MS
+from sync.scope import inside
 from village.i18n_markers import N_
 from village.ops.station import program_version
 from village.records.county import villages, within
@@ -55,8 +56,7 @@ def health(db, area, now):
         row = {"node_id": node["node_id"], "name": node["name"], "area": node["area"], "last_seen": node["last_seen"],
                "records_waiting": report.get("records_waiting"), "files_waiting": report.get("files_waiting"),
                "quarantined": held.get(node["node_id"], 0),
-               "conflicts": sum(n for a, n in conflicts.items() if a == node["area"] or a.startswith(node["area"] + "/"))
-               if conflicts else 0,
+               "conflicts": sum(n for a, n in conflicts.items() if inside(a, node["area"])) if conflicts else 0,
                "skew_s": None if node["clock_skew_ms"] is None else round(node["clock_skew_ms"] / 1000),
                "free_disk_mb": report.get("free_disk_mb"), "version": report.get("version"),
                "cert_expires": report.get("cert_expires"), "status_at": node["status_at"]}
