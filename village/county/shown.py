@@ -168,29 +168,37 @@ def rows_html(keys, rows, link=None, bad=None, after=""):
     return Markup("".join(out))
 
 
-MARK = "0row0link0"  # stands for a row's value in an address built once (letters and digits: never quoted)
+MARK = "0row0link0"  # stands for a value in an address built once (letters and digits: never quoted)
 
 
-def row_link(endpoint, arg, key="id"):
-    """Return a function giving a row's address, url_for(endpoint, **{arg: row[key]}), or None when it has no value.
+def link_for(endpoint, arg, **values):
+    """Return a function giving url_for(endpoint, **values, **{arg: value}) for a value (None for none).
 
-    url_for runs once, around a marker each row's value replaces: quoted as the route's default
+    url_for runs once, around a marker each value replaces: quoted as the route's default
     converter quotes a part of the path, or as the templates' urlencode filter quotes a query value.
     """
-    head, tail = url_for(endpoint, **{arg: MARK}).split(MARK, 1)
+    head, tail = url_for(endpoint, **values, **{arg: MARK}).split(MARK, 1)
     if "?" in head:
         def quoted(value):
             return quote(str(value), safe="/")
     else:
         quoted = current_app.url_map.converters["default"](current_app.url_map).to_url
 
-    def link(row):
-        value = row.get(key)
+    def link(value):
         return f"{head}{quoted(value)}{tail}" if value else None
     return link
 
 
+def row_link(endpoint, arg, key="id"):
+    """Return a function giving a row's address, url_for(endpoint, **{arg: row[key]}) (`link_for`), or None."""
+    link = link_for(endpoint, arg)
+
+    def row_address(row):
+        return link(row.get(key))
+    return row_address
+
+
 def init_templates(state):
-    """Give templates `cell`, `cells`, `rows_html` and `row_link` (a blueprint's record_once)."""
-    for helper in (cell, cells, rows_html, row_link):
+    """Give templates `cell`, `cells`, `rows_html`, `link_for` and `row_link` (a blueprint's record_once)."""
+    for helper in (cell, cells, rows_html, link_for, row_link):
         state.app.jinja_env.globals.setdefault(helper.__name__, helper)

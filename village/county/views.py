@@ -68,8 +68,9 @@ def home():
     today = moment.date()
     counts = kept(db, ("overview", area, today), lambda: county.counted(db, area, today))
     figures = county.overview(db, area, today, moment, counts)
+    ages = [(age, gettext("%(age)s days", age=age)) for age, _low, _high in county.AGES]  # words once, not per use
     return render_template("county/home.html", area=area, trail=named_trail(db, node, area),
-                           figures=figures, ages=[a[0] for a in county.AGES], user=g.user)
+                           figures=figures, ages=ages, user=g.user)
 
 
 @bp.get("/lists/<any(" + ", ".join(f'"{name}"' for name in county.LISTS) + "):name>")
