@@ -35,16 +35,18 @@ def _lines(db, area, limit, offset):
 
 
 def _drawn(db, area, limit, offset):
-    """Return `_lines` with each line's trend drawn and its prices written in the page's language."""
+    """Return `_lines` with each line's trend drawn and its prices written in the page's language (as HTML, escaped
+    once here)."""
     columns, lines, total = _lines(db, area, limit, offset)
     for line in lines:
         line["svg"] = sparkline([p["price"] for p in line["points"]],
                                 gettext("Trend of %(name)s, last %(n)s prices", name=line["commodity"],
                                         n=len(line["points"])))
-        line["price_text"] = format_currency(line["price"], "CNY")
-        line["range_text"] = "" if line["min_price"] is None else \
-            f"{format_currency(line['min_price'], 'CNY')} – {format_currency(line['max_price'], 'CNY')}"
-        line["observed_text"] = format_date(datetime.date.fromisoformat(line["observed_on"]), "medium")
+        line["price_text"] = escape(format_currency(line["price"], "CNY"))
+        line["range_text"] = escape("" if line["min_price"] is None else
+                                    f"{format_currency(line['min_price'], 'CNY')} – "
+                                    f"{format_currency(line['max_price'], 'CNY')}")
+        line["observed_text"] = escape(format_date(datetime.date.fromisoformat(line["observed_on"]), "medium"))
     return columns, lines, total
 
 
@@ -57,9 +59,9 @@ def price_rows(lines):
     stale, out = f' <span class="stale">{escape(gettext("(not up to date)"))}</span>', []
     for line in lines:
         out.append(f'<tr><td>{escape(line["commodity"])}</td><td>{escape(line["spec"])}</td>'
-                   f'<td>{escape(line["market"])}</td><td class="num"><bdi>{escape(line["price_text"])}</bdi></td>'
-                   f'<td class="num"><bdi>{escape(line["range_text"])}</bdi></td>'
-                   f'<td>{escape(line["observed_text"])}{stale if line["stale"] else ""}</td><td>{line["svg"]}</td></tr>')
+                   f'<td>{escape(line["market"])}</td><td class="num"><bdi>{line["price_text"]}</bdi></td>'
+                   f'<td class="num"><bdi>{line["range_text"]}</bdi></td>'
+                   f'<td>{line["observed_text"]}{stale if line["stale"] else ""}</td><td>{line["svg"]}</td></tr>')
     return Markup("\n".join(out))
 
 
