@@ -18,11 +18,18 @@ bp = Blueprint("county_completeness", __name__, url_prefix="/county")
 MEASURE_LABELS = {"follow_ups": N_("Follow-ups"), "elder_visits": N_("Elderly visits")}
 
 
-def as_list(months, rows):
-    """Return the matrix as a list's (columns, rows): a column per month and measure holding the cell's words."""
-    columns = [("name", N_("Village")), ("goal", N_("Goal"))]
-    columns += [(f"{m}/{measure}", f"{m} · {gettext(MEASURE_LABELS[measure])}") for m in months
-                for measure in completeness.MEASURES]
+def matrix_columns(months):
+    """Return the matrix's columns as a list's [(key, label)]: the village, its goal, then one per month and measure.
+
+    Made for each request: a month's label is in the words of the page's language.
+    """
+    return [("name", N_("Village")), ("goal", N_("Goal"))] + [
+        (f"{m}/{measure}", f"{m} · {gettext(MEASURE_LABELS[measure])}") for m in months
+        for measure in completeness.MEASURES]
+
+
+def as_rows(months, rows):
+    """Return the matrix's rows as a list's: each holds the cell's words under its column's key (`matrix_columns`)."""
     flat = []
     for row in rows:
         # "marks": the cells in the columns' order, escaped once here, with whether each is below the goal, for
@@ -34,7 +41,7 @@ def as_list(months, rows):
                 out[f"{month}/{measure}"] = f"{done}/{due} · {share} %" + (" !" if below else "") if due else "–"
                 out["marks"].append((escape(out[f"{month}/{measure}"]), below))
         flat.append(out)
-    return columns, flat
+    return flat
 
 
 def matrix_rows(rows):
@@ -56,8 +63,9 @@ def _page(area, problem=None, status=200):
     node, db = current_app.config["NODE"], get_db()
     default = node.setting("county_goal_percent")
     months = completeness.months_back(now().date())
-    columns, rows = kept(db, ("completeness", area, tuple(months), default, goals_stamp(db)),
-                         lambda: as_list(*completeness.matrix(db, area, months, default)))
+    columns = matrix_columns(months)
+    rows = kept(db, ("completeness", area, tuple(months), default, goals_stamp(db)),
+                lambda: as_rows(*completeness.matrix(db, area, months, default)))
     args = request.args if status == 200 else {}  # the form shown again: its first page
     _columns, shown, total, page, pages = paged(lambda limit, offset: (columns, rows[offset:offset + limit], len(rows)),
                                                 args)
