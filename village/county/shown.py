@@ -131,7 +131,7 @@ def cells(keys, row, kept=None):
     """
     keys = tuple(keys)
     values = tuple(map(row.get, keys))
-    if list in map(type, values):  # a list (a station's problems) as a tuple, to be part of a key
+    if list in map(type, values):  # a list value as a tuple, to be part of a key
         values = tuple(tuple(v) if isinstance(v, list) else v for v in values)
     lang_zone, store = kept or kept_cells()
     found = (lang_zone, keys, values)

@@ -68,7 +68,7 @@ def health(db, area, now):
 
 
 def problems(row, skew_ms, hub_version, stale_before, cert_by):
-    """Return the reasons (untranslated words) to phone a village, the most pressing first.
+    """Return the reasons (untranslated words) to phone a village, the most pressing first, as a tuple.
 
     `stale_before` and `cert_by` are the ISO moment before which a last contact is a day old and the
     date by which a certificate expires too soon.
@@ -90,4 +90,4 @@ def problems(row, skew_ms, hub_version, stale_before, cert_by):
         found.append(N_("certificate expiring"))
     if row["version"] and row["version"] != hub_version:
         found.append(N_("older or other program version"))
-    return found
+    return tuple(found)  # a row of values only: its cells are kept under them (county.shown.cells)
