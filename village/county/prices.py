@@ -35,8 +35,8 @@ def _lines(db, area, limit, offset):
 
 
 def _drawn(db, area, limit, offset):
-    """Return `_lines` with each line's trend drawn and its prices written in the page's language (as HTML, escaped
-    once here)."""
+    """Return `_lines` with each line's trend drawn, and its names and prices (in the page's language) written as
+    HTML once here: the page only puts them together (`price_rows`)."""
     columns, lines, total = _lines(db, area, limit, offset)
     for line in lines:
         line["svg"] = sparkline([p["price"] for p in line["points"]],
@@ -47,6 +47,7 @@ def _drawn(db, area, limit, offset):
                                     f"{format_currency(line['min_price'], 'CNY')} – "
                                     f"{format_currency(line['max_price'], 'CNY')}")
         line["observed_text"] = escape(format_date(datetime.date.fromisoformat(line["observed_on"]), "medium"))
+        line["name_cells"] = Markup("".join(f"<td>{escape(line[key])}</td>" for key in ("commodity", "spec", "market")))
     return columns, lines, total
 
 
@@ -58,8 +59,7 @@ def price_rows(lines):
     """
     stale, out = f' <span class="stale">{escape(gettext("(not up to date)"))}</span>', []
     for line in lines:
-        out.append(f'<tr><td>{escape(line["commodity"])}</td><td>{escape(line["spec"])}</td>'
-                   f'<td>{escape(line["market"])}</td><td class="num"><bdi>{line["price_text"]}</bdi></td>'
+        out.append(f'<tr>{line["name_cells"]}<td class="num"><bdi>{line["price_text"]}</bdi></td>'
                    f'<td class="num"><bdi>{line["range_text"]}</bdi></td>'
                    f'<td>{line["observed_text"]}{stale if line["stale"] else ""}</td><td>{line["svg"]}</td></tr>')
     return Markup("\n".join(out))
