@@ -119,6 +119,19 @@ def test_a_bad_written_alert_shows_the_form_again_and_saves_nothing(county):
     assert c["hub_db"].execute("SELECT COUNT(*) FROM announcements").fetchone()[0] == 0
 
 
+def test_a_written_alert_shown_again_keeps_where_it_was_sent_and_lists_every_place(county):
+    c = county
+    client = c["apps"]["hub"].test_client()
+    assert login(client, "county1").status_code == 302
+    answer = client.post("/county/alerts/new?lang=en", data={"headline": "", "severity": "Extreme",
+                                                             "area": WHITE_CLOUD, "hours": "6"})
+    page = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and page.count(" selected>") == 2  # the colour and the place chosen
+    assert f'<option value="{WHITE_CLOUD}" selected>白云村 ({WHITE_CLOUD})</option>' in page
+    assert f'<option value="{RED_STAR}">红星村 ({RED_STAR})</option>' in page
+    assert f'<option value="{COUNTY_AREA}">' in page
+
+
 def test_a_village_cannot_report_on_an_alert_sent_to_another(county):
     c = county
     assert Village(c["hub"].data_dir)("alert", "import", str(CAP / "alert.xml")).exit_code == 0

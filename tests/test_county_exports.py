@@ -176,3 +176,12 @@ def test_gb18030_on_request_and_steps_refuse_an_unknown_part(county_page):
     assert read[0][0] == "村" or read[0][0].startswith("村") and any(VILLAGE_AREA == r[1] for r in read[1:])
     assert county_page.get("/county/steps?export=xlsx&part=../../etc").status_code == 404
     assert json.dumps(read, ensure_ascii=False).count("青山村") == 1
+
+
+def test_the_matrix_downloads_under_its_months_in_the_language_asked_even_after_another(county_page):
+    county_page.get("/county/completeness?lang=en")  # the matrix counted, its figures kept, in English
+    read = list(csv.reader(io.StringIO(county_page.get("/county/completeness?lang=zh_Hans&export=csv").data
+                                       .decode("utf-8-sig"))))
+    assert read[0][:2] == ["村", "目标"] and read[0][2].endswith(" · 回访") and read[0][3].endswith(" · 老人探访")
+    english = county_page.get("/county/completeness?lang=en&export=csv").data.decode("utf-8-sig")
+    assert english.splitlines()[0].startswith("Village,Goal,") and " · Follow-ups" in english.splitlines()[0]

@@ -1,8 +1,9 @@
 """County alert pages (/county/alerts): each alert with the villages it has and has not reached, CAP upload, a new alert."""
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from markupsafe import Markup, escape
 
 from village.county.areas import chosen_area, trail
-from village.county.shown import download
+from village.county.shown import cell, cells, download, kept_cells
 from village.county.views import COUNTY, kept
 from village.errors import Problem
 from village.i18n_markers import N_
@@ -13,6 +14,7 @@ from village.records.terms import ALERT_COLOURS, CAP_STATUS_WORDS
 from village.records.validate import ValidationError
 from village.web.auth import role_required
 from village.web.db import get_store
+from village.web.exports import wanted_format
 from village.web.forms import problems_by_field
 from village.web.i18n import current_language, gettext
 
@@ -35,6 +37,35 @@ def receipt_rows(alerts):
                    "not_reached": None if receipt.get("delivered_at") else gettext("not reached")}
 
 
+def village_rows(villages):
+    """Return the rows (<tr>…</tr>) of the villages an alert reaches as one piece of HTML: the village (marked when
+    not reached), its area, when it received, showed and confirmed the alert (as `shown.cell` writes them), by whom.
+
+    Python, not a template loop: an alert to the county lists a hundred villages on its page.
+    """
+    late, held, out = f" <strong>({escape(gettext('not reached'))})</strong>", kept_cells(), []
+    for village in villages:
+        receipt = village["receipt"] or {}
+        start, said = ("<tr>", "") if receipt.get("delivered_at") else ('<tr class="not-reached">', late)
+        by = f" ({escape(receipt['acknowledged_by'])})" if receipt.get("acknowledged_by") else ""
+        out.append(f'{start}<td>{escape(village["name"])}{said}</td><td><bdi dir="ltr">{escape(village["area"])}</bdi>'
+                   f'</td>{cells(("delivered_at", "displayed_at"), receipt, held)}'
+                   f'<td>{cell("acknowledged_at", receipt.get("acknowledged_at"))}{by}</td></tr>')
+    return Markup("\n".join(out))
+
+
+def target_options(targets, chosen):
+    """Return the <option>s of the places an alert can be sent to, `chosen` selected, as one piece of HTML.
+
+    Python, not a template loop: a county has hundreds of villages.
+    """
+    out = []
+    for path, name in targets:
+        value = escape(path)
+        out.append(f'<option value="{value}"{" selected" if path == chosen else ""}>{escape(name)} ({value})</option>')
+    return Markup("".join(out))
+
+
 def _alerts(db, area):
     """Return the alerts reaching `area` with their receipts (`receipts.reach`), in the page's words."""
     lang = current_language()
@@ -55,7 +86,8 @@ def _page(area, problems=None, form=None, status=200):
     targets = [(p, names.get(p, p)) for p in alert_records.known_paths(db, node)]
     return render_template("county/alerts.html", area=area, trail=trail(area, node.area, names), alerts=shown,
                            problems=problems or {}, form=form or {}, targets=targets, levels=ALERT_COLOURS,
-                           max_hours=MAX_HOURS, limit=LIST_LIMIT, not_reached=gettext("not reached")), status
+                           max_hours=MAX_HOURS, limit=LIST_LIMIT, village_rows=village_rows,
+                           target_options=target_options), status
 
 
 @bp.get("/")
@@ -63,7 +95,9 @@ def _page(area, problems=None, form=None, status=200):
 def alerts():
     """List the alerts reaching the chosen area, each with the villages not reached yet first."""
     area = chosen_area(current_app.config["NODE"])
-    return download("alert-receipts", RECEIPT_COLUMNS, receipt_rows(_alerts(get_store(), area))) or _page(area)
+    if wanted_format():  # the receipts read for a download only: the page keeps its own
+        return download("alert-receipts", RECEIPT_COLUMNS, receipt_rows(_alerts(get_store(), area)))
+    return _page(area)
 
 
 @bp.post("/import")

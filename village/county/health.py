@@ -1,9 +1,9 @@
 """Village-station health (/county/health): every village worst first, and the printable list of villages to phone."""
 from flask import Blueprint, current_app, render_template, request
 
-from village.county.areas import chosen_area, trail
+from village.county.areas import chosen_area
 from village.county.shown import download, paged
-from village.county.views import COUNTY, names, now
+from village.county.views import COUNTY, named_trail, now
 from village.records import rollups, stations
 from village.web.auth import role_required
 from village.web.db import get_store
@@ -25,7 +25,7 @@ def _page(template, only_problems):
                                               request.args)
     exported = download("villages-to-phone" if only_problems else "village-stations",
                         PHONE_COLUMNS if only_problems else columns, rows)
-    return exported or render_template(template, area=area, trail=trail(area, node.area, names(db, node)),
+    return exported or render_template(template, area=area, trail=named_trail(db, node, area),
                                        columns=columns, rows=rows, total=total, page=page, pages=pages, fresh=fresh)
 
 

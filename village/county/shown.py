@@ -1,8 +1,9 @@
 """A county list as it is shown: the kind of each column (declared once, read by the page's cells and the
 export), the page of rows asked for, and the download of the list as shown (village/web/exports.py)."""
 import datetime
+from urllib.parse import quote
 
-from flask import current_app, g
+from flask import current_app, g, url_for
 from flask_babel import format_date, format_datetime, get_timezone
 from markupsafe import Markup, escape
 
@@ -113,32 +114,91 @@ def _date_text(kind, value):
 ROWS_KEPT = 5000  # rows of cells kept per app, by language, zone and values; all dropped when full
 
 
-def cells(keys, row):
+def kept_cells():
+    """Return (this request's language and zone, the app's kept cells): looked up once a request, not once a row."""
+    if "county_cells_of" not in g:
+        g.county_cells_of = ((current_language(), str(get_timezone())),
+                             current_app.extensions.setdefault("county_cells", {}))
+    return g.county_cells_of
+
+
+def cells(keys, row, kept=None):
     """Return the HTML cells (<td>…</td>) of `row` for `keys`, as `cell` writes them.
 
     Kept per language, time zone and the row's values: a row that has not changed since the last
-    page is not formatted again, and one that has is looked up under its new values.
+    page is not formatted again, and one that has is looked up under its new values. `kept` is
+    `kept_cells()` when the caller already has it (a caller writing many rows).
     """
     keys = tuple(keys)
-    values = tuple(tuple(v) if isinstance(v, list) else v for v in (row.get(k) for k in keys))
-    if "county_cells_of" not in g:  # the language and zone: once a request, not once a row
-        g.county_cells_of = (current_language(), str(get_timezone()))
+    values = tuple(map(row.get, keys))
+    if list in map(type, values):  # a list value as a tuple, to be part of a key
+        values = tuple(tuple(v) if isinstance(v, list) else v for v in values)
+    lang_zone, store = kept or kept_cells()
+    found = (lang_zone, keys, values)
     try:
-        found = (*g.county_cells_of, keys, hash(values))
+        html = store.get(found)
     except TypeError:  # a value that cannot be a key (a gap's parameters): written each time
-        found = None
-    store = current_app.extensions.setdefault("county_cells", {})
-    if found is not None and store.get(found, (None,))[0] == values:
-        return store[found][1]
-    html = Markup("".join(f"<td>{cell(key, row.get(key))}</td>" for key in keys))
-    if found is not None:
-        if len(store) >= ROWS_KEPT:
-            store.clear()
-        store[found] = (values, html)
+        found = html = None
+    if html is None:
+        html = Markup("".join(f"<td>{cell(key, row.get(key))}</td>" for key in keys))
+        if found is not None:
+            if len(store) >= ROWS_KEPT:
+                store.clear()
+            store[found] = html
     return html
 
 
+def rows_html(keys, rows, link=None, bad=None, after=""):
+    """Return the rows (<tr>…</tr>) of a county list as one piece of HTML.
+
+    Each row holds its cells of `keys` as `cells` writes them, the first inside a link to
+    `link(row)` when that gives an address (see `row_link`), then the HTML `after`; a row whose
+    value of key `bad` is true is marked class="is-bad". One call per list: a template's call
+    costs microseconds, and a list of a hundred rows made several per row.
+    """
+    keys, kept, after, out = tuple(keys), kept_cells(), escape(after), []
+    for row in rows:
+        href = link(row) if link else None
+        start = '<tr class="is-bad">' if bad and row.get(bad) else "<tr>"
+        if href:
+            out.append(f'{start}<td><a href="{escape(href)}">{cell(keys[0], row.get(keys[0]))}</a></td>'
+                       f"{cells(keys[1:], row, kept)}{after}</tr>")
+        else:
+            out.append(f"{start}{cells(keys, row, kept)}{after}</tr>")
+    return Markup("".join(out))
+
+
+MARK = "0row0link0"  # stands for a value in an address built once (letters and digits: never quoted)
+
+
+def link_for(endpoint, arg, **values):
+    """Return a function giving url_for(endpoint, **values, **{arg: value}) for a value (None for none).
+
+    url_for runs once, around a marker each value replaces: quoted as the route's default
+    converter quotes a part of the path, or as the templates' urlencode filter quotes a query value.
+    """
+    head, tail = url_for(endpoint, **values, **{arg: MARK}).split(MARK, 1)
+    if "?" in head:
+        def quoted(value):
+            return quote(str(value), safe="/")
+    else:
+        quoted = current_app.url_map.converters["default"](current_app.url_map).to_url
+
+    def link(value):
+        return f"{head}{quoted(value)}{tail}" if value else None
+    return link
+
+
+def row_link(endpoint, arg, key="id"):
+    """Return a function giving a row's address, url_for(endpoint, **{arg: row[key]}) (`link_for`), or None."""
+    link = link_for(endpoint, arg)
+
+    def row_address(row):
+        return link(row.get(key))
+    return row_address
+
+
 def init_templates(state):
-    """Give templates `cell` and `cells` (a blueprint's record_once)."""
-    state.app.jinja_env.globals.setdefault("cell", cell)
-    state.app.jinja_env.globals.setdefault("cells", cells)
+    """Give templates `cell`, `cells`, `rows_html`, `link_for` and `row_link` (a blueprint's record_once)."""
+    for helper in (cell, cells, rows_html, link_for, row_link):
+        state.app.jinja_env.globals.setdefault(helper.__name__, helper)

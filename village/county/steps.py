@@ -4,11 +4,12 @@ support gaps and elder-care compliance. Decisions are taken on the hub's case pa
 Each of the page's lists downloads as shown with ?export= and ?part= naming it.
 """
 from flask import Blueprint, abort, current_app, render_template, request
+from markupsafe import Markup, escape
 
 from village.clerk.casefacts import measure_gaps
-from village.county.areas import chosen_area, trail
+from village.county.areas import chosen_area
 from village.county.shown import MAX_EXPORT, download
-from village.county.views import COUNTY, goals_stamp, kept, names, now
+from village.county.views import COUNTY, goals_stamp, kept, named_trail, now
 from village.i18n_markers import N_
 from village.records import completeness, county_steps, rollups
 from village.web.auth import role_required
@@ -28,6 +29,22 @@ def _care(db, node, area, month):
         done, due, share = row["cells"][month]["elder_visits"]
         out.append({"name": row["name"], "area": row["area"], "done": done, "due_visits": due, "share": share})
     return out
+
+
+def care_rows(care):
+    """Return the rows (<tr>…</tr>) of elder-care compliance as one piece of HTML: each village's visits done and
+    due and its rate, marked class="is-bad" below 100 %.
+
+    Python, not a template loop: the county's two hundred villages are all listed.
+    """
+    out = []
+    for row in care:
+        share = row["share"]
+        start = '<tr class="is-bad">' if share is not None and share < 100 else "<tr>"
+        rate = "–" if share is None else f"{escape(share)} %"
+        out.append(f'{start}<td>{escape(row["name"])}</td><td>{escape(row["done"])}</td>'
+                   f'<td>{escape(row["due_visits"])}</td><td>{rate}</td></tr>')
+    return Markup("\n".join(out))
 
 
 def _export(db, node, area, today, part):
@@ -54,6 +71,6 @@ def steps():
     queues, (gap_columns, gaps), care = kept(db, ("steps", area, today, goals_stamp(db)), lambda: (
         [(name, title, *county_steps.queue(db, area, name)) for name, (title, _) in county_steps.QUEUES.items()],
         county_steps.support_gaps(db, area, today, measure_gaps), _care(db, node, area, month)))
-    return render_template("county/steps.html", area=area, trail=trail(area, node.area, names(db, node)),
+    return render_template("county/steps.html", area=area, trail=named_trail(db, node, area),
                            queues=queues, gap_columns=gap_columns, gaps=gaps, care=care, care_columns=CARE_COLUMNS,
-                           month=month, fresh=rollups.refreshed_at(db))
+                           care_rows=care_rows, month=month, fresh=rollups.refreshed_at(db))

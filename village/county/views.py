@@ -1,7 +1,7 @@
 """The county section's home (/county/): the overview's figures, and the list behind each of them."""
 import datetime
 
-from flask import Blueprint, current_app, g, render_template, request
+from flask import Blueprint, current_app, g, render_template, request, url_for
 
 from village.county.areas import chosen_area, trail
 from village.county.nav import NAV
@@ -11,7 +11,7 @@ from village.records.notices import localized
 from village.users import roles_for
 from village.web.auth import role_required
 from village.web.db import get_store
-from village.web.i18n import current_language
+from village.web.i18n import current_language, gettext
 
 bp = Blueprint("county", __name__, url_prefix="/county")
 bp.record_once(init_templates)
@@ -49,9 +49,14 @@ def goals_stamp(db):
     return tuple(db.execute("SELECT COUNT(*), MAX(set_at) FROM county_goals").fetchone())
 
 
-def names(db, node):
-    """Return {area path: the name its village enrolled under}, for the drill-down trail."""
-    return {row["area"]: row["name"] for row in county.villages(db, node.area)}
+def named_trail(db, node, area):
+    """Return the drill-down trail to `area` (`areas.trail`), a village's step named as it enrolled.
+
+    Only the trail's few paths are looked up: every county page shows the trail.
+    """
+    steps = trail(area, node.area)
+    names = county.village_names(db, [path for path, _label in steps])
+    return [(path, names.get(path) or label) for path, label in steps]
 
 
 @bp.get("/")
@@ -63,8 +68,9 @@ def home():
     today = moment.date()
     counts = kept(db, ("overview", area, today), lambda: county.counted(db, area, today))
     figures = county.overview(db, area, today, moment, counts)
-    return render_template("county/home.html", area=area, trail=trail(area, node.area, names(db, node)),
-                           figures=figures, ages=[a[0] for a in county.AGES], user=g.user)
+    ages = [(age, gettext("%(age)s days", age=age)) for age, _low, _high in county.AGES]  # words once, not per use
+    return render_template("county/home.html", area=area, trail=named_trail(db, node, area),
+                           figures=figures, ages=ages, user=g.user)
 
 
 @bp.get("/lists/<any(" + ", ".join(f'"{name}"' for name in county.LISTS) + "):name>")
@@ -84,7 +90,7 @@ def listing(name):
                     lambda: make(db, area, today, moment, bucket, limit=limit, offset=offset))
     columns, rows, total, page, pages = paged(page_of, request.args)
     return download(f"county-{name}", columns, rows) or render_template(
-        "county/list.html", area=area, trail=trail(area, node.area, names(db, node)), name=name, title=title,
+        "county/list.html", area=area, trail=named_trail(db, node, area), name=name, title=title,
         columns=columns, rows=rows, bucket=bucket, page=page, pages=pages, total=total)
 
 
@@ -96,9 +102,10 @@ def in_language(text_by_lang):
 
 @bp.app_context_processor
 def county_menu():
-    """Give templates the county menu: the entries of NAV whose page exists here and the user's role may open."""
+    """Give templates the county menu: (address, label in the page's language, whether it is this page) of the
+    entries of NAV whose page exists here and the user's role may open, written in one call by the layout."""
     def entries():
-        views = current_app.view_functions
-        return [(endpoint, label) for endpoint, label in NAV
-                if endpoint in views and g.get("role") in getattr(views[endpoint], "roles", (g.get("role"),))]
+        views, role = current_app.view_functions, g.get("role")
+        return [(url_for(endpoint), gettext(label), request.endpoint == endpoint) for endpoint, label in NAV
+                if endpoint in views and role in getattr(views[endpoint], "roles", (role,))]
     return {"county_nav": entries}

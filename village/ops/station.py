@@ -5,6 +5,7 @@ program's version, when its certificate expires). The village fills a report (`r
 sync engine carries it, unread, and the hub keeps it per node after `check_report` passed it.
 """
 import datetime
+import functools
 import importlib.metadata
 import re
 import shutil
@@ -18,6 +19,7 @@ COUNT_LIMIT = 10 ** 9  # changes, files or megabytes: more than any station hold
 _VERSION = re.compile(r"^[0-9A-Za-z][0-9A-Za-z.+-]{0,39}$")
 
 
+@functools.cache  # read from the package's metadata once: the code running is the version it was started as
 def program_version():
     """Return this program's version ("unknown" when it is run from a tree that was never installed)."""
     try:

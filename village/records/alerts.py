@@ -87,8 +87,9 @@ def known_paths(db, node):
     """Return the hub's path and its enrolled villages' paths with every path between."""
     paths = {node.area}
     for (area,) in db.execute("SELECT area FROM nodes WHERE revoked_at IS NULL"):
-        parts = area.split("/")
-        paths.update("/".join(parts[:i]) for i in range(1, len(parts) + 1))
+        while area and area not in paths:  # a path held already holds the paths above it (those inside ours)
+            paths.add(area)
+            area = area.rpartition("/")[0]
     return sorted(p for p in paths if inside(p, node.area))
 
 

@@ -24,12 +24,21 @@ def within(column, area):
     return f"({column} = ? OR ({column} > ? AND {column} < ?))", [area, area + "/", area + "0"]
 
 
+ENROLLED = "revoked_at IS NULL AND enrolled_at IS NOT NULL"  # a node that is a village of the hub today
+
+
 def villages(db, area):
     """Return the enrolled (not revoked) nodes inside `area` as dicts, by area."""
     where, params = within("area", area)
     return list(dicts(db.execute(f"SELECT node_id, name, area, last_seen, clock_skew_ms, status, status_at "
-                                 f"FROM nodes WHERE revoked_at IS NULL AND enrolled_at IS NOT NULL AND {where} "
-                                 "ORDER BY area, name", params)))
+                                 f"FROM nodes WHERE {ENROLLED} AND {where} ORDER BY area, name", params)))
+
+
+def village_names(db, paths):
+    """Return {area path: the name its enrolled village enrolled under} for the `paths` that are villages' areas."""
+    marks = ", ".join("?" * len(paths)) or "NULL"
+    return dict(db.execute(f"SELECT area, name FROM nodes WHERE {ENROLLED} AND area IN ({marks}) ORDER BY area, name",
+                           list(paths)))
 
 
 def _day(today, days):
@@ -63,12 +72,11 @@ def overview(db, area, today, now, counts=None):
 
     `counts` are those of `counted` for (area, today) when the caller kept them.
     """
-    nodes = villages(db, area)
-    recent = _since(now, SYNCED_HOURS)
+    enrolled, synced = _contact(db, area, _since(now, SYNCED_HOURS))
     counts = counts or counted(db, area, today)
     reach = alert_reach(db, area, now)  # read from the receipts at each request: they change without a push
     return {
-        "synced": sum(1 for n in nodes if n["last_seen"] and n["last_seen"] >= recent), "villages": len(nodes),
+        "synced": synced, "villages": enrolled,
         "open": counts["open"], "monitored": counts["monitored"], "late_cases": counts["late_cases"],
         "overdue_elders": counts["elders_due"] + len(_emergency_due(db, area, today, now)),
         "alerts": len(active_alerts(db, area, now)),
@@ -77,6 +85,14 @@ def overview(db, area, today, now, counts=None):
         "prices_age": prices_age(db, today),
         "as_of": refreshed_at(db),
     }
+
+
+def _contact(db, area, since):
+    """Return (enrolled villages inside `area`, those of them in contact `since`), counted by SQL."""
+    where, params = within("area", area)
+    enrolled, synced = db.execute(f"SELECT COUNT(*), COUNT(CASE WHEN last_seen >= ? THEN 1 END) FROM nodes "
+                                  f"WHERE {ENROLLED} AND {where}", [since, *params]).fetchone()
+    return enrolled, synced
 
 
 def _open_by_age(db, table, where, params, today):
@@ -157,17 +173,19 @@ def alert_reach(db, area, now):
     if not alerts:
         return reach
     caps = sorted({cap_id for _area, cap_id in alerts})
-    held = {(row[0], row[1]): dict(zip(STAGES, row[2:])) for row in db.execute(
+    held = {(row[0], row[1]): row[2:] for row in db.execute(
         f"SELECT area, cap_id, {', '.join(STAGES)} FROM alert_receipts WHERE _deleted = 0 "
         f"AND cap_id IN ({', '.join('?' * len(caps))})", caps)}
-    for village in villages(db, area):
-        sent = [cap_id for alert_area, cap_id in alerts if inside(village["area"], alert_area)]
-        if not sent:
-            continue
-        reach["villages"] += 1
-        receipts = [held.get((village["area"], cap_id), {}) for cap_id in sent]
-        for stage in STAGES:
-            reach[stage] += all(receipt.get(stage) for receipt in receipts)
+    where, params = within("area", area)
+    missing, marks = (None,) * len(STAGES), []
+    for (village,) in db.execute(f"SELECT area FROM nodes WHERE {ENROLLED} AND {where}", params):
+        receipts = [held.get((village, cap_id), missing) for alert_area, cap_id in alerts
+                    if inside(village, alert_area)]
+        if receipts:  # the village's stages: each one reached when every alert sent to it reached it
+            marks.append(receipts[0] if len(receipts) == 1 else tuple(map(all, zip(*receipts))))
+    reach["villages"] = len(marks)
+    for stage, values in zip(STAGES, zip(*marks)):
+        reach[stage] = sum(map(bool, values))
     return reach
 
 

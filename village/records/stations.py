@@ -7,6 +7,7 @@ import datetime
 import json
 
 from sync.clock import FUTURE_LIMIT_MS
+from sync.scope import inside
 from village.i18n_markers import N_
 from village.ops.station import program_version
 from village.records.county import villages, within
@@ -15,6 +16,7 @@ STALE_HOURS = 24
 SKEW_MS = 5 * 60 * 1000  # a clock this far off makes "last contact" and every stamp unreliable
 LOW_DISK_MB = 1024
 CERT_DAYS = 30
+REPORT = json.JSONDecoder()  # a report is JSON the hub wrote itself: read without json.loads' checks around it
 COLUMNS = [("name", N_("Village")), ("area", N_("Area code")), ("last_seen", N_("Last contact")),
            ("records_waiting", N_("Records waiting")), ("files_waiting", N_("Files waiting")),
            ("quarantined", N_("Changes quarantined")), ("conflicts", N_("Conflicts")),
@@ -46,26 +48,33 @@ def conflicts_by_area(db, area):
 def health(db, area, now):
     """Return (columns, rows) of every village inside `area`, the worst first: most problems, then longest silent."""
     held, conflicts, version = quarantined_by_node(db), conflicts_by_area(db, area), program_version()
+    # The moments every row is compared with, written once as the stored values are.
+    stale_before = (now - datetime.timedelta(hours=STALE_HOURS)).isoformat()
+    cert_by = (now.date() + datetime.timedelta(days=CERT_DAYS)).isoformat()
     rows = []
     for node in villages(db, area):
-        report = json.loads(node["status"]) if node["status"] else {}
+        report = REPORT.raw_decode(node["status"])[0] if node["status"] else {}
         row = {"node_id": node["node_id"], "name": node["name"], "area": node["area"], "last_seen": node["last_seen"],
                "records_waiting": report.get("records_waiting"), "files_waiting": report.get("files_waiting"),
                "quarantined": held.get(node["node_id"], 0),
-               "conflicts": sum(n for a, n in conflicts.items() if a == node["area"] or a.startswith(node["area"] + "/")),
+               "conflicts": sum(n for a, n in conflicts.items() if inside(a, node["area"])) if conflicts else 0,
                "skew_s": None if node["clock_skew_ms"] is None else round(node["clock_skew_ms"] / 1000),
                "free_disk_mb": report.get("free_disk_mb"), "version": report.get("version"),
                "cert_expires": report.get("cert_expires"), "status_at": node["status_at"]}
-        row["problems"] = problems(row, node["clock_skew_ms"], version, now)
+        row["problems"] = problems(row, node["clock_skew_ms"], version, stale_before, cert_by)
         rows.append(row)
     rows.sort(key=lambda r: (-len(r["problems"]), r["last_seen"] or "", r["area"]))
     return COLUMNS, rows
 
 
-def problems(row, skew_ms, hub_version, now):
-    """Return the reasons (untranslated words) to phone a village, the most pressing first."""
+def problems(row, skew_ms, hub_version, stale_before, cert_by):
+    """Return the reasons (untranslated words) to phone a village, the most pressing first, as a tuple.
+
+    `stale_before` and `cert_by` are the ISO moment before which a last contact is a day old and the
+    date by which a certificate expires too soon.
+    """
     found = []
-    if not row["last_seen"] or row["last_seen"] < (now - datetime.timedelta(hours=STALE_HOURS)).isoformat():
+    if not row["last_seen"] or row["last_seen"] < stale_before:
         found.append(N_("no contact for a day"))
     if row["quarantined"]:
         found.append(N_("changes quarantined"))
@@ -77,8 +86,8 @@ def problems(row, skew_ms, hub_version, now):
         found.append(N_("clock wrong"))
     if row["free_disk_mb"] is not None and row["free_disk_mb"] < LOW_DISK_MB:
         found.append(N_("disk nearly full"))
-    if row["cert_expires"] and row["cert_expires"] <= (now.date() + datetime.timedelta(days=CERT_DAYS)).isoformat():
+    if row["cert_expires"] and row["cert_expires"] <= cert_by:
         found.append(N_("certificate expiring"))
     if row["version"] and row["version"] != hub_version:
         found.append(N_("older or other program version"))
-    return found
+    return tuple(found)  # a row of values only: its cells are kept under them (county.shown.cells)

@@ -43,18 +43,22 @@ def wanted_format():
     return fmt if fmt in FORMATS else None
 
 
-def export_url(fmt, encoding=None, part=None):
-    """Return this page's address with its filters and ?export=`fmt` (for the template's links).
+MARK = "0export0format0"  # stands for the format in an address built once (letters and digits: never quoted)
+FORMAT_ARGS = ("xlsx", "csv", "csv&encoding=gb18030")  # what the links put in ?export=: XLSX, CSV, older Excel's CSV
+
+
+def export_urls(part=None):
+    """Return this page's addresses of its downloads (XLSX, CSV, GB18030 CSV): its filters and ?export=.
 
     `part` names one of several lists on a page (?part=), for a page that shows more than one.
+    One url_for makes the three: the format is put in place of a marker.
     """
     args = {k: v for k, v in request.args.items() if k not in ("export", "encoding", "page", "part")}
-    args["export"] = fmt
-    if encoding:
-        args["encoding"] = encoding
+    args["export"] = MARK
     if part:
         args["part"] = part
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    address = url_for(request.endpoint, **(request.view_args or {}), **args)
+    return tuple(address.replace(MARK, fmt) for fmt in FORMAT_ARGS)
 
 
 def exported(name, columns, rows):
@@ -152,5 +156,5 @@ def _when(value, kind):
 
 
 def init_app(app):
-    """Give templates `export_url` for the export links."""
-    app.jinja_env.globals["export_url"] = export_url
+    """Give templates `export_urls` for the export links."""
+    app.jinja_env.globals["export_urls"] = export_urls

@@ -5,6 +5,9 @@ from flask import current_app, g, has_request_context, request, session
 import flask_babel
 from flask_babel import Babel, Domain
 from flask_babel.speaklater import LazyString
+from jinja2 import pass_eval_context
+from jinja2.filters import do_urlencode
+from markupsafe import Markup
 
 from village.i18n import LANGUAGES, RTL, pick_language, require_catalogs, translations
 
@@ -35,6 +38,29 @@ def gettext(string, **variables):
     return text % variables if variables else text
 
 
+@pass_eval_context
+def template_gettext(eval_ctx, string, **variables):
+    """`_()` and `gettext()` in templates: Jinja's newstyle gettext (escaped, always %-formatted) in one call.
+
+    Jinja's own passes each string through three calls (an alias, a wrapper, the function); a
+    page translates dozens of strings.
+    """
+    text = request_translations().ugettext(string)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
+@pass_eval_context
+def template_ngettext(eval_ctx, singular, plural, num, **variables):
+    """`ngettext()` in templates, as Jinja's newstyle ngettext does it (`num` given to the text), in one call."""
+    variables.setdefault("num", num)
+    text = request_translations().ungettext(singular, plural, num)
+    if eval_ctx.autoescape:
+        text = Markup(text)
+    return text % variables
+
+
 def lazy_gettext(string, **variables):
     """Return `string` translated when shown, in the language of the request showing it."""
     return LazyString(gettext, string, **variables)
@@ -62,11 +88,10 @@ def init_app(app):
     require_catalogs()
     babel = Babel(app, locale_selector=_babel_locale)
     babel.domain_instance = CatalogDomain()
-    # Templates look the catalog up once per request (see request_translations).
-    app.jinja_env.install_gettext_callables(
-        gettext=gettext,
-        ngettext=lambda singular, plural, n: request_translations().ungettext(singular, plural, n),
-        newstyle=True)
+    # Templates look the catalog up once per request (see request_translations), newstyle: {% trans %}
+    # blocks call gettext and ngettext with their variables, as `_()` does.
+    app.jinja_env.newstyle_gettext = True
+    app.jinja_env.globals.update(_=template_gettext, gettext=template_gettext, ngettext=template_ngettext)
 
     @app.template_filter("todate")
     def todate(value):
@@ -81,4 +106,15 @@ def init_app(app):
     @app.context_processor
     def language_facts():
         lang = current_language()
-        return {"lang": lang, "languages": LANGUAGES, "rtl": lang in RTL, "node": app.config["NODE"]}
+        return {"lang": lang, "languages": LANGUAGES, "rtl": lang in RTL, "node": app.config["NODE"],
+                "language_links": lambda: language_links(lang)}
+
+
+def language_links(lang):
+    """Return (address, language tag, label, whether it is `lang`) of each language: this page with ?lang=.
+
+    Made in one call for the switch every page shows, not through the template once per language.
+    """
+    args, path = request.args.to_dict(), request.path
+    return [(f"{path}?{do_urlencode(dict(args, lang=code))}", code.replace("_", "-"), label, code == lang)
+            for code, label in LANGUAGES.items()]
