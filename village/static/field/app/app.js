@@ -77,7 +77,7 @@ const hooks = {
     screens.say("");
     await screens.home(hooks);
     // The first sync may bring the village's households: show them if the worker is still on the home screen.
-    if (await syncOnce() && session.worker() && document.getElementById("mine")) await screens.home(hooks);
+    if (await syncOnce() && session.worker()) await screens.refreshHome(hooks);
   },
   saved: async () => { await refreshCounts(); syncOnce(); await maybeActivate(); },
   logout,
@@ -148,8 +148,8 @@ async function boot() {
                   {names: gone.join(", ")}));
   });
   onChange(() => !state.busy && state.unsynced === 0 && maybeActivate());  // an update waits for an empty outbox
-  onConflicts(() => session.worker() && $("mine") && screens.home(hooks));  // new ones shown on the home screen
-  onPulled(() => session.worker() && $("mine") && screens.home(hooks));  // the village loaded or changed: shown
+  onConflicts(() => session.worker() && screens.refreshHome(hooks));  // new ones shown on the home screen
+  onPulled(() => session.worker() && screens.refreshHome(hooks));  // the village loaded or changed: shown
   session.watchIdle(() => { start(); screens.say(t("Locked after a time without activity.")); });
   $("sync-now").addEventListener("click", syncOnce);
   $("update-now").addEventListener("click", activateNow);

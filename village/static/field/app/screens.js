@@ -16,7 +16,10 @@ export const say = (text) => {
   box.hidden = !text;
 };
 
+let shown = 0;  // screens shown so far: a refresh drawn after another screen was opened is dropped
+
 function show(...children) {
+  shown += 1;
   main().replaceChildren(...children.filter((child) => child != null));
   const heading = main().querySelector("h1");
   if (heading) heading.focus();
@@ -79,10 +82,23 @@ export function confirmScreen(online, hooks) {
 const nameOf = (r) => r.visited_on || r.name || r.crop || [r.code, r.head_name].filter(Boolean).join(" ");
 
 export async function home(hooks) {
+  show(...await homeScreen(hooks));
+}
+
+export async function refreshHome(hooks) {
+  // Draw the home screen again (a sync brought households or conflicts) only if it is the screen shown, and still is
+  // once its data is read: a worker who opened a form meanwhile keeps the form.
+  if (!document.getElementById("mine")) return;
+  const at = shown;
+  const screen = await homeScreen(hooks);
+  if (shown === at && document.getElementById("mine")) show(...screen);
+}
+
+async function homeScreen(hooks) {
   const rows = await village();
   const households = (rows.households || []).slice().sort((a, b) => String(a.code).localeCompare(String(b.code)));
   const own = await mine();
-  show(h1(`${t("Field app")} · ${session.worker().username}`),
+  return [h1(`${t("Field app")} · ${session.worker().username}`),
     el("div", {class: "actions"},
        button(t("New visit"), () => visitForm(null, hooks), "primary"),
        button(t("New household"), () => recordForm("households", null, null, hooks)),
@@ -95,7 +111,7 @@ export async function home(hooks) {
       (r.unsynced ? ` · ${t("Unsynced")}` : "")))),
     el("h2", {}, t("Households")),
     el("ul", {class: "list"}, households.map((hh) => el("li", {},
-      button(`${hh.code} ${hh.head_name}`, () => household(hh.id, hooks), "row")))));
+      button(`${hh.code} ${hh.head_name}`, () => household(hh.id, hooks), "row"))))];
 }
 
 async function household(id, hooks) {
