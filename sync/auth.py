@@ -52,24 +52,32 @@ def issue_nonce(key, now_ms=None):
     return base64.urlsafe_b64encode(body + tag).decode()
 
 
-def consume_nonce(db, key, nonce, now_ms=None):
-    """Consume `nonce`; return False when the hub never issued it, it was used, or it expired.
+def nonce_issued(key, nonce, now_ms):
+    """Return when (ms) this hub issued `nonce`, or None when it did not or the nonce expired. Reads nothing.
 
-    Expiry uses only the hub's own clock, which issued the nonce. Used nonces are remembered
-    until they would have expired anyway.
+    Expiry uses only the hub's own clock, which issued the nonce.
     """
-    now_ms = now_ms or int(time.time() * 1000)
     try:
         raw = base64.urlsafe_b64decode((nonce or "").encode())
     except (ValueError, TypeError):
-        return False
+        return None
     body, tag = raw[:18], raw[18:]
     if len(raw) != 30 or not hmac.compare_digest(hmac.new(key, body, hashlib.sha256).digest()[:12], tag):
-        return False
+        return None
     issued = int.from_bytes(body[:8], "big")
-    if not now_ms - NONCE_TTL_MS <= issued <= now_ms + NONCE_TTL_MS:
-        return False
-    return as_tx(db).use_nonce(nonce, issued, now_ms - NONCE_TTL_MS)
+    return issued if now_ms - NONCE_TTL_MS <= issued <= now_ms + NONCE_TTL_MS else None
+
+
+def oldest_kept(now_ms):
+    """Return the issue time before which used nonces are forgotten (they would have expired anyway)."""
+    return now_ms - NONCE_TTL_MS
+
+
+def consume_nonce(db, key, nonce, now_ms=None):
+    """Consume `nonce`; return False when the hub never issued it, it was used, or it expired."""
+    now_ms = now_ms or int(time.time() * 1000)
+    issued = nonce_issued(key, nonce, now_ms)
+    return issued is not None and as_tx(db).use_nonce(nonce, issued, oldest_kept(now_ms))
 
 
 def new_code():

@@ -48,6 +48,11 @@ def physical_ms(hlc):
     return hlc >> COUNTER_BITS
 
 
+def stored_stamp(db):
+    """Return the last stamp the clock persisted in `db` (what a hub's answers show), reading nothing else."""
+    return int(as_tx(db).get_meta(HLC, "0"))
+
+
 class Clock:
     """A hybrid logical clock loaded from and saved to the `_sync_meta` table.
 

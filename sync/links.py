@@ -8,7 +8,7 @@ the work it asks for when it writes (see `admitted`).
 import contextlib
 
 from sync import codes
-from sync.auth import consume_nonce, nonce_key, signature_ok
+from sync.auth import nonce_issued, nonce_key, oldest_kept, signature_ok
 from sync.clock import utc_text, wall_ms
 from sync.server import SyncRefused
 from sync.store import transaction
@@ -17,7 +17,7 @@ from sync.stores import as_tx
 
 def get_link(db, link_id):
     """Return the hub's row of one enrollment as a dict (its link id also under "link_id"), or None."""
-    with as_tx(db).snapshot() as tx:
+    with as_tx(db).reading() as tx:
         return tx.get_link(link_id)
 
 
@@ -49,31 +49,36 @@ def verify(db, link_id, signature, method, path, body, nonce):
     return link
 
 
-def admit(db, link, nonce, node_wall_ms=None):
+def admit(db, link, nonce, node_wall_ms=None, key=None):
     """Consume a verified request's nonce and note the contact (inside the caller's transaction).
 
-    A valid signature over a used or unknown nonce is a replay (401, stale_nonce).
+    A valid signature over a used or unknown nonce is a replay (401, stale_nonce). `key` is the
+    hub's nonce key (`sync.auth.nonce_key`), read from `db` when not given.
     """
-    if not consume_nonce(db, nonce_key(db), nonce):
+    now = wall_ms()
+    issued = nonce_issued(key or nonce_key(db), nonce, now)
+    skew = None if node_wall_ms is None else node_wall_ms - now
+    if issued is None or not as_tx(db).admit(link["link_id"], nonce, issued, oldest_kept(now), utc_text(), skew):
         raise SyncRefused(401, codes.STALE_NONCE, "the request's nonce is used or unknown (a replay?)")
-    skew = None if node_wall_ms is None else node_wall_ms - wall_ms()
-    as_tx(db).touch_link(link["link_id"], utc_text(), skew)
 
 
-def authenticate(db, link_id, signature, method, path, body, nonce, node_wall_ms=None):
+def authenticate(db, link_id, signature, method, path, body, nonce, node_wall_ms=None, key=None):
     """Return the link that signed this request, its nonce consumed; raise SyncRefused otherwise.
 
     The nonce is consumed only after the signature checks out, so nobody without the secret
-    can burn nonces.
+    can burn nonces. For the requests that come here (reads, and file pieces that are written
+    idempotently by content), the nonce's commit does not wait for the disk: a power cut may
+    forget that it was used, which lets a request captured before the cut be answered once more
+    within the nonce's lifetime, and changes nothing. A poll then costs no disk flush.
     """
     link = verify(db, link_id, signature, method, path, body, nonce)
-    with transaction(db) as tx:
-        admit(tx, link, nonce, node_wall_ms)
+    with transaction(db, durable=False) as tx:
+        admit(tx, link, nonce, node_wall_ms, key)
     return link
 
 
 @contextlib.contextmanager
-def admitted(db, link, nonce, node_wall_ms=None):
+def admitted(db, link, nonce, node_wall_ms=None, key=None):
     """Run the block in one write transaction that first consumes the verified request's nonce; yield it.
 
     So a request that writes (a push) costs the hub one transaction, nonce and work together:
@@ -84,20 +89,20 @@ def admitted(db, link, nonce, node_wall_ms=None):
     """
     try:
         with transaction(db) as tx:
-            admit(tx, link, nonce, node_wall_ms)
+            admit(tx, link, nonce, node_wall_ms, key)
             yield tx
     except SyncRefused as exc:
         if exc.code != codes.STALE_NONCE:
-            _burn(db, link, nonce, node_wall_ms)
+            _burn(db, link, nonce, node_wall_ms, key)
         raise
     except BaseException:
-        _burn(db, link, nonce, node_wall_ms)
+        _burn(db, link, nonce, node_wall_ms, key)
         raise
 
 
-def _burn(db, link, nonce, node_wall_ms):
+def _burn(db, link, nonce, node_wall_ms, key):
     try:
         with transaction(db) as tx:
-            admit(tx, link, nonce, node_wall_ms)
+            admit(tx, link, nonce, node_wall_ms, key)
     except SyncRefused:
         pass  # used already: nothing to burn

@@ -230,7 +230,7 @@ def serve_pull(db, link, cursor, limit, tables=None):
     """
     path = link["area"].rstrip("/")
     changes = []
-    with as_tx(db).snapshot() as tx:
+    with as_tx(db).reading() as tx:  # `Tx.pull` needs no snapshot
         rows, last = tx.pull(cursor, path, link["link_id"], limit, tables)
         for row in rows:
             if not in_scope(row["area"], path):

@@ -21,23 +21,34 @@ def connect(path):
 
 
 @contextlib.contextmanager
-def transaction(db, retries=5):
+def transaction(db, retries=5, durable=True):
     """Run the block in one IMMEDIATE transaction: all of it is committed or none of it.
 
     IMMEDIATE takes the write lock up front, so a reader never has to upgrade mid-way (which
     SQLite answers with "database is locked" regardless of the busy timeout).
+    `durable=False` commits without waiting for the disk (a power cut may undo the commit, a
+    crash of the program does not): only for writes that are harmless to lose (`sync.links`).
     """
     from sync.stores.base import Store, Tx
 
     if isinstance(db, (Store, Tx)):
         # Another engine's store (or a Tx): it opens, joins and commits its own transactions.
-        with db.transaction() as tx:
+        with db.transaction(durable=durable) as tx:
             yield tx
         return
     conn = db.conn
     if conn.in_transaction:
         # Nested use joins the outer transaction; the outer block decides commit or rollback.
         yield db
+        return
+    if not durable:
+        # SQLite takes a safety level only outside a transaction; this thread's connection gets FULL back after.
+        conn.execute("PRAGMA synchronous = NORMAL")
+        try:
+            with transaction(db, retries) as joined:
+                yield joined
+        finally:
+            conn.execute("PRAGMA synchronous = FULL")
         return
     for attempt in range(retries):
         try:

@@ -40,8 +40,8 @@ def count_pg_write_transactions(monkeypatch):
     seen, real_begun = [], PostgresStore._begun
 
     @contextlib.contextmanager
-    def begun(store, begin, write):
-        with real_begun(store, begin, write) as tx:
+    def begun(store, begin, write, durable=True):
+        with real_begun(store, begin, write, durable) as tx:
             if write:
                 seen.append(begin)
             yield tx

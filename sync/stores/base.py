@@ -28,12 +28,17 @@ class Tx(abc.ABC):
     concurrent_writers = False  # True: write transactions run at once (so the clock locks its row)
 
     @contextlib.contextmanager
-    def transaction(self):
+    def transaction(self, durable=True):
         """Join this transaction (a nested block commits with the outer one)."""
         yield self
 
     @contextlib.contextmanager
     def snapshot(self):
+        """Read inside this transaction."""
+        yield self
+
+    @contextlib.contextmanager
+    def reading(self):
         """Read inside this transaction."""
         yield self
 
@@ -124,7 +129,6 @@ class Tx(abc.ABC):
     def last_seq(self):
         """Return the newest entry's seq (0 when the log is empty)."""
 
-    @abc.abstractmethod
     def pull(self, cursor, path, exclude_src, limit, tables=None):
         """Return (entries, last): those after `cursor` that a node of area `path` receives.
 
@@ -132,8 +136,23 @@ class Tx(abc.ABC):
 
         An entry is received when its area or prev_area is `path`, below it, or one of its
         ancestors. `last` is the last seq scanned: the node's cursor moves past what it does not
-        receive. Entries and `last` come from one snapshot.
+        receive.
+
+        No snapshot is needed to make entries and `last` agree: seqs are handed out in commit
+        order (one writer on SQLite, the counter row locked until commit on PostgreSQL), so
+        every entry up to the last seq read first is committed, and a later read finds them
+        all. A poll with nothing new costs that one read.
         """
+        head = self.last_seq()
+        if head <= cursor:
+            return [], head
+        rows = self.entries_between(cursor, head, path, exclude_src, limit, tables)
+        return rows, rows[-1]["seq"] if len(rows) == limit else head
+
+    @abc.abstractmethod
+    def entries_between(self, cursor, upto, path, exclude_src, limit, tables=None):
+        """Return up to `limit` entries with cursor < seq <= upto that a node of area `path` receives
+        (not those sent by `exclude_src`; only of `tables` when given), in seq order."""
 
     @abc.abstractmethod
     def live_rows(self, tables, path, after, limit):
@@ -187,6 +206,16 @@ class Tx(abc.ABC):
     def use_nonce(self, nonce, issued_ms, oldest_ms):
         """Remember `nonce` as used (forgetting those issued before `oldest_ms`); False if used before."""
 
+    def admit(self, link_id, nonce, issued_ms, oldest_ms, seen_at, skew_ms):
+        """Use a signed request's nonce and, when it was unused, note the link's contact; return False if used before.
+
+        What every signed request costs the hub: an engine may do it in one statement.
+        """
+        if not self.use_nonce(nonce, issued_ms, oldest_ms):
+            return False
+        self.touch_link(link_id, seen_at, skew_ms)
+        return True
+
     @abc.abstractmethod
     def restamp_of(self, old_version):
         """Return the version given before to a change stamped `old_version`, or None."""
@@ -219,12 +248,21 @@ class Store(abc.ABC):
     engine = ""
 
     @abc.abstractmethod
-    def transaction(self):
-        """Return a context manager: one write transaction, committed when the block ends well."""
+    def transaction(self, durable=True):
+        """Return a context manager: one write transaction, committed when the block ends well.
+
+        `durable=False`: the commit need not wait for the disk (or the standby): for writes
+        harmless to lose in a power cut or a failover, such as a read request's nonce.
+        """
 
     @abc.abstractmethod
     def snapshot(self):
         """Return a context manager: one read-only transaction, its reads from one snapshot."""
+
+    @abc.abstractmethod
+    def reading(self):
+        """Return a context manager for reads that need no common snapshot (each statement sees its
+        own): cheaper than `snapshot` where a read is one statement."""
 
     @abc.abstractmethod
     def close(self):

@@ -165,15 +165,14 @@ class PgTx(Tx):
     def last_seq(self):
         return self._one("SELECT COALESCE(MAX(seq), 0) FROM _changes")[0]
 
-    def pull(self, cursor, path, exclude_src, limit, tables=None):
+    def entries_between(self, cursor, upto, path, exclude_src, limit, tables=None):
         area, area_params = _received("area", path)
         prev, prev_params = _received("prev_area", path)
         only = "AND tbl = ANY(%s) " if tables is not None else ""
-        rows = self._rows(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes WHERE seq > %s AND (src IS NULL OR src IS DISTINCT FROM %s) "
-                          f"AND ({area} OR {prev}) {only}ORDER BY seq LIMIT %s",
-                          [cursor, exclude_src, *area_params, *prev_params,
+        return self._rows(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes WHERE seq > %s AND seq <= %s "
+                          f"AND (src IS NULL OR src IS DISTINCT FROM %s) AND ({area} OR {prev}) {only}ORDER BY seq LIMIT %s",
+                          [cursor, upto, exclude_src, *area_params, *prev_params,
                            *([list(tables)] if tables is not None else []), limit])
-        return rows, rows[-1]["seq"] if len(rows) == limit else self.last_seq()
 
     def live_rows(self, tables, path, after, limit):
         # Inside the caller's snapshot (`PostgresStore.snapshot`: REPEATABLE READ), so rows and seq agree.
@@ -227,6 +226,15 @@ class PgTx(Tx):
     def save_status(self, link_id, status, at):
         self.conn.execute("UPDATE nodes SET status = %s, status_at = %s WHERE node_id = %s", [status, at, link_id])
 
+    def admit(self, link_id, nonce, issued_ms, oldest_ms, seen_at, skew_ms):
+        # One statement, one round trip: a poll's whole write.
+        return self.conn.execute(
+            "WITH gone AS (DELETE FROM sync_nonces WHERE issued_ms < %s), "
+            "used AS (INSERT INTO sync_nonces (nonce, issued_ms) VALUES (%s, %s) ON CONFLICT DO NOTHING RETURNING 1) "
+            "UPDATE nodes SET last_seen = %s, clock_skew_ms = COALESCE(%s, clock_skew_ms) "
+            "WHERE node_id = %s AND EXISTS (SELECT 1 FROM used)",
+            [oldest_ms, nonce, issued_ms, seen_at, skew_ms, link_id]).rowcount == 1
+
     def use_nonce(self, nonce, issued_ms, oldest_ms):
         self.conn.execute("DELETE FROM sync_nonces WHERE issued_ms < %s", [oldest_ms])
         return self.conn.execute("INSERT INTO sync_nonces (nonce, issued_ms) VALUES (%s, %s) ON CONFLICT DO NOTHING",
@@ -273,10 +281,12 @@ class PostgresStore(Store):
         return cls(pool)
 
     @contextlib.contextmanager
-    def _begun(self, begin, write):
+    def _begun(self, begin, write, durable=True):
         with self.pool.connection() as conn:
             tx = PgTx(conn)
             conn.execute(begin)
+            if not durable:
+                conn.execute("SET LOCAL synchronous_commit = off")
             try:
                 yield tx
                 if write:
@@ -287,13 +297,22 @@ class PostgresStore(Store):
                 raise
             conn.execute("COMMIT")
 
-    def transaction(self):
-        """One READ COMMITTED write transaction on a pooled connection (see the module docstring)."""
-        return self._begun("BEGIN", write=True)
+    def transaction(self, durable=True):
+        """One READ COMMITTED write transaction on a pooled connection (see the module docstring).
+
+        `durable=False` commits asynchronously (synchronous_commit off for this transaction only).
+        """
+        return self._begun("BEGIN", write=True, durable=durable)
 
     def snapshot(self):
         """One read-only transaction whose reads all see one snapshot."""
         return self._begun("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", write=False)
+
+    @contextlib.contextmanager
+    def reading(self):
+        """A pooled connection, each statement its own transaction: no BEGIN and COMMIT round trips."""
+        with self.pool.connection() as conn:
+            yield PgTx(conn)
 
     def execute(self, sql, params=()):
         """Run one statement of the common dialect on its own (autocommit); return its cursor.

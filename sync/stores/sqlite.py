@@ -56,9 +56,9 @@ class SqliteTx(Tx, Store):
         self.db = db
 
     @contextlib.contextmanager
-    def transaction(self):
-        """Open a write transaction (or join the one open)."""
-        with transaction(self.db):
+    def transaction(self, durable=True):
+        """Open a write transaction (or join the one open); see `sync.store.transaction` for `durable`."""
+        with transaction(self.db, durable=durable):
             yield self
 
     def execute(self, sql, params=()):
@@ -72,6 +72,11 @@ class SqliteTx(Tx, Store):
     @contextlib.contextmanager
     def snapshot(self):
         """Read outside a write transaction (`pull` takes its own snapshot)."""
+        yield self
+
+    @contextlib.contextmanager
+    def reading(self):
+        """Read: each statement outside a transaction sees its own snapshot."""
         yield self
 
     def close(self):
@@ -145,23 +150,17 @@ class SqliteTx(Tx, Store):
     def last_seq(self):
         return self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM _changes").fetchone()[0]
 
-    def pull(self, cursor, path, exclude_src, limit, tables=None):
+    def entries_between(self, cursor, upto, path, exclude_src, limit, tables=None):
         area, area_params = _received("area", path)
         prev, prev_params = _received("prev_area", path)
         scope, params = f"({area} OR {prev})", [*area_params, *prev_params]
         if tables is not None:
             scope += f" AND tbl IN ({_marks(tables) or 'NULL'})"
             params += list(tables)
-        self.db.execute("BEGIN")  # one snapshot: the rows read and the last seq agree
-        try:
-            cur = self.db.execute(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes "
-                                  f"WHERE seq > ? AND (src IS NULL OR src != ?) AND {scope} ORDER BY seq LIMIT ?",
-                                  [cursor, exclude_src, *params, limit])
-            rows = [decoded(change) for change in dicts(cur)]
-            last = rows[-1]["seq"] if len(rows) == limit else self.last_seq()
-        finally:
-            self.db.execute("COMMIT")
-        return rows, last
+        cur = self.db.execute(f"SELECT seq, {CHANGE_COLUMNS} FROM _changes WHERE seq > ? AND seq <= ? "
+                              f"AND (src IS NULL OR src != ?) AND {scope} ORDER BY seq LIMIT ?",
+                              [cursor, upto, exclude_src, *params, limit])
+        return [decoded(change) for change in dicts(cur)]
 
     def live_rows(self, tables, path, after, limit):
         scope, params = _received("area", path)

@@ -6,12 +6,12 @@ engine's own functions where they run on both, else through the store's interfac
 import pytest
 
 from sync import codes
-from sync.auth import consume_nonce, issue_nonce, nonce_key
+from sync.auth import NONCE_TTL_MS, consume_nonce, issue_nonce, nonce_key
 from sync.batch import apply_changes
 from sync.changelog import writing
-from sync.clock import make_version
+from sync.clock import make_version, wall_ms
 from sync.epoch import epochs
-from sync.links import get_link
+from sync.links import admit, get_link
 from sync.quarantine import DISCARDED, HELD, decide, held
 from sync.server import SyncRefused, add_node, receive_push, serve_pull
 from sync.store import transaction
@@ -142,6 +142,23 @@ def test_a_nonce_is_used_once(store):
     with transaction(store) as tx:
         assert not consume_nonce(tx, key, nonce)
         assert not consume_nonce(tx, key, issue_nonce(b"another key" * 3))
+
+
+def test_a_request_is_admitted_once_and_a_replay_touches_nothing(store):
+    link = get_link(store, add_node(store, "village", AREA, HUB_AREA)[0])
+    with transaction(store) as tx:
+        key = nonce_key(tx)
+    nonce = issue_nonce(key)
+    with transaction(store, durable=False) as tx:  # as a read request is admitted
+        admit(tx, link, nonce, node_wall_ms=wall_ms() + 5_000, key=key)
+    seen = get_link(store, link["link_id"])
+    assert seen["last_seen"] and 4_000 < seen["clock_skew_ms"] <= 5_000
+    for replay in (nonce, issue_nonce(key, now_ms=wall_ms() - NONCE_TTL_MS - 1), issue_nonce(b"another key" * 3)):
+        with pytest.raises(SyncRefused) as refused, transaction(store) as tx:
+            admit(tx, link, replay, node_wall_ms=wall_ms() + 60_000, key=key)
+        assert refused.value.code == codes.STALE_NONCE
+    again = get_link(store, link["link_id"])
+    assert (again["last_seen"], again["clock_skew_ms"]) == (seen["last_seen"], seen["clock_skew_ms"])
 
 
 def test_a_refused_change_is_held_and_the_rest_of_the_batch_applies(store):

@@ -11,7 +11,7 @@ from sync import codes
 from sync.auth import issue_nonce, nonce_key
 from sync.batch import BadBatch, decode, encode
 from sync.changelog import UnknownTable
-from sync.clock import Clock, wall_ms
+from sync.clock import stored_stamp, wall_ms
 from sync.epoch import epochs
 from sync.filehub import check_piece, files_status, receive_piece, serve_piece
 from sync.links import admitted, authenticate, identify, verify
@@ -71,8 +71,8 @@ def stamp(response):
     db = get_store()
     response.headers["X-Sync-Nonce"] = issue_nonce(_nonce_key(db))
     response.headers["X-Sync-Time"] = str(wall_ms())
-    with as_tx(db).snapshot() as tx:
-        response.headers["X-Sync-Clock"] = f"{Clock.load(tx).last:016x}"
+    with as_tx(db).reading() as tx:
+        response.headers["X-Sync-Clock"] = f"{stored_stamp(tx):016x}"
     return response
 
 
@@ -118,7 +118,7 @@ def ping():
                     b"", headers.get("X-Sync-Nonce")) if headers.get("X-Sync-Signature") else None
     if link is not None:
         answer["last_push"] = last_push(link)
-    with as_tx(get_store()).snapshot() as tx:
+    with as_tx(get_store()).reading() as tx:
         answer["epochs"] = epochs(tx)  # which history this hub holds (sync.epoch)
     if link is not None and link.get("kind") == TABLET:
         # Who may still work on the village's tablets: a tablet forgets a worker missing here once their work
@@ -159,7 +159,7 @@ def push():
     """
     db, signed = get_store(), _signed()
     link = verify(db, *signed)
-    with admitted(db, link, signed[-1], _node_wall()) as tx:
+    with admitted(db, link, signed[-1], _node_wall(), _nonce_key(db)) as tx:
         envelope, changes = decode(_body())
         ack = receive_push(tx, current_app.config["NODE"].node_id, link, envelope, changes,
                            policy=trust.policy_for(link),
@@ -176,7 +176,7 @@ def _unseal_for(link):
 @bp.post("/pull")
 def pull():
     """Send the changes in the caller's scope after its cursor."""
-    link = authenticate(get_store(), *_signed(), _node_wall())
+    link = authenticate(get_store(), *_signed(), _node_wall(), _nonce_key(get_store()))
     try:
         asked = json.loads(_body())
         cursor = whole_number(asked["cursor"], "cursor")
@@ -191,7 +191,7 @@ def pull():
 @bp.post("/snapshot")
 def snapshot():
     """Send an enrolled tablet one page of its first load: the live records it holds, and the cursor to pull on from."""
-    link = authenticate(get_store(), *_signed(), _node_wall())
+    link = authenticate(get_store(), *_signed(), _node_wall(), _nonce_key(get_store()))
     if link.get("kind") != TABLET:  # a village starts from its county's log; only a tablet loads a copy
         raise SyncRefused(403, codes.NOT_A_TABLET, "only an enrolled tablet loads a snapshot")
     try:
@@ -207,7 +207,7 @@ def snapshot():
 @bp.post("/conflicts")
 def conflicts():
     """Send an enrolled tablet the standing conflicts on the records it holds, inside its own area only."""
-    link = authenticate(get_store(), *_signed(), _node_wall())
+    link = authenticate(get_store(), *_signed(), _node_wall(), _nonce_key(get_store()))
     if link.get("kind") != TABLET:
         raise SyncRefused(403, codes.NOT_A_TABLET, "only an enrolled tablet is sent the conflicts of its records")
     return jsonify(field_conflicts.for_tablet(get_db(), current_app.config["NODE"], link))
@@ -216,7 +216,7 @@ def conflicts():
 @bp.post("/files/have")
 def files_have():
     """Say which of the caller's files the hub holds, wants (from which byte) or knows no record of."""
-    link = authenticate(get_store(), *_signed(), _node_wall())
+    link = authenticate(get_store(), *_signed(), _node_wall(), _nonce_key(get_store()))
     try:
         items = json.loads(_body())["files"]
     except (ValueError, KeyError, TypeError):
@@ -236,7 +236,7 @@ def _whole_numbers(*texts):
 def file_get(sha, size, offset):
     """Send one piece of a file named by a record in the caller's scope."""
     size, offset = _whole_numbers(size, offset)
-    link = authenticate(get_store(), *_signed(), _node_wall())
+    link = authenticate(get_store(), *_signed(), _node_wall(), _nonce_key(get_store()))
     if link.get("kind") == TABLET:  # a tablet sends its photos up; the village's evidence never goes down to one
         raise SyncRefused(409, codes.FILE_UNKNOWN, "a tablet fetches no files")
     node = current_app.config["NODE"]
@@ -253,7 +253,7 @@ def file_piece(sha, size, offset):
     """
     size, offset = _whole_numbers(size, offset)
     check_piece(sha, size, offset, request.content_length or 0)  # before a byte of it is read
-    link = authenticate(get_store(), *_signed(), _node_wall())
+    link = authenticate(get_store(), *_signed(), _node_wall(), _nonce_key(get_store()))
     node = current_app.config["NODE"]
     answer = receive_piece(get_store(), evidence.store(node), sha, size, offset, _body(),
                            evidence.uploadable(link["area"]), evidence.content_problem)
