@@ -5,7 +5,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from flask import request, url_for
 
-from village.county.shown import link_for, row_link, rows_html
+from village.county.shown import rows_html
+from village.web.links import link_for, row_link
 from village.web.exports import export_urls
 
 ODD = ["0b9f6c1e-3d", "a b", "x/y", "q?d=1&e", "#frag", "%41", "村 12", "<b>'\"", "..", "+1 2"]

@@ -11,6 +11,7 @@ from village.web.auth import role_required
 from village.web.i18n import gettext
 from village.clerk.casefacts import household_monitoring
 from village.clerk.labels import init_templates
+from village.clerk.rows import household_rows
 from village.web.db import get_db
 from village.records import households as register
 from village.web.forms import record_or_404
@@ -36,7 +37,7 @@ def households():
     query = request.args.get("q", "")
     found, total, capped, page, pages = register.find(get_db(), query, request.args.get("page"))
     return render_template("clerk/households.html", households=found, total=total, capped=capped, q=query,
-                           page=page, pages=pages)
+                           page=page, pages=pages, household_rows=household_rows)
 
 
 @bp.get("/households/<row_id>")

@@ -4,7 +4,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from village.county.areas import chosen_area
-from village.county.shown import download, paged, row_link
+from village.county.shown import download, paged
+from village.web.links import row_link
 from village.county.views import COUNTY, goals_stamp, kept, named_trail, now
 from village.i18n_markers import N_
 from village.records import completeness, rollups

@@ -1,9 +1,8 @@
 """A county list as it is shown: the kind of each column (declared once, read by the page's cells and the
 export), the page of rows asked for, and the download of the list as shown (village/web/exports.py)."""
 import datetime
-from urllib.parse import quote
 
-from flask import current_app, g, url_for
+from flask import current_app, g
 from flask_babel import format_date, format_datetime, get_timezone
 from markupsafe import Markup, escape
 
@@ -13,6 +12,7 @@ from village.records.county import LIST_LIMIT
 from village.records.notices import localized
 from village.web.exports import FORMATS, Column, exported
 from village.web.i18n import current_language, gettext
+from village.web.links import link_for, row_link
 
 MAX_EXPORT = 100_000  # an export holds every row its filter finds, up to this many
 
@@ -166,36 +166,6 @@ def rows_html(keys, rows, link=None, bad=None, after=""):
         else:
             out.append(f"{start}{cells(keys, row, kept)}{after}</tr>")
     return Markup("".join(out))
-
-
-MARK = "0row0link0"  # stands for a value in an address built once (letters and digits: never quoted)
-
-
-def link_for(endpoint, arg, **values):
-    """Return a function giving url_for(endpoint, **values, **{arg: value}) for a value (None for none).
-
-    url_for runs once, around a marker each value replaces: quoted as the route's default
-    converter quotes a part of the path, or as the templates' urlencode filter quotes a query value.
-    """
-    head, tail = url_for(endpoint, **values, **{arg: MARK}).split(MARK, 1)
-    if "?" in head:
-        def quoted(value):
-            return quote(str(value), safe="/")
-    else:
-        quoted = current_app.url_map.converters["default"](current_app.url_map).to_url
-
-    def link(value):
-        return f"{head}{quoted(value)}{tail}" if value else None
-    return link
-
-
-def row_link(endpoint, arg, key="id"):
-    """Return a function giving a row's address, url_for(endpoint, **{arg: row[key]}) (`link_for`), or None."""
-    link = link_for(endpoint, arg)
-
-    def row_address(row):
-        return link(row.get(key))
-    return row_address
 
 
 def init_templates(state):
