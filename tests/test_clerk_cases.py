@@ -232,3 +232,21 @@ def test_unknown_cases_are_not_found(clerk):
     for url in ("/clerk/cases/nope", "/clerk/cases/nope/notice", "/clerk/cases/nope/measures/new"):
         assert clerk.get(url).status_code == 404
     assert clerk.post("/clerk/cases/nope/move", data={"status": "home_check"}).status_code == 404
+
+
+def menu_of(page):
+    """Return the addresses and words of a clerk page's menu (before its log-out form)."""
+    nav = page.split('class="clerk-nav"', 1)[1].split('id="logout-form"', 1)[0]
+    return re.findall(r'<a href="([^"]+)">([^<]+)</a>', nav)
+
+
+def test_the_menu_shows_each_role_its_own_pages_in_its_language(hub, clerk):
+    county_staff, _db, _case = hub
+    assert menu_of(county_staff.get("/clerk/cases").get_data(as_text=True)) == [("/clerk/cases", "Monitoring")]
+    desk = menu_of(clerk.get("/clerk/households").get_data(as_text=True))
+    assert [href for href, _words in desk] == ["/clerk/households", "/clerk/requests", "/clerk/grievances",
+                                               "/clerk/cases", "/clerk/elders", "/clerk/alerts", "/clerk/sync",
+                                               "/clerk/tablets"]
+    chinese = menu_of(clerk.get("/clerk/households?lang=zh_Hans").get_data(as_text=True))
+    assert [href for href, _w in chinese] == [href for href, _w in desk]  # the same pages, kept per language
+    assert all(words != english for (_h, words), (_h2, english) in zip(chinese, desk))

@@ -1,9 +1,14 @@
-"""The rows of the clerk's household register written in one call (a template's call costs
-microseconds, and a page of twenty households made a dozen of them per row)."""
+"""What every clerk page repeats, written in one call: the register's rows and the menu.
+
+A template's call costs microseconds: a page of twenty households made a dozen of them per row,
+and the menu eight addresses and eight translations on every page."""
+from flask import current_app, g, url_for
 from markupsafe import Markup, escape
 
 from village.clerk.labels import choice_label
+from village.i18n_markers import N_
 from village.records.privacy import mask
+from village.web.i18n import current_language, gettext
 from village.web.links import link_for
 
 
@@ -21,3 +26,27 @@ def household_rows(households):
                    f'<td class="masked" dir="ltr">{escape(mask(hh.get("id_number")))}</td>'
                    f"<td>{labels[status]}</td></tr>")
     return Markup("".join(out))
+
+
+# The clerk's menu: (endpoint, its arguments, label, who sees it). "desk": not county staff, who
+# open only the case pages here; "village": only on a village node (tablets are enrolled there).
+NAV = (("clerk.households", {}, N_("Households"), "desk"),
+       ("clerk_queues.queue", {"kind": "requests"}, N_("Requests"), "desk"),
+       ("clerk_queues.queue", {"kind": "grievances"}, N_("Grievances"), "desk"),
+       ("clerk_cases.cases", {}, N_("Monitoring"), "all"),
+       ("clerk_care.elders", {}, N_("Elderly care"), "desk"),
+       ("clerk_alerts.alerts", {}, N_("Alerts"), "desk"),
+       ("clerk.sync", {}, N_("Sync"), "desk"),
+       ("tablets.tablets", {}, N_("Tablets"), "village"))
+
+
+def nav_links():
+    """Return the clerk menu's links for this user's role, node and language, made once per app and kept."""
+    role, node_role, lang = g.get("role"), current_app.config["NODE"].role, current_language()
+    kept = current_app.extensions.setdefault("clerk_nav", {})
+    key = (role, node_role, lang)
+    if key not in kept:
+        shown = [(url_for(endpoint, **args), label) for endpoint, args, label, who in NAV
+                 if who == "all" or (role != "county" and (who == "desk" or node_role == "village"))]
+        kept[key] = Markup("\n".join(f'<a href="{escape(href)}">{escape(gettext(label))}</a>' for href, label in shown))
+    return kept[key]

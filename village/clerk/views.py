@@ -11,7 +11,7 @@ from village.web.auth import role_required
 from village.web.i18n import gettext
 from village.clerk.casefacts import household_monitoring
 from village.clerk.labels import init_templates
-from village.clerk.rows import household_rows
+from village.clerk.rows import household_rows, nav_links
 from village.web.db import get_db
 from village.records import households as register
 from village.web.forms import record_or_404
@@ -19,6 +19,7 @@ from village.users import roles_for
 
 bp = Blueprint("clerk", __name__, url_prefix="/clerk")
 bp.record_once(init_templates)
+bp.record_once(lambda state: state.app.jinja_env.globals.setdefault("clerk_nav", nav_links))
 
 CLERKS = roles_for("clerk")
 
