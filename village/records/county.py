@@ -6,7 +6,7 @@ holding at least those keys, so a page and an export show the same thing.
 import datetime
 import heapq
 
-from sync.scope import inside
+from sync.scope import ancestors, inside
 from sync.store import dicts
 from village.i18n_markers import N_
 from village.records.care import emergencies
@@ -145,18 +145,13 @@ def overdue_elders(db, area, today, now, limit=None, offset=0):
 def active_alerts(db, area, now):
     """Return the emergency announcements in force over `area` or inside it, newest first."""
     where, params = within("area", area)
-    parents = [p for p in _ancestors(area)]
+    parents = ancestors(area)
     marks = ", ".join("?" * len(parents)) or "NULL"
     moment = now.isoformat(timespec="seconds")
     return list(dicts(db.execute(
         f"SELECT id, area, title, publish_at, expires_at FROM announcements WHERE _deleted = 0 "
         f"AND priority = 'emergency' AND (publish_at IS NULL OR publish_at <= ?) AND (expires_at IS NULL OR expires_at > ?) "
         f"AND ({where} OR area IN ({marks})) ORDER BY publish_at DESC", [moment, moment, *params, *parents])))
-
-
-def _ancestors(area):
-    parts = area.split("/")
-    return ["/".join(parts[:i]) for i in range(1, len(parts))]
 
 
 def alert_reach(db, area, now):
