@@ -2,11 +2,14 @@
 import datetime
 import json
 
+import pytest
 import requests
 from conftest import VILLAGE_AREA, Village
 from sync_helpers import serve_hub
 
 from sync.meta import get_meta
+
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
 
 
 def new_code(hub):

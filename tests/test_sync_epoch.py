@@ -10,6 +10,8 @@ from village import create_app
 from village.node import open_db
 from village.ops.sync import run_sync
 
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
+
 HOUSEHOLDS = "SELECT COUNT(*), COUNT(DISTINCT id) FROM households"
 CHANGES = "SELECT COUNT(*), COUNT(DISTINCT version) FROM _changes"
 
