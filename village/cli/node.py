@@ -3,7 +3,7 @@ import json
 
 import click
 
-from village.cli.common import data_option, handled, open_node, say
+from village.cli.common import data_option, handled, node_store, open_node, say
 from village.i18n_markers import N_
 from village.errors import Problem
 from village.node import ROLES, init_node, load_node, open_db
@@ -125,8 +125,8 @@ def status(data_dir, as_json):
     """Show the node, its records, and how its sync stands."""
     from village.ops.status import node_status
 
-    node, db = open_node(data_dir)
-    info = node_status(db, node)
+    with node_store(data_dir) as (node, db):  # a county hub's records and sync state: where they are kept
+        info = node_status(db, node)
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2, sort_keys=True))
         return
