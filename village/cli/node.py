@@ -56,8 +56,10 @@ def serve(data_dir, host, port):
 @click.option("--villages", default=23, type=click.IntRange(0, 23), show_default=True,
               help="How many villages the demo county holds besides the demo village (made at the first start).")
 @click.option("--no-serve", is_flag=True, help="Only create the demo data.")
+@click.option("--database", default="", help="The demo hub's PostgreSQL database, e.g. postgresql://village@dbhost/demo "
+                                              "(made at the first start; default: its own SQLite file).")
 @handled
-def demo(data_dir, port, hub_port, villages, host, no_serve):
+def demo(data_dir, port, hub_port, villages, host, no_serve, database):
     """Create a demo village and its county (if not there yet) and serve both."""
     from pathlib import Path
 
@@ -78,7 +80,7 @@ def demo(data_dir, port, hub_port, villages, host, no_serve):
         if not no_serve:
             _serve_village(node, host, port, run)
         return
-    hub = demo_county.create_hub(data_dir) if made else None
+    hub = demo_county.create_hub(data_dir, database) if made else None
     with demo_county.ServedHub(hub_dir, host, hub_port) as served:
         _fill_county(node, hub, served.url, data_dir, villages)
         _say_logins(node, served.url)
