@@ -147,10 +147,10 @@ def import_push(db, hub_node_id, bundle, key, reply=None, policy=None, store=Non
     ack = {"cursor": link["push_cursor"] or 0, "restamped": {}}
     received = applied = 0
     try:
-        with transaction(db):
+        with transaction(db) as tx:  # a store of many connections: every batch in this one
             for envelope, changes in batches:
                 try:
-                    done = receive_push(db, hub_node_id, link, envelope, changes, policy=policy)
+                    done = receive_push(tx, hub_node_id, link, envelope, changes, policy=policy)
                 except SyncRefused as exc:
                     if exc.code != codes.GAP:
                         raise
@@ -161,7 +161,7 @@ def import_push(db, hub_node_id, bundle, key, reply=None, policy=None, store=Non
                 ack["restamped"].update(done["restamped"])
                 ack.setdefault("refused", []).extend(done["refused"])
                 received, applied = received + done["received"], applied + done["applied"]
-            db.execute("UPDATE nodes SET last_seen = ? WHERE node_id = ?", [utc_text(), link["link_id"]])
+            tx.execute("UPDATE nodes SET last_seen = ? WHERE node_id = ?", [utc_text(), link["link_id"]])
     except SyncRefused as exc:
         raise BundleRefused(exc.code, exc.message) from None
     taken = take_files(db, store, inner.get("files", []), files, uploadable(link["area"]), check) \

@@ -70,18 +70,18 @@ def send_files(db, client, store, progress=None):
         after = batch[-1][0]
         lost = [sha for sha, _size in batch if not store.has(sha)]
         if lost:  # gone from the disk: the record shows the file as missing, never sent as nothing
-            with transaction(db):
-                db.conn.executemany("DELETE FROM sync_blobs WHERE sha256 = ?", [(sha,) for sha in lost])
+            with transaction(db) as tx:
+                as_tx(tx).executemany("DELETE FROM sync_blobs WHERE sha256 = ?", [(sha,) for sha in lost])
         asked = {sha: size for sha, size in batch if sha not in lost}
         if not asked:
             continue
         have, want = _checked_answer(_retried(lambda: client.files_have(sorted(asked.items()))).body, asked)
-        with transaction(db):
-            mark_sent(db, have)
+        with transaction(db) as tx:
+            mark_sent(tx, have)
         for sha, offset in sorted(want.items()):
             if _upload(client, store, sha, asked[sha], offset):
-                with transaction(db):
-                    mark_sent(db, [sha])
+                with transaction(db) as tx:
+                    mark_sent(tx, [sha])
                 sent += 1
                 if progress:
                     progress("files", sent, total)
@@ -140,8 +140,8 @@ def fetch_files(db, client, store, wanted, progress=None):
     fetched = 0
     for sha, size in wanted:
         if _fetch(client, store, sha, size):
-            with transaction(db):
-                index_blob(db, sha, size, sent=True)
+            with transaction(db) as tx:
+                index_blob(tx, sha, size, sent=True)
             fetched += 1
             if progress:
                 progress("files down", fetched, len(wanted))

@@ -164,8 +164,8 @@ def push_all(db, node_id, client, sizer, progress=None, wall=wall_ms):
                 if exc.code != codes.GAP or rewinds >= MAX_GAP_REWINDS:
                     raise
                 rewinds += 1  # the hub lacks changes we thought it held: send again from its cursor
-                with transaction(db):
-                    set_meta(db, PUSH_CURSOR, str(int(exc.extra["cursor"])))
+                with transaction(db) as tx:
+                    set_meta(tx, PUSH_CURSOR, str(int(exc.extra["cursor"])))
                 continue
             if result is None:
                 return sent, refused
@@ -190,6 +190,7 @@ def acknowledge(db, node_id, ack, hub_clock, hub_time, wall):
     `hub_clock` and `hub_time` are what the hub's answer said (None when it said nothing).
     """
     with writing(db, node_id, wall) as writer:
+        db = writer.db  # the open transaction (a store of many connections has one per transaction)
         if ack.get("restamped"):
             rewrite_versions(db, ack["restamped"])
             # Our clock ran ahead; now that our far-future stamps are replaced, come back to
@@ -215,6 +216,7 @@ def apply_pulled(db, writer, changes, policy=None):
 
     What fails the checks is held in this node's quarantine (sender: the hub), not applied.
     """
+    db = writer.db  # the writer's transaction
     area = get_meta(db, SCOPE)
     if area:
         changes, refused = screen(db, area, changes, PULLED_OPS, policy, upward=False)
@@ -232,9 +234,9 @@ def pull_all(db, node_id, client, sizer, progress=None, wall=wall_ms, policy=Non
         if follow(db, client, envelope):
             continue  # seqs of another history: pull again from the point both share
         with writing(db, node_id, wall) as writer:
-            apply_pulled(db, writer, changes, policy)
-            set_meta(db, PULL_CURSOR, str(int(envelope["last"])))
-            _merge_clock(db, writer.clock, reply.hub_clock, reply.hub_time, wall)
+            apply_pulled(writer.db, writer, changes, policy)
+            set_meta(writer.db, PULL_CURSOR, str(int(envelope["last"])))
+            _merge_clock(writer.db, writer.clock, reply.hub_clock, reply.hub_time, wall)
         sizer.success(len(reply.body), len(changes))
         received += len(changes)
         if progress:
@@ -263,8 +265,8 @@ def send_status(db, node_id, client, report, wall=wall_ms):
         return False
     reply = client.push(encode({"start": cursor, "end": cursor, "status": report}, []))
     acknowledge(db, node_id, reply.body, reply.hub_clock, reply.hub_time, wall)
-    with transaction(db):
-        set_meta(db, STATUS_SENT, sent)
+    with transaction(db) as tx:
+        set_meta(tx, STATUS_SENT, sent)
     return True
 
 

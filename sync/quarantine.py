@@ -82,8 +82,10 @@ def remember_refusals(db, refused):
         if not isinstance(entry, dict) or not entry.get("version"):
             continue
         problems = entry.get("problems")
-        db.execute("INSERT OR REPLACE INTO sync_refusals (version, tbl, row_id, code, message, problems, refused_at) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        db.execute("INSERT INTO sync_refusals (version, tbl, row_id, code, message, problems, refused_at) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (version) DO UPDATE SET tbl = excluded.tbl, "
+                   "row_id = excluded.row_id, code = excluded.code, message = excluded.message, "
+                   "problems = excluded.problems, refused_at = excluded.refused_at",
                    [_text(entry["version"]), _text(entry.get("tbl")), _text(entry.get("row_id")),
                     _text(entry.get("code")), str(entry.get("message", ""))[:MAX_MESSAGE],
                     json.dumps(problems, ensure_ascii=False) if problems else None, utc_text()])

@@ -163,7 +163,6 @@ def test_an_uploaded_cap_file_is_imported_and_a_hostile_one_is_shown_refused(cou
     assert core.get(c["hub_db"], "announcements", alerts.record_id(FIRST, RED_STAR)) is not None
 
 
-@pytest.mark.parametrize("hub_engine", ["sqlite"], indirect=True)  # bundles: a SQLite hub's only (docs/postgresql.md)
 def test_an_alert_carried_by_usb_bundle_is_reported_delivered_in_the_next_bundle(county, tmp_path):
     c = county
     assert Village(c["hub"].data_dir)("alert", "import", str(CAP / "alert.xml")).exit_code == 0

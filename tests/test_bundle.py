@@ -7,8 +7,11 @@ from conftest import Village
 from sync.bundle_file import MAGIC
 from sync.jobs import pending_count
 from sync.meta import PULL_CURSOR, PUSH_CURSOR, get_meta
+from sync.store import transaction
 from sync_helpers import add_households, assert_same, edit, enrolled_pair, snapshot
 from village.records import core
+
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
 
 
 @pytest.fixture
@@ -180,11 +183,11 @@ def test_a_hub_that_lost_changes_makes_the_village_send_them_again(pair, tmp_pat
     assert run(village, "import", str(tmp_path / "ra.bundle")).exit_code == 0
     # The hub is restored from an old backup: it holds none of the village's changes.
     link = get_meta(village_db, "sync.link_id")
-    with hub_db.conn:
-        hub_db.execute("DELETE FROM persons")
-        hub_db.execute("DELETE FROM households")
-        hub_db.execute("DELETE FROM _changes WHERE src = ?", [link])
-        hub_db.execute("UPDATE nodes SET push_cursor = 0 WHERE node_id = ?", [link])
+    with transaction(hub_db) as tx:
+        tx.execute("DELETE FROM persons")
+        tx.execute("DELETE FROM households")
+        tx.execute("DELETE FROM _changes WHERE src = ?", [link])
+        tx.execute("UPDATE nodes SET push_cursor = 0 WHERE node_id = ?", [link])
     add_households(village_db, village, 2, prefix="B")
     gap = hub_import(hub, export(village, tmp_path / "b.bundle"), tmp_path / "rb.bundle")
     assert "lacks older changes" in gap.output

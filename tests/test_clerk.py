@@ -194,6 +194,7 @@ def test_certificate_signature_verifies_and_tampering_does_not(clerk, db, node):
     assert anonymous.get("/verify/not-a-payload").status_code == 400
 
 
+@pytest.mark.usefixtures("hub_engine")  # on a SQLite and a PostgreSQL hub
 def test_other_node_verifies_with_the_public_key_only(clerk, db, node, make_node):
     from village.signing import KEYS_DIR, public_key_text
 

@@ -3,12 +3,15 @@ import re
 
 import pytest
 from clerk_helpers import PASSWORD
+from conftest import local
 from test_clerk_cases_browser import page  # noqa: F401  (the page, failing on any CSP violation)
 from county_helpers import two_nodes_in_conflict
 from sync_helpers import sync
 
 from sync.changelog import writing
 from village.users import add_user
+
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
 
 OTHER_VILLAGE = "52/5201/520102/002"
 
@@ -22,7 +25,7 @@ def live(make_node, serve):
         writer.put("households", "intruder", {"code": "Z9", "head_name": "外人", "area": OTHER_VILLAGE})
     for node, _db in villages.values():
         assert sync(node).exit_code == 0
-    add_user(hub_db, "admin1", "admin", PASSWORD)
+    add_user(local(hub_db), "admin1", "admin", PASSWORD)  # users: in the hub's own file
     return server.url, hub_db
 
 

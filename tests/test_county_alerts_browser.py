@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from browser_helpers import watch_csp
 from clerk_helpers import PASSWORD
-from conftest import COUNTY_AREA, VILLAGE_AREA, Village
+from conftest import COUNTY_AREA, VILLAGE_AREA, Village, local
 
 from village import create_app
 from village.records import alerts, cap, core, prices
@@ -39,7 +39,7 @@ def hub_url(make_node, serve):
                                                    "cap_id": FIRST, "delivered_at": "2025-06-01T00:10:00+00:00",
                                                    "area": VILLAGE_AREA}, row_id=receipt_id(FIRST, VILLAGE_AREA))
     prices.publish(db, node, prices.check(db, (DATA / "prices" / "prices_gb18030.csv").read_bytes()).rows)
-    add_user(db, "county1", "county", PASSWORD)
+    add_user(local(db), "county1", "county", PASSWORD)  # users: in the hub's own file
     return serve(create_app({"NODE": node})).url
 
 
@@ -65,6 +65,7 @@ def axe_problems(page, axe, name):
     return [f"{name}: {results.generate_report()}"] if results.violations_count else []
 
 
+@pytest.mark.usefixtures("hub_engine")  # on a SQLite and a PostgreSQL hub
 @pytest.mark.parametrize("lang", ("zh_Hans", "ug"))
 def test_axe_finds_nothing_on_the_county_alert_and_price_pages(hub_url, page, lang):
     from axe_playwright_python.sync_playwright import Axe

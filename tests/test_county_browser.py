@@ -5,10 +5,13 @@ The overview's screenshot is made from the demo county (test_demo_county_browser
 import pytest
 from browser_helpers import watch_csp
 from clerk_helpers import PASSWORD
+from conftest import local
 from sync_helpers import enrolled_pair, sync
 from test_county import village_records
 
 from village.users import add_user
+
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
 
 PAGES = ("/county/", "/county/health", "/county/health/phone", "/county/completeness", "/county/steps",
          "/county/lists/requests?age=0-3", "/county/lists/late-cases", "/county/lists/overdue-elders")
@@ -20,7 +23,7 @@ def live(make_node, serve):
     hub, hub_db, server, node, db, _link = enrolled_pair(make_node, serve)
     village_records(db, node)
     assert sync(node).exit_code == 0
-    add_user(hub_db, "county1", "county", PASSWORD)
+    add_user(local(hub_db), "county1", "county", PASSWORD)  # users: in the hub's own file
     return server.url
 
 

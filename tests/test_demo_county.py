@@ -1,16 +1,20 @@
 """The demo county `make demo` serves: built through the real sync protocol with the promised story.
 
 Built here on a small size (6 villages besides 红星村, 12 households each) by the same function
-`village demo` runs at full size; the hub is served over real HTTP on 127.0.0.1.
+`village demo` runs at full size; the hub is served over real HTTP on 127.0.0.1. Built twice: its
+hub on SQLite, and on PostgreSQL (`village demo --database`).
 """
 import datetime
 
 import pytest
 import requests
-from conftest import LiveServer, free_port
+from conftest import HUB_TEMPLATE, LiveServer, _hub_template, free_port
+from pg_helpers import template
 
 from sync.quarantine import held
+from sync.store import transaction
 from village import create_app
+from village.hubdb import close_store, sync_store
 from village.node import init_node, load_node, open_db
 from village.ops import demo_county
 from village.records import conflicts, county
@@ -18,20 +22,34 @@ from village.records import conflicts, county
 COUNT = 6  # villages 002-007: 004 and 006 are the stale ones
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def demo_database(request):
+    """Where the demo hub keeps its records: "" (its own SQLite file), or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    name = cluster.fresh_database(template(cluster, HUB_TEMPLATE, _hub_template))
+    yield cluster.url(name)
+    cluster.drop_database(name)
+
+
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """The demo county built once for this module: (served village, hub, hub db, what build said)."""
+def built(tmp_path_factory, demo_database):
+    """The demo county built once per store: (served village, hub, hub's store, what build said)."""
     data = tmp_path_factory.mktemp("demo")
     served = init_node(data, "village", "红星村", "52/5201/520102/001", "zh_Hans")
-    hub = demo_county.create_hub(data)
+    hub = demo_county.create_hub(data, demo_database)
     server = LiveServer(create_app({"NODE": hub, "TESTING": True}))  # kept: a later start's villages report to it
     said = []
     try:
         made = demo_county.build(served, hub, server.url, lambda message, **params: said.append(message % params),
                                  count=COUNT, households=12)
-        hub_db = open_db(hub)
+        local = open_db(hub)
+        hub_db = sync_store(hub, local)
         yield served, hub, hub_db, made, said
-        hub_db.close()
+        close_store(hub_db, local)
+        local.close()
     finally:
         server.stop()
 
@@ -105,22 +123,29 @@ def test_a_week_of_prices_from_the_official_file(built):
 def test_a_later_start_lets_villages_in_contact_report_again(built):
     served, hub, hub_db, _made, _said = built
     earlier = (now() - datetime.timedelta(days=2)).isoformat(timespec="seconds")
-    with hub_db.conn:
-        hub_db.execute("UPDATE nodes SET last_seen = ? WHERE name IN ('白云村', '石门村')", [earlier])
+    with transaction(hub_db) as tx:
+        tx.execute("UPDATE nodes SET last_seen = ? WHERE name IN ('白云村', '石门村')", [earlier])
     said = []
     demo_county.refresh(served.data_dir, lambda message, **params: said.append(message % params))
-    seen = dict(hub_db.execute("SELECT name, last_seen FROM nodes"))
+    seen = dict(hub_db.execute("SELECT name, last_seen FROM nodes").fetchall())
     assert seen["白云村"] > earlier and seen["石门村"] == earlier  # a stale village stays silent
     assert "白云村 reported to the hub" in said and not any("石门村" in line for line in said)
 
 
-def test_the_hub_is_served_by_village_serve_and_stopped_after(tmp_path):
-    hub = demo_county.create_hub(tmp_path)
-    port = free_port()
-    with demo_county.ServedHub(demo_county.hub_path(tmp_path), "127.0.0.1", port) as served:
-        answer = requests.get(f"{served.url}/county/", allow_redirects=False, timeout=10)
-        assert answer.status_code == 302 and "/login" in answer.headers["Location"]
-    assert served.process.returncode is not None
-    with pytest.raises(requests.ConnectionError):
-        requests.get(f"http://127.0.0.1:{port}/", timeout=2)
-    assert hub.role == "county"
+def test_the_hub_is_served_by_village_serve_and_stopped_after(tmp_path, demo_database, request):
+    cluster = request.getfixturevalue("pg_cluster") if demo_database else None
+    # A database of its own: the built county's belongs to another hub.
+    name = cluster and cluster.fresh_database(template(cluster, HUB_TEMPLATE, _hub_template))
+    try:
+        hub = demo_county.create_hub(tmp_path, cluster.url(name) if cluster else "")
+        port = free_port()
+        with demo_county.ServedHub(demo_county.hub_path(tmp_path), "127.0.0.1", port) as served:
+            answer = requests.get(f"{served.url}/county/", allow_redirects=False, timeout=10)
+            assert answer.status_code == 302 and "/login" in answer.headers["Location"]
+        assert served.process.returncode is not None
+        with pytest.raises(requests.ConnectionError):
+            requests.get(f"http://127.0.0.1:{port}/", timeout=2)
+        assert hub.role == "county"
+    finally:
+        if cluster:
+            cluster.drop_database(name)

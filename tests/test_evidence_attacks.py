@@ -14,6 +14,8 @@ from sync.transport import Refused
 from village.ops.sync import hub_client, run_sync
 from village.records import core
 
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
+
 
 @pytest.fixture
 def link(make_node, serve):

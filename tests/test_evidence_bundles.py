@@ -10,6 +10,8 @@ from sync.filelane import index_blob
 from village.ops.status import node_status
 from village.records import core, evidence
 
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
+
 
 @pytest.fixture
 def pair(make_node, serve):

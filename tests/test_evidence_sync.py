@@ -16,6 +16,8 @@ from village.ops.status import node_status
 from village.ops.sync import hub_client, run_sync
 from village.records import core, evidence
 
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
+
 
 def through(db, url):
     with transaction(db):

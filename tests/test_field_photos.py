@@ -194,6 +194,7 @@ def test_a_tablet_fetches_no_files(village):
     assert error.code == codes.FILE_UNKNOWN
 
 
+@pytest.mark.usefixtures("hub_engine")  # on a SQLite and a PostgreSQL hub
 def test_a_tablets_photo_reaches_the_county_with_the_next_village_sync(make_node, serve):
     hub, hub_db, hub_server = serve_hub(make_node, serve)
     node, db = make_node()

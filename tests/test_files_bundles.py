@@ -17,6 +17,8 @@ from sync.meta import get_meta
 from sync.store import transaction
 from village.records import core
 
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
+
 
 @pytest.fixture
 def pair(make_node, serve):

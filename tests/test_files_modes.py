@@ -84,6 +84,7 @@ def test_nightly_backups_and_their_folder_are_private(village):
     assert mode(out) == 0o600 and mode(out.parent) == 0o700
 
 
+@pytest.mark.usefixtures("hub_engine")  # on a SQLite and a PostgreSQL hub
 def test_bundles_and_replies_are_private(make_node, serve, tmp_path):
     hub, _hub_db, _server, node, db, _link = enrolled_pair(make_node, serve)
     add_households(db, node, 2)

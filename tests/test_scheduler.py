@@ -128,12 +128,23 @@ def test_lock_refuses_a_second_scheduler_in_another_process(node):
         first.shutdown()
 
 
-def test_county_node_schedules_county_jobs(make_node):
-    county, _ = make_node(role="county", area=COUNTY_AREA, name="县")
+@pytest.mark.usefixtures("hub_engine")  # on a SQLite and a PostgreSQL hub
+def test_county_node_schedules_county_jobs(make_node, hub_engine):
+    county, db = make_node(role="county", area=COUNTY_AREA, name="县")
     jobs = sch.NodeScheduler(county)
     assert jobs.start()
     try:
-        assert {j.id for j in jobs.scheduler.get_jobs()} == {sch.SYNC_JOB, sch.BACKUP_JOB, sch.EXPIRE_JOB}
+        # A hub on PostgreSQL takes no nightly backup: that database is backed up with its own tools.
+        backup = {sch.BACKUP_JOB} if hub_engine == "sqlite" else set()
+        assert {j.id for j in jobs.scheduler.get_jobs()} == {sch.SYNC_JOB, sch.EXPIRE_JOB} | backup
+        # The jobs work where the records are: the expiry tombstones the store's announcement.
+        old = announce(db, county, "Old", "2020-01-01T00:00:00+00:00")
+        assert jobs.with_db(sch.expire_announcements)() == [old]
+        assert core.get(db, "announcements", old) is None
+        assert jobs.hub_url() is None  # read from the store: not enrolled above
+        with transaction(db) as tx:
+            set_meta(tx, HUB_URL, "http://127.0.0.1:9")
+        assert jobs.hub_url() == "http://127.0.0.1:9"
     finally:
         jobs.shutdown()
 
@@ -266,6 +277,7 @@ def announce(db, node, title, expires, area=None):
         return core.save(writer, node, "announcements", values)
 
 
+@pytest.mark.usefixtures("hub_engine")  # on a SQLite and a PostgreSQL hub
 def test_expiry_tombstones_expired_announcements_through_the_write_path(make_node):
     county, db = make_node(role="county", area=COUNTY_AREA, name="县")
     old = announce(db, county, "Old", "2026-01-01T00:00:00+00:00")
@@ -281,6 +293,7 @@ def test_expiry_tombstones_expired_announcements_through_the_write_path(make_nod
     assert sch.expire_announcements(db, county, now=now) == []  # nothing more the second time
 
 
+@pytest.mark.usefixtures("hub_engine")  # on a SQLite and a PostgreSQL hub
 def test_expiry_leaves_announcements_of_a_higher_hub_alone(make_node):
     county, db = make_node(role="county", area=COUNTY_AREA, name="县")
     with core.write(db, county) as writer:
@@ -292,6 +305,7 @@ def test_expiry_leaves_announcements_of_a_higher_hub_alone(make_node):
     assert core.get(db, "announcements", "prov-1")
 
 
+@pytest.mark.usefixtures("hub_engine")  # on a SQLite and a PostgreSQL hub
 def test_status_reports_the_villages_not_seen(make_node):
     from village.ops.status import node_status
 
@@ -300,11 +314,12 @@ def test_status_reports_the_villages_not_seen(make_node):
     ago = lambda days: (now - datetime.timedelta(days=days)).isoformat(timespec="seconds")  # noqa: E731
     rows = [("quiet", ago(9), ago(30), None), ("fresh", ago(0.5), ago(30), None), ("never", None, ago(30), None),
             ("pending", None, None, None), ("revoked", ago(20), ago(30), ago(10))]
-    with transaction(db):
+    with transaction(db) as tx:
         for node_id, seen, enrolled, revoked in rows:
-            db["nodes"].insert({"node_id": node_id, "name": node_id, "area": COUNTY_AREA + "/" + node_id,
-                                "code_hash": node_id, "secret": "s", "created_at": ago(30), "enrolled_by": node_id,
-                                "enrolled_at": enrolled, "last_seen": seen, "revoked_at": revoked})
+            tx.execute("INSERT INTO nodes (node_id, name, area, code_hash, secret, created_at, enrolled_by, "
+                       "enrolled_at, last_seen, revoked_at) VALUES (?, ?, ?, ?, 's', ?, ?, ?, ?, ?)",
+                       [node_id, node_id, COUNTY_AREA + "/" + node_id, node_id, ago(30), node_id, enrolled, seen,
+                        revoked])
     sync = node_status(db, county)["sync"]
     assert county.setting("not_seen_days") == 3
     assert sorted(sync["nodes_not_seen"]) == ["never", "quiet"]
@@ -348,6 +363,7 @@ def _answers(port):
         return False
 
 
+@pytest.mark.usefixtures("hub_engine")  # on a SQLite and a PostgreSQL hub
 def test_scheduled_sync_reaches_the_hub_when_the_link_comes_back(make_node, serve):
     from faultproxy import FaultProxy
     from sync.jobs import pending_count

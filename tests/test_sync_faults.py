@@ -1,5 +1,5 @@
 """Sync through a link that breaks a third of its exchanges, and a syncing process killed -9."""
-
+import pytest
 from faultproxy import FaultProxy
 from powercut import run_and_cut
 from sync_helpers import add_households, assert_same, edit, enrolled_pair
@@ -11,6 +11,8 @@ from sync.meta import HUB_URL, PUSH_CURSOR, get_meta, set_meta
 from sync.store import transaction
 from village.records import core
 from village.ops.sync import hub_client, run_sync
+
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
 
 
 def _through(db, proxy):

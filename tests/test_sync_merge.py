@@ -3,6 +3,7 @@ import datetime
 import json
 import time
 
+import pytest
 from conftest import VILLAGE_AREA, Village
 from sync_helpers import add_households, assert_same, edit, enroll, enrolled_pair, serve_hub, sync
 
@@ -12,6 +13,8 @@ from village import create_app
 from village.records import core
 from village.records.notices import current_announcements
 from village.ops.sync import run_sync
+
+pytestmark = pytest.mark.usefixtures("hub_engine")  # every test on a SQLite and a PostgreSQL hub
 
 OTHER_VILLAGE = "52/5201/520102/002"
 TEN_YEARS_MS = 10 * 365 * 24 * 3600 * 1000

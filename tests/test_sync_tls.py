@@ -4,6 +4,7 @@ import ipaddress
 import json
 import threading
 
+import pytest
 from conftest import Village
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -32,6 +33,7 @@ def _self_signed(tmp_path):
     return cert_file, key_file
 
 
+@pytest.mark.usefixtures("hub_engine")  # on a SQLite and a PostgreSQL hub
 def test_https_hub_certificate_is_verified(make_node, tmp_path, monkeypatch):
     hub, hub_db = make_node(role="county", area="52/5201/520102")
     village, db = make_node()

@@ -264,7 +264,6 @@ def test_the_clerks_sync_page_shows_what_the_hub_refused(make_node, serve, lang,
     assert {"en": "is not a whole number", "zh_Hans": "不是整数", "ug": "پۈتۈن سان"}[lang] in page
 
 
-@pytest.mark.parametrize("hub_engine", ["sqlite"], indirect=True)  # bundles: a SQLite hub's only (docs/postgresql.md)
 def test_a_usb_bundle_cannot_write_another_villages_record(make_node, serve, tmp_path):
     hub, hub_db, server, village, db, victim = two_villages(make_node, serve)
     before = hub_household(hub_db, victim)

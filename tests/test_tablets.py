@@ -37,6 +37,7 @@ def test_tablet_add_list_revoke_from_the_cli(village):
     assert again.exit_code == 1 and "village tablet list" in again.output
 
 
+@pytest.mark.usefixtures("hub_engine")  # on a SQLite and a PostgreSQL hub
 def test_a_county_hub_enrolls_no_tablets_and_a_tablet_needs_a_name(make_node):
     hub, _db = make_node(role="county", area=COUNTY_AREA)
     refused = Village(hub.data_dir)("tablet", "add", "--name", "T")
@@ -46,6 +47,7 @@ def test_a_county_hub_enrolls_no_tablets_and_a_tablet_needs_a_name(make_node):
     assert blank.exit_code == 1 and db.execute("SELECT COUNT(*) FROM nodes").fetchone()[0] == 0
 
 
+@pytest.mark.usefixtures("hub_engine")  # on a SQLite and a PostgreSQL hub
 def test_a_village_node_tablet_cannot_be_revoked_as_a_node_of_another_kind(make_node):
     # `village tablet revoke` revokes tablets only: an id of a village enrolled at a hub is not one.
     hub, hub_db = make_node(role="county", area=COUNTY_AREA)
@@ -99,6 +101,7 @@ def test_a_revoked_tablet_is_refused_and_a_bad_signature_too(village):
     assert forged.value.code == "bad_credentials"
 
 
+@pytest.mark.usefixtures("hub_engine")  # on a SQLite and a PostgreSQL hub
 def test_a_tablets_visits_reach_the_county_with_the_next_village_sync(make_node, serve):
     hub, hub_db, hub_server = serve_hub(make_node, serve)
     node, db = make_node()

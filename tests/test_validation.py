@@ -113,6 +113,7 @@ def test_messages_are_translated_for_a_clerk(node_db):
     assert "Must be more than" not in chinese
 
 
+@pytest.mark.usefixtures("hub_engine")  # on a SQLite and a PostgreSQL hub
 def test_children_take_the_area_of_their_household(make_node):
     node, db = make_node(role="county", area="52/5201/520102")
     with core.write(db, node) as w:

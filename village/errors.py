@@ -91,6 +91,11 @@ REGISTRY = {
                                    "(%(owner)s). Nothing was changed. Give this hub a database of its own.")),
     "db.pg_standby": _e(503, N_("The PostgreSQL database %(url)s is a standby still in recovery: it cannot take the "
                                 "hub's writes. Promote it first (pg_ctl promote), or point the hub at the primary.")),
+    "db.pg_not_a_file": _e(409, N_("This hub keeps its records and sync data in PostgreSQL (%(url)s), not in a file "
+                                   "of its own: village %(command)s cannot copy them. Back them up and restore them "
+                                   "with PostgreSQL's tools (pg_dump and pg_restore, or a standby; see "
+                                   "docs/postgresql.md). A hub restored so starts a new epoch, and its villages send "
+                                   "again what it lost.")),
     "db.busy": _e(503, N_("The database is busy (another command is writing to it); try again in a minute.")),
     "db.unusable": _e(500, N_("%(path)s could not be used (%(error)s). Nothing was saved; run village check.")),
     "schema_too_new": _e(500, N_("This database was made by a newer version of the program (it has migration "

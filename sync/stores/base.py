@@ -267,3 +267,14 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def close(self):
         """Release the store's connections."""
+
+    # Reads on their own, outside any transaction the caller holds (`sync.meta.get_meta(store, ...)`).
+    def get_meta(self, key, default=None):
+        """Return the value stored under `key`, or `default`, read in a transaction of its own."""
+        with self.snapshot() as tx:
+            return tx.get_meta(key, default)
+
+    def last_seq(self):
+        """Return the newest change-log seq (0 when empty), read in a transaction of its own."""
+        with self.snapshot() as tx:
+            return tx.last_seq()

@@ -55,3 +55,14 @@ def json_field(db, expr, name):
     if as_tx(db).engine != "postgresql":
         return f"json_extract({expr}, '$.{name}')"
     return f"(CAST({expr} AS json) ->> '{name}')"
+
+
+def stored_order(db):
+    """Return an ORDER BY list giving a record table's rows in the order they were stored, in `db`'s engine.
+
+    SQLite's `rowid`; PostgreSQL keeps no such order, so the records' versions (a record made
+    later has a later one), then their ids.
+    """
+    from sync.stores import as_tx
+
+    return "rowid" if as_tx(db).engine != "postgresql" else "_version, id"

@@ -1,7 +1,7 @@
 """The `village bundle` commands: sync batches carried on a USB stick (SPEC 4, Sneakernet)."""
 import click
 
-from village.cli.common import data_option, handled, open_node, say
+from village.cli.common import data_option, handled, node_store, open_node, say
 from village.errors import Problem, refusal
 from village.filemodes import out_file_problem
 from village.i18n import translations
@@ -57,16 +57,18 @@ def bundle_import(data_dir, file, reply):
     from village.keys import sealing_key
     from village.records import evidence, receipts, trust
 
-    node, db = open_node(data_dir)
     if reply:
         _check_out(reply)  # before the import: afterwards it has committed
-    try:
-        info = import_bundle(db, node.node_id, file, reply, trust.policy, key=sealing_key(node.data_dir),
-                             store=evidence.store(node), uploadable=evidence.uploadable, check=evidence.content_problem)
-    except BundleRefused as exc:
-        raise refusal("bundle", exc.code, detail=exc.detail, **exc.params) from None
+    with node_store(data_dir) as (node, db):  # at a county hub, where its records are (PostgreSQL or not)
+        try:
+            info = import_bundle(db, node.node_id, file, reply, trust.policy, key=sealing_key(node.data_dir),
+                                 store=evidence.store(node), uploadable=evidence.uploadable,
+                                 check=evidence.content_problem)
+        except BundleRefused as exc:
+            raise refusal("bundle", exc.code, detail=exc.detail, **exc.params) from None
+        if info["kind"] != PUSH:
+            receipts.note(db, node, "delivered_at")  # alerts carried by the reply: reported in the next bundle
     if info["kind"] != PUSH:
-        receipts.note(db, node, "delivered_at")  # alerts carried by the reply: reported in the next bundle
         click.echo(say(node.lang, N_("Imported the hub's reply: acknowledged up to %(cursor)s, %(n)s changes "
                                      "received."), cursor=info["acknowledged"], n=info["received"]))
         return

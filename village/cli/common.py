@@ -79,8 +79,11 @@ def node_store(data_dir):
     from village.hubdb import close_store, sync_store
 
     node, db = open_node(data_dir)
-    store = sync_store(node, db)
     try:
-        yield node, store
+        store = sync_store(node, db)
+        try:
+            yield node, store
+        finally:
+            close_store(store, db)
     finally:
-        close_store(store, db)
+        db.close()

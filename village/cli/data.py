@@ -7,7 +7,7 @@ import tempfile
 
 import click
 
-from village.cli.common import data_option, handled, open_node, say
+from village.cli.common import data_option, handled, node_store, open_node, say
 from village.errors import Problem
 from village.i18n import translations
 from village.i18n_markers import N_
@@ -71,19 +71,28 @@ def _stderr_console():
 @handled
 def export(data_dir, table, fmt, out):
     """Export TABLE (or the report `conflicts` or `monitored`) as CSV, JSON or XLSX."""
-    from village.records.files import export_rows, write_csv, write_json, write_xlsx
-    from village.records.reports import LANGUAGE, REPORTS
+    from village.records.reports import REPORTS
     from village.records.schema import fields
 
     if table not in REPORTS:
         fields(table)
-    node, db = open_node(data_dir)
+    with node_store(data_dir) as (node, db):  # a county hub's records: where they are kept
+        _export(node, db, table, fmt, out)
+
+
+def _export(node, db, table, fmt, out):
+    """Write `table` (or a report) of `db` to `out`, or to the screen."""
+    from sync.stores import as_tx
+    from village.records.files import export_rows, write_csv, write_json, write_xlsx
+    from village.records.reports import LANGUAGE
+
     if fmt == "xlsx" and not out:
         raise Problem("export.xlsx_needs_out")
     if out:
         _check_folder(out)
-    # A value stored as bytes that are not UTF-8 (written by another program) is shown, not fatal.
-    db.conn.text_factory = functools.partial(str, encoding="utf-8", errors="replace")
+    if as_tx(db).engine == "sqlite":  # PostgreSQL refuses text that is not UTF-8 when it is written
+        # A value stored as bytes that are not UTF-8 (written by another program) is shown, not fatal.
+        db.conn.text_factory = functools.partial(str, encoding="utf-8", errors="replace")
     gettext = translations(LANGUAGE.get(table, node.lang)).gettext
     columns, records = export_rows(db, table, gettext)
     if fmt == "xlsx":

@@ -16,6 +16,7 @@ def backup(data_dir, out):
     """Copy the database to a backup file (safe while the node is serving)."""
     from village.ops.maintenance import backup as run_backup
 
+    _not_on_postgresql(load_node(data_dir), "backup")
     node, db = open_node(data_dir)
     run_backup(db, out)
     click.echo(say(node.lang, N_("Backup written to %(path)s."), path=out))
@@ -32,6 +33,7 @@ def restore(data_dir, file, force):
 
     # Not open_node(): the current database is not opened at all, it may be what is damaged.
     node = load_node(data_dir)
+    _not_on_postgresql(node, "restore")
     report = run_restore(node, file, force=force)
     click.echo(say(node.lang, N_("Restored from %(path)s."), path=file))
     if report["replaced"]:
@@ -45,12 +47,21 @@ def restore(data_dir, file, force):
     click.echo(say(node.lang, N_("Who can log in now: %(users)s"), users=users))
 
 
+def _not_on_postgresql(node, command):
+    """Refuse a backup or restore at a hub whose records are in PostgreSQL: that database's own tools do it."""
+    from village.hubdb import shown
+
+    if node.role == "county" and node.setting("database"):
+        raise Problem("db.pg_not_a_file", url=shown(node.setting("database")), command=command)
+
+
 @click.command()
 @data_option
 @click.option("--repair", is_flag=True, help="First make the county's roll-ups again from the records.")
 @handled
 def check(data_dir, repair):
     """Check the node's files and database: modes, integrity, references and the app's own rules."""
+    from village.hubdb import close_store, sync_store
     from village.ops.maintenance import check as run_check, repair as run_repair
 
     if repair:  # where the records are: a county hub's PostgreSQL store, else the node's database
@@ -58,8 +69,15 @@ def check(data_dir, repair):
             click.echo(say(node.lang, N_("The county's figures were counted again: %(n)s records counted."),
                            n=run_repair(store)))
     node, db = open_node(data_dir)
+    try:
+        store = sync_store(node, db)  # a county hub's records are checked where they are kept
+        try:
+            problems = run_check(db, node, store)
+        finally:
+            close_store(store, db)
+    finally:
+        db.close()
     gettext = translations(node.lang).gettext
-    problems = run_check(db, node)
     click.echo(say(node.lang, N_("Checking %(name)s (%(dir)s):"), name=node.name, dir=str(node.data_dir)))
     for message, params in problems:
         click.echo("  - " + gettext(message) % params, err=True)

@@ -3,7 +3,7 @@ import json
 
 import click
 
-from village.cli.common import data_option, handled, open_node, say
+from village.cli.common import data_option, handled, node_store, open_node, say
 from village.i18n_markers import N_
 from village.errors import Problem
 from village.node import ROLES, init_node, load_node, open_db
@@ -56,8 +56,10 @@ def serve(data_dir, host, port):
 @click.option("--villages", default=23, type=click.IntRange(0, 23), show_default=True,
               help="How many villages the demo county holds besides the demo village (made at the first start).")
 @click.option("--no-serve", is_flag=True, help="Only create the demo data.")
+@click.option("--database", default="", help="The demo hub's PostgreSQL database, e.g. postgresql://village@dbhost/demo "
+                                              "(made at the first start; default: its own SQLite file).")
 @handled
-def demo(data_dir, port, hub_port, villages, host, no_serve):
+def demo(data_dir, port, hub_port, villages, host, no_serve, database):
     """Create a demo village and its county (if not there yet) and serve both."""
     from pathlib import Path
 
@@ -78,7 +80,7 @@ def demo(data_dir, port, hub_port, villages, host, no_serve):
         if not no_serve:
             _serve_village(node, host, port, run)
         return
-    hub = demo_county.create_hub(data_dir) if made else None
+    hub = demo_county.create_hub(data_dir, database) if made else None
     with demo_county.ServedHub(hub_dir, host, hub_port) as served:
         _fill_county(node, hub, served.url, data_dir, villages)
         _say_logins(node, served.url)
@@ -125,8 +127,8 @@ def status(data_dir, as_json):
     """Show the node, its records, and how its sync stands."""
     from village.ops.status import node_status
 
-    node, db = open_node(data_dir)
-    info = node_status(db, node)
+    with node_store(data_dir) as (node, db):  # a county hub's records and sync state: where they are kept
+        info = node_status(db, node)
     if as_json:
         click.echo(json.dumps(info, ensure_ascii=False, indent=2, sort_keys=True))
         return

@@ -4,7 +4,7 @@ import sys
 
 import click
 
-from village.cli.common import data_option, handled, node_store, open_node, say
+from village.cli.common import data_option, handled, node_store, say
 from village.errors import Problem, sync_problem
 from village.i18n_markers import N_
 from village.node import check_area
@@ -66,11 +66,11 @@ def enroll(data_dir, hub_url, code, insecure):
     """Enroll this node at its hub with a one-time code."""
     from village.ops.sync import enroll as run_enroll
 
-    node, db = open_node(data_dir)
-    if insecure and not hub_url.lower().startswith("https://"):
-        click.echo(say(node.lang, N_("Warning: %(url)s is not https://; the node's secret travels unprotected."),
-                       url=hub_url), err=True)
-    answer = run_enroll(node, db, hub_url, code, insecure)
+    with node_store(data_dir) as (node, db):  # a county hub enrolling above keeps its link where its records are
+        if insecure and not hub_url.lower().startswith("https://"):
+            click.echo(say(node.lang, N_("Warning: %(url)s is not https://; the node's secret travels unprotected."),
+                           url=hub_url), err=True)
+        answer = run_enroll(node, db, hub_url, code, insecure)
     click.echo(say(node.lang, N_("Enrolled at %(hub)s as node %(id)s. Run `village sync` to send and receive records."),
                    hub=answer.get("hub_name") or hub_url, id=answer["node_id"]))
 
@@ -85,9 +85,9 @@ def sync_command(data_dir):
 
     from village.ops.sync import run_sync
 
-    node, db = open_node(data_dir)
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn())
-    with Progress(*columns, console=Console(stderr=True), disable=not sys.stderr.isatty(), transient=True) as bar:
+    with node_store(data_dir) as (node, db), \
+            Progress(*columns, console=Console(stderr=True), disable=not sys.stderr.isatty(), transient=True) as bar:
         tasks = {}
 
         def progress(stage, done, total):
@@ -95,10 +95,7 @@ def sync_command(data_dir):
                 tasks[stage] = bar.add_task(stage, total=total)
             bar.update(tasks[stage], completed=done, total=total)
 
-        try:
-            result = run_sync(node, progress, db=db)
-        finally:
-            db.close()
+        result = run_sync(node, progress, db=db)
     if result.ok:
         click.echo(say(node.lang, N_("In sync: sent %(pushed)s changes, received %(pulled)s."),
                        pushed=result.pushed, pulled=result.pulled))

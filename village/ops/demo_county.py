@@ -26,6 +26,7 @@ import time
 from sync.server import add_node
 from sync.store import transaction
 from village.errors import Problem, sync_problem
+from village.hubdb import audited, close_store, sync_store
 from village.i18n_markers import N_
 from village.node import init_node, load_node, open_db
 from village.ops.demo import populate_enrolled
@@ -63,9 +64,12 @@ def village_paths(data_dir, count=len(VILLAGES)):
     return [(*SERVED, data_dir)] + [(code, name, data_dir / VILLAGES_DIR / code) for code, name in VILLAGES[:count]]
 
 
-def create_hub(data_dir):
-    """Create the demo county's hub (with its county user) under `data_dir`; return its node."""
-    return _node_with_user(hub_path(data_dir), "county", HUB_NAME, HUB_AREA, DEMO_COUNTY_USER)
+def create_hub(data_dir, database=""):
+    """Create the demo county's hub (with its county user) under `data_dir`; return its node.
+
+    `database`: a postgresql:// address where the hub keeps its records (`village init --database`).
+    """
+    return _node_with_user(hub_path(data_dir), "county", HUB_NAME, HUB_AREA, DEMO_COUNTY_USER, database)
 
 
 def create_served(data_dir):
@@ -77,8 +81,8 @@ def create_served(data_dir):
     return node
 
 
-def _node_with_user(path, role, name, area, login):
-    node = init_node(path, role, name, area, "zh_Hans")
+def _node_with_user(path, role, name, area, login, database=""):
+    node = init_node(path, role, name, area, "zh_Hans", database)
     db = open_db(node)
     try:
         add_user(db, login[0], "clerk" if role == "village" else "county", login[1], actor="demo")
@@ -94,8 +98,10 @@ def build(served, hub, hub_url, say, count=len(VILLAGES), households=HOUSEHOLDS,
     hub's figures of what was made: {villages, stale, conflicts, held}.
     """
     rng, now = random.Random(seed), datetime.datetime.now(datetime.timezone.utc)
-    hub_db = open_db(hub)
+    local = open_db(hub)
+    hub_db = None
     try:
+        hub_db = sync_store(hub, local)  # where the hub keeps its records: PostgreSQL, or its own file
         publish_basics(hub_db, hub, now.date())
         villages = []
         paths = village_paths(served.data_dir, count)
@@ -111,11 +117,13 @@ def build(served, hub, hub_url, say, count=len(VILLAGES), households=HOUSEHOLDS,
                 villages.append(_join(hub, hub_db, hub_url, served, code, name, path, sized, seed + i))
                 say(JOINED, name=name, n=len(villages), total=len(paths))
         live = [v for v in villages if v["code"] not in STALE_DAYS]
-        _decide(hub, hub_db, live, rng, say)
+        _decide(hub, hub_db, local, live, rng, say)
         _stories(hub, hub_db, live)
         return _made(hub_db)
     finally:
-        hub_db.close()
+        if hub_db is not None:
+            close_store(hub_db, local)
+        local.close()
 
 
 def _join(hub, hub_db, hub_url, served, code, name, path, households, seed):
@@ -143,15 +151,18 @@ def _synced(node, db):
 
 def _set_back(hub_db, village, when):
     """Write the village's last contact at the hub as a round at `when` would have written it."""
-    with transaction(hub_db):
-        hub_db.execute("UPDATE nodes SET last_seen = ? WHERE node_id = ?", [when.isoformat(timespec="seconds"),
-                                                                            village["link"]])
+    with transaction(hub_db) as tx:
+        tx.execute("UPDATE nodes SET last_seen = ? WHERE node_id = ?", [when.isoformat(timespec="seconds"),
+                                                                        village["link"]])
 
 
-def _decide(hub, hub_db, live, rng, say):
-    """The township's and county's steps at the hub, the villages' later steps, the eliminations; synced."""
+def _decide(hub, hub_db, local, live, rng, say):
+    """The township's and county's steps at the hub, the villages' later steps, the eliminations; synced.
+
+    The hub's steps are audited: in its own file `local` when its records are in PostgreSQL (`hubdb.audited`).
+    """
     today = datetime.date.today()
-    with core.write(hub_db, hub) as writer:
+    with audited(hub_db, local) as tx, core.write(tx, hub) as writer:
         for village in live:
             for case, plan in village["plans"].items():
                 county_steps(writer, hub, case, plan, today, final=False)
@@ -166,7 +177,7 @@ def _decide(hub, hub_db, live, rng, say):
         finally:
             db.close()
         say(DECIDED_STEP, name=village["name"], n=n + 1, total=len(live))
-    with core.write(hub_db, hub) as writer:
+    with audited(hub_db, local) as tx, core.write(tx, hub) as writer:
         for village in live:
             for case, plan in village["plans"].items():
                 county_steps(writer, hub, case, plan, today, final=True)
@@ -224,11 +235,15 @@ def _made(hub_db):
 def refresh(data_dir, say):
     """At a later start, let the villages still in contact report to the hub again (a sync round each)."""
     hub = load_node(hub_path(data_dir))
-    hub_db = open_db(hub)
+    local = open_db(hub)
     try:
-        seen = dict(hub_db.execute("SELECT area, last_seen FROM nodes WHERE enrolled_at IS NOT NULL"))
+        hub_db = sync_store(hub, local)
+        try:
+            seen = dict(hub_db.execute("SELECT area, last_seen FROM nodes WHERE enrolled_at IS NOT NULL").fetchall())
+        finally:
+            close_store(hub_db, local)
     finally:
-        hub_db.close()
+        local.close()
     due = (datetime.datetime.now(datetime.timezone.utc) - datetime.timedelta(hours=REFRESH_HOURS)).isoformat()
     for code, name, path in village_paths(data_dir):
         if code in STALE_DAYS or not path.exists() or (seen.get(f"{HUB_AREA}/{code}") or "") >= due:

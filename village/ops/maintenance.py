@@ -57,8 +57,12 @@ def repair(db):
 
 # --- village check --------------------------------------------------------------------------
 
-def check(db, node):
-    """Return the problems found in the node's files and database as [(message, params)], [] when all is well."""
+def check(db, node, store=None):
+    """Return the problems found in the node's files and database as [(message, params)], [] when all is well.
+
+    `store`: where a county hub keeps its records and sync data when not in `db` (its PostgreSQL
+    store): the records are checked there, the file `db` for what SQLite alone can tell.
+    """
     problems = file_problems(node)
     result = db.execute("PRAGMA integrity_check").fetchall()
     if result != [("ok",)]:
@@ -66,6 +70,12 @@ def check(db, node):
     for table, rowid, parent, _ in db.execute("PRAGMA foreign_key_check").fetchall()[:20]:
         problems.append((N_("%(table)s row %(row)s refers to a missing %(parent)s record."),
                          {"table": table, "row": rowid, "parent": parent}))
+    return problems + _check_records(store if store is not None else db, node)
+
+
+def _check_records(db, node):
+    """Return the problems of the node's records and sync data in `db` (either engine)."""
+    problems = []
     owner = get_meta(db, NODE_ID_KEY)
     if owner and owner != node.node_id:
         problems.append((N_("The database belongs to node %(owner)s, not to this node %(node)s: it was copied "

@@ -1,6 +1,9 @@
 """Scheduled jobs inside `village serve`: sync with backoff and a reachability probe, nightly
 backups with rotation, and at a county hub the expiry of announcements.
 
+At a county hub whose records are in PostgreSQL, the jobs run on that store, and there is no
+nightly backup: that database is backed up with its own tools (docs/postgresql.md).
+
 The jobs run once per data directory: the scheduler starts only in the process that holds an
 exclusive lock on a file in the data directory (`datadir_lock`), so a second server on the
 same directory serves pages but runs no jobs. Every job is a thin wrapper over a function a
@@ -17,6 +20,7 @@ from sync.clock import utc_now, utc_text
 from sync.meta import HUB_URL, get_meta
 from sync.scope import inside
 from village.errors import Problem
+from village.hubdb import close_store, sync_store
 from village.node import connect_existing, open_db
 from village.ops.backups import backup_if_due
 from village.ops.datadir_lock import DataDirLock
@@ -64,7 +68,7 @@ class NodeScheduler:
                              cap=node.setting("sync_backoff_max_minutes") * 60)
         self.lock = DataDirLock(node.data_dir)
         self.scheduler = None
-        self._db = None
+        self._db = self._store = None
         self._db_lock = threading.Lock()
 
     def start(self):
@@ -78,10 +82,13 @@ class NodeScheduler:
         add = self.scheduler.add_job
         add(self.sync_tick, "interval", seconds=self.tick_seconds, id=SYNC_JOB, replace_existing=True,
             next_run_time=utc_now())
-        # Hourly "is one due?" rather than a 02:30 cron: a service point switched off at night
-        # still gets its daily backup.
-        add(self.with_db(backup_if_due), "interval", hours=1, id=BACKUP_JOB, replace_existing=True,
-            next_run_time=utc_now() + datetime.timedelta(minutes=2))
+        if self.node.setting("database"):
+            log.info("no nightly backup: this hub's records are in PostgreSQL, backed up with its own tools")
+        else:
+            # Hourly "is one due?" rather than a 02:30 cron: a service point switched off at night
+            # still gets its daily backup.
+            add(self.with_db(backup_if_due), "interval", hours=1, id=BACKUP_JOB, replace_existing=True,
+                next_run_time=utc_now() + datetime.timedelta(minutes=2))
         if self.node.role == "county":
             add(self.with_db(expire_announcements), "interval", minutes=5, id=EXPIRE_JOB, replace_existing=True)
         self.scheduler.start()
@@ -97,19 +104,25 @@ class NodeScheduler:
             self.scheduler = None
         with self._db_lock:
             if self._db is not None:
+                close_store(self._store, self._db)
                 self._db.close()
-                self._db = None
+                self._db = self._store = None
         self.lock.release()
 
     def sync_db(self):
-        """Return the sync job's connection, opening it (schema brought up to date) the first time; None if it cannot."""
+        """Return the sync job's store (a county hub's PostgreSQL one, or the node's database), opening it
+        (schema brought up to date) the first time; None if it cannot."""
         with self._db_lock:
             if self._db is None:
                 try:
                     self._db = open_db(self.node)
+                    self._store = sync_store(self.node, self._db)
                 except Problem as exc:
                     log.error("no sync: %s", exc)
-            return self._db
+                    if self._db is not None:
+                        self._db.close()
+                    self._db = None
+            return self._store
 
     def hub_url(self):
         """Return the hub URL the node enrolled with, or None when it has not enrolled."""
@@ -125,16 +138,22 @@ class NodeScheduler:
     def with_db(self, job):
         """Return `job(db, node)` as a job that opens and closes its own connection (an hourly or 5-minute job)."""
         def run():
+            store = None
             try:
                 db = connect_existing(self.node)
             except Problem as exc:
                 log.error("scheduled job %s not run: %s", job.__name__, exc)
                 return None
             try:
-                return job(db, self.node)
+                store = sync_store(self.node, db)  # where a county hub's records are
+                return job(store, self.node)
+            except Problem as exc:
+                log.error("scheduled job %s not run: %s", job.__name__, exc)
             except Exception:
                 log.exception("scheduled job %s failed", job.__name__)
             finally:
+                if store is not None:
+                    close_store(store, db)
                 db.close()
 
         run.__name__ = job.__name__

@@ -16,6 +16,7 @@ from sync.scope import inside
 from sync.store import transaction
 from sync.transport import HubClient, Refused, TransportError, Unreachable
 from village.errors import Problem, refusal
+from village.hubdb import close_store, sync_store
 from village.node import open_db
 from village.ops import station
 from village.records import evidence, receipts, trust
@@ -82,9 +83,13 @@ def run_sync(node, progress=None, wall=wall_ms, db=None):
             if db is not None:
                 return _round(node, db, progress, wall)
             db = open_db(node)
+            store = None
             try:
-                return _round(node, db, progress, wall)
+                store = sync_store(node, db)  # a county hub's PostgreSQL store, syncing with the hub above
+                return _round(node, store, progress, wall)
             finally:
+                if store is not None:
+                    close_store(store, db)
                 db.close()
     except SyncBusy:
         return SyncResult(code=codes.BUSY, error="another sync round is running on this node")
@@ -106,17 +111,17 @@ def _round(node, db, progress, wall):
             counts = dataclasses.replace(counts, pushed=counts.pushed + first.pushed,
                                          pulled=counts.pulled + first.pulled, refused=first.refused + counts.refused)
     except TransportError as exc:
-        with transaction(db):
-            set_meta(db, LAST_ERROR, f"{utc_text()} {exc.code}: {exc.message}")
+        with transaction(db) as tx:
+            set_meta(tx, LAST_ERROR, f"{utc_text()} {exc.code}: {exc.message}")
         return SyncResult(code=exc.code, error=exc.message, pending=pending_count(db),
                           bytes_sent=client.bytes_sent, bytes_received=client.bytes_received)
     files = counts.files_error
-    with transaction(db):
-        set_meta(db, LAST_SUCCESS, utc_text())  # the records are through, whatever became of the files
+    with transaction(db) as tx:
+        set_meta(tx, LAST_SUCCESS, utc_text())  # the records are through, whatever became of the files
         if files is None:
-            delete_meta(db, LAST_ERROR)
+            delete_meta(tx, LAST_ERROR)
         else:
-            set_meta(db, LAST_ERROR, f"{utc_text()} {codes.FILES_WAITING}: {files.code}: {files.message}")
+            set_meta(tx, LAST_ERROR, f"{utc_text()} {codes.FILES_WAITING}: {files.code}: {files.message}")
     return SyncResult(ok=counts.pending == 0 and files is None, pushed=counts.pushed, pulled=counts.pulled,
                       pending=counts.pending, bytes_sent=client.bytes_sent, bytes_received=client.bytes_received,
                       refused=counts.refused, files_sent=counts.files_sent,
@@ -134,10 +139,10 @@ def enroll(node, db, hub_url, code, insecure=False):
     if not hub_url.lower().startswith("https://") and not insecure:
         raise Problem("enroll.insecure", url=hub_url)
     client = HubClient(hub_url, ca_file=node.setting("hub_ca_file") or None)
-    with transaction(db):
+    with transaction(db) as tx:
         # Kept until enrolled: a retry after a lost answer proves with it that it is the first sender.
-        claim = get_meta(db, ENROLL_CLAIM) or secrets.token_urlsafe(24)
-        set_meta(db, ENROLL_CLAIM, claim)
+        claim = get_meta(tx, ENROLL_CLAIM) or secrets.token_urlsafe(24)
+        set_meta(tx, ENROLL_CLAIM, claim)
     try:
         answer = client.enroll(code, node.node_id, claim)
     except Unreachable as exc:
@@ -146,14 +151,14 @@ def enroll(node, db, hub_url, code, insecure=False):
         raise refusal("enroll", exc.code, error=exc.message) from None
     if not inside(node.area, answer["area"]):
         raise Problem("enroll.wrong_area", granted=answer["area"], area=node.area)
-    with transaction(db):
-        if get_meta(db, LINK_ID) != answer["node_id"]:
+    with transaction(db) as tx:
+        if get_meta(tx, LINK_ID) != answer["node_id"]:
             # A new link starts from nothing: the new hub holds none of our changes yet.
             for key in (PUSH_CURSOR, PULL_CURSOR):
-                set_meta(db, key, "0")
+                set_meta(tx, key, "0")
         for key, value in ((HUB_URL, hub_url.rstrip("/")), (LINK_ID, answer["node_id"]),
                            (SECRET, answer["secret"]), (HUB_NODE_ID, answer["hub_node_id"]),
                            (HUB_NAME, answer.get("hub_name", "")), (SCOPE, answer["area"]),
                            (HUB_SEALING_KEY, str(answer.get("hub_sealing_key") or ""))):
-            set_meta(db, key, value)
+            set_meta(tx, key, value)
     return answer

@@ -6,6 +6,7 @@ import uuid
 from sync.changelog import writing
 from sync.scope import inside
 from sync.store import dicts
+from sync.stores.pg_sql import stored_order
 from village.audit import record as audit
 from village.i18n_markers import N_
 from village.records import rollups
@@ -174,11 +175,14 @@ def page_of(total, asked, size=PAGE_SIZE):
     return min(max(page, 1), pages), pages
 
 
-def rows(db, table, where="", params=(), order="rowid", limit=None, offset=0, with_=""):
-    """Yield the live records of `table` as dicts of exported fields (`with_`: a WITH clause `where` uses)."""
+def rows(db, table, where="", params=(), order=None, limit=None, offset=0, with_=""):
+    """Yield the live records of `table` as dicts of exported fields (`with_`: a WITH clause `where` uses).
+
+    Without an `order`, in the order they were stored (`pg_sql.stored_order`: no rowid on PostgreSQL).
+    """
     fields(table)
     sql = f"{with_} SELECT * FROM [{table}] WHERE _deleted = 0" + (f" AND ({where})" if where else "") + \
-        f" ORDER BY {order}"
+        f" ORDER BY {order or stored_order(db)}"
     if limit is not None:
         sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
     for row in dicts(db.execute(sql, list(params))):

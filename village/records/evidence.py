@@ -212,7 +212,7 @@ MISSING = "FROM attachments a WHERE a._deleted = 0 AND NOT EXISTS (SELECT 1 FROM
 def missing(db, limit=20):
     """Return the attachments records whose file is not held here (yet), newest first."""
     cur = db.execute(f"SELECT a.id, a.owner_table, a.owner_id, a.kind, a.name, a.size {MISSING} "
-                     "ORDER BY a.rowid DESC LIMIT ?", [limit])
+                     "ORDER BY a._version DESC, a.id LIMIT ?", [limit])  # no rowid on a PostgreSQL hub
     return [dict(zip(("id", "owner_table", "owner_id", "kind", "name", "size"), row)) for row in cur]
 
 
@@ -237,7 +237,7 @@ def files_of(db, owner_table, owner_id):
     """Return the evidence records of one record, each with `held`: whether its file is here."""
     cur = db.execute("SELECT a.*, EXISTS (SELECT 1 FROM sync_blobs b WHERE b.sha256 = a.sha256) AS held "
                      "FROM attachments a WHERE a.owner_table = ? AND a.owner_id = ? AND a._deleted = 0 "
-                     "ORDER BY a.rowid", [owner_table, owner_id])
+                     "ORDER BY a._version, a.id", [owner_table, owner_id])
     names = [d[0] for d in cur.description]
     return [{**core.public("attachments", dict(zip(names, row))), "held": bool(row[-1])} for row in cur]
 

@@ -6,6 +6,7 @@ import json
 import math
 from zipfile import ZIP_DEFLATED, ZipFile
 
+from sync.stores.pg_sql import stored_order
 from village.i18n_markers import N_
 from village.records import core
 from village.records.reports import REPORTS
@@ -173,7 +174,7 @@ def export_rows(db, table, gettext=lambda message: message):
         columns, records = REPORTS[table](db, gettext)
         return columns, ({c: _stored(None, v) for c, v in record.items()} for record in records)
     columns, kinds = column_names(table), {name: spec.kind for name, spec in fields(table).items()}
-    sql = f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table}] WHERE _deleted = 0 ORDER BY rowid"
+    sql = f"SELECT {', '.join(f'[{c}]' for c in columns)} FROM [{table}] WHERE _deleted = 0 ORDER BY {stored_order(db)}"
     cursor = db.execute(sql)
     return columns, ({c: _stored(kinds.get(c), v) for c, v in zip(columns, row)} for row in cursor)
 
