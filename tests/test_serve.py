@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import free_port
+from village.ops.serve import STOP_GRACE
 from tests.test_scheduler import _answers, wait_for
 
 
@@ -163,3 +164,29 @@ def test_a_worker_that_died_holds_no_connection_back(make_node):
             conn.close()
         server.terminate()
         server.communicate(timeout=15)
+
+
+def test_a_server_whose_stop_hangs_still_ends_after_its_grace(make_node, tmp_path):
+    # cheroot's thread pool once waited for ever on a thread it never woke; here its stop never returns.
+    node, _ = make_node(lang="en")
+    port = free_port()
+    hang = ("import sys, time, cheroot.workers.threadpool as pool\n"
+            "pool.ThreadPool.stop = lambda self, timeout=5: time.sleep(3600)\n"
+            "from village.cli import main\n"
+            "sys.argv = ['village', 'serve', '--data', sys.argv[1], '--port', sys.argv[2]]\n"
+            "main()\n")
+    env = {**os.environ, "VILLAGE_DATA": "", "VILLAGE_SERVE_WORKERS": "2"}
+    server = subprocess.Popen([sys.executable, "-c", hang, str(node.data_dir), str(port)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        assert "Scheduled jobs" in server.stdout.readline()
+        forked = children(server.pid)
+        pages_answer(port, 3)
+        started = time.monotonic()
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=STOP_GRACE * 3)
+        assert STOP_GRACE - 1 < time.monotonic() - started < STOP_GRACE * 2.5
+    finally:
+        server.kill()
+    assert wait_for(lambda: not [pid for pid in forked if alive(pid)], 5)
+    assert not _answers(port)

@@ -33,6 +33,7 @@ from village.i18n_markers import N_
 THREADS = 4
 MAX_AUTO_WORKERS = 2
 BACKLOG = 128  # connections the kernel holds for us while every process is busy
+STOP_GRACE = 10  # seconds a stopping process has to finish its requests and jobs before it just ends
 # Idle connections a process keeps open (cheroot's default is 10): a hub's villages sync over 2G,
 # where a new connection costs a second or more of handshakes, and a round is several requests
 # (ping, pushes, pull); past the limit every answer closes its connection. An idle one costs a
@@ -120,7 +121,16 @@ def _serve(app, listener, balance, slot):
 
 
 def _stop(_signum, _frame):
+    # cheroot stops by waiting for each of its threads, and once a graceful wait has run out it
+    # waits again without end: a thread it never woke (seen after a thousand polls a second)
+    # held a stopping process for ever. Whatever happens, the process ends STOP_GRACE from now.
+    threading.Thread(target=_exit_after, args=(STOP_GRACE,), daemon=True).start()
     raise SystemExit(0)
+
+
+def _exit_after(seconds):
+    time.sleep(seconds)
+    os._exit(0)
 
 
 def _fork_worker(app, listener, balance, slot):
