@@ -1,4 +1,5 @@
 """Clerk pages of monitoring cases: the list by step and its clocks, moves by tier, refusals, measures, evidence."""
+import contextlib
 import dataclasses
 import datetime
 import hashlib
@@ -6,8 +7,10 @@ import re
 
 import pytest
 from clerk_helpers import PASSWORD, login
+from conftest import local
 
 from village import create_app
+from village.hubdb import audited
 from village.records import core, evidence
 from village.records.services import change_status
 from village.users import add_user
@@ -19,9 +22,16 @@ def days_ago(n):
     return (TODAY - datetime.timedelta(days=n)).isoformat()
 
 
+@contextlib.contextmanager
+def write(db, node):
+    """Open one write of records with their audit entries (at a PostgreSQL hub, in its own SQLite database)."""
+    with audited(db, local(db)) as tx, core.write(tx, node) as w:
+        yield w
+
+
 def a_case(db, node, lead_days_ago=3, code="M0001", labour="full", risks=("illness", "schooling")):
     """Save a household with one member and a case led `lead_days_ago` days ago; return (household, case)."""
-    with core.write(db, node) as w:
+    with write(db, node) as w:
         hh = core.save(w, node, "households", {"code": code, "head_name": "张秀兰"})
         core.save(w, node, "persons", {"household_id": hh, "name": "张秀兰", "labour_capacity": labour})
         case = core.save(w, node, "monitor_cases", {"household_id": hh, "channel": "cadre_screening",
@@ -38,7 +48,7 @@ def consent_scan(w, node, case):
 
 def to_deliberation(db, node, case):
     """Take a case through the village's steps up to its deliberation, held ten days ago."""
-    with core.write(db, node) as w:
+    with write(db, node) as w:
         change_status(w, node, "monitor_cases", case, "home_check", "clerk1")
         change_status(w, node, "monitor_cases", case, "consent", "clerk1",
                       values={"consent_on": days_ago(12), "consent_file": consent_scan(w, node, case)})
@@ -49,7 +59,7 @@ def to_deliberation(db, node, case):
 def to_notice(db, node, case, ended_days_ago=1):
     """Take a case through the village's steps to a 7-day notice that ended `ended_days_ago` days ago."""
     to_deliberation(db, node, case)
-    with core.write(db, node) as w:
+    with write(db, node) as w:
         change_status(w, node, "monitor_cases", case, "notice", "clerk1",
                       values={"notice_from": days_ago(6 + ended_days_ago), "notice_to": days_ago(ended_days_ago)})
 
@@ -68,7 +78,7 @@ def test_the_list_shows_each_clock_and_says_past_the_limit_in_words(clerk, node,
     assert "5 days past the 15-day limit" in text and "12 days left of 15" in text
     assert text.index("M0001") < text.index("M0002")  # the oldest lead, the least time left, first
     assert 'class="is-late"' in page.get_data(as_text=True)
-    with core.write(db, node) as w:
+    with write(db, node) as w:
         change_status(w, node, "monitor_cases", late, "home_check", "clerk1")
     filtered = text_of(clerk.get("/clerk/cases?step=home_check"))
     assert "M0001" in filtered and "M0002" not in filtered
@@ -77,7 +87,7 @@ def test_the_list_shows_each_clock_and_says_past_the_limit_in_words(clerk, node,
 
 def test_the_household_page_shows_its_open_case_next_step_and_deadline(clerk, node, db):
     hh, case = a_case(db, node, lead_days_ago=3)
-    with core.write(db, node) as w:
+    with write(db, node) as w:
         core.save(w, node, "visits", {"household_id": hh, "visitor": "驻村工作队", "kind": "poverty_monitoring",
                                       "visited_on": days_ago(1), "case_id": case, "risk_level": "medium"})
     text = text_of(clerk.get(f"/clerk/households/{hh}"))
@@ -119,7 +129,7 @@ def test_a_refused_move_says_which_rule_in_the_clerks_language_and_keeps_the_for
 def test_consent_takes_only_this_cases_own_signed_form(clerk, node, db):
     _hh, case = a_case(db, node)
     _other_hh, other = a_case(db, node, code="M0002")
-    with core.write(db, node) as w:
+    with write(db, node) as w:
         change_status(w, node, "monitor_cases", case, "home_check", "clerk1")
         theirs = consent_scan(w, node, other)  # a form posted by hand: the page lists only this case's
     refused = clerk.post(f"/clerk/cases/{case}/move", data={"status": "consent", "consent_on": days_ago(1),
@@ -140,13 +150,14 @@ def test_a_village_offers_only_its_own_steps(clerk, node, db):
 
 
 @pytest.fixture
-def hub(make_node):
-    """A county hub with a county user, and a case a village took to a notice that has ended."""
+def hub(make_node, hub_engine):
+    """A county hub (its records in SQLite, then in PostgreSQL) with a county user, and a case a village
+    took to a notice that has ended."""
     hub, db = make_node(role="county", area="52/5201/520102")
     village = dataclasses.replace(hub, role="village", area="52/5201/520102/001")
     _hh, case = a_case(db, village, lead_days_ago=9)
     to_notice(db, village, case)
-    add_user(db, "county1", "county", PASSWORD)
+    add_user(local(db), "county1", "county", PASSWORD)
     client = create_app({"NODE": hub, "TESTING": True, "WTF_CSRF_ENABLED": False}).test_client()
     assert login(client, "county1").status_code == 302
     return client, db, case
@@ -156,6 +167,7 @@ def test_county_staff_decide_on_the_hubs_clerk_pages(hub):
     client, db, case = hub
     assert client.get("/clerk/cases").status_code == 200
     assert client.get("/clerk/households").status_code == 403  # the register stays the clerks'
+    assert "张秀兰" in text_of(client.get("/clerk/cases/notice"))  # the notice up, read from the hub's store
     page = client.get(f"/clerk/cases/{case}").get_data(as_text=True)
     assert 'value="township_reviewed"' in page and 'value="returned"' in page
     assert client.post(f"/clerk/cases/{case}/move", data={"status": "township_reviewed"}).status_code == 302
@@ -164,6 +176,10 @@ def test_county_staff_decide_on_the_hubs_clerk_pages(hub):
     saved = core.get(db, "monitor_cases", case)
     assert (saved["status"], saved["township_by"], saved["county_by"]) == ("monitored", "county1", "county1")
     assert saved["county_on"] == TODAY.isoformat()
+    # Each move's audit entry is in the hub's own database (beside a PostgreSQL store, not in it).
+    moves = local(db).execute("SELECT actor, target, detail FROM audit WHERE action = 'monitor_cases.status' "
+                              "AND actor = 'county1' ORDER BY id").fetchall()
+    assert moves == [("county1", case, "township_reviewed"), ("county1", case, "monitored")]
     # The village's own steps are not offered at the hub.
     assert 'value="elimination_checked"' not in client.get(f"/clerk/cases/{case}").get_data(as_text=True)
 
@@ -221,7 +237,7 @@ def test_evidence_is_listed_by_step_and_a_file_not_held_is_shown_missing(clerk, 
     assert "承诺书.pdf" in text and "file missing on this node" in text
     assert re.search("deliberation minutes *: none recorded", text)
     # A file the node's store holds is shown held.
-    with core.write(db, node) as w:
+    with write(db, node) as w:
         evidence.attach(w, node, "monitor_cases", case, "consent_scan", b"%PDF-1.4\n% signed\n%%EOF\n",
                         "承诺书-补签.pdf", "application/pdf")
     text = text_of(clerk.get(f"/clerk/cases/{case}"))

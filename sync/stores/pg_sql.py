@@ -57,12 +57,15 @@ def json_field(db, expr, name):
     return f"(CAST({expr} AS json) ->> '{name}')"
 
 
-def stored_order(db):
+def stored_order(db, alias="", descending=False):
     """Return an ORDER BY list giving a record table's rows in the order they were stored, in `db`'s engine.
 
     SQLite's `rowid`; PostgreSQL keeps no such order, so the records' versions (a record made
-    later has a later one), then their ids.
+    later has a later one), then their ids. `alias`: the table's name in a join (`c` for `c.rowid`);
+    `descending`: the newest first.
     """
     from sync.stores import as_tx
 
-    return "rowid" if as_tx(db).engine != "postgresql" else "_version, id"
+    columns = ("rowid",) if as_tx(db).engine != "postgresql" else ("_version", "id")
+    prefix, suffix = f"{alias}." if alias else "", " DESC" if descending else ""
+    return ", ".join(f"{prefix}{column}{suffix}" for column in columns)

@@ -4,6 +4,7 @@ import datetime
 from dataclasses import dataclass
 
 from sync.store import dicts
+from sync.stores.pg_sql import stored_order
 from village.i18n_markers import N_
 from village.records import core
 from village.records import evidence as evidence_store
@@ -38,7 +39,7 @@ def case_list(db, step, page, today):
     rows = list(dicts(db.execute(
         "SELECT c.id, c.status, c.category, c.lead_on, c.notice_to, c.county_on, c.household_id, "
         "h.code, h.head_name FROM monitor_cases c JOIN households h ON h.id = c.household_id "
-        f"WHERE c._deleted = 0 AND {where} ORDER BY c.lead_on, c.rowid LIMIT ? OFFSET ?",
+        f"WHERE c._deleted = 0 AND {where} ORDER BY c.lead_on, {stored_order(db, 'c')} LIMIT ? OFFSET ?",
         [*params, core.PAGE_SIZE, (page - 1) * core.PAGE_SIZE])))
     for row in rows:
         row["clock"] = clock(row, today)
@@ -47,12 +48,12 @@ def case_list(db, step, page, today):
 
 def household_monitoring(db, household_id, today):
     """Return a household's cases (newest first), its open case with its clock, its visits and elder profiles."""
-    cases = list(core.rows(db, "monitor_cases", "household_id = ?", [household_id], order="lead_on DESC, rowid DESC"))
+    cases = list(core.rows(db, "monitor_cases", "household_id = ?", [household_id], order=f"lead_on DESC, {stored_order(db, descending=True)}"))
     open_case = next((c for c in cases if c["status"] not in CLOSED), None)
     of_members = "person_id IN (SELECT id FROM persons WHERE household_id = ? AND _deleted = 0)"
     return {"cases": cases, "open_case": open_case, "open_clock": open_case and clock(open_case, today),
             "visits": list(core.rows(db, "visits", "household_id = ?", [household_id],
-                                     order="visited_on DESC, rowid DESC", limit=50)),
+                                     order=f"visited_on DESC, {stored_order(db, descending=True)}", limit=50)),
             "elders": {e["person_id"]: e for e in core.rows(db, "elder_profiles", of_members, [household_id])}}
 
 
@@ -67,7 +68,7 @@ def evidence(db, case):
     Each attachment carries `held`: whether its file is on this node (else it is shown missing).
     """
     files = list(core.rows(db, "attachments", "owner_table = 'monitor_cases' AND owner_id = ?", [case["id"]],
-                           order="taken_on, rowid"))
+                           order=f"taken_on, {stored_order(db)}"))
     held = held_blobs(db, [f["sha256"] for f in files])
     for f in files:
         f["held"] = f["sha256"] in held

@@ -1,4 +1,5 @@
 """The web app's database: each server thread keeps one connection for its requests."""
+import contextlib
 import threading
 
 from flask import current_app, g
@@ -43,6 +44,19 @@ def records_transaction():
     from village.hubdb import audited
 
     return audited(get_store(), get_db())
+
+
+@contextlib.contextmanager
+def records_write(node):
+    """Open one write of records through the write path (`core.write`) with its audit entries; yield the Writer.
+
+    On a PostgreSQL hub the records go to its store and the audit entries to its own database
+    (`records_transaction`), where a plain `core.write(get_db(), …)` would write to the wrong one.
+    """
+    from village.records import core
+
+    with records_transaction() as tx, core.write(tx, node) as writer:
+        yield writer
 
 
 def close_store(app):
