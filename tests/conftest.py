@@ -2,6 +2,7 @@
 
 Also which tests are slow: `pytest -m "not slow"` runs the others in well under a minute.
 """
+import contextlib
 import os
 import socket
 import threading
@@ -18,7 +19,8 @@ from village.cli import main
 from village.node import open_db
 from village.node import init_node
 from village.users import add_user
-from village.hubdb import sync_store
+from village.hubdb import audited, sync_store
+from village.records import core
 from pg_helpers import shared_cluster, template
 
 # Slow by nature: a real browser, processes started (and killed), servers of several processes,
@@ -161,6 +163,14 @@ def local(db):
     """Return the node's own SQLite database (users, sessions, audit log) of a `db` that `make_node` gave:
     `db` itself, or beside a hub's PostgreSQL store."""
     return getattr(db, "local", db)
+
+
+@contextlib.contextmanager
+def audited_write(db, node):
+    """Open one write through the write path on a `db` that `make_node` gave, its audit entries in `local(db)`
+    (as the hub's pages write: `village.web.db.records_write`); yield the Writer."""
+    with audited(db, local(db)) as tx, core.write(tx, node) as writer:
+        yield writer
 
 
 @pytest.fixture

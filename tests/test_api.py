@@ -16,8 +16,9 @@ def api(node, db):
 
 
 @pytest.fixture
-def hub(make_node):
-    """A county hub holding a household of two villages, its client, and a token scoped to the first village."""
+def hub(make_node, hub_engine):
+    """A county hub (its records in SQLite, then in PostgreSQL) holding a household of two villages, its client,
+    and a token scoped to the first village."""
     node, db = make_node("county", COUNTY)
     with core.write(db, node) as w:
         mine = core.save(w, node, "households", {"code": "A1", "head_name": "甲", "area": VILLAGE})

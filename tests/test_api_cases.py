@@ -10,6 +10,7 @@ import hashlib
 
 import pytest
 from api_helpers import COUNTY, VILLAGE, token
+from conftest import audited_write, local
 from sync_helpers import enrolled_pair, sync
 
 from village import create_app
@@ -125,11 +126,11 @@ def cases(node, db):
 
 def refused(api, db, case, status, values, http, code):
     """Assert the move answers `http` with `code` in the one error shape and leaves the case and the log as they were."""
-    before, logged = api.read(case).json, db.execute("SELECT COUNT(*) FROM audit").fetchone()[0]
+    before, logged = api.read(case).json, local(db).execute("SELECT COUNT(*) FROM audit").fetchone()[0]
     answer = api.move(case, status, **values)
     assert answer.status_code == http and answer.json["error"]["code"] == code, answer.json
     assert answer.json["error"]["message"]
-    assert api.read(case).json == before and db.execute("SELECT COUNT(*) FROM audit").fetchone()[0] == logged
+    assert api.read(case).json == before and local(db).execute("SELECT COUNT(*) FROM audit").fetchone()[0] == logged
     return {p["field"]: p["message"] for p in answer.json["error"].get("problems", [])}
 
 
@@ -183,11 +184,12 @@ def test_the_guards_of_the_pages_hold_in_the_api(cases):
 
 
 @pytest.fixture
-def hub_case(make_node):
-    """A county hub holding a case its village took to a public notice still up, and a county token's API."""
+def hub_case(make_node, hub_engine):
+    """A county hub (its records in SQLite, then in PostgreSQL) holding a case its village took to a public notice
+    still up, and a county token's API."""
     hub, db = make_node("county", COUNTY)
     village = dataclasses.replace(hub, role="village", area=VILLAGE)  # the village's moves, as sync brings them
-    with core.write(db, village) as w:
+    with audited_write(db, village) as w:
         hh = core.save(w, village, "households", {"code": "M1", "head_name": "张三"})
         core.save(w, village, "persons", {"household_id": hh, "name": "张三", "labour_capacity": "full"})
         case = core.save(w, village, "monitor_cases", {"household_id": hh, "channel": "cadre_screening",
@@ -205,10 +207,10 @@ def test_the_county_waits_for_the_notice_and_cannot_eliminate_without_six_months
     api, case, db, village = hub_case
     running = refused(api, db, case, "township_reviewed", {}, 422, "invalid")
     assert "runs until" in running["status"]
-    with core.write(db, village) as w:  # the notice ends (its dates corrected by the village)
+    with audited_write(db, village) as w:  # the notice ends (its dates corrected by the village)
         core.save(w, village, "monitor_cases", notice(1), row_id=case)
     api.walk(case, ("township_reviewed", {}), ("monitored", {"category": "edge_vulnerable"}))
-    with core.write(db, village) as w:
+    with audited_write(db, village) as w:
         for month in range(3):  # three months above any line: not yet six
             core.save(w, village, "visits", {"household_id": api.read(case).json["household_id"], "case_id": case,
                                              "visitor": "工作队", "kind": "poverty_monitoring",

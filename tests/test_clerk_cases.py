@@ -1,5 +1,4 @@
 """Clerk pages of monitoring cases: the list by step and its clocks, moves by tier, refusals, measures, evidence."""
-import contextlib
 import dataclasses
 import datetime
 import hashlib
@@ -7,10 +6,9 @@ import re
 
 import pytest
 from clerk_helpers import PASSWORD, login
-from conftest import local
+from conftest import audited_write as write, local
 
 from village import create_app
-from village.hubdb import audited
 from village.records import core, evidence
 from village.records.services import change_status
 from village.users import add_user
@@ -20,13 +18,6 @@ TODAY = datetime.date.today()
 
 def days_ago(n):
     return (TODAY - datetime.timedelta(days=n)).isoformat()
-
-
-@contextlib.contextmanager
-def write(db, node):
-    """Open one write of records with their audit entries (at a PostgreSQL hub, in its own SQLite database)."""
-    with audited(db, local(db)) as tx, core.write(tx, node) as w:
-        yield w
 
 
 def a_case(db, node, lead_days_ago=3, code="M0001", labour="full", risks=("illness", "schooling")):

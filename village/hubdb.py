@@ -135,6 +135,11 @@ def close_store(store, db):
         store.close()
 
 
+def own_db(tx):
+    """Return the node's own database (users, audit log, API tokens) of a write `audited` opened: its `local`."""
+    return getattr(tx, "audit_db", tx)
+
+
 @contextlib.contextmanager
 def audited(store, local):
     """Open one write at the hub: its records in `store`, its audit entries in `local`; yield the transaction.

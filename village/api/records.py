@@ -23,7 +23,8 @@ from village.records.services import change_status, submit
 from village.records.tokens import actor_of
 from village.records.validate import ValidationError
 from village.records.workflows import FLOWS
-from village.web.db import get_db
+from village.hubdb import own_db
+from village.web.db import get_store, records_write
 
 bp = Blueprint("api", __name__, url_prefix="/api")
 init_blueprint(bp, before=access.authenticate)
@@ -93,7 +94,7 @@ def _filters(table):
 @bp.get("/" + TABLE)
 def list_records(table):
     """List records in id order a page at a time, or those changed after a change-log cursor."""
-    db, limit, area = get_db(), _whole("limit", DEFAULT_LIMIT, 1, listing.MAX_LIMIT), _area_asked()
+    db, limit, area = get_store(), _whole("limit", DEFAULT_LIMIT, 1, listing.MAX_LIMIT), _area_asked()
     hidden = not access.sees_sensitive(g.token)
     if "changed_since" in request.args:
         extra = sorted(set(request.args) - {"changed_since", "limit", "area"})
@@ -118,7 +119,7 @@ def _visible(db, table, row_id):
 @bp.get("/" + TABLE + "/<row_id>")
 def read(table, row_id):
     """Answer one record with its ETag."""
-    return answer(table, shown(table, _visible(get_db(), table, row_id)))
+    return answer(table, shown(table, _visible(get_store(), table, row_id)))
 
 
 def _new_record(writer, node, table, values, actor):
@@ -156,9 +157,10 @@ def create(table):
     key = request.headers.get("Idempotency-Key")
     key = idempotency.check_key(key) if key is not None else None
     print_ = idempotency.fingerprint("POST", request.path, values)
-    node, db = access.writer_node(token), get_db()
-    with core.write(db, node) as w:
-        kept = idempotency.recall(db, token["id"], key, print_) if key else None
+    node = access.writer_node(token)
+    with records_write(node) as w:
+        db = w.db  # the records (and, inside the write, what it wrote); the kept answers are the node's own
+        kept = idempotency.recall(own_db(db), token["id"], key, print_) if key else None
         if kept is not None:
             response = answer(table, kept[1], kept[0])
             response.headers["Idempotent-Replayed"] = "true"
@@ -167,7 +169,7 @@ def create(table):
         row_id = _new_record(w, node, table, values, actor_of(token))
         record = shown(table, listing.exported(table, core.get(db, table, row_id)))
         if key:
-            idempotency.remember(db, token["id"], key, print_, 201, record)
+            idempotency.remember(own_db(db), token["id"], key, print_, 201, record)
     return answer(table, record, 201)
 
 
@@ -192,8 +194,9 @@ def _for_write(db, table, row_id, action):
 def update(table, row_id):
     """Change the fields given (If-Match required); the others keep their values."""
     values = payload.checked(table, payload.body())
-    node, db = access.writer_node(g.token), get_db()
-    with core.write(db, node) as w:
+    node = access.writer_node(g.token)
+    with records_write(node) as w:
+        db = w.db
         _for_write(db, table, row_id, "update")
         _refs_visible(db, table, values)
         core.save(w, node, table, values, row_id=row_id, actor=actor_of(g.token))
@@ -204,8 +207,9 @@ def update(table, row_id):
 @bp.delete("/" + TABLE + "/<row_id>")
 def delete(table, row_id):
     """Delete a record and the records under it, as the clerk's page does (If-Match required)."""
-    node, db = access.writer_node(g.token), get_db()
-    with core.write(db, node) as w:
+    node = access.writer_node(g.token)
+    with records_write(node) as w:
+        db = w.db
         _for_write(db, table, row_id, "delete")
         delete_with_descendants(w, node, table, row_id, actor_of(g.token))
     return "", 204
@@ -220,8 +224,9 @@ def transition(table, row_id):
     """
     flow = FLOWS[table]
     status, note, values = payload.move(payload.body())
-    node, db = access.writer_node(g.token), get_db()
-    with core.write(db, node) as w:
+    node = access.writer_node(g.token)
+    with records_write(node) as w:
+        db = w.db
         record = _for_write(db, table, row_id, "move")
         allowed = flow.next_steps(record["status"])
         if status not in allowed:

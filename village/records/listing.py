@@ -7,8 +7,10 @@ import functools
 import json
 
 from sync.scope import in_scope, inside
+from sync.store import dicts
+from sync.stores import as_tx
 from village.records import core
-from village.records.privacy import mask as mask_value
+from village.records.privacy import mask as mask_value, masked
 from village.records.schema import DOWNSTREAM, fields
 
 MAX_LIMIT = 1000
@@ -34,15 +36,21 @@ def page(db, table, area, equal=None, after="", limit=100, mask=False):
     with `mask`, sensitive fields come masked.
     """
     where, params = scope_sql(table, area)
+    postgres = _on_postgres(db)
     for name, value in (equal or {}).items():
         fields(table)[name]  # a name not of this table is a bug of the caller: fail loudly
-        where += f" AND [{name}] IS ?"
+        # What SQLite's IS means; PostgreSQL takes IS only before NULL, TRUE and FALSE.
+        where += f" AND [{name}] {'IS NOT DISTINCT FROM' if postgres else 'IS'} ?"
         params.append(value)
     if after:
         where += " AND id > ?"
         params.append(after)
-    found = _with_functions(db).execute(f"SELECT id, {json_sql(table, mask)} FROM [{table}] WHERE _deleted = 0 AND "
-                                        f"{where} ORDER BY id LIMIT ?", [*params, limit + 1]).fetchall()
+    if postgres:
+        found = [(row["id"], json_text(table, row, mask)) for row in dicts(db.execute(
+            f"SELECT * FROM [{table}] WHERE _deleted = 0 AND {where} ORDER BY id LIMIT ?", [*params, limit + 1]))]
+    else:
+        found = _with_functions(db).execute(f"SELECT id, {json_sql(table, mask)} FROM [{table}] WHERE _deleted = 0 "
+                                            f"AND {where} ORDER BY id LIMIT ?", [*params, limit + 1]).fetchall()
     more = len(found) > limit
     found = found[:limit]
     return [text for _id, text in found], (found[-1][0] if more else None)
@@ -72,6 +80,17 @@ def json_sql(table, mask):
     return f"json_object({', '.join(parts)})"
 
 
+def _on_postgres(db):
+    """Return True when `db` is a PostgreSQL hub's store, where Python writes the records' JSON (no json_object)."""
+    return as_tx(db).engine == "postgresql"
+
+
+def json_text(table, row, mask):
+    """Return a stored row as the JSON object `json_sql` writes (Python writes it, for PostgreSQL)."""
+    record = exported(table, row)
+    return json.dumps(masked(table, record) if mask else record, ensure_ascii=False, separators=(",", ":"))
+
+
 def _with_functions(db):
     """Give `db`'s connection the functions json_sql calls; return `db`."""
     db.conn.create_function("village_mask", 1, lambda value: mask_value(value) if value else value, deterministic=True)
@@ -91,12 +110,18 @@ def changes(db, table, area, since=0, limit=100, mask=False):
     scope, params = scope_sql(table, area, "c.area")
     prev, prev_params = scope_sql(table, area, "c.prev_area")
     # One query a page: the changes scanned, whether each is its record's newest, and the record as it is.
-    scanned = _with_functions(db).execute(
-        f"SELECT c.seq, c.row_id, c.newest, area, _deleted, _version, "
-        f"CASE WHEN c.newest AND NOT _deleted THEN {json_sql(table, mask)} END "
-        f"FROM (SELECT seq, row_id, seq = (SELECT MAX(seq) FROM _changes l WHERE l.tbl = c.tbl AND l.row_id = c.row_id) "
-        f"AS newest FROM _changes c WHERE c.tbl = ? AND c.seq > ? AND ({scope} OR {prev}) ORDER BY c.seq LIMIT ?) c "
-        f"LEFT JOIN [{table}] ON id = c.row_id ORDER BY c.seq", [table, since, *params, *prev_params, limit]).fetchall()
+    changed = (f"FROM (SELECT seq, row_id, seq = (SELECT MAX(seq) FROM _changes l WHERE l.tbl = c.tbl AND "
+               f"l.row_id = c.row_id) AS newest FROM _changes c WHERE c.tbl = ? AND c.seq > ? AND ({scope} OR {prev}) "
+               f"ORDER BY c.seq LIMIT ?) c LEFT JOIN [{table}] t ON t.id = c.row_id ORDER BY c.seq")
+    params = [table, since, *params, *prev_params, limit]
+    if _on_postgres(db):
+        scanned = [(r["seq"], r["row_id"], r["newest"], r["area"], r["_deleted"], r["_version"],
+                    json_text(table, r, mask) if r["newest"] and r["id"] is not None and not r["_deleted"] else None)
+                   for r in dicts(db.execute(f"SELECT c.seq, c.row_id, c.newest, t.* {changed}", params))]
+    else:
+        scanned = _with_functions(db).execute(
+            f"SELECT c.seq, c.row_id, c.newest, t.area, t._deleted, t._version, "
+            f"CASE WHEN c.newest AND NOT t._deleted THEN {json_sql(table, mask)} END {changed}", params).fetchall()
     if not scanned:
         return [], since, False
     # A change that is not its record's newest is skipped: the later change brings the record.
