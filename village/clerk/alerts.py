@@ -9,7 +9,7 @@ from village.records.notices import localized
 from village.records.receipt_rules import receipt_id
 from village.records.terms import ALERT_COLOURS, CAP_STATUS_WORDS
 from village.web.auth import role_required
-from village.web.db import get_db
+from village.web.db import get_store
 from village.web.i18n import current_language
 
 bp = Blueprint("clerk_alerts", __name__, url_prefix="/clerk")
@@ -36,14 +36,14 @@ def _alerts(db, node):
 def alerts():
     """List the alerts sent to this village, newest first, each with what the county has been told of it."""
     node = current_app.config["NODE"]
-    return render_template("clerk/alerts.html", alerts=_alerts(get_db(), node), village=node.role == "village")
+    return render_template("clerk/alerts.html", alerts=_alerts(get_store(), node), village=node.role == "village")
 
 
 @bp.post("/alerts/acknowledge")
 @role_required(*CLERKS)
 def acknowledge():
     """Confirm, as this clerk, that the village has taken note of an alert (reported to the county at the next sync)."""
-    db, node = get_db(), current_app.config["NODE"]
+    db, node = get_store(), current_app.config["NODE"]
     wanted = request.form.get("announcement_id", "")
     alert = next((a for a in receipts.alerts_in_scope(db, node.area) if a["id"] == wanted), None)
     if alert is None:

@@ -10,7 +10,7 @@ from village.clerk.views import CLERKS
 from village.records import core
 from village.records.care import schedule, visit_rate
 from village.web.auth import role_required
-from village.web.db import get_db
+from village.web.db import get_store
 from village.web.forms import record_or_404
 
 bp = Blueprint("clerk_care", __name__, url_prefix="/clerk")
@@ -39,7 +39,7 @@ def rate_table(db, area, months):
 @role_required(*CLERKS)
 def elders():
     """List the elders of this node's area by next visit due, the most overdue first, and the visit rates."""
-    db, node = get_db(), current_app.config["NODE"]
+    db, node = get_store(), current_app.config["NODE"]
     today = datetime.date.today()
     months = months_back(today)
     villages, rates = rate_table(db, node.area, months)
@@ -51,7 +51,7 @@ def elders():
 @role_required(*CLERKS)
 def new_elder(row_id):
     """Show the form of a person's elder profile; on POST save it (a person has at most one)."""
-    db = get_db()
+    db = get_store()
     person = record_or_404(db, "persons", row_id)
     if next(core.rows(db, "elder_profiles", "person_id = ?", [row_id], limit=1), None):
         flash(_("%(name)s already has an elder profile.", name=person["name"]), "info")

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from village.audit import record as audit
 from village.web.auth import role_required
 from village.clerk.views import CLERKS
-from village.web.db import get_db
+from village.web.db import get_db, get_store, records_write
 from village.records import core
 from village.records.services import change_status, queue as records_in
 from village.records.workflows import REQUESTS, WORKFLOWS
@@ -33,7 +33,7 @@ def queue(kind):
     status = request.args.get("status", spec.first)
     if status not in spec.statuses:
         status = spec.first
-    items, counts, page, pages = records_in(get_db(), spec.table, status, request.args.get("page"))
+    items, counts, page, pages = records_in(get_store(), spec.table, status, request.args.get("page"))
     for item in items:
         item["since"] = (item[spec.history] or [{}])[-1].get("at", "")
     return render_template("clerk/queue.html", kind=kind, spec=spec, status=status, items=items, counts=counts,
@@ -45,10 +45,10 @@ def queue(kind):
 def item(kind, row_id, problem=None, status=200):
     """Show one request or grievance with its history and the workflow steps open to it."""
     spec = QUEUES[kind]
-    record = record_or_404(get_db(), spec.table, row_id)
+    record = record_or_404(get_store(), spec.table, row_id)
     household = None
     if record.get("household_id"):
-        household = core.get(get_db(), "households", record["household_id"])
+        household = core.get(get_store(), "households", record["household_id"])
     return render_template("clerk/item.html", kind=kind, spec=spec, item=record, household=household,
                            next_steps=spec.next_steps(record["status"]), problem=problem,
                            certifiable=record["status"] in spec.certifiable), status
@@ -59,11 +59,11 @@ def item(kind, row_id, problem=None, status=200):
 def set_status(kind, row_id):
     """Move a request or grievance one step along its workflow, with the clerk's note."""
     spec = QUEUES[kind]
-    db, node = get_db(), current_app.config["NODE"]
+    db, node = get_store(), current_app.config["NODE"]
     record_or_404(db, spec.table, row_id)
     target, note = request.form.get("status", ""), request.form.get("note", "").strip()
     try:
-        with core.write(db, node) as w:
+        with records_write(node) as w:
             change_status(w, node, spec.table, row_id, target, g.user, note)
     except ValidationError as exc:
         return item(kind, row_id, problem=problem_text(exc.problems[0]), status=409)
@@ -82,7 +82,7 @@ def certificate_facts(record, household):
 @role_required(*CLERKS)
 def certificate(row_id):
     """Show a printable A4 certificate with a QR code whose signed payload any node can verify."""
-    db, node = get_db(), current_app.config["NODE"]
+    db, node = get_store(), current_app.config["NODE"]
     record = record_or_404(db, REQUESTS.table, row_id)
     if record["status"] not in REQUESTS.certifiable:
         abort(409)
@@ -96,7 +96,7 @@ def certificate(row_id):
                               "service point must know its public address first. Ask the administrator to set "
                               "public_base_url (or VILLAGE_PUBLIC_BASE_URL), e.g. http://192.168.1.10:8080."),
                             back=url_for("clerk_queues.item", kind="requests", row_id=row_id))
-    audit(db, g.user, "certificate.print", row_id, record["ticket"])
+    audit(get_db(), g.user, "certificate.print", row_id, record["ticket"])  # the node's own log
     return render_template("clerk/certificate.html", item=record, household=household, facts=facts,
                            payload=payload, verify_url=verify_url, qr=qr_svg(verify_url, _("QR code to verify this certificate"), scale=3),
                            facts_json=json.dumps(facts, ensure_ascii=False))

@@ -4,7 +4,7 @@ from flask_babel import gettext as _
 
 from village.web.auth import role_required
 from village.clerk.views import CLERKS
-from village.web.db import get_db
+from village.web.db import get_store, records_write
 from village.records import core
 from village.records.households import delete_with_descendants, descendants, household_of, look_alikes
 from village.records.schema import fields
@@ -49,7 +49,7 @@ def _back(db, table, row):
 def _save(db, node, table, values, row=None, parent=None):
     """Save the form's values (a new record, or `row` edited) and go back; or show the form with its problems."""
     try:
-        with core.write(db, node) as w:
+        with records_write(node) as w:
             row_id = core.save(w, node, table, values, row_id=row and row["id"], actor=g.user)
     except ValidationError as exc:
         return render_form(table, values, exc.problems, row=row, parent=parent, status=400)
@@ -67,7 +67,7 @@ def _parent_or_404(db, table):
 @role_required(*CLERKS)
 def create(table):
     """Show an empty form; on POST save a new record, or show the form again with its problems."""
-    db, node = get_db(), current_app.config["NODE"]
+    db, node = get_store(), current_app.config["NODE"]
     parent = _parent_or_404(db, table)
     if request.method == "GET":
         defaults = {s.name: s.default for s in form_fields(table) if s.default is not None}
@@ -86,7 +86,7 @@ def create(table):
 @role_required(*CLERKS)
 def edit(table, row_id):
     """Show a record's form; on POST save the changes, or show the form again with its problems."""
-    db, node = get_db(), current_app.config["NODE"]
+    db, node = get_store(), current_app.config["NODE"]
     row = record_or_404(db, table, row_id)
     if request.method == "GET":
         return render_form(table, row, row=row)
@@ -98,7 +98,7 @@ def edit(table, row_id):
 @role_required(*CLERKS)
 def delete(table, row_id):
     """Ask for confirmation; on POST delete the record and the records under it."""
-    db, node = get_db(), current_app.config["NODE"]
+    db, node = get_store(), current_app.config["NODE"]
     row = record_or_404(db, table, row_id)
     if request.method == "GET":
         counts = {}
@@ -108,7 +108,7 @@ def delete(table, row_id):
         back_url = url_for("clerk.household", row_id=back) if back else url_for("clerk.households")
         return render_template("clerk/delete.html", table=table, row=row, counts=counts, back=back_url)
     back = household_of(db, table, row)
-    with core.write(db, node) as w:
+    with records_write(node) as w:
         delete_with_descendants(w, node, table, row_id, g.user)
     flash(_("Deleted."), "info")
     if table == "households":

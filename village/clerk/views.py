@@ -12,7 +12,7 @@ from village.web.i18n import gettext
 from village.clerk.casefacts import household_monitoring
 from village.clerk.labels import init_templates
 from village.clerk.rows import household_rows, nav_links
-from village.web.db import get_db
+from village.web.db import get_db, get_store
 from village.records import households as register
 from village.web.forms import record_or_404
 from village.users import roles_for
@@ -36,7 +36,7 @@ def index():
 def households():
     """List households, optionally those matching a search, a page at a time."""
     query = request.args.get("q", "")
-    found, total, capped, page, pages = register.find(get_db(), query, request.args.get("page"))
+    found, total, capped, page, pages = register.find(get_store(), query, request.args.get("page"))
     return render_template("clerk/households.html", households=found, total=total, capped=capped, q=query,
                            page=page, pages=pages, household_rows=household_rows)
 
@@ -45,7 +45,7 @@ def households():
 @role_required(*CLERKS)
 def household(row_id):
     """Show one household with its members, plots, plantings, livestock, requests, cases and visits."""
-    db = get_db()
+    db = get_store()
     hh = record_or_404(db, "households", row_id)
     return render_template("clerk/household.html", hh=hh, **register.with_records(db, row_id),
                            **household_monitoring(db, row_id, datetime.date.today()))

@@ -13,7 +13,7 @@ from village.records.schema import VISIT_KINDS
 from village.records.terms import VISIT_EVERY_DAYS
 from village.records.validate import ValidationError
 from village.web.auth import role_required
-from village.web.db import get_db
+from village.web.db import get_store, records_write
 from village.web.forms import problems_by_field, record_or_404
 from village.web.i18n import lazy_gettext as _l
 
@@ -62,7 +62,7 @@ def _defaults(kind, elders):
 
 
 def _form(household, kind, values, answers, problems=(), status=200):
-    cases, elders = links_of(get_db(), household["id"])
+    cases, elders = links_of(get_store(), household["id"])
     shown = [item for item in CHECKLISTS[kind] if item.kind != "files" and item.name not in VISIT_FIELDS]
     groups = {}
     for item in shown:
@@ -76,7 +76,7 @@ def _form(household, kind, values, answers, problems=(), status=200):
 @role_required(*CLERKS)
 def new_visit(row_id, kind):
     """Show the form of a visit of `kind`; on POST save it with its checklist answers."""
-    db, node = get_db(), current_app.config["NODE"]
+    db, node = get_store(), current_app.config["NODE"]
     household = record_or_404(db, "households", row_id)
     if request.method == "GET":
         return _form(household, kind, _defaults(kind, links_of(db, row_id)[1]), {})
@@ -85,7 +85,7 @@ def new_visit(row_id, kind):
     record = {**values, "kind": kind, "household_id": row_id, "answers": answers}
     if not problems:
         try:
-            with core.write(db, node) as w:
+            with records_write(node) as w:
                 visit = core.save(w, node, "visits", record, actor=g.user)
             flash(_("The visit is recorded."), "info")
             return redirect(url_for("clerk_visits.visit", row_id=visit))
@@ -99,7 +99,7 @@ def new_visit(row_id, kind):
 @role_required(*CLERKS)
 def visit(row_id):
     """Show one visit: who, when, how, its checklist's answers by group, its result and next date."""
-    db = get_db()
+    db = get_store()
     record = record_or_404(db, "visits", row_id)
     household = core.get(db, "households", record["household_id"])
     answers = record["answers"] or {}

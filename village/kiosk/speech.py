@@ -15,7 +15,7 @@ from village.kiosk.lookups import lookup_allowed
 from village.ops.speech import SpeechUnavailable, node_engine
 from village.records.notices import current_announcements, latest_prices, localized
 from village.records.services import find_ticket
-from village.web.db import get_db
+from village.web.db import get_store
 from village.web.i18n import current_language, gettext
 
 bp = Blueprint("speech", __name__, url_prefix="/speak")
@@ -114,7 +114,7 @@ def _audio(text):
 def notice(notice_id):
     """Say a current notice or alert of this village."""
     lang = current_language()
-    for announcement in current_announcements(get_db(), current_app.config["NODE"].area):
+    for announcement in current_announcements(get_store(), current_app.config["NODE"].area):
         if str(announcement["id"]) == notice_id:
             return _audio(notice_text(announcement, lang))
     abort(404)
@@ -123,7 +123,7 @@ def notice(notice_id):
 @bp.get("/prices")
 def prices():
     """Say the market prices the home screen shows."""
-    found = latest_prices(get_db(), current_app.config["NODE"].area)
+    found = latest_prices(get_store(), current_app.config["NODE"].area)
     return _audio(prices_text(found) if found else gettext("No prices have been published yet."))
 
 
@@ -131,7 +131,7 @@ def _record(ticket):
     """Return (table, record) of an existing ticket; 404 for none, 429 when this address looked up too many."""
     if not lookup_allowed():
         abort(429)
-    table, record = find_ticket(get_db(), ticket)
+    table, record = find_ticket(get_store(), ticket)
     if record is None:
         abort(404)
     return table, record

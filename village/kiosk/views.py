@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, g, redirect, render_template, request,
 from flask_babel import gettext
 
 from village.kiosk import labels as kiosk_labels, speech
-from village.web.db import get_db
+from village.web.db import get_store
 from village.kiosk.forms import SHOWN_AS, submit_form
 from village.kiosk.lookups import lookup_allowed
 from village.records.households import code_letters
@@ -35,7 +35,7 @@ def _announcements():
             {**a, "title_text": localized(a["title"], lang), "body_text": localized(a["body"], lang),
              "instruction_text": localized(a.get("instruction"), lang),
              "colour": ALERT_COLOURS.get(a.get("severity"), (None, None))}
-            for a in current_announcements(get_db(), current_app.config["NODE"].area)]
+            for a in current_announcements(get_store(), current_app.config["NODE"].area)]
     return g.kiosk_announcements
 
 
@@ -67,7 +67,7 @@ def home():
     if full is not None:
         return render_template("kiosk/alert.html", alert=full)
     notices = [a for a in _announcements() if a["priority"] != "emergency"]
-    prices = latest_prices(get_db(), current_app.config["NODE"].area)
+    prices = latest_prices(get_store(), current_app.config["NODE"].area)
     return render_template("kiosk/home.html", notices=notices, prices=prices, stale=stale)
 
 
@@ -79,7 +79,7 @@ def _alerts_shown():
         session["seen_alerts"] = [*session.get("seen_alerts", [])[-19:], closed[:64]]
     shown = [a for a in _announcements() if a.get("alert_key")]
     if shown:
-        receipts.note(get_db(), current_app.config["NODE"], "displayed_at", shown)
+        receipts.note(get_store(), current_app.config["NODE"], "displayed_at", shown)
     return shown
 
 
@@ -107,13 +107,13 @@ def _submission(table):
     problems = {}
     if request.method == "POST":
         try:
-            ticket = submit_form(get_db(), current_app.config["NODE"], table, request.form)
+            ticket = submit_form(get_store(), current_app.config["NODE"], table, request.form)
         except ValidationError as exc:
             problems = problems_by_field(exc.problems, SHOWN_AS)
         else:
             return redirect(url_for(".ticket", ticket=ticket))
     form = request.form if request.method == "POST" else {}
-    return render_template(FORMS[table], form=form, problems=problems, code_keys=code_letters(get_db())), \
+    return render_template(FORMS[table], form=form, problems=problems, code_keys=code_letters(get_store())), \
         422 if problems else 200
 
 
@@ -127,7 +127,7 @@ def ticket(ticket):
     """Show a new ticket in very large type with a QR code and a print button: the receipt."""
     if not lookup_allowed():
         return _too_many_lookups(ticket)
-    table, record = find_ticket(get_db(), ticket)
+    table, record = find_ticket(get_store(), ticket)
     if record is None:
         return redirect(url_for(".status", ticket=ticket))
     # Without a configured public address the node's own address as asked is the best guess; it
@@ -160,7 +160,7 @@ def status():
     elif not lookup_allowed():
         return _too_many_lookups(typed)
     else:
-        table, record = find_ticket(get_db(), typed)
+        table, record = find_ticket(get_store(), typed)
         if record is not None:
             return render_template("kiosk/status.html", typed=record["ticket"], table=table, record=record,
                                    history=_history(table, record), problems={})

@@ -1,4 +1,5 @@
 """The household register: search, a household with what hangs under it, look-alikes, lookups by code."""
+from sync.stores.pg_sql import stored_order
 from village.records import core
 
 # A search matching more households than this says "100+" and lists only the first page it found:
@@ -23,7 +24,7 @@ CHILDREN = {"households": (("persons", "household_id"), ("plots", "household_id"
 def search_sql(cap=SEARCH_CAP):
     """Return the SQL giving the ids of live households matching a prefix, each probe stopped after `cap` rows."""
     probes = [f"SELECT * FROM (SELECT {gives} FROM {table} WHERE {column} >= ? AND {column} < ? AND _deleted = 0 "
-              f"LIMIT {int(cap)})" for table, column, _upper, gives in SEARCHED]
+              f"LIMIT {int(cap)}) AS probe" for table, column, _upper, gives in SEARCHED]
     return "\nUNION ".join(probes)
 
 
@@ -31,7 +32,7 @@ def _broad(db, params):
     """Return True when one probe alone finds more than SEARCH_CAP entries, counted in its index only."""
     for n, (table, column, _upper, _gives) in enumerate(SEARCHED):
         # No _deleted test: it would read every row; a deleted household's values stay in the index.
-        sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {column} >= ? AND {column} < ? LIMIT ?)"
+        sql = f"SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {column} >= ? AND {column} < ? LIMIT ?) AS probe"
         if db.execute(sql, [*params[2 * n:2 * n + 2], SEARCH_CAP + 1]).fetchone()[0] > SEARCH_CAP:
             return True
     return False
@@ -63,14 +64,14 @@ def find(db, query, page=1):
     matched = f"WITH matched(id) AS MATERIALIZED ({search_sql(SEARCH_CAP + 1)})"
     total = db.execute(f"{matched} SELECT COUNT(*) FROM matched", params).fetchone()[0]
     page, pages = core.page_of(min(total, SEARCH_CAP), page)
-    found = core.rows(db, "households", "id IN matched", params, order="code", limit=core.PAGE_SIZE,
+    found = core.rows(db, "households", "id IN (SELECT id FROM matched)", params, order="code", limit=core.PAGE_SIZE,
                       offset=(page - 1) * core.PAGE_SIZE, with_=matched)
     return list(found), min(total, SEARCH_CAP), total > SEARCH_CAP, page, pages
 
 
 def _register(db, page):
     """Return find's answer for the whole register, counted and paged no further than REGISTER_CAP."""
-    total = db.execute("SELECT COUNT(*) FROM (SELECT 1 FROM households WHERE _deleted = 0 LIMIT ?)",
+    total = db.execute("SELECT COUNT(*) FROM (SELECT 1 FROM households WHERE _deleted = 0 LIMIT ?) AS kept",
                        [REGISTER_CAP + 1]).fetchone()[0]
     page, pages = core.page_of(min(total, REGISTER_CAP), page)
     found = core.rows(db, "households", order="code", limit=core.PAGE_SIZE, offset=(page - 1) * core.PAGE_SIZE)
@@ -104,7 +105,8 @@ def with_records(db, row_id):
     return {"plots": plots, "plantings": plantings,
             "persons": list(core.rows(db, "persons", "household_id = ?", [row_id], order="birth_date")),
             "livestock": list(core.rows(db, "livestock", "household_id = ?", [row_id], order="species")),
-            "requests": list(core.rows(db, "service_requests", "household_id = ?", [row_id], order="rowid DESC"))}
+            "requests": list(core.rows(db, "service_requests", "household_id = ?", [row_id],
+                                       order=stored_order(db, descending=True)))}
 
 
 def household_of(db, table, row):

@@ -4,6 +4,7 @@ import json
 import secrets
 
 from sync.clock import utc_text
+from sync.stores.pg_sql import stored_order
 
 from village.audit import record as audit
 from village.i18n_markers import N_
@@ -117,6 +118,6 @@ def queue(db, table, status, page=1):
     """Return (records, counts by status, page, pages): one page of `table`'s records in `status`, newest first."""
     counts = dict(db.execute(f"SELECT status, COUNT(*) FROM [{table}] WHERE _deleted = 0 GROUP BY status").fetchall())
     page, pages = core.page_of(counts.get(status, 0), page)
-    found = list(core.rows(db, table, "status = ?", [status], order="rowid DESC", limit=core.PAGE_SIZE,
+    found = list(core.rows(db, table, "status = ?", [status], order=stored_order(db, descending=True), limit=core.PAGE_SIZE,
                            offset=(page - 1) * core.PAGE_SIZE))
     return found, counts, page, pages
