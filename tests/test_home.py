@@ -42,7 +42,7 @@ def test_home_shows_the_node_language_by_default(make_node):
     assert node.lang == "zh_Hans" and "Market day(中)" in html and 'lang="zh-Hans"' in html
 
 
-def test_home_hides_announcements_for_other_villages_and_shows_county_wide_ones(make_node):
+def test_home_hides_announcements_for_other_villages_and_shows_county_wide_ones(make_node, hub_engine):
     from village import create_app
 
     county, cdb = make_node(role="county", area="52/5201/520102")

@@ -4,6 +4,7 @@ import datetime
 import hashlib
 
 import pytest
+from conftest import audited_write
 from sync_helpers import enrolled_pair, sync
 
 from village.records import core
@@ -210,7 +211,7 @@ def test_a_household_that_cannot_work_on_the_safety_net_is_never_eliminated(node
     assert "never marked eliminated" in problems_of(exc)
 
 
-def test_a_case_goes_from_lead_to_elimination_across_village_and_hub(make_node, serve):
+def test_a_case_goes_from_lead_to_elimination_across_village_and_hub(make_node, serve, hub_engine):
     hub, hub_db, _server, village, db, _link = enrolled_pair(make_node, serve)
     with core.write(db, village) as w:
         hh = household(w, village)
@@ -218,7 +219,7 @@ def test_a_case_goes_from_lead_to_elimination_across_village_and_hub(make_node, 
         to_notice(w, village, case)
     assert sync(village).exit_code == 0
     assert core.get(hub_db, "monitor_cases", case)["status"] == "notice"
-    with core.write(hub_db, hub) as w:
+    with audited_write(hub_db, hub) as w:
         change_status(w, hub, "monitor_cases", case, "township_reviewed", "乡镇审核员")
         change_status(w, hub, "monitor_cases", case, "monitored", "县审定")
         thresholds(w, hub)
@@ -232,7 +233,7 @@ def test_a_case_goes_from_lead_to_elimination_across_village_and_hub(make_node, 
         change_status(w, village, "monitor_cases", case, "elimination_notice", "clerk",
                       values={"notice_from": days_ago(7), "notice_to": days_ago(1)})
     assert sync(village).exit_code == 0
-    with core.write(hub_db, hub) as w:
+    with audited_write(hub_db, hub) as w:
         change_status(w, hub, "monitor_cases", case, "eliminated", "县审定", values={"elimination_type": "after_support"})
     assert sync(village).exit_code == 0
     assert core.get(db, "monitor_cases", case)["status"] == "eliminated"
@@ -241,7 +242,7 @@ def test_a_case_goes_from_lead_to_elimination_across_village_and_hub(make_node, 
                      "monitored", "elimination_checked", "elimination_deliberated", "elimination_notice", "eliminated"]
 
 
-def test_a_village_cannot_take_the_countys_step_by_sync(make_node, serve):
+def test_a_village_cannot_take_the_countys_step_by_sync(make_node, serve, hub_engine):
     hub, hub_db, _server, village, db, _link = enrolled_pair(make_node, serve)
     with core.write(db, village) as w:
         case = new_case(w, village, household(w, village))
@@ -257,7 +258,7 @@ def test_a_village_cannot_take_the_countys_step_by_sync(make_node, serve):
     assert refused and any("Only the township" in r[0] for r in refused), result.output
 
 
-def test_a_village_cannot_set_the_poverty_line_by_sync(make_node, serve):
+def test_a_village_cannot_set_the_poverty_line_by_sync(make_node, serve, hub_engine):
     hub, hub_db, _server, village, db, _link = enrolled_pair(make_node, serve)
     with core.write(db, village) as w:  # a village that writes a (low) line into its own database
         core.save(w, village, "monitor_thresholds", {"year": TODAY.year, "province": "52", "yuan_per_person": 1})
