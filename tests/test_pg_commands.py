@@ -51,3 +51,20 @@ def test_backup_and_restore_say_what_they_can_do(make_node, tmp_path):
         assert done.exit_code != 0 and "Traceback" not in done.output
         assert "keeps its records and sync data in PostgreSQL" in done.output and "pg_dump and pg_restore" in done.output
     assert not out.exists()
+
+
+def test_import_writes_the_records_where_they_are_all_or_nothing(make_node, tmp_path):
+    hub, hub_db = make_node(role="county", area="52/5201/520102")
+    good = tmp_path / "households.csv"
+    good.write_text("code,head_name,area\nH1,王建国,52/5201/520102/001\nH2,李秀英,52/5201/520102/002\n", encoding="utf-8")
+    done = Village(hub.data_dir)("import", "households", str(good))
+    assert done.exit_code == 0 and "Imported 2 rows into households." in done.output, done.output
+    stored = hub_db.execute("SELECT code, area FROM households ORDER BY code").fetchall()
+    assert [tuple(row) for row in stored] == [("H1", "52/5201/520102/001"), ("H2", "52/5201/520102/002")]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("code,head_name,area\nH3,张三,52/5201/520102/001\nH4,李四,53/5301\n", encoding="utf-8")
+    refused = Village(hub.data_dir)("import", "households", str(bad))
+    assert refused.exit_code != 0 and "row 3" in refused.output and "Traceback" not in refused.output
+    assert hub_db.execute("SELECT COUNT(*) FROM households").fetchone()[0] == 2  # the file rolled back whole
+    shown = Village(hub.data_dir)("export", "households")
+    assert shown.exit_code == 0 and "王建国" in shown.output and "张三" not in shown.output

@@ -7,7 +7,7 @@ import tempfile
 
 import click
 
-from village.cli.common import data_option, handled, node_store, open_node, say
+from village.cli.common import data_option, handled, node_store, say
 from village.errors import Problem
 from village.i18n import translations
 from village.i18n_markers import N_
@@ -26,9 +26,10 @@ def import_(data_dir, table, file):
     from village.records.files import ImportRefused, import_csv
 
     fields(table)
-    node, db = open_node(data_dir)
     columns = ("{task.description}", BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=_stderr_console(), disable=not sys.stderr.isatty(), transient=True) as bar:
+    # A county hub's records: where they are kept (its PostgreSQL store, or the node's database).
+    with node_store(data_dir) as (node, db), Progress(*columns, console=_stderr_console(),
+                                                       disable=not sys.stderr.isatty(), transient=True) as bar:
         task = bar.add_task(table, total=None)
         try:
             count, encoding = import_csv(db, node, table, file,
