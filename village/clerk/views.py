@@ -62,7 +62,7 @@ def sync():
     from village.tls import cert_info
 
     node = current_app.config["NODE"]
-    db = get_db()
+    db = get_store()  # a county hub's sync state and records: where they are kept
     if request.method == "POST":
         _run_sync(db, node, syncing)
         return redirect(url_for("clerk.sync"))
@@ -75,10 +75,10 @@ def _run_sync(db, node, syncing):
     from flask import g
 
     try:
-        result = syncing.run_sync(node, db=db)  # the request's connection: opened and migrated once
+        result = syncing.run_sync(node, db=db)  # the request's store: opened and migrated once
     except Exception as exc:  # noqa: BLE001 -- whatever breaks is shown to the clerk; the page stays up
         result = syncing.SyncResult(code=codes.FAILED, error=str(exc))
-    audit(db, g.user, "sync.now", node.node_id, "ok" if result.ok else f"{result.code}: {result.error}")
+    audit(get_db(), g.user, "sync.now", node.node_id, "ok" if result.ok else f"{result.code}: {result.error}")
     if result.ok:
         flash(_("Sync finished: %(sent)d changes sent, %(received)d received.",
                 sent=result.pushed, received=result.pulled), "info")
