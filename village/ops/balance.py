@@ -16,7 +16,6 @@ one runs while the others wait for their turn, at most PATIENCE each; a request 
 that long runs anyway, so a slow one (a sync of many records, an export) delays the others by
 PATIENCE, never by its whole length.
 """
-import collections
 import multiprocessing
 import threading
 import time
@@ -75,45 +74,16 @@ class Balance:
 
 
 class Turns:
-    """A WSGI app that runs `app`'s requests one at a time in this process, in the order they came,
-    each waiting at most PATIENCE.
-
-    The turn is handed to the request that has waited longest: with a plain lock, a request that
-    just arrived could take it before one woken from waiting, again and again, and its page
-    would wait PATIENCE while the others went by.
-    """
+    """A WSGI app that runs `app`'s requests one at a time in this process, each waiting at most PATIENCE."""
 
     def __init__(self, app):
-        self.app, self.lock, self.busy, self.waiting = app, threading.Lock(), False, collections.deque()
+        self.app, self.turn = app, threading.Lock()
 
     def __call__(self, environ, start_response):
-        mine = self._take()
+        mine = self.turn.acquire(timeout=PATIENCE)
         try:
             return self.app(environ, start_response)
         finally:
             if mine:
-                self._hand_on()
+                self.turn.release()
 
-    def _take(self):
-        """Wait for the turn (at most PATIENCE); return True when this request holds it."""
-        with self.lock:
-            if not self.busy:
-                self.busy = True
-                return True
-            handed = threading.Event()
-            self.waiting.append(handed)
-        if handed.wait(PATIENCE):
-            return True
-        with self.lock:
-            if handed.is_set():  # handed over just as the wait ran out
-                return True
-            self.waiting.remove(handed)
-            return False
-
-    def _hand_on(self):
-        """Give the turn to the request that has waited longest, or leave it free."""
-        with self.lock:
-            if self.waiting:
-                self.waiting.popleft().set()
-            else:
-                self.busy = False

@@ -34,11 +34,6 @@ THREADS = 4
 MAX_AUTO_WORKERS = 2
 BACKLOG = 128  # connections the kernel holds for us while every process is busy
 STOP_GRACE = 10  # seconds a stopping process has to finish its requests and jobs before it just ends
-# Idle connections a process keeps open (cheroot's default is 10): a hub's villages sync over 2G,
-# where a new connection costs a second or more of handshakes, and a round is several requests
-# (ping, pushes, pull); past the limit every answer closes its connection. An idle one costs a
-# file descriptor, watched by cheroot's selector, not a thread.
-KEEP_ALIVE = 200
 
 
 def worker_count(node):
@@ -64,13 +59,17 @@ def run(node, host, port):
     jobs = NodeScheduler(node)
     https = None
     try:
-        if jobs.start():
+        owner = jobs.start()
+        if owner:
             print(gettext(N_("Scheduled jobs (sync, backups) run in this server.")), flush=True)
         else:
             print(gettext(N_("Another server already runs the scheduled jobs of %(dir)s; this one only serves "
                              "pages.")) % {"dir": str(node.data_dir)}, file=sys.stderr, flush=True)
         print(f"Serving {node.name} at http://{host}:{port}/", flush=True)
-        https = start_https(app, node, host, lambda text: print(text, file=sys.stderr, flush=True))  # after the forks: a thread must not be forked
+        # Only the server that owns the data directory serves the tablets: cheroot binds with
+        # SO_REUSEPORT, so a second one would share the HTTPS port with the first. After the
+        # forks: a thread must not be forked.
+        https = start_https(app, node, host, lambda text: print(text, file=sys.stderr, flush=True)) if owner else None
         if https:
             print(f"Serving {node.name} for tablets at https://{host}:{https.port}/", flush=True)
         _serve(app, listener, balance, 0)
@@ -96,7 +95,6 @@ class _Server(wsgi.Server):
     def __init__(self, app, listener):
         super().__init__(listener.getsockname()[:2], app, numthreads=THREADS, server_name="village",
                          request_queue_size=BACKLOG)
-        self.keep_alive_conn_limit = KEEP_ALIVE
         # Set on the listener, so every connection accepted from it has it: a small answer goes out
         # at once instead of waiting for the browser's acknowledgement of the one before.
         listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
