@@ -33,7 +33,12 @@ from village.i18n_markers import N_
 THREADS = 4
 MAX_AUTO_WORKERS = 2
 BACKLOG = 128  # connections the kernel holds for us while every process is busy
-STOP_GRACE = 10  # seconds a stopping process has to finish its requests and jobs before it just ends
+# Idle connections a process keeps open (cheroot's default is 10): a hub's villages sync over 2G,
+# where a new connection costs a second or more of handshakes, and a round is several requests
+# (ping, pushes, pull); past the limit every answer closes its connection. An idle one costs a
+# file descriptor, watched by cheroot's selector, not a thread.
+KEEP_ALIVE = 200
+STOP_GRACE = 6  # seconds a stopping process has to finish its requests and jobs before it just ends
 
 
 def worker_count(node):
@@ -95,6 +100,7 @@ class _Server(wsgi.Server):
     def __init__(self, app, listener):
         super().__init__(listener.getsockname()[:2], app, numthreads=THREADS, server_name="village",
                          request_queue_size=BACKLOG)
+        self.keep_alive_conn_limit = KEEP_ALIVE
         # Set on the listener, so every connection accepted from it has it: a small answer goes out
         # at once instead of waiting for the browser's acknowledgement of the one before.
         listener.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
