@@ -86,6 +86,11 @@ def _declared_size(path, header):
     return pages * page_size
 
 
+def damage_of(path, error):
+    """Return (code, params) for the database at `path` found damaged by a check rather than an SQLite error."""
+    return _damage(path, {"path": str(path), "error": error, "backup": newest_backup(Path(path).parent)})
+
+
 def explain(exc, path):
     """Return (code, params) telling a clerk what an SQLite or OS error at `path` means (see village.errors)."""
     if isinstance(exc, sqlite3.DatabaseError):

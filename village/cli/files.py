@@ -18,7 +18,10 @@ def backup(data_dir, out):
 
     _not_on_postgresql(load_node(data_dir), "backup")
     node, db = open_node(data_dir)
-    run_backup(db, out)
+    try:
+        run_backup(db, out)
+    finally:
+        db.close()
     click.echo(say(node.lang, N_("Backup written to %(path)s."), path=out))
 
 

@@ -1,5 +1,6 @@
 """The node's own commands: init, serve, demo, status."""
 import json
+import sqlite3
 
 import click
 
@@ -41,10 +42,23 @@ def init(data_dir, role, name, area, lang, database):
 @handled
 def serve(data_dir, host, port):
     """Serve the node's pages and API with cheroot, and run its scheduled jobs."""
+    from village.dbfile import damage_of, explain
     from village.ops.serve import run
 
     node, db = open_node(data_dir)
-    db.close()
+    # Opening reads only the first pages: a file cut short or damaged inside would be served until
+    # a page asks for a bad one. Checked once, before anything is served.
+    try:
+        verdict = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        verdict = None
+        code, params = explain(exc, node.db_path)
+    finally:
+        db.close()
+    if verdict != "ok":
+        if verdict is not None:
+            code, params = damage_of(node.db_path, verdict)
+        raise Problem(code, **params)
     run(node, host, port)
 
 

@@ -9,7 +9,7 @@ from sync.meta import HLC, get_meta
 from sync.scope import in_scope
 from sync.store import transaction
 from village.errors import Problem
-from village.dbfile import CORRUPT_CODES, explain
+from village.dbfile import CORRUPT_CODES, damage_of, explain
 from village.filemodes import PRIVATE_UMASK, loose_modes, out_file_problem
 from village.i18n_markers import N_
 from village.records import rollups
@@ -32,6 +32,12 @@ def backup(db, out):
         dest = sqlite3.connect(str(tmp))
         try:
             db.conn.backup(dest)
+            # SQLite reads the missing pages of a file cut short as zeros: a copy made so looks
+            # whole to the backup and is not. A backup that cannot be restored is no backup.
+            verdict = dest.execute("PRAGMA quick_check").fetchone()[0]
+            if verdict != "ok":
+                code, params = damage_of(db.execute("PRAGMA database_list").fetchone()[2], verdict)
+                raise Problem(code, **params)
             dest.execute("PRAGMA journal_mode = DELETE")
         finally:
             dest.close()
