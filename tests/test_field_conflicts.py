@@ -4,6 +4,7 @@ The node is served over real HTTP; the tablet is a HubClient with the credential
 sending sealed outbox entries as the field app does (`seen`: how far its copy of the village was pulled).
 """
 import json
+import time
 
 import pytest
 from clerk_helpers import PASSWORD
@@ -96,6 +97,7 @@ def test_an_edit_that_lost_then_made_again_over_the_value_kept_is_no_new_conflic
     tablet = Tablet(node, server)
     seen = last_seq(db)
     lost = tablet.edit(households[0], {"head_name": "张平板"}, seen)  # made first, out of range
+    time.sleep(0.005)  # in a later millisecond: within the same one the two stamps tie, and the ids decide
     edit(db, node, "households", households[0], head_name="张办公室")  # made later at the node: kept
     tablet.push(lost)
     assert conflicts(db) == [("head_name", '"张办公室"', '"张平板"')]
