@@ -74,6 +74,7 @@ def test_the_node_and_a_tablet_changing_one_field_is_a_conflict_the_tablet_is_se
     tablet = Tablet(node, server)
     seen = last_seq(db)
     edit(db, node, "households", households[0], head_name="张办公室")  # at the clerk's desk, after the pull
+    time.sleep(0.005)  # the tablet's edit in a later millisecond (within one, the ids would decide)
     assert tablet.push(tablet.edit(households[0], {"head_name": "张平板", "phone": "13800000000"}, seen))["applied"]
     # The tablet's value, the later, was kept; the phone, changed on the tablet only, is no conflict.
     assert conflicts(db) == [("head_name", '"张平板"', '"张办公室"')]
