@@ -73,13 +73,6 @@ def oldest_kept(now_ms):
     return now_ms - NONCE_TTL_MS
 
 
-def consume_nonce(db, key, nonce, now_ms=None):
-    """Consume `nonce`; return False when the hub never issued it, it was used, or it expired."""
-    now_ms = now_ms or int(time.time() * 1000)
-    issued = nonce_issued(key, nonce, now_ms)
-    return issued is not None and as_tx(db).use_nonce(nonce, issued, oldest_kept(now_ms))
-
-
 def new_code():
     """Return a new one-time enrollment code, e.g. K7QX-3MPA-W9RT."""
     raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(12))

@@ -6,7 +6,7 @@ engine's own functions where they run on both, else through the store's interfac
 import pytest
 
 from sync import codes
-from sync.auth import NONCE_TTL_MS, consume_nonce, issue_nonce, nonce_key
+from sync.auth import NONCE_TTL_MS, issue_nonce, nonce_issued, nonce_key, oldest_kept
 from sync.batch import apply_changes
 from sync.changelog import writing
 from sync.clock import make_version, wall_ms
@@ -134,14 +134,21 @@ def test_a_nodes_push_cursor_moves_with_its_batches_and_refuses_a_gap(store):
     assert get_link(store, link_id)["push_cursor"] == 2 and len(log(store)) == 2
 
 
+def consume(tx, key, nonce):
+    """Use `nonce` as the hub does (`sync.links.admit`); return False when it was not issued here, used or expired."""
+    now = wall_ms()
+    issued = nonce_issued(key, nonce, now)
+    return issued is not None and tx.use_nonce(nonce, issued, oldest_kept(now))
+
+
 def test_a_nonce_is_used_once(store):
     with transaction(store) as tx:
         key = nonce_key(tx)
         nonce = issue_nonce(key)
-        assert consume_nonce(tx, key, nonce)
+        assert consume(tx, key, nonce)
     with transaction(store) as tx:
-        assert not consume_nonce(tx, key, nonce)
-        assert not consume_nonce(tx, key, issue_nonce(b"another key" * 3))
+        assert not consume(tx, key, nonce)
+        assert not consume(tx, key, issue_nonce(b"another key" * 3))
 
 
 def test_a_request_is_admitted_once_and_a_replay_touches_nothing(store):
