@@ -11,7 +11,6 @@ import hmac
 import secrets
 import time
 
-from sync.stores import as_tx
 
 NONCE_TTL_MS = 15 * 60 * 1000
 CLAIM_WINDOW_S = 15 * 60  # how long after first use a code's answer can be asked for again
