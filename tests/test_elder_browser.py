@@ -8,6 +8,7 @@ import time
 
 import pytest
 from browser_helpers import watch_csp
+from playwright.sync_api import expect
 import test_kiosk_browser as kiosk_tests
 from test_kiosk_browser import LANGS, kiosk_pages
 
@@ -195,7 +196,9 @@ def test_a_form_sent_back_in_elder_mode_opens_at_the_step_with_the_problem(kiosk
     page.click("[data-step-next]")
     page.click("button[type=submit]")
     page.wait_for_selector("#applicant_phone-problem1")
-    assert page.locator(".step").nth(1).is_visible() and page.locator(".step").nth(0).is_hidden()
+    # The marked form is in the page before the step script has run: wait for the script, not a fixed time.
+    expect(page.locator(".step").nth(0)).to_be_hidden()
+    expect(page.locator(".step").nth(1)).to_be_visible()
 
 
 def test_the_ticket_is_read_aloud_and_the_stop_button_stops_it(kiosk, page):
