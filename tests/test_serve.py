@@ -190,3 +190,21 @@ def test_a_server_whose_stop_hangs_still_ends_after_its_grace(make_node, tmp_pat
         server.kill()
     assert wait_for(lambda: not [pid for pid in forked if alive(pid)], 5)
     assert not _answers(port)
+
+
+def test_a_village_serving_pages_loads_no_postgresql_driver_nor_http_client(make_node):
+    # Memory on a Raspberry Pi: psycopg costs a serving process about 10 MB, requests a few more; a
+    # village needs neither until it syncs with its hub.
+    node, _ = make_node(lang="en")
+    script = ("import sys\n"
+              "from pathlib import Path\n"
+              "from village import create_app\n"
+              "from village.node import load_node\n"
+              "import village.ops.serve, village.ops.scheduler\n"
+              "app = create_app({'NODE': load_node(Path(sys.argv[1]))})\n"
+              "assert app.test_client().get('/').status_code == 200\n"
+              "print(sorted({m.split('.')[0] for m in sys.modules} & {'psycopg', 'psycopg_pool', 'requests'}))\n")
+    done = subprocess.run([sys.executable, "-c", script, str(node.data_dir)], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

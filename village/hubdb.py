@@ -15,7 +15,6 @@ import re
 
 from sync.meta import get_meta, set_meta
 from sync.store import transaction
-from sync.stores import pg_epoch, pg_migrations
 from village.errors import Problem
 from village.migrations import CAP_MESSAGES, CAP_MESSAGES_NOT_NULL, FACTS_KEY, INDEXES, LATER_INDEXES, ROLLUP_TABLES
 from village.records.schema import ALERTS_MIGRATION, MONITORING_MIGRATION, NEW_TABLES, TABLES
@@ -85,8 +84,10 @@ def open_store(url, node_id, max_size=8):
 
     The database must be this node's (or new): one holding another node's data is refused.
     """
+    # Imported here, not at the top: a village or a SQLite hub never loads psycopg (about 10 MB a process).
     import psycopg
 
+    from sync.stores import pg_epoch, pg_migrations
     from sync.stores.postgres import PostgresStore
 
     if not url.startswith(SCHEMES):
