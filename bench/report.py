@@ -150,7 +150,7 @@ How each is measured:
   direction, divided by 256 kbit/s. A node that lost an answer learns from its next ping (which it needs for a
   nonce anyway) whether the hub committed the batch, so only a cut request costs bytes twice.
 - **Pages**: 100,000 households, 300,000 persons, 200,000 plots, written through the write path, served by
-  `village serve` (two cheroot processes of 4 threads whose requests take turns, the first with the scheduler;
+  `village serve` (two cheroot processes of 2 threads, 4 at a hub, whose requests take turns, the first with the scheduler;
   the one holding the fewest open connections takes the next); 10 client threads, each a keep-alive connection
   (`http.client`) with its own logged-in session, 60 requests each per page after a short warm-up; searches
   cycle through 20 different households. The clients share the machine's two cores with the server.
@@ -159,7 +159,7 @@ How each is measured:
   cursor (50 places across the table); then one client follows `changed_since` from 0 with `limit=1000` until
   `more` is false, every household's change met once.
 - **Memory**: after the page run, the resident memory (RSS, from `/proc/PID/smaps_rollup`) of `village serve`:
-  its first process (its web server and the scheduler) and the worker it forked, each with 4 threads and their SQLite
+  its first process (its web server and the scheduler) and the worker it forked, each with 2 threads and their SQLite
   connections, added up. A page the two share is counted in each; their PSS (which counts it once) is shown too.
 - **Field app**: a village node of 200 demo households serving HTTPS as `village.lan` (Chromium maps the name
   to 127.0.0.1 and trusts the node's CA through an NSS database, as a tablet that installed it). The shell is

@@ -28,9 +28,12 @@ from village.ops.https import start_https
 from village.i18n import translations
 from village.i18n_markers import N_
 
-# Requests take turns, so more threads only wait; four leave room for slow requests (a "sync
-# now", an export) that run once their turn has been too long in coming.
-THREADS = 4
+# Threads a serving process runs, by the node's role. Requests take turns, so more threads only
+# wait, and waiters are not served in order (Python's lock is not fair): with four, a page at a
+# village waited up to the 50 ms patience (bench: kiosk home p99 50.8 ms; with two 15.7 ms). Two
+# still let a slow request (a "sync now", an export) share the process once its turn runs long.
+# A hub keeps four: a village's push is read from its 2G link by the thread that serves it.
+THREADS = {"village": 2, "county": 4}
 MAX_AUTO_WORKERS = 2
 BACKLOG = 128  # connections the kernel holds for us while every process is busy
 # Idle connections a process keeps open (cheroot's default is 10): a hub's villages sync over 2G,
@@ -54,10 +57,11 @@ def run(node, host, port):
     flask_app = create_app({"NODE": node})  # opens no database and starts no thread: safe to fork
     _compile_templates(flask_app)
     app = Turns(flask_app)  # HTTP and HTTPS take turns in each process (a copy of it after the fork)
+    threads = THREADS[node.role]
     count = worker_count(node)
     balance = Balance(count)
     # The workers share the app's pages with this process until either writes to them.
-    workers = {_fork_worker(app, listener, balance, slot): slot for slot in range(1, count)}
+    workers = {_fork_worker(app, listener, balance, slot, threads): slot for slot in range(1, count)}
     signal.signal(signal.SIGTERM, _stop)  # so that `finally` runs and stops the workers
     signal.signal(signal.SIGCHLD, lambda _signum, _frame: _reap(workers, balance))
     gettext = translations(node.lang).gettext
@@ -77,7 +81,7 @@ def run(node, host, port):
         https = start_https(app, node, host, lambda text: print(text, file=sys.stderr, flush=True)) if owner else None
         if https:
             print(f"Serving {node.name} for tablets at https://{host}:{https.port}/", flush=True)
-        _serve(app, listener, balance, 0)
+        _serve(app, listener, balance, 0, threads)
     finally:
         if https:
             https.stop()
@@ -97,8 +101,8 @@ def _compile_templates(app):
 class _Server(wsgi.Server):
     """cheroot's server on a socket made before the fork and shared by every serving process."""
 
-    def __init__(self, app, listener):
-        super().__init__(listener.getsockname()[:2], app, numthreads=THREADS, server_name="village",
+    def __init__(self, app, listener, threads):
+        super().__init__(listener.getsockname()[:2], app, numthreads=threads, server_name="village",
                          request_queue_size=BACKLOG)
         self.keep_alive_conn_limit = KEEP_ALIVE
         # Set on the listener, so every connection accepted from it has it: a small answer goes out
@@ -111,8 +115,8 @@ class _Server(wsgi.Server):
         return self.socket
 
 
-def _serve(app, listener, balance, slot):
-    server = _Server(app, listener)
+def _serve(app, listener, balance, slot, threads):
+    server = _Server(app, listener, threads)
     server.prepare()
     # Non-blocking: of two processes woken by one new connection, the one that loses the race must
     # not wait in accept() for the next (cheroot's own timeout would hold its other browsers up).
@@ -137,7 +141,7 @@ def _exit_after(seconds):
     os._exit(0)
 
 
-def _fork_worker(app, listener, balance, slot):
+def _fork_worker(app, listener, balance, slot, threads):
     """Start a process that serves `app` on `listener` too; return its pid."""
     parent = os.getpid()
     pid = os.fork()
@@ -147,7 +151,7 @@ def _fork_worker(app, listener, balance, slot):
     try:
         signal.signal(signal.SIGTERM, _stop)
         threading.Thread(target=_exit_with_parent, args=(parent,), daemon=True).start()
-        _serve(app, listener, balance, slot)
+        _serve(app, listener, balance, slot, threads)
     except (SystemExit, KeyboardInterrupt):  # stopped by its server, or a terminal's Ctrl-C to the group
         pass
     except BaseException:  # noqa: BLE001 -- a worker must never return into the parent's code
