@@ -149,3 +149,23 @@ def test_the_hub_is_served_by_village_serve_and_stopped_after(tmp_path, demo_dat
     finally:
         if cluster:
             cluster.drop_database(name)
+
+
+def test_a_demo_whose_database_is_refused_makes_nothing_and_the_next_start_makes_it_whole(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    data = tmp_path / "demo"
+    unreachable = f"postgresql://nobody@127.0.0.1:{free_port()}/demo"
+    refused = subprocess.run([sys.executable, "-m", "village", "demo", "--no-serve", "--villages", "0",
+                              "--database", unreachable, "--data", str(data)],
+                             capture_output=True, text=True, timeout=120, cwd=root)
+    assert refused.returncode == 1 and "could not be reached" in refused.stderr and "Traceback" not in refused.stderr
+    assert not data.exists() or not any(data.rglob("*.json"))  # no village, no hub: "Nothing was changed"
+    again = subprocess.run([sys.executable, "-m", "village", "demo", "--no-serve", "--villages", "0", "--data", str(data)],
+                           capture_output=True, text=True, timeout=120, cwd=root)
+    assert again.returncode == 0, again.stderr
+    assert load_node(data).role == "village" and load_node(demo_county.hub_path(data)).role == "county"
+    assert "no demo county" not in again.stderr

@@ -81,11 +81,13 @@ def demo(data_dir, port, hub_port, villages, host, no_serve, database):
     from village.ops.serve import run
 
     data_dir = Path(data_dir or "demo-data")
+    hub_dir = demo_county.hub_path(data_dir)
     try:
         node, made = load_node(data_dir), False
     except Problem:
+        # The hub first: a database it is refused (--database) then leaves no demo half made.
+        hub = _load_or(hub_dir, lambda: demo_county.create_hub(data_dir, database))
         node, made = demo_county.create_served(data_dir), True
-    hub_dir = demo_county.hub_path(data_dir)
     if not made and not hub_dir.exists():
         # Demo data from before the demo county: served as it is; made again with its county once deleted.
         click.echo(say(node.lang, N_("%(dir)s holds no demo county: delete it to make the demo again with one."),
@@ -94,12 +96,20 @@ def demo(data_dir, port, hub_port, villages, host, no_serve, database):
         if not no_serve:
             _serve_village(node, host, port, run)
         return
-    hub = demo_county.create_hub(data_dir, database) if made else None
+    hub = hub if made else None
     with demo_county.ServedHub(hub_dir, host, hub_port) as served:
         _fill_county(node, hub, served.url, data_dir, villages)
         _say_logins(node, served.url)
         if not no_serve:
             _serve_village(node, host, port, run)
+
+
+def _load_or(data_dir, create):
+    """Return the node in `data_dir`, made by `create()` when there is none (a start cut short may have made it)."""
+    try:
+        return load_node(data_dir)
+    except Problem:
+        return create()
 
 
 def _fill_county(node, hub, hub_url, data_dir, count):
