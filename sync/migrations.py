@@ -216,3 +216,13 @@ def s007_epoch(db):
     from sync.epoch import ensure
 
     ensure(db)
+
+
+@migrations()
+def s008_nonce_expiry(db):
+    """Index used nonces by when they were issued: every signed request forgets the expired ones.
+
+    Without it that DELETE read the whole table on each request: at 1,000 polls a second the
+    hub's nonces of 15 minutes are read in full a thousand times a second.
+    """
+    db.execute("CREATE INDEX IF NOT EXISTS sync_nonces_issued ON sync_nonces (issued_ms)")
