@@ -81,7 +81,7 @@ def demo(data_dir, port, hub_port, villages, host, no_serve, database):
     from village.ops.serve import run
 
     data_dir = Path(data_dir or "demo-data")
-    hub_dir = demo_county.hub_path(data_dir)
+    hub_dir, hub = demo_county.hub_path(data_dir), None  # the hub: made at the first start, with the village
     try:
         node, made = load_node(data_dir), False
     except Problem:
@@ -96,7 +96,6 @@ def demo(data_dir, port, hub_port, villages, host, no_serve, database):
         if not no_serve:
             _serve_village(node, host, port, run)
         return
-    hub = hub if made else None
     with demo_county.ServedHub(hub_dir, host, hub_port) as served:
         _fill_county(node, hub, served.url, data_dir, villages)
         _say_logins(node, served.url)
