@@ -162,10 +162,13 @@ EDGE_VALUES = ["张志英", "e\u0301", "\u00e9", "a\x00b", "tab\there", "line\nb
                # phones and ID numbers (shaped text), and ids a reference carries
                "13800123456", "138 0012 3456", "+8613800123456", "13800123456\n", " 13800123456", "1234",
                "123456", "1" * 16, "1" * 23, "+1-2-3-4-5", "１３８００１２３４５６", "52010219800101123X",
-               "52010219800101123x", "520102198001011", "52010219800101123", "6f1c0b1e-4a4e-4c43-9a5e-0d1c2b3a4f5e"]
+               "52010219800101123x", "520102198001011", "52010219800101123", "6f1c0b1e-4a4e-4c43-9a5e-0d1c2b3a4f5e",
+               # JSON fields' text and yes/no fields' numbers
+               "[]", "[ ]", '["pension"]', '["pension", "dibao"]', '{"a":1}', '{"a": 1}', "NaN", "[NaN]", "1", '"x"',
+               "\"\\u5f20\"", '"张"', "[" * 3000 + "]" * 3000, 1, False, 2, 1.0]
 
 
-@pytest.mark.parametrize("table", ["households", "plots", "livestock", "service_requests"])
+@pytest.mark.parametrize("table", ["households", "plots", "livestock", "service_requests", "persons", "visits"])
 def test_values_in_stored_form_are_taken_exactly_as_the_full_check_would(table):
     from village.records import validate
     specs = validate.fields(table)

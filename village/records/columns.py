@@ -11,9 +11,9 @@ import math
 import unicodedata
 
 from village.records.schema import INT_LIMIT
-from village.records.validate import ONE_LINE_UNSAFE, SHAPES, UNSAFE
+from village.records.validate import ONE_LINE_UNSAFE, SHAPES, UNSAFE, json_in_stored_form
 
-FAST_KINDS = ("text", "choice", "int", "float")
+FAST_KINDS = ("text", "choice", "int", "float", "bool", "json")
 
 
 def column_ok(spec, values):
@@ -31,6 +31,10 @@ def column_ok(spec, values):
         return False
     if spec.kind in ("int", "float"):
         return _numbers_ok(spec, present, kinds)
+    if spec.kind == "bool":
+        return kinds == {int} and set(present) <= {0, 1}  # True is not 1 here: it is stored as 1
+    if spec.kind == "json":  # each different text parsed once (most records carry the same few)
+        return kinds == {str} and all(json_in_stored_form(spec, value) for value in set(present))
     if kinds != {str}:
         return False
     if spec.kind == "choice":

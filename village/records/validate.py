@@ -150,13 +150,27 @@ def _coerce(spec, raw):
             except (ValueError, RecursionError):
                 raise ValueError(N_("This is not valid JSON."), {}) from None
         try:
-            value = json.dumps(raw, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+            value = _json_text(raw)
         except (ValueError, TypeError, RecursionError):
             raise ValueError(N_("This is not valid JSON."), {}) from None
         if len(value) > spec.max_chars:
             raise ValueError(N_("This is too long: at most %(max)s characters."), {"max": spec.max_chars})
         return value
     raise AssertionError(kind)
+
+
+# A JSON field's stored text of a value: compact, not ASCII-escaped, no NaN (one encoder, made once).
+_json_text = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
+def json_in_stored_form(spec, raw):
+    """Return True when `raw` is a JSON field's stored text: what `_coerce` makes of it is itself."""
+    if type(raw) is not str or len(raw) > spec.max_chars:
+        return False
+    try:
+        return _json_text(json.loads(raw)) == raw
+    except (ValueError, RecursionError):
+        return False
 
 
 def _check_range(spec, value):
@@ -186,7 +200,7 @@ def plan(table):
     required = tuple(name for name, spec in specs.items() if spec.required)
     defaults = {name: _default(spec) for name, spec in specs.items() if not spec.required and spec.default is not None}
     fast = {name: _stored_form_test(spec) for name, spec in specs.items()
-            if spec.kind in ("text", "choice", "int", "float") and (spec.kind == "text" or not spec.ref)}
+            if spec.kind in ("text", "choice", "int", "float", "bool", "json") and (spec.kind == "text" or not spec.ref)}
     return specs, required, defaults, fast
 
 
@@ -202,6 +216,10 @@ def _stored_form_test(spec):
                             and (not (required or ref) or raw.strip() != ""))
     if spec.kind == "choice":
         return lambda raw: type(raw) is str and raw in spec.choices
+    if spec.kind == "bool":
+        return lambda raw: type(raw) is int and (raw == 0 or raw == 1)  # stored as 0 or 1, never True
+    if spec.kind == "json":
+        return functools.partial(json_in_stored_form, spec)
     low = -INT_LIMIT if low is None else low
     high = INT_LIMIT if high is None else high
     # A float kind takes finite floats only (inf - inf and nan - nan are nan, never 0.0).
